@@ -1,0 +1,406 @@
+/**
+ * `shoal run | put | get | ping | hosts | groups`: a thin layer over shoal/fleet.
+ *
+ * Exit status: 0 all ok; 1 a command exited non-zero somewhere; 2 a host could not be reached,
+ * authenticated or finished in time; 64 a usage or inventory error.
+ */
+import { readFile } from "node:fs/promises";
+import { Writable } from "node:stream";
+import { Command } from "commander";
+import cliProgress from "cli-progress";
+import { Inventory } from "../fleet/inventory.js";
+import { InventoryError, PatternError } from "../fleet/inventory-error.js";
+import type { Host } from "../fleet/host.js";
+import { HostRangeError, foldHosts, splitTopLevel } from "../fleet/host-range.js";
+import { parseDuration } from "../fleet/duration.js";
+import { Fleet, DEFAULT_FORKS } from "../fleet/fleet.js";
+import type { FleetOptions, FleetRun } from "../fleet/fleet.js";
+import { summarize, exitStatusOf, formatSummary } from "../fleet/summary.js";
+import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
+import { planForks } from "../fleet/limits.js";
+import { askSecret, once } from "./prompt.js";
+import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
+import type { Reporter } from "./reporters.js";
+
+/** A usage or inventory error: exit status 64. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const EXIT_USAGE = 64;
+
+/** The words after the first `--` of the command line (the remote command of `run`). */
+let dashDashWords: string[] | undefined;
+
+/** Splits argv at the first `--`: commander gets what is before, `run` takes what is after as its command. */
+export function splitCommandWords(argv: readonly string[]): string[] {
+  const i = argv.indexOf("--");
+  if (i < 0) {
+    dashDashWords = undefined;
+    return [...argv];
+  }
+  dashDashWords = argv.slice(i + 1);
+  return argv.slice(0, i);
+}
+
+interface CommonOptions {
+  inventory?: string;
+  host?: string[];
+  hostsFile?: string;
+  forks?: number;
+  user?: string;
+  port?: number;
+  connectTimeout?: number;
+  retries?: number;
+  acceptNew?: boolean;
+  askPass?: boolean;
+  knownHosts?: string;
+  strictHostKeys?: boolean;
+  handshakes?: number;
+  color?: boolean;
+}
+
+function positiveInt(what: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid ${what}: expected a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+function duration(what: string) {
+  return (v: string): number => {
+    try {
+      return parseDuration(v, what);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+/** The options every fleet command shares. */
+function withCommon(cmd: Command, connects = true): Command {
+  cmd
+    .helpOption("--help", "show help for this command")
+    .option("-i, --inventory <file>", "inventory file (default ./shoal.yml, then ~/.config/shoal/inventory.yml)")
+    .option("-H, --host <hosts>", "ad hoc hosts, comma-separated, ranges allowed (repeatable)", collect)
+    .option("-h, --hosts-file <file>", "ad hoc hosts, one per line (as pssh -h)");
+  if (!connects) return cmd;
+  return cmd
+    .option("-f, --forks <n>", `hosts at a time (default ${DEFAULT_FORKS})`, positiveInt("forks"))
+    .option("-u, --user <user>", "login user for hosts that name none")
+    .option("-p, --port <port>", "port for hosts that name none", positiveInt("port"))
+    .option("--connect-timeout <duration>", "per host: TCP, banner, key exchange and auth (500ms, 10s, 2m; bare number = seconds)", duration("connect timeout"))
+    .option("--retries <n>", "retry failed connects (never commands) with backoff", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`Invalid retries: expected an integer >= 0, got ${JSON.stringify(v)}`);
+      return n;
+    })
+    .option("--accept-new", "trust unknown host keys on first use and save them (never changed keys)")
+    .option("--no-strict-host-keys", "do not check host keys at all (throwaway test hosts only)")
+    .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts, or the host's known_hosts var)")
+    .option("-A, --ask-pass", "ask for a password once, used for every host that needs one")
+    .option("--handshakes <n>", "SSH handshakes in flight per server (default 8, under sshd's MaxStartups)", positiveInt("handshakes"))
+    .option("--no-color", "no colours, even on a terminal");
+}
+
+interface Selection {
+  hosts: Host[];
+  inventory: Inventory;
+}
+
+/** Loads the inventory and selects hosts; everything here is a usage error (64) when it fails. */
+async function select(pattern: string | undefined, o: CommonOptions): Promise<Selection> {
+  let inventory: Inventory;
+  try {
+    inventory = o.inventory ? await Inventory.load(o.inventory) : await Inventory.loadDefault();
+  } catch (err) {
+    if (err instanceof InventoryError) throw new UsageError(err.message);
+    throw err;
+  }
+  const adHocNames: string[] = [];
+  for (const h of o.host ?? []) adHocNames.push(...splitTopLevel(h));
+  if (o.hostsFile) {
+    let text: string;
+    try {
+      text = await readFile(o.hostsFile, "utf8");
+    } catch (err) {
+      throw new UsageError(`Cannot read hosts file: ${(err as Error).message}`);
+    }
+    for (const line of text.split("\n")) {
+      const name = line.replace(/#.*/, "").trim().split(/\s+/)[0];
+      if (name) adHocNames.push(name);
+    }
+  }
+  try {
+    if (adHocNames.length > 0) inventory = inventory.withHosts(adHocNames);
+    const sets = await loadSets();
+    if (pattern === undefined) {
+      if (adHocNames.length === 0) throw new UsageError("Missing host pattern: give a PATTERN (@group, names, globs, ranges), or -H hosts / -h file");
+      const names = new Set(adHocNames.flatMap((n) => inventory.select(n, { adHoc: true }).map((h) => h.name)));
+      return { hosts: inventory.hosts.filter((h) => names.has(h.name)), inventory };
+    }
+    const hosts = inventory.select(pattern, { sets, adHoc: inventory.path === null || adHocNames.length > 0 });
+    if (hosts.length === 0) throw new UsageError(`No hosts match ${JSON.stringify(pattern)}`);
+    return { hosts, inventory };
+  } catch (err) {
+    if (err instanceof PatternError || err instanceof HostRangeError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
+  if (o.port === undefined) return hosts;
+  return hosts.map((h) => (h.vars.port === undefined ? { ...h, vars: { ...h.vars, port: o.port } } : h));
+}
+
+function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
+  const ask = once(askSecret);
+  return {
+    forks,
+    user: o.user,
+    connectTimeout: o.connectTimeout,
+    retries: o.retries,
+    acceptNew: o.acceptNew,
+    knownHosts: o.strictHostKeys === false ? false : o.knownHosts,
+    handshakesPerServer: o.handshakes,
+    password: o.askPass ? ask : undefined,
+    passphrase: process.stdin.isTTY ? ask : undefined,
+  };
+}
+
+interface RunContext {
+  color: boolean;
+  tty: boolean;
+  hostWidth: number;
+}
+
+function context(o: CommonOptions, hosts: Host[]): RunContext {
+  const tty = Boolean(process.stdout.isTTY);
+  const color = tty && o.color !== false && !process.env["NO_COLOR"];
+  return { tty, color, hostWidth: Math.max(...hosts.map((h) => h.name.length)) };
+}
+
+/**
+ * Drives a run through its reporters; Ctrl-C stops the remote commands and still prints the partial
+ * summary (a second Ctrl-C exits at once).
+ */
+async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonReporter | undefined; color: boolean; startedAt: number }): Promise<number> {
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted === 1) {
+      process.stderr.write("\nshoal: interrupted: stopping the remote commands (Ctrl-C again to quit at once)\n");
+      run.cancel(new Error("interrupted"));
+    } else process.exit(130);
+  };
+  process.on("SIGINT", onSigint);
+  const collector = new ResultCollector();
+  try {
+    for await (const ev of run) {
+      collector.event(ev);
+      for (const r of reporters) {
+        const p = r.event(ev);
+        if (p) await p;
+      }
+    }
+    for (const r of reporters) await r.end?.();
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  const results = collector.results;
+  const summary = summarize(results, performance.now() - o.startedAt);
+  const status = exitStatusOf(results);
+  const sets = setsOf(results);
+  await saveSets(sets).catch((err: Error) => process.stderr.write(`shoal: cannot save host sets: ${err.message}\n`));
+  const table = formatHostKeyTable(run.hostKeys, { color: o.color });
+  if (o.json) {
+    if (run.hostKeys.length) await o.json.line({ type: "hostkeys", keys: run.hostKeys.map(({ publicKey: _p, ...k }) => k) });
+    await o.json.line({ type: "summary", total: summary.total, counts: summary.counts, problems: summary.problems.map((p) => ({ ...p, range: foldHosts(p.hosts).join(",") })), elapsedMs: Math.round(summary.elapsedMs), exitStatus: status });
+  }
+  if (table) process.stderr.write("\n" + table);
+  process.stderr.write((table ? "" : "\n") + formatSummary(summary, { color: o.color, savedSets: [...sets].filter(([k, v]) => v.length > 0 && k !== "last.all").map(([k]) => k) }));
+  return status;
+}
+
+/** Reads the local stdin to the end, once, for `--stdin`. */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Fits forks under the open-file limit, saying so when it has to. */
+function fitForks(requested: number, fdsPerHost: number): number {
+  const plan = planForks(requested, fdsPerHost);
+  if (plan.warning) process.stderr.write(plan.warning + "\n");
+  return plan.forks;
+}
+
+/** Exit status to use (set by the actions). */
+export const outcome = { status: 0 };
+
+export function registerFleetCommands(program: Command): void {
+  const run = withCommon(new Command("run"))
+    .description("run a command on every host of PATTERN, live")
+    .argument("[pattern]", "hosts: @group, names, globs, ranges web[01-05], lists a,b, !exclude, &intersect, @last.failed")
+    .addHelpText("after", "\nThe command follows `--`:  shoal run @web -- uptime\nExit status: 0 all ok, 1 a command failed, 2 a host unreachable/auth/timeout, 64 usage error.")
+    .option("-t, --timeout <duration>", "per host, from the command's start (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
+    .option("-b, --gather", "gather identical outputs under compact host ranges")
+    .option("--json", "NDJSON events on stdout")
+    .option("-o, --out-dir <dir>", "write each host's stdout and stderr to DIR/HOST.stdout and DIR/HOST.stderr")
+    .option("--stdin", "send the local stdin to every host")
+    .option("--pty", "ask for a pseudo-terminal")
+    .action(async (pattern: string | undefined, o: CommonOptions & { timeout?: number; gather?: boolean; json?: boolean; outDir?: string; stdin?: boolean; pty?: boolean }) => {
+      const words = dashDashWords ?? [];
+      if (words.length === 0) throw new UsageError("Missing command: give it after `--`, e.g. shoal run @web -- uptime");
+      const command = words.join(" ");
+      const startedAt = performance.now();
+      const { hosts, inventory } = await select(pattern, o);
+      const ctx = context(o, hosts);
+      const fds = 1 + (o.outDir ? 2 : 0) + (o.gather ? 1 : 0);
+      const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, fds);
+      const input = o.stdin ? await readStdin() : undefined;
+      const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, forks));
+      try {
+        const reporters: Reporter[] = [];
+        let json: JsonReporter | undefined;
+        if (o.json) reporters.push((json = new JsonReporter()));
+        else if (o.gather) {
+          reporters.push(new GatherReporter({ tty: ctx.tty, color: ctx.color, total: hosts.length }));
+          reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true }));
+        } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
+        if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
+        const r = fleet.run(command, { timeout: o.timeout, pty: o.pty, input, collect: false });
+        outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt });
+      } finally {
+        await fleet.close();
+      }
+    });
+  program.addCommand(run);
+
+  const put = withCommon(new Command("put"))
+    .description("copy a local file (or tree, -r) to REMOTE on every host, atomically")
+    .argument("<args...>", "[PATTERN] LOCAL REMOTE")
+    .option("-r, --recursive", "copy folders")
+    .option("--checksum", "skip files whose SHA-256 matches (default: size and mtime)")
+    .option("--json", "NDJSON events on stdout")
+    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; checksum?: boolean; json?: boolean }) => {
+      const all = [...args, ...(dashDashWords ?? [])];
+      const [pattern, local, remote] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("put takes [PATTERN] LOCAL REMOTE");
+      await transfer("put", pattern, local!, remote!, o);
+    });
+  program.addCommand(put);
+
+  const get = withCommon(new Command("get"))
+    .description("fetch REMOTE from every host into LOCALDIR/HOST/")
+    .argument("<args...>", "[PATTERN] REMOTE LOCALDIR")
+    .option("-r, --recursive", "fetch folders")
+    .option("--json", "NDJSON events on stdout")
+    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; json?: boolean }) => {
+      const all = [...args, ...(dashDashWords ?? [])];
+      const [pattern, remote, localDir] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("get takes [PATTERN] REMOTE LOCALDIR");
+      await transfer("get", pattern, remote!, localDir!, o);
+    });
+  program.addCommand(get);
+
+  const ping = withCommon(new Command("ping"))
+    .description("connect and authenticate to every host, and time one round trip")
+    .argument("[pattern]", "hosts")
+    .option("--json", "NDJSON events on stdout")
+    .action(async (pattern: string | undefined, o: CommonOptions & { json?: boolean }) => {
+      const startedAt = performance.now();
+      const { hosts, inventory } = await select(pattern, o);
+      const ctx = context(o, hosts);
+      const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
+      try {
+        const json = o.json ? new JsonReporter() : undefined;
+        outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt });
+      } finally {
+        await fleet.close();
+      }
+    });
+  program.addCommand(ping);
+
+  const hostsCmd = withCommon(new Command("hosts"), false)
+    .description("list the hosts a pattern selects (no connection)")
+    .argument("[pattern]", "hosts (default: all)")
+    .option("--fold", "print compact ranges instead of one name per line")
+    .option("--json", "print a JSON array of { name, groups, vars }")
+    .action(async (pattern: string | undefined, o: CommonOptions & { fold?: boolean; json?: boolean }) => {
+      const { hosts } = await select(pattern ?? (o.host?.length || o.hostsFile ? undefined : "all"), o);
+      if (o.json) process.stdout.write(JSON.stringify(hosts.map((h) => ({ name: h.name, groups: h.groups, vars: redact(h.vars) }))) + "\n");
+      else if (o.fold) process.stdout.write(`${foldHosts(hosts.map((h) => h.name)).join(",")} (${hosts.length})\n`);
+      else process.stdout.write(hosts.map((h) => h.name).join("\n") + (hosts.length ? "\n" : ""));
+    });
+  program.addCommand(hostsCmd);
+
+  const groups = withCommon(new Command("groups"), false)
+    .description("list the inventory's groups with their hosts")
+    .action(async (o: CommonOptions) => {
+      const { inventory } = await select("all", { ...o, host: undefined, hostsFile: undefined }).catch((err) => {
+        if (err instanceof UsageError && /No hosts match/.test(err.message)) return { inventory: undefined as unknown as Inventory };
+        throw err;
+      });
+      const inv = inventory ?? (o.inventory ? await Inventory.load(o.inventory) : await Inventory.loadDefault());
+      const w = Math.max(5, ...inv.groups.map((g) => g.name.length));
+      for (const g of inv.groups) {
+        const members = inv.members(g.name)!.map((h) => h.name);
+        const kids = g.children.length ? `  (children: ${g.children.join(", ")})` : "";
+        process.stdout.write(`@${g.name.padEnd(w)}  ${String(members.length).padStart(5)}  ${foldHosts(members).join(",")}${kids}\n`);
+      }
+    });
+  program.addCommand(groups);
+}
+
+function usage(message: string): never {
+  throw new UsageError(`Invalid arguments: ${message}`);
+}
+
+async function transfer(verb: "put" | "get", pattern: string | undefined, from: string, to: string, o: CommonOptions & { recursive?: boolean; checksum?: boolean; json?: boolean }): Promise<void> {
+  const startedAt = performance.now();
+  const { hosts, inventory } = await select(pattern, o);
+  const ctx = context(o, hosts);
+  const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
+  const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, forks));
+  try {
+    let totalBytes = 0;
+    if (verb === "put") {
+      const { scanLocal } = await import("../fleet/transfer.js");
+      try {
+        const tree = await scanLocal(from, { recursive: o.recursive });
+        totalBytes = tree.totalBytes * hosts.length;
+      } catch (err) {
+        throw new UsageError(`Cannot put ${from}: ${(err as Error).message}`);
+      }
+    }
+    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum }) : fleet.get(from, to, { recursive: o.recursive });
+    const json = o.json ? new JsonReporter() : undefined;
+    let reporter: Reporter;
+    if (json) reporter = json;
+    else if (process.stderr.isTTY) {
+      const bar = new cliProgress.SingleBar(
+        { format: `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      );
+      reporter = new TransferBar(bar, hosts.length, verb === "put" ? totalBytes : 0);
+    } else reporter = new TransferLines(verb, ctx.hostWidth);
+    outcome.status = await drive(run, [reporter], { json, color: ctx.color, startedAt });
+  } finally {
+    await fleet.close();
+  }
+}
+
+function redact(vars: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = /pass(word)?$/i.test(k) ? "***" : v;
+  return out;
+}
+
+function devNull(): NodeJS.WritableStream {
+  return new Writable({ write: (_c: unknown, _e: unknown, cb: () => void) => cb() });
+}

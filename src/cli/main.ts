@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The `shoal` command. Fleet commands (run, put, get, ping, hosts, groups) live in
+ * fleet-commands.ts; testbed, demo and shell in testbed-commands.ts.
+ */
+import { Command, CommanderError } from "commander";
+import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
+import { registerTestbedCommands } from "./testbed-commands.js";
+
+export function buildProgram(): Command {
+  const program = new Command("shoal")
+    .description("run commands and copy files on a fleet of hosts over SSH, in parallel, live")
+    .version("0.1.0")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+  registerFleetCommands(program);
+  registerTestbedCommands(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the command line; resolves with the exit status. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const program = buildProgram();
+  outcome.status = 0;
+  try {
+    await program.parseAsync(splitCommandWords(argv), { from: "user" });
+    return outcome.status;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`shoal: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`shoal: ${(err as Error).stack ?? String(err)}\n`);
+    return 70;
+  }
+}
+
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (err: unknown) => {
+      process.stderr.write(`shoal: ${String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

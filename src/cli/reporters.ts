@@ -1,0 +1,335 @@
+/**
+ * The CLI's reporters: each reads the run's events and writes one view of them.
+ * They see every event in order; a returned promise is awaited (backpressure up to the runner).
+ */
+import { createWriteStream } from "node:fs";
+import type { WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { FleetEvent, HostResult } from "../fleet/events.js";
+import { Gatherer } from "../fleet/gather.js";
+import { OutputStore } from "../fleet/output-store.js";
+import type { HostOutput } from "../fleet/output-store.js";
+import { describeHosts } from "../fleet/host-range.js";
+import { formatDuration } from "../fleet/duration.js";
+import type { HostKeyNote } from "../fleet/known-hosts.js";
+
+export interface Reporter {
+  event(ev: FleetEvent): void | Promise<void>;
+  /** After the last event. */
+  end?(): void | Promise<void>;
+}
+
+const PALETTE = ["36", "32", "33", "35", "34", "96", "92", "93", "95", "94"];
+
+function colorOf(host: string): string {
+  let h = 0;
+  for (const c of host) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return PALETTE[h % PALETTE.length]!;
+}
+
+/** Writes to a stream, resolving when it can take more (so a slow terminal or pipe slows the run). */
+function write(stream: NodeJS.WritableStream, text: string): void | Promise<void> {
+  if (stream.write(text)) return;
+  return new Promise((resolve) => stream.once("drain", () => resolve()));
+}
+
+/** Longest line kept waiting for its newline before it is printed anyway. */
+const MAX_LINE = 64 * 1024;
+
+/**
+ * Live output, one whole line at a time, prefixed with the host: `web01: text`. Partial lines wait
+ * for their end (or the host's end), so two hosts never share a line.
+ */
+export class LineReporter implements Reporter {
+  readonly #partial = new Map<string, string>();
+  readonly #color: boolean;
+  readonly #width: number;
+  readonly #out: NodeJS.WritableStream;
+  readonly #err: NodeJS.WritableStream;
+  readonly #showErrors: boolean;
+
+  constructor(options: { color: boolean; hostWidth: number; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; showStdout?: boolean; showErrors?: boolean }) {
+    this.#color = options.color;
+    this.#width = Math.min(options.hostWidth, 32);
+    this.#out = options.out ?? process.stdout;
+    this.#err = options.err ?? process.stderr;
+    this.#showErrors = options.showErrors ?? true;
+  }
+
+  #prefix(host: string): string {
+    const name = host.padEnd(this.#width);
+    return this.#color ? `\x1b[${colorOf(host)}m${name}\x1b[0m: ` : `${name}: `;
+  }
+
+  event(ev: FleetEvent): void | Promise<void> {
+    if (ev.type === "stdout" || ev.type === "stderr") {
+      const key = `${ev.type}\u0000${ev.host}`;
+      const text = (this.#partial.get(key) ?? "") + ev.data;
+      const cut = text.lastIndexOf("\n");
+      if (cut < 0 && text.length < MAX_LINE) {
+        this.#partial.set(key, text);
+        return;
+      }
+      const whole = cut < 0 ? text + "\n" : text.slice(0, cut + 1);
+      this.#partial.set(key, cut < 0 ? "" : text.slice(cut + 1));
+      return this.#lines(ev.type, ev.host, whole);
+    }
+    if (ev.type === "error" && this.#showErrors && !ev.retrying) {
+      const msg = this.#color ? `\x1b[31m${ev.message}\x1b[0m` : ev.message;
+      return write(this.#err, `${this.#prefix(ev.host)}${msg}\n`);
+    }
+    if (ev.type === "done") {
+      const writes: (void | Promise<void>)[] = [];
+      for (const stream of ["stdout", "stderr"] as const) {
+        const key = `${stream}\u0000${ev.host}`;
+        const rest = this.#partial.get(key);
+        this.#partial.delete(key);
+        if (rest) writes.push(this.#lines(stream, ev.host, rest + "\n"));
+      }
+      const pending = writes.filter((w): w is Promise<void> => w instanceof Promise);
+      if (pending.length) return Promise.all(pending).then(() => {});
+    }
+  }
+
+  #lines(stream: "stdout" | "stderr", host: string, text: string): void | Promise<void> {
+    const prefix = this.#prefix(host);
+    const body = text.slice(0, -1).split("\n").map((l) => prefix + l.replace(/\r$/, "")).join("\n") + "\n";
+    return write(stream === "stdout" ? this.#out : this.#err, body);
+  }
+}
+
+/**
+ * `-b`: identical outputs gathered under compact host ranges; on a TTY a status line shows the
+ * groups so far while hosts finish. Output past a memory budget spills to disk.
+ */
+export class GatherReporter implements Reporter {
+  readonly #store = new OutputStore();
+  readonly #outputs = new Map<string, HostOutput>();
+  readonly #gatherer = new Gatherer();
+  readonly #tty: boolean;
+  readonly #color: boolean;
+  readonly #out: NodeJS.WritableStream;
+  readonly #total: number;
+  #done = 0;
+  #lastDraw = 0;
+  readonly #pending: Promise<void>[] = [];
+
+  constructor(options: { tty: boolean; color: boolean; total: number; out?: NodeJS.WritableStream }) {
+    this.#tty = options.tty;
+    this.#color = options.color;
+    this.#total = options.total;
+    this.#out = options.out ?? process.stdout;
+  }
+
+  async event(ev: FleetEvent): Promise<void> {
+    if (ev.type === "stdout") {
+      let o = this.#outputs.get(ev.host);
+      if (!o) this.#outputs.set(ev.host, (o = this.#store.create(ev.host)));
+      await o.append(Buffer.from(ev.data));
+    } else if (ev.type === "done") {
+      this.#done++;
+      if (ev.result.state === "ok" || ev.result.state === "failed") {
+        const o = this.#outputs.get(ev.host);
+        this.#outputs.delete(ev.host);
+        if (o) {
+          await o.close();
+          const text = o.inMemory() ?? (await o.buffer()).toString("utf8");
+          this.#gatherer.add(ev.host, text, o.digest);
+        } else this.#gatherer.add(ev.host, "", "");
+      } else this.#outputs.delete(ev.host);
+      if (this.#tty && performance.now() - this.#lastDraw > 100) this.#draw();
+    }
+  }
+
+  #draw(): void {
+    this.#lastDraw = performance.now();
+    const cols = (this.#out as NodeJS.WriteStream).columns ?? 80;
+    const line = `[${this.#done}/${this.#total}] ${this.#gatherer.headers().join(" | ")}`;
+    this.#out.write(`\r\x1b[K${line.length > cols - 1 ? line.slice(0, cols - 2) + "…" : line}`);
+  }
+
+  async end(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#tty) this.#out.write("\r\x1b[K");
+    await write(this.#out, this.#gatherer.format({ color: this.#color }));
+    await this.#store.dispose();
+  }
+}
+
+/** `--json`: every event as one JSON line (NDJSON), then a summary line. */
+export class JsonReporter implements Reporter {
+  readonly #out: NodeJS.WritableStream;
+  constructor(out: NodeJS.WritableStream = process.stdout) {
+    this.#out = out;
+  }
+  event(ev: FleetEvent): void | Promise<void> {
+    const e = ev.type === "done" ? { ...ev, result: { ...ev.result, durationMs: Math.round(ev.result.durationMs), connectMs: ev.result.connectMs === undefined ? undefined : Math.round(ev.result.connectMs) } } : ev;
+    return write(this.#out, JSON.stringify({ ...e, time: Math.round(ev.time) }) + "\n");
+  }
+  line(obj: object): void | Promise<void> {
+    return write(this.#out, JSON.stringify(obj) + "\n");
+  }
+}
+
+/** `-o DIR`: each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr. Files are open only while the host runs. */
+export class OutDirReporter implements Reporter {
+  readonly #dir: string;
+  readonly #files = new Map<string, WriteStream>();
+  #made: Promise<unknown> | undefined;
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+  async #file(host: string, stream: "stdout" | "stderr"): Promise<WriteStream> {
+    const key = `${host}.${stream}`;
+    let f = this.#files.get(key);
+    if (!f) {
+      await (this.#made ??= mkdir(this.#dir, { recursive: true }));
+      this.#files.set(key, (f = createWriteStream(join(this.#dir, key.replace(/[/\\]/g, "_")))));
+    }
+    return f;
+  }
+  async event(ev: FleetEvent): Promise<void> {
+    if (ev.type === "connected") {
+      await this.#file(ev.host, "stdout");
+      await this.#file(ev.host, "stderr");
+    } else if (ev.type === "stdout" || ev.type === "stderr") {
+      const f = await this.#file(ev.host, ev.type);
+      if (!f.write(ev.data)) await new Promise<void>((r) => f.once("drain", () => r()));
+    } else if (ev.type === "done") {
+      for (const s of ["stdout", "stderr"]) {
+        const f = this.#files.get(`${ev.host}.${s}`);
+        this.#files.delete(`${ev.host}.${s}`);
+        if (f) await new Promise<void>((r) => f.end(() => r()));
+      }
+    }
+  }
+}
+
+function bytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** put/get without a TTY: one plain line per host when it ends. */
+export class TransferLines implements Reporter {
+  readonly #verb: string;
+  readonly #width: number;
+  constructor(verb: "put" | "get", hostWidth: number) {
+    this.#verb = verb;
+    this.#width = Math.min(hostWidth, 32);
+  }
+  event(ev: FleetEvent): void | Promise<void> {
+    if (ev.type !== "done") return;
+    const r = ev.result;
+    if (r.state !== "ok") return write(process.stderr, `${ev.host.padEnd(this.#width)}: ${r.state}: ${r.reason ?? ""}\n`);
+    const what = `${r.files ?? 0} file${r.files === 1 ? "" : "s"} (${bytes(r.bytes ?? 0)})${r.skipped ? `, ${r.skipped} unchanged` : ""}`;
+    return write(process.stdout, `${ev.host.padEnd(this.#width)}: ${this.#verb} ${what} in ${formatDuration(r.durationMs)}\n`);
+  }
+}
+
+/** What TransferBar needs of a progress bar (cli-progress's SingleBar has it). */
+export interface ProgressBarLike {
+  start(total: number, value: number, payload?: object): void;
+  update(value: number, payload?: object): void;
+  setTotal(total: number): void;
+  stop(): void;
+}
+
+/** put/get on a TTY: one aggregate bar (bytes, hosts done, rate, ETA). */
+export class TransferBar implements Reporter {
+  readonly #bar: ProgressBarLike;
+  readonly #perHost = new Map<string, number>();
+  #sum = 0;
+  #done = 0;
+  readonly #hosts: number;
+  #total: number;
+  readonly #started = performance.now();
+
+  constructor(bar: ProgressBarLike, hosts: number, totalBytes: number) {
+    this.#bar = bar;
+    this.#hosts = hosts;
+    this.#total = Math.max(1, totalBytes);
+    this.#bar.start(this.#total, 0, this.#payload());
+  }
+
+  #payload(): object {
+    const secs = (performance.now() - this.#started) / 1000;
+    const rate = secs > 0 ? this.#sum / secs : 0;
+    return { moved: bytes(this.#sum), all: bytes(this.#total), hostsDone: this.#done, hosts: this.#hosts, rate: `${bytes(rate)}/s` };
+  }
+
+  event(ev: FleetEvent): void {
+    if (ev.type === "progress") {
+      this.#sum += ev.bytes - (this.#perHost.get(ev.host) ?? 0);
+      this.#perHost.set(ev.host, ev.bytes);
+    } else if (ev.type === "done") {
+      this.#done++;
+      const final = ev.result.bytes ?? this.#perHost.get(ev.host) ?? 0;
+      this.#sum += final - (this.#perHost.get(ev.host) ?? 0);
+      this.#perHost.set(ev.host, final);
+    } else return;
+    if (this.#sum > this.#total) {
+      this.#total = this.#sum;
+      this.#bar.setTotal(this.#total);
+    }
+    this.#bar.update(this.#sum, this.#payload());
+  }
+
+  end(): void {
+    this.#bar.update(this.#sum, this.#payload());
+    this.#bar.stop();
+  }
+}
+
+/** `ping`: one line per host with its connect time and round trip. */
+export class PingLines implements Reporter {
+  readonly #width: number;
+  constructor(hostWidth: number) {
+    this.#width = Math.min(hostWidth, 32);
+  }
+  event(ev: FleetEvent): void | Promise<void> {
+    if (ev.type !== "done") return;
+    const r = ev.result;
+    if (r.state === "ok") return write(process.stdout, `${ev.host.padEnd(this.#width)}: ok  connect ${formatDuration(r.connectMs ?? 0)}  rtt ${(r.rttMs ?? 0).toFixed(2)}ms\n`);
+    return write(process.stdout, `${ev.host.padEnd(this.#width)}: ${r.state}  ${r.reason ?? ""}\n`);
+  }
+}
+
+/** The host keys a run could not verify (or trusted on first use), as one table. */
+export function formatHostKeyTable(notes: readonly HostKeyNote[], options: { color?: boolean } = {}): string {
+  if (notes.length === 0) return "";
+  const byKey = new Map<string, HostKeyNote>();
+  for (const n of notes) byKey.set(`${n.host}\u0000${n.fingerprint}`, n);
+  const rows = [...byKey.values()].sort((a, b) => (a.verdict === b.verdict ? (a.host < b.host ? -1 : 1) : a.verdict === "changed" ? -1 : 1));
+  const w = Math.max(4, ...rows.map((r) => r.host.length));
+  const t = Math.max(8, ...rows.map((r) => r.keyType.length));
+  const lines: string[] = [];
+  const changed = rows.filter((r) => r.verdict !== "unknown").length;
+  const accepted = rows.filter((r) => r.accepted).length;
+  const rejected = rows.length - accepted;
+  if (accepted) lines.push(`Trusted ${accepted} new host key${accepted === 1 ? "" : "s"} (--accept-new) and saved them to known_hosts.`);
+  if (rejected) {
+    lines.push(`${rejected} host key${rejected === 1 ? "" : "s"} could not be verified; those hosts were not contacted further.`);
+    if (changed) lines.push(options.color ? `\x1b[1;31mWARNING: ${changed} host key${changed === 1 ? " has" : "s have"} CHANGED: this can be an attack. Check before trusting.\x1b[0m` : `WARNING: ${changed} host key${changed === 1 ? " has" : "s have"} CHANGED: this can be an attack. Check before trusting.`);
+    lines.push("Unknown keys: verify the fingerprints, then rerun with --accept-new (or add them to known_hosts).");
+  }
+  lines.push(`  ${"HOST".padEnd(w)}  ${"KEY TYPE".padEnd(t)}  ${"FINGERPRINT".padEnd(51)}  STATUS`);
+  for (const r of rows) lines.push(`  ${r.host.padEnd(w)}  ${r.keyType.padEnd(t)}  ${r.fingerprint.padEnd(51)}  ${r.accepted ? "trusted (new)" : r.verdict}`);
+  return lines.join("\n") + "\n";
+}
+
+/** The results, as the summary wants them (kept by the command while the reporters run). */
+export class ResultCollector implements Reporter {
+  readonly results: HostResult[] = [];
+  event(ev: FleetEvent): void {
+    if (ev.type === "done") this.results.push(ev.result);
+  }
+}
+
+export { describeHosts };

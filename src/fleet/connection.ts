@@ -1,0 +1,389 @@
+/**
+ * One authenticated SSH connection to one host, and the commands, pings and SFTP sessions on it.
+ *
+ * Connecting classifies every failure into the fleet's fixed error kinds, keeps the whole attempt
+ * (TCP, banner, key exchange, authentication) under one timeout, and holds a handshake slot of the
+ * server while sshd counts the connection as a startup.
+ */
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { Client } from "ssh2";
+import type { ClientChannel, ParsedKey, SFTPWrapper } from "ssh2";
+import type { Credentials } from "./credentials.js";
+import { isKeyProblem } from "./credentials.js";
+import type { ErrorKind } from "./events.js";
+import { formatDuration } from "./duration.js";
+import type { HandshakeGate } from "./handshake-gate.js";
+import { HandshakeGate as Gate } from "./handshake-gate.js";
+import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
+import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
+
+/** Where and as whom to connect, after the inventory and ~/.ssh/config are applied. */
+export interface ConnectSpec {
+  /** The inventory name (errors and host-key notes use it). */
+  name: string;
+  hostname: string;
+  port: number;
+  username: string;
+  identityFiles: readonly string[];
+  passwordEnv?: string | undefined;
+  /** Milliseconds for TCP connect, banner, key exchange and authentication together. */
+  connectTimeout: number;
+}
+
+export interface ConnectContext {
+  credentials: Credentials;
+  /** `null` turns host-key checking off (testbeds with throwaway keys). */
+  knownHosts: KnownHosts | null;
+  /** Trust keys of hosts known_hosts does not list (never a changed key). */
+  acceptNew: boolean;
+  gate: HandshakeGate;
+  /** Called for every key that was not simply known. */
+  onHostKey: (note: HostKeyNote) => void;
+  signal?: AbortSignal | undefined;
+  /** A stream to speak SSH over instead of TCP (a jump host's direct-tcpip channel). */
+  sock?: Duplex | undefined;
+}
+
+/** A failure with the fleet's error kind; `phase` says where it happened. */
+export class FleetError extends Error {
+  override name = "FleetError";
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly phase: "connect" | "banner" | "kex" | "auth" | "command" | "transfer",
+  ) {
+    super(message);
+  }
+}
+
+/** How long a server may take to send its banner before its handshake slot is given to another host. */
+const BANNER_GRACE_MS = 1000;
+
+export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
+  const key = Gate.serverKey(spec.hostname, spec.port);
+  ctx.signal?.throwIfAborted();
+  const slot = await ctx.gate.acquire(key, ctx.signal);
+  const started = performance.now();
+  const client = new Client();
+  let phase: "connect" | "banner" | "kex" | "auth" = "connect";
+  let hostKeyProblem: string | undefined;
+  let sawBanner = false;
+  let tcpConnected = false;
+  return new Promise<HostConnection>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: FleetError | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(grace);
+      ctx.signal?.removeEventListener("abort", onAbort);
+      slot.release();
+      if (err) {
+        if (err.kind === "maxstartups") ctx.gate.dropped(key);
+        client.removeAllListeners("ready");
+        client.on("error", () => {});
+        client.destroy();
+        sock.destroy();
+        reject(err);
+      } else {
+        ctx.gate.succeeded(key);
+        resolve(new HostConnection(spec, client, performance.now() - started));
+      }
+    };
+    const deadline = setTimeout(
+      () => finish(new FleetError("timeout", `connect timed out after ${formatDuration(spec.connectTimeout)} (${phase === "connect" ? "no TCP connection" : phase === "banner" ? "no SSH banner" : phase === "kex" ? "key exchange" : "authentication"})`, phase)),
+      spec.connectTimeout,
+    );
+    // A host that accepts and says nothing (hung, or a tarpit) must not hold the server's slot.
+    const grace = setTimeout(() => {
+      if (!sawBanner) slot.release();
+    }, Math.min(BANNER_GRACE_MS, spec.connectTimeout));
+    const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
+    ctx.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const sock: Duplex = ctx.sock ?? net.connect({ host: spec.hostname, port: spec.port });
+    if (sock instanceof net.Socket) {
+      sock.setNoDelay(true);
+      sock.once("connect", () => {
+        tcpConnected = true;
+        phase = "banner";
+      });
+    } else {
+      tcpConnected = true;
+      phase = "banner";
+    }
+    sock.once("data", () => {
+      sawBanner = true;
+      phase = "kex";
+    });
+    sock.on("error", (err: NodeJS.ErrnoException) => finish(socketError(err, tcpConnected, sawBanner, spec)));
+    sock.once("close", () => {
+      if (!sawBanner) {
+        finish(
+          tcpConnected
+            ? new FleetError("maxstartups", "connection closed before the SSH banner (the server is dropping new connections: MaxStartups?)", "banner")
+            : new FleetError("refused", "connection closed", "connect"),
+        );
+      }
+    });
+    client.on("handshake", () => {
+      phase = "auth";
+    });
+    client.on("ready", () => finish(null));
+    client.on("error", (err: Error & { level?: string }) => {
+      if (hostKeyProblem) return finish(new FleetError("hostkey", hostKeyProblem, "kex"));
+      if (err.level === "client-authentication") {
+        return finish(new FleetError("auth", `authentication failed for ${spec.username}@${spec.hostname}${authNotes.length ? ` (${authNotes.join("; ")})` : ""}`, "auth"));
+      }
+      if (err.level === "client-socket") return finish(socketError(err as NodeJS.ErrnoException, tcpConnected, sawBanner, spec));
+      finish(new FleetError(sawBanner ? "channel" : tcpConnected ? "maxstartups" : "refused", err.message, phase));
+    });
+    client.on("close", () => {
+      if (!settled) finish(sawBanner ? new FleetError("channel", `connection lost during ${phase}`, phase) : new FleetError("maxstartups", "connection closed before the SSH banner", "banner"));
+    });
+
+    const authNotes: string[] = [];
+    const methods = authMethods(spec, ctx.credentials, authNotes);
+    client.connect({
+      sock,
+      username: spec.username,
+      readyTimeout: 0,
+      keepaliveInterval: 0,
+      algorithms: { kex: ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "diffie-hellman-group14-sha256"] },
+      hostVerifier: (blob: Buffer) => {
+        if (!ctx.knownHosts) return true;
+        const lookupName = knownHostsName(spec.hostname, spec.port);
+        const verdict = ctx.knownHosts.check(lookupName, blob);
+        if (verdict === "known") return true;
+        const accept = verdict === "unknown" && ctx.acceptNew;
+        if (accept) ctx.knownHosts.accept(lookupName, blob);
+        ctx.onHostKey({ host: spec.name, lookupName, keyType: keyTypeOf(blob), fingerprint: fingerprintOf(blob), verdict, accepted: accept, publicKey: `${keyTypeOf(blob)} ${blob.toString("base64")}` });
+        if (!accept) hostKeyProblem = verdict === "changed" ? `host key CHANGED for ${lookupName}` : verdict === "revoked" ? `host key REVOKED for ${lookupName}` : `host key not in known_hosts for ${lookupName}`;
+        return accept;
+      },
+      authHandler: (_left: string[] | null, _partial: boolean | null, next: (m: unknown) => void) => {
+        methods.next().then(
+          (r) => next(r.done ? false : r.value),
+          () => next(false),
+        );
+      },
+    } as Parameters<Client["connect"]>[0]);
+    signFirst(client);
+  });
+}
+
+/**
+ * Sends a publickey request already signed, as paramiko and OpenSSH's client may (RFC 4252 §7),
+ * instead of ssh2's query-then-sign: one round trip and one authorized_keys lookup less per host,
+ * which is what a handshake cap per server is bounded by. Falls back silently if ssh2's internals differ.
+ */
+function signFirst(client: Client): void {
+  type Sign = (data: Buffer, cb: (sig: Buffer) => void) => void;
+  type SigningKey = { isPrivateKey?: () => boolean; sign?: (data: Buffer, hash?: string) => Buffer | Error };
+  const proto = (client as unknown as { _protocol?: { authPK?: (u: string, k: unknown, algo?: string, sign?: Sign) => void } })._protocol;
+  const original = proto?.authPK;
+  if (!proto || typeof original !== "function") return;
+  proto.authPK = (user, key, algo, sign) => {
+    const k = key as SigningKey;
+    if (!sign && typeof k?.sign === "function" && k.isPrivateKey?.()) {
+      const hash = algo === "rsa-sha2-256" ? "sha256" : algo === "rsa-sha2-512" ? "sha512" : undefined;
+      sign = (data, cb) => {
+        const sig = k.sign!(data, hash);
+        if (!(sig instanceof Error)) cb(sig);
+      };
+    }
+    original.call(proto, user, key, algo, sign);
+  };
+}
+
+function socketError(err: NodeJS.ErrnoException, tcpConnected: boolean, sawBanner: boolean, spec: ConnectSpec): FleetError {
+  const where = `${spec.hostname}:${spec.port}`;
+  switch (err.code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_NONAME":
+      return new FleetError("dns", `cannot resolve ${spec.hostname}`, "connect");
+    case "ECONNREFUSED":
+      return new FleetError("refused", `connection refused by ${where}`, "connect");
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new FleetError("refused", `no route to ${where}`, "connect");
+    case "ETIMEDOUT":
+      return new FleetError("timeout", `TCP connect to ${where} timed out`, "connect");
+    case "ECONNRESET":
+    case "EPIPE":
+      if (tcpConnected && !sawBanner) return new FleetError("maxstartups", "connection reset before the SSH banner (the server is dropping new connections: MaxStartups?)", "banner");
+      return new FleetError("channel", `connection reset by ${where}`, "kex");
+    default:
+      return new FleetError(tcpConnected ? "channel" : "refused", `${err.code ?? "error"}: ${err.message}`, tcpConnected ? "kex" : "connect");
+  }
+}
+
+/** Auth methods in ssh's order: keys, agent, password. Each is prepared only when the previous failed. */
+async function* authMethods(spec: ConnectSpec, creds: Credentials, notes: string[]): AsyncGenerator<object> {
+  const files = spec.identityFiles.length > 0 ? spec.identityFiles : creds.defaultIdentityFiles();
+  for (const f of files) {
+    const key: ParsedKey | { path: string; message: string } = await creds.key(f);
+    if (isKeyProblem(key)) {
+      notes.push(`${key.path}: ${key.message}`);
+      continue;
+    }
+    yield { type: "publickey", username: spec.username, key };
+  }
+  const agent = creds.agent;
+  if (agent) yield { type: "agent", username: spec.username, agent };
+  const password = spec.passwordEnv || creds.hasPassword ? await creds.password(spec.passwordEnv) : undefined;
+  if (spec.passwordEnv && password === undefined) notes.push(`password_env ${spec.passwordEnv} is not set`);
+  if (password !== undefined) {
+    yield { type: "password", username: spec.username, password };
+    yield { type: "keyboard-interactive", username: spec.username, prompt: (_n: string, _i: string, _l: string, prompts: unknown[], reply: (a: string[]) => void) => reply(prompts.map(() => password)) };
+  }
+}
+
+export interface ExecOptions {
+  /** Ask for a pseudo-terminal. */
+  pty?: boolean | undefined;
+  /** Bytes sent to the command's stdin, then EOF. Without it the command gets EOF at once. */
+  input?: Buffer | undefined;
+  /** Milliseconds for the command, from its start; undefined waits forever. */
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Output as it arrives. A returned promise pauses that stream until it settles (backpressure). */
+  onData?: ((stream: "stdout" | "stderr", chunk: Buffer) => void | Promise<void>) | undefined;
+}
+
+export interface ExecResult {
+  status: number | null;
+  signal?: string | undefined;
+}
+
+export class HostConnection {
+  readonly spec: ConnectSpec;
+  readonly #client: Client;
+  #closed = false;
+  /** Milliseconds the connection took to set up. */
+  readonly connectMs: number;
+
+  constructor(spec: ConnectSpec, client: Client, connectMs: number) {
+    this.spec = spec;
+    this.#client = client;
+    this.connectMs = connectMs;
+    client.on("error", () => {});
+    client.on("close", () => {
+      this.#closed = true;
+    });
+  }
+
+  /** Whether the connection can still carry a command. */
+  get alive(): boolean {
+    return !this.#closed;
+  }
+
+  /** Runs one command and resolves with its exit status; rejects FleetError (timeout, channel, killed). */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      let exit: ExecResult | undefined;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (err: FleetError | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#client.removeListener("close", onConnClose);
+        options.signal?.removeEventListener("abort", onAbort);
+        if (err) {
+          if (channel) stopChannel(channel);
+          reject(err);
+        } else resolve(exit ?? { status: null });
+      };
+      const onConnClose = () => done(new FleetError("channel", "connection lost before the command exited", "command"));
+      const onAbort = () => done(new FleetError("killed", "interrupted", "command"));
+      if (options.signal?.aborted) return onAbort();
+      this.#client.on("close", onConnClose);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => done(new FleetError("timeout", `command timed out after ${formatDuration(options.timeout!)}`, "command")), options.timeout);
+      }
+      try {
+        this.#client.exec(command, options.pty ? { pty: true } : {}, (err, ch) => {
+          if (err) return done(new FleetError("channel", `cannot start the command: ${err.message}`, "command"));
+          channel = ch;
+          if (settled) return stopChannel(ch);
+          const feed = (name: "stdout" | "stderr", stream: NodeJS.ReadableStream) => {
+            stream.on("data", (chunk: Buffer) => {
+              const r = options.onData?.(name, chunk);
+              if (r) {
+                stream.pause();
+                r.then(() => stream.resume(), () => stream.resume());
+              }
+            });
+          };
+          feed("stdout", ch);
+          feed("stderr", ch.stderr);
+          ch.on("exit", (code: number | null, signal?: string) => {
+            exit = { status: typeof code === "number" ? code : null, signal: signal ?? undefined };
+          });
+          ch.on("close", () => {
+            if (exit) done(null);
+            else if (!this.#closed) done(new FleetError("channel", "the channel closed without an exit status", "command"));
+          });
+          if (options.input) ch.end(options.input);
+          else ch.end();
+        });
+      } catch (err) {
+        done(new FleetError("channel", (err as Error).message, "command"));
+      }
+    });
+  }
+
+  /** Opens an SFTP session. */
+  sftp(): Promise<SFTPWrapper> {
+    return new Promise((resolve, reject) => {
+      this.#client.sftp((err, sftp) => (err ? reject(new FleetError("channel", `cannot start SFTP: ${err.message}`, "transfer")) : resolve(sftp)));
+    });
+  }
+
+  /** Round trip time of one global request (keepalive@openssh.com) on the open connection, in ms. */
+  async ping(timeout = 10_000): Promise<number> {
+    const started = performance.now();
+    const internals = this.#client as unknown as { _callbacks?: ((err: boolean) => void)[]; _protocol?: { ping(): void } };
+    if (Array.isArray(internals._callbacks) && typeof internals._protocol?.ping === "function") {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new FleetError("timeout", `ping timed out after ${formatDuration(timeout)}`, "command")), timeout);
+        internals._callbacks!.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+        internals._protocol!.ping();
+      });
+    } else {
+      await this.exec("true", { timeout });
+    }
+    return performance.now() - started;
+  }
+
+  /** Closes the connection. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#client.end();
+    const c = this.#client;
+    setTimeout(() => c.destroy(), 1000).unref();
+  }
+}
+
+/** Stops a remote command: a signal where the server allows it, then closes the channel. */
+function stopChannel(ch: ClientChannel): void {
+  try {
+    ch.signal("TERM");
+  } catch {
+    /* the server may refuse signals; closing the channel is what counts */
+  }
+  try {
+    ch.close();
+  } catch {
+    /* already closed */
+  }
+}

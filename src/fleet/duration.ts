@@ -1,0 +1,40 @@
+/**
+ * Durations as the command line takes them: `500ms`, `10s`, `2m`, `1h`, `1m30s`.
+ * A bare number is seconds, as in ssh's ConnectTimeout and pssh's -t.
+ */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration into milliseconds.
+ * @throws RangeError naming the text and what was expected.
+ */
+export function parseDuration(text: string, what = "duration"): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = part.exec(trimmed); m !== null; m = part.exec(trimmed)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    matched = part.lastIndex;
+  }
+  if (trimmed === "" || matched !== trimmed.length) {
+    throw new RangeError(
+      `Cannot parse ${what} ${JSON.stringify(text)}: expected a number of seconds or a number with a unit (500ms, 10s, 2m, 1h)`,
+    );
+  }
+  return Math.round(total);
+}
+
+/** Formats milliseconds the way parseDuration reads them back: `850ms`, `12s`, `2m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) {
+    const s = ms / 1000;
+    return `${Number.isInteger(s) ? s : s.toFixed(ms < 10_000 ? 2 : 1)}s`;
+  }
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s === 0 ? `${m}m` : `${m}m${s}s`;
+}

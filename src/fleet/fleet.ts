@@ -1,0 +1,444 @@
+/**
+ * The runner: the lesson's producer/consumer at fleet scale.
+ *
+ * The hosts go into a `Queue`; `forks` workers take a host each, connect (under the per-server
+ * handshake cap), run, and take the next; every event goes out through a second, bounded `Queue`
+ * to whoever iterates the run (the CLI's reporters, or your code). A slow reader slows the workers
+ * instead of piling output up in memory. Every host ends with exactly one `done` event.
+ *
+ * ```ts
+ * const inventory = await Inventory.load("shoal.yml");
+ * await using fleet = new Fleet(inventory.select("@web"), { forks: 64 });
+ * for await (const ev of fleet.run("uptime")) if (ev.type === "stdout") process.stdout.write(`${ev.host}: ${ev.data}`);
+ * ```
+ */
+import { setMaxListeners } from "node:events";
+import { StringDecoder } from "node:string_decoder";
+import { Queue } from "./queue.js";
+import type { Host } from "./host.js";
+import { adHocHost } from "./host.js";
+import { Credentials } from "./credentials.js";
+import type { CredentialOptions } from "./credentials.js";
+import { FleetError, connect } from "./connection.js";
+import type { ConnectSpec, HostConnection } from "./connection.js";
+import type { ErrorKind, FinalState, FleetEvent, HostResult } from "./events.js";
+import { HandshakeGate, DEFAULT_HANDSHAKES_PER_SERVER } from "./handshake-gate.js";
+import { KnownHosts, defaultKnownHostsPath } from "./known-hosts.js";
+import type { HostKeyNote } from "./known-hosts.js";
+import { OutputStore } from "./output-store.js";
+import type { HostOutput } from "./output-store.js";
+import { SpecResolver } from "./resolve.js";
+import type { ResolveOptions } from "./resolve.js";
+import { getTree, putTree, scanLocal } from "./transfer.js";
+import type { TransferOptions } from "./transfer.js";
+
+/** Default hosts at a time: ClusterShell's fanout. */
+export const DEFAULT_FORKS = 64;
+
+export interface FleetOptions extends ResolveOptions, CredentialOptions {
+  /** Hosts worked on at a time (default 64). */
+  forks?: number | undefined;
+  /** SSH handshakes in flight per server (default 8, under sshd's MaxStartups of 10). */
+  handshakesPerServer?: number | undefined;
+  /** Extra connect attempts after a failed connect (never after the command started). Default 0. */
+  retries?: number | undefined;
+  /** First retry delay in ms, doubled each time (with jitter). Default 500. */
+  retryDelay?: number | undefined;
+  /**
+   * known_hosts file(s) for hosts that name none (`known_hosts` var); default ~/.ssh/known_hosts.
+   * `false` turns host-key checking off.
+   */
+  knownHosts?: string | readonly string[] | false | undefined;
+  /** Trust unknown host keys on first use and save them (never a changed key). */
+  acceptNew?: boolean | undefined;
+  /**
+   * Keep connections open after a command for the next one (an interactive shell, repeated runs):
+   * the second command costs a channel, not a handshake. Close them with `close()`.
+   */
+  keepConnections?: boolean | undefined;
+}
+
+export interface RunOptions {
+  /** Milliseconds for the command on each host, from its start there. */
+  timeout?: number | undefined;
+  /** Ask for a pseudo-terminal. */
+  pty?: boolean | undefined;
+  /** Bytes sent to every host's stdin (then EOF). */
+  input?: Buffer | undefined;
+  /** Aborting stops the remote commands (signal, then channel close) and ends every host as `killed`. */
+  signal?: AbortSignal | undefined;
+  /** Keep each host's output for `results()` (default true). Past a memory budget it spills to disk. */
+  collect?: boolean | undefined;
+}
+
+export interface PingOptions {
+  signal?: AbortSignal | undefined;
+}
+
+type Emit = (ev: FleetEvent) => Promise<void>;
+
+interface Job {
+  kind: "run" | "put" | "get" | "ping";
+  work(conn: HostConnection, host: Host, emit: Emit, startedAt: number, signal: AbortSignal): Promise<Partial<HostResult>>;
+  signal?: AbortSignal | undefined;
+  /** Called once before any host starts (e.g. scan local files). */
+  prepare?: () => Promise<void>;
+}
+
+/** Maps an error kind to the final state it leaves a host in. */
+export function stateOf(kind: ErrorKind): FinalState {
+  switch (kind) {
+    case "timeout":
+      return "timeout";
+    case "auth":
+      return "auth";
+    case "hostkey":
+      return "hostkey";
+    case "killed":
+      return "killed";
+    default:
+      return "unreachable";
+  }
+}
+
+/** Short reasons per kind, to group failed hosts by in summaries. */
+function reasonOf(err: FleetError): string {
+  if (err.kind === "timeout") return err.phase === "command" ? err.message.replace(/^command /, "command ") : "connect timed out";
+  if (err.kind === "refused") return "connection refused";
+  if (err.kind === "dns") return "name does not resolve";
+  if (err.kind === "maxstartups") return "dropped before banner (MaxStartups)";
+  if (err.kind === "auth") return "authentication failed";
+  if (err.kind === "hostkey") return err.message.includes("CHANGED") ? "host key changed" : err.message.includes("REVOKED") ? "host key revoked" : "host key unknown";
+  if (err.kind === "killed") return "interrupted";
+  return err.phase === "command" ? "connection lost" : err.message;
+}
+
+export class Fleet implements AsyncDisposable {
+  readonly hosts: readonly Host[];
+  readonly #options: FleetOptions;
+  readonly #forks: number;
+  readonly #gate: HandshakeGate;
+  readonly #credentials: Credentials;
+  readonly #resolver: SpecResolver;
+  readonly #knownHosts = new Map<string, Promise<KnownHosts>>();
+  readonly #open = new Map<string, HostConnection>();
+  readonly #store = new OutputStore();
+  #closed = false;
+
+  constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
+    this.hosts = [...hosts].map((h) => (typeof h === "string" ? adHocHost(h) : h));
+    const forks = options.forks ?? DEFAULT_FORKS;
+    if (!Number.isInteger(forks) || forks < 1) throw new RangeError(`Fleet: forks must be a positive integer: got ${forks}`);
+    this.#forks = forks;
+    this.#options = options;
+    this.#gate = new HandshakeGate(options.handshakesPerServer ?? DEFAULT_HANDSHAKES_PER_SERVER);
+    this.#credentials = new Credentials(options);
+    this.#resolver = new SpecResolver(options);
+  }
+
+  /** Hosts worked on at a time. */
+  get forks(): number {
+    return this.#forks;
+  }
+
+  /** Connections kept open for reuse (with `keepConnections`). */
+  get openConnections(): number {
+    return [...this.#open.values()].filter((c) => c.alive).length;
+  }
+
+  /** Runs a shell command on every host. */
+  run(command: string, options: RunOptions = {}): FleetRun {
+    const collect = options.collect ?? true;
+    return this.#start({
+      kind: "run",
+      signal: options.signal,
+      work: async (conn, host, emit, startedAt, signal) => {
+        const out = collect ? this.#store.create(`${host.name}.out`) : undefined;
+        const err = collect ? this.#store.create(`${host.name}.err`) : undefined;
+        const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+        const finish = async (): Promise<Pick<HostResult, "stdout" | "stderr">> => {
+          await Promise.all([out?.close(), err?.close()]);
+          for (const name of ["stdout", "stderr"] as const) {
+            const rest = decoders[name].end();
+            if (rest) await emit({ type: name, host: host.name, time: performance.now() - startedAt, data: rest });
+          }
+          return { stdout: await textOf(out), stderr: await textOf(err) };
+        };
+        try {
+          const r = await conn.exec(command, {
+            pty: options.pty,
+            input: options.input,
+            timeout: options.timeout,
+            signal,
+            onData: async (stream, chunk) => {
+              const keep = (stream === "stdout" ? out : err)?.append(chunk);
+              const data = decoders[stream].write(chunk);
+              if (data) await emit({ type: stream, host: host.name, time: performance.now() - startedAt, data });
+              await keep;
+            },
+          });
+          await emit({ type: "exit", host: host.name, time: performance.now() - startedAt, status: r.status, signal: r.signal });
+          const texts = await finish();
+          const ok = r.status === 0;
+          return { state: ok ? "ok" : "failed", exitStatus: r.status, signal: r.signal, reason: ok ? undefined : r.status === null ? `killed by SIG${r.signal ?? "?"}` : `exit ${r.status}`, ...texts };
+        } catch (e) {
+          const texts = await finish();
+          throw Object.assign(e as Error, { partial: texts });
+        }
+      },
+    });
+  }
+
+  /** Copies a local file (or tree with `recursive`) to `remote` on every host. */
+  put(local: string, remote: string, options: TransferOptions = {}): FleetRun {
+    let treeP: ReturnType<typeof scanLocal> | undefined;
+    return this.#start({
+      kind: "put",
+      signal: options.signal,
+      prepare: async () => {
+        treeP = scanLocal(local, options);
+        await treeP;
+      },
+      work: async (conn, host, emit, startedAt, signal) => {
+        const tree = await treeP!;
+        const r = await putTree(conn, tree, remote, { ...options, signal }, throttle((bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: tree.totalBytes })));
+        return { state: "ok", ...r };
+      },
+    });
+  }
+
+  /** Fetches `remote` (a file, or a tree with `recursive`) from every host into `localDir/HOST/`. */
+  get(remote: string, localDir: string, options: TransferOptions = {}): FleetRun {
+    return this.#start({
+      kind: "get",
+      signal: options.signal,
+      work: async (conn, host, emit, startedAt, signal) => {
+        const r = await getTree(conn, host.name, remote, localDir, { ...options, signal }, throttle((bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: 0 })));
+        return { state: "ok", ...r };
+      },
+    });
+  }
+
+  /** Connects, authenticates and measures one round trip per host. */
+  ping(options: PingOptions = {}): FleetRun {
+    return this.#start({
+      kind: "ping",
+      signal: options.signal,
+      work: async (conn, host, emit, startedAt) => {
+        const rttMs = await conn.ping();
+        await emit({ type: "ping", host: host.name, time: performance.now() - startedAt, rttMs });
+        return { state: "ok", rttMs };
+      },
+    });
+  }
+
+  /** Closes every kept connection and removes spilled output. Safe to call twice. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const c of this.#open.values()) c.close();
+    this.#open.clear();
+    await this.#store.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #knownHostsFor(files: string[] | undefined): Promise<KnownHosts> | null {
+    if (this.#options.knownHosts === false) return null;
+    const configured = this.#options.knownHosts;
+    const list = files ?? (configured === undefined ? [defaultKnownHostsPath()] : typeof configured === "string" ? [configured] : [...configured]);
+    const key = list.join("\0");
+    let p = this.#knownHosts.get(key);
+    if (!p) this.#knownHosts.set(key, (p = KnownHosts.load(list)));
+    return p;
+  }
+
+  #start(job: Job): FleetRun {
+    if (this.#closed) throw new Error("Cannot run: the fleet is closed");
+    return new FleetRun((emit, run) => this.#execute(job, emit, run));
+  }
+
+  async #execute(job: Job, emitRaw: Emit, run: FleetRun): Promise<void> {
+    const startedAt = performance.now();
+    const controller = new AbortController();
+    const signal = job.signal ? AbortSignal.any([job.signal, controller.signal]) : controller.signal;
+    setMaxListeners(0, controller.signal);
+    if (signal !== controller.signal) setMaxListeners(0, signal);
+    run._abort = (reason) => controller.abort(reason);
+    await job.prepare?.();
+    const hostQueue = new Queue<Host>();
+    for (const h of this.hosts) {
+      await emitRaw({ type: "queued", host: h.name, time: performance.now() - startedAt });
+      hostQueue.putNowait(h);
+    }
+    hostQueue.shutdown();
+    const worker = async () => {
+      for await (const host of hostQueue) await this.#one(job, host, emitRaw, startedAt, signal, run);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, this.hosts.length)) }, worker));
+    // Keys trusted under accept-new are written once, at the end.
+    for (const kh of this.#knownHosts.values()) await (await kh).saveAccepted();
+  }
+
+  async #one(job: Job, host: Host, emit: Emit, startedAt: number, signal: AbortSignal, run: FleetRun): Promise<void> {
+    const t0 = performance.now();
+    const time = () => performance.now() - startedAt;
+    const done = async (r: Omit<HostResult, "host" | "durationMs">) => {
+      const result: HostResult = { host: host.name, durationMs: performance.now() - t0, ...r };
+      await emit({ type: "done", host: host.name, time: time(), result });
+    };
+    if (signal.aborted) return done({ state: "killed", kind: "killed", reason: "interrupted" });
+    let conn: HostConnection;
+    let reused = false;
+    const spec = this.#resolver.resolve(host);
+    const kept = this.#open.get(host.name);
+    if (kept?.alive) {
+      conn = kept;
+      reused = true;
+      this.#open.delete(host.name);
+      await emit({ type: "connecting", host: host.name, time: time(), attempt: 1 });
+    } else {
+      const c = await this.#connect(spec, host, emit, time, signal, run);
+      if (c instanceof FleetError) return done({ state: stateOf(c.kind), kind: c.kind, reason: reasonOf(c) });
+      conn = c;
+    }
+    await emit({ type: "connected", host: host.name, time: time(), connectMs: reused ? 0 : Math.round(conn.connectMs), reused });
+    try {
+      const r = await job.work(conn, host, emit, startedAt, signal);
+      await done({ state: "ok", connectMs: reused ? 0 : conn.connectMs, ...r });
+    } catch (e) {
+      const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "command") : new FleetError("channel", (e as Error).message, job.kind === "run" ? "command" : "transfer");
+      await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message });
+      const partial = (e as { partial?: Partial<HostResult> }).partial ?? {};
+      await done({ state: stateOf(err.kind), kind: err.kind, reason: reasonOf(err), connectMs: reused ? 0 : conn.connectMs, ...partial });
+      conn.close();
+      return;
+    }
+    if (this.#options.keepConnections && !this.#closed && conn.alive) this.#open.set(host.name, conn);
+    else conn.close();
+  }
+
+  async #connect(spec: ConnectSpec & { knownHosts?: string[] | undefined }, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
+    const retries = this.#options.retries ?? 0;
+    const baseDelay = this.#options.retryDelay ?? 500;
+    const knownHosts = await this.#knownHostsFor(spec.knownHosts);
+    let attempt = 0;
+    let dropped = 0;
+    for (;;) {
+      attempt++;
+      await emit({ type: "connecting", host: host.name, time: time(), attempt });
+      try {
+        return await connect(spec, {
+          credentials: this.#credentials,
+          knownHosts,
+          acceptNew: this.#options.acceptNew ?? false,
+          gate: this.#gate,
+          onHostKey: (note: HostKeyNote) => run.hostKeys.push(note),
+          signal,
+        });
+      } catch (e) {
+        const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
+        // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,
+        // try again without spending a --retries attempt, a few times.
+        const shed = err.kind === "maxstartups" && dropped++ < 6;
+        const retryable = err.kind === "refused" || err.kind === "timeout" || err.kind === "maxstartups" || (err.kind === "channel" && err.phase !== "command");
+        const again = !signal.aborted && (shed || (retryable && attempt - dropped <= retries));
+        await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message, retrying: again });
+        if (!again) return err;
+        const delay = (shed ? 100 * 2 ** (dropped - 1) : baseDelay * 2 ** (attempt - dropped - 1)) * (0.5 + Math.random());
+        await sleep(Math.min(delay, 10_000), signal).catch(() => {});
+        if (signal.aborted) return new FleetError("killed", "interrupted", "connect");
+      }
+    }
+  }
+}
+
+async function textOf(out: HostOutput | undefined): Promise<string | undefined> {
+  if (!out) return undefined;
+  return out.inMemory() ?? (await out.buffer()).toString("utf8");
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Progress callbacks at most every 100 ms (and always the last), so a fast copy does not flood the event queue. */
+function throttle(fn: (bytes: number) => Promise<void>): (bytes: number) => void {
+  let last = 0;
+  let pending: Promise<void> = Promise.resolve();
+  return (bytes) => {
+    const now = performance.now();
+    if (now - last < 100) return;
+    last = now;
+    pending = pending.then(() => fn(bytes));
+  };
+}
+
+/**
+ * One run over the fleet: an async iterable of its events (iterate it once), with `results()` for
+ * the hosts' outcomes and `cancel()` to stop it. Nothing starts until it is iterated or awaited.
+ */
+export class FleetRun implements AsyncIterable<FleetEvent> {
+  readonly #events = new Queue<FleetEvent>(1024);
+  readonly #start: (emit: Emit, run: FleetRun) => Promise<void>;
+  #started: Promise<void> | undefined;
+  #iterated = false;
+  readonly #results: HostResult[] = [];
+  /** Host keys the run could not verify, or newly trusted: for one table at the end. */
+  readonly hostKeys: HostKeyNote[] = [];
+  /** @internal */
+  _abort: ((reason?: unknown) => void) | undefined;
+  #cancelReason: unknown;
+
+  constructor(start: (emit: Emit, run: FleetRun) => Promise<void>) {
+    this.#start = start;
+  }
+
+  #go(): Promise<void> {
+    this.#started ??= (async () => {
+      try {
+        await this.#start(async (ev) => {
+          if (ev.type === "done") this.#results.push(ev.result);
+          await this.#events.put(ev);
+        }, this);
+      } finally {
+        this.#events.shutdown();
+      }
+    })();
+    if (this.#cancelReason !== undefined) queueMicrotask(() => this._abort?.(this.#cancelReason));
+    return this.#started;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<FleetEvent> {
+    if (this.#iterated) throw new Error("Cannot iterate a fleet run twice: keep its events, or call results()");
+    this.#iterated = true;
+    const running = this.#go();
+    running.catch(() => {});
+    for await (const ev of this.#events) yield ev;
+    await running;
+  }
+
+  /** Every host's result, once all are done (in the order they finished). */
+  async results(): Promise<HostResult[]> {
+    if (!this.#iterated) for await (const _ of this) void _;
+    else await this.#go();
+    return [...this.#results];
+  }
+
+  /** Stops the run: no new host starts, running commands are stopped, and every host ends as killed. */
+  cancel(reason: unknown = new Error("cancelled")): void {
+    this.#cancelReason = reason;
+    this._abort?.(reason);
+  }
+}

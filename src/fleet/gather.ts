@@ -1,0 +1,43 @@
+/**
+ * Gathering (`-b`): hosts with identical output are shown once, under a compact host range,
+ * as ClusterShell's `clush -b` does with its MsgTree.
+ */
+import { describeHosts } from "./host-range.js";
+
+export interface GatheredGroup {
+  hosts: string[];
+  output: string;
+}
+
+export class Gatherer {
+  readonly #groups = new Map<string, GatheredGroup>();
+
+  /** Adds one host's whole output. `key` (a digest) identifies it when given; the text otherwise. */
+  add(host: string, output: string, key: string = output): void {
+    let g = this.#groups.get(key);
+    if (!g) this.#groups.set(key, (g = { hosts: [], output }));
+    g.hosts.push(host);
+  }
+
+  /** The groups, largest first. */
+  groups(): GatheredGroup[] {
+    return [...this.#groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
+  }
+
+  /** Header lines only (`web[01-05,07] (6)`), for the live view. */
+  headers(): string[] {
+    return this.groups().map((g) => describeHosts(g.hosts));
+  }
+
+  /** The final gathered text. */
+  format(options: { color?: boolean } = {}): string {
+    const rule = "-".repeat(15);
+    return this.groups()
+      .map((g) => {
+        const head = describeHosts(g.hosts);
+        const body = g.output.endsWith("\n") || g.output === "" ? g.output : g.output + "\n";
+        return `${rule}\n${options.color ? `\x1b[1;36m${head}\x1b[0m` : head}\n${rule}\n${body}`;
+      })
+      .join("");
+  }
+}

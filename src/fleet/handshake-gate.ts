@@ -1,0 +1,103 @@
+/**
+ * Caps the SSH handshakes in flight per server, so that sshd's MaxStartups (default `10:30:100`:
+ * past 10 unauthenticated connections it starts dropping new ones) is never tripped, however many
+ * forks run.
+ *
+ * "Server" is the listening socket: every 127.x.y.z address on one port is one machine's one sshd
+ * (as in the benchmark fleet), so loopback addresses share a key per port. When a server still drops
+ * connections before its banner (a lower MaxStartups), its cap halves, and grows back by one per
+ * successful handshake (AIMD, as TCP does).
+ */
+import { isIP } from "node:net";
+
+export interface HandshakeSlot {
+  /** Frees the slot: the handshake finished (or failed) and the server stopped counting it. */
+  release(): void;
+}
+
+interface Server {
+  limit: number;
+  inFlight: number;
+  waiters: (() => void)[];
+}
+
+/** Default handshakes in flight per server: under sshd's default MaxStartups start of 10, with margin. */
+export const DEFAULT_HANDSHAKES_PER_SERVER = 8;
+
+export class HandshakeGate {
+  readonly #servers = new Map<string, Server>();
+  readonly #max: number;
+
+  constructor(perServer: number = DEFAULT_HANDSHAKES_PER_SERVER) {
+    if (!Number.isInteger(perServer) || perServer < 1) throw new RangeError(`HandshakeGate: perServer must be a positive integer: got ${perServer}`);
+    this.#max = perServer;
+  }
+
+  /** The key of the server a host's connection lands on. */
+  static serverKey(hostname: string, port: number): string {
+    const loopback = hostname === "localhost" || (isIP(hostname) === 4 && hostname.startsWith("127.")) || hostname === "::1";
+    return loopback ? `loopback:${port}` : `${hostname.toLowerCase()}:${port}`;
+  }
+
+  /** Waits for a slot on that server. Rejects with the signal's reason when it aborts first. */
+  async acquire(key: string, signal?: AbortSignal): Promise<HandshakeSlot> {
+    const s = this.#server(key);
+    while (s.inFlight >= s.limit) {
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = s.waiters.indexOf(wake);
+          if (i >= 0) s.waiters.splice(i, 1);
+          reject(signal!.reason);
+        };
+        s.waiters.push(wake);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    }
+    s.inFlight++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        s.inFlight--;
+        this.#wake(s);
+      },
+    };
+  }
+
+  /** A handshake completed: the server can take one more at a time (up to the cap). */
+  succeeded(key: string): void {
+    const s = this.#server(key);
+    if (s.limit < this.#max) {
+      s.limit++;
+      this.#wake(s);
+    }
+  }
+
+  /** The server dropped a connection before its banner: halve its cap. */
+  dropped(key: string): void {
+    const s = this.#server(key);
+    s.limit = Math.max(1, Math.floor(s.limit / 2));
+  }
+
+  /** Current cap of a server (for tests and diagnostics). */
+  limit(key: string): number {
+    return this.#server(key).limit;
+  }
+
+  #server(key: string): Server {
+    let s = this.#servers.get(key);
+    if (!s) this.#servers.set(key, (s = { limit: this.#max, inFlight: 0, waiters: [] }));
+    return s;
+  }
+
+  #wake(s: Server): void {
+    // Wake one waiter per free slot; each re-checks the cap when it runs.
+    if (s.inFlight < s.limit) s.waiters.shift()?.();
+  }
+}

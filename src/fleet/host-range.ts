@@ -1,0 +1,178 @@
+/**
+ * Host ranges: `web[01-20].example.com`, `10.0.[0-3].[1-254]`, `node[1-4,7,10-12]`.
+ *
+ * `expandHostRange` turns one such expression into names; `foldHosts` is its inverse and writes
+ * a set of names as compact ranges, the way ClusterShell's NodeSet prints them.
+ */
+
+/** A host-range expression that does not parse. `index` is the offset of the fault in `text`. */
+export class HostRangeError extends SyntaxError {
+  override name = "HostRangeError";
+  constructor(
+    message: string,
+    readonly text: string,
+    readonly index: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Largest number of names one expression may expand to (a typo must not allocate gigabytes). */
+export const MAX_EXPANSION = 1_000_000;
+
+/** Whether a string contains a bracketed range. */
+export function hasRange(text: string): boolean {
+  return /\[[^\]]*\]/.test(text);
+}
+
+/**
+ * Expands one host-range expression into host names, in order.
+ * A range whose start has a leading zero (`[01-20]`) pads every number to the start's width.
+ */
+export function expandHostRange(text: string): string[] {
+  const parts: string[][] = [];
+  let i = 0;
+  let literal = "";
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === "]") throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: unexpected "]" at offset ${i}`, text, i);
+    if (ch !== "[") {
+      literal += ch;
+      i++;
+      continue;
+    }
+    const close = text.indexOf("]", i);
+    if (close < 0) throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: "[" at offset ${i} is not closed`, text, i);
+    if (literal) parts.push([literal]);
+    literal = "";
+    parts.push(expandBracket(text, i + 1, close));
+    i = close + 1;
+  }
+  if (literal) parts.push([literal]);
+  let total = 1;
+  for (const p of parts) total *= p.length;
+  if (total > MAX_EXPANSION) {
+    throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${total} names exceed the limit of ${MAX_EXPANSION}`, text, 0);
+  }
+  let names = [""];
+  for (const p of parts) names = names.flatMap((prefix) => p.map((s) => prefix + s));
+  return names;
+}
+
+function expandBracket(text: string, start: number, end: number): string[] {
+  const body = text.slice(start, end);
+  if (body === "") throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: empty "[]" at offset ${start - 1}`, text, start - 1);
+  const out: string[] = [];
+  let offset = start;
+  for (const item of body.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(item);
+    if (!m) {
+      throw new HostRangeError(
+        `Cannot parse host range ${JSON.stringify(text)}: expected a number or a range like 01-20 at offset ${offset}, got ${JSON.stringify(item)}`,
+        text,
+        offset,
+      );
+    }
+    const lo = m[1]!;
+    const hi = m[2] ?? lo;
+    const from = Number(lo);
+    const to = Number(hi);
+    if (to < from) {
+      throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: range ${item} at offset ${offset} runs backwards`, text, offset);
+    }
+    if (to - from + 1 > MAX_EXPANSION) {
+      throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${item} exceeds the limit of ${MAX_EXPANSION} names`, text, offset);
+    }
+    const width = lo.length > 1 && lo.startsWith("0") ? lo.length : 0;
+    for (let n = from; n <= to; n++) out.push(width ? String(n).padStart(width, "0") : String(n));
+    offset += item.length + 1;
+  }
+  return out;
+}
+
+/**
+ * Writes host names as compact ranges, folding on the last number of each name:
+ * `["web01","web02","web03","web05"]` gives `["web[01-03,05]"]`. Order: by pattern, then by number.
+ */
+export function foldHosts(names: Iterable<string>): string[] {
+  interface Group {
+    prefix: string;
+    suffix: string;
+    numbers: Map<number, Set<number>>; // width (0 = unpadded) -> numbers
+  }
+  const groups = new Map<string, Group>();
+  const plain = new Set<string>();
+  for (const name of new Set(names)) {
+    const m = /^(.*?)(\d+)(\D*)$/.exec(name);
+    if (!m) {
+      plain.add(name);
+      continue;
+    }
+    const [, prefix, digits, suffix] = m as unknown as [string, string, string, string];
+    const key = `${prefix}\u0000${suffix}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { prefix, suffix, numbers: new Map() }));
+    const width = digits.length > 1 && digits.startsWith("0") ? digits.length : 0;
+    let set = g.numbers.get(width);
+    if (!set) g.numbers.set(width, (set = new Set()));
+    set.add(Number(digits));
+  }
+  const out: { sortKey: string; text: string }[] = [...plain].map((p) => ({ sortKey: p, text: p }));
+  for (const g of groups.values()) {
+    // An unpadded number as wide as a padded class prints the same inside it: 01-09 and 10-20 are one range.
+    const unpadded = g.numbers.get(0);
+    if (unpadded) {
+      for (const [width, set] of g.numbers) {
+        if (width === 0) continue;
+        for (const n of [...unpadded]) {
+          if (String(n).length === width) {
+            set.add(n);
+            unpadded.delete(n);
+          }
+        }
+      }
+      if (unpadded.size === 0) g.numbers.delete(0);
+    }
+    for (const [width, set] of [...g.numbers].sort((a, b) => a[0] - b[0])) {
+      const sorted = [...set].sort((a, b) => a - b);
+      const pad = (n: number) => (width ? String(n).padStart(width, "0") : String(n));
+      const text =
+        sorted.length === 1 ? `${g.prefix}${pad(sorted[0]!)}${g.suffix}` : `${g.prefix}[${foldNumbers(sorted).map(([a, b]) => (a === b ? pad(a) : `${pad(a)}-${pad(b)}`)).join(",")}]${g.suffix}`;
+      out.push({ sortKey: `${g.prefix}\u0000${String(sorted[0]).padStart(12, "0")}${g.suffix}`, text });
+    }
+  }
+  return out.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0)).map((o) => o.text);
+}
+
+/** `foldHosts` joined into one string with its count: `web[01-05,07] (6)`. */
+export function describeHosts(names: readonly string[]): string {
+  const count = new Set(names).size;
+  return `${foldHosts(names).join(",")} (${count})`;
+}
+
+function foldNumbers(sorted: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const n of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && n === last[1] + 1) last[1] = n;
+    else runs.push([n, n]);
+  }
+  return runs;
+}
+
+/** Splits a comma-separated list, keeping commas inside brackets: `a,web[1-3,5],b` gives 3 items. */
+export function splitTopLevel(text: string, sep = ","): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of text) {
+    if (ch === "[") depth++;
+    else if (ch === "]") depth = Math.max(0, depth - 1);
+    if (ch === sep && depth === 0) {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter((s) => s !== "");
+}

@@ -1,0 +1,101 @@
+/**
+ * Host patterns: what `shoal run PATTERN` and `inventory.select(PATTERN)` accept.
+ *
+ * A comma-separated list of items. A plain item adds hosts; `&item` keeps only hosts that also match
+ * it; `!item` removes hosts. An item is `all` (or `*`), `@group`, `@last.failed` (a saved set), a
+ * glob on host names (`web*`, `db?`), a range (`web[01-05]`), or a host name.
+ */
+import type { Host } from "./host.js";
+import { adHocHost } from "./host.js";
+import { HostRangeError, expandHostRange, splitTopLevel } from "./host-range.js";
+import { PatternError } from "./inventory-error.js";
+import type { Inventory } from "./inventory.js";
+
+export interface SelectOptions {
+  /** Saved host sets by name, without the `@` (`last.failed` -> names), as the CLI keeps them. */
+  sets?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Take names the inventory does not know as ad hoc hosts (with the defaults) instead of refusing them. */
+  adHoc?: boolean | undefined;
+}
+
+/** Whether a pattern item uses glob characters. */
+function isGlob(text: string): boolean {
+  return /[*?]/.test(text);
+}
+
+/** A glob (`*` any run, `?` one character) as an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|\\[\]]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+export function selectHosts(inventory: Inventory, pattern: string, options: SelectOptions = {}): Host[] {
+  const items = splitTopLevel(pattern);
+  if (items.length === 0) throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: expected a group, host, glob or range`, pattern);
+  const added = new Map<string, Host>();
+  const intersections: Set<string>[] = [];
+  const excluded = new Set<string>();
+  const adHoc = new Map<string, Host>();
+  for (const raw of items) {
+    const op = raw[0] === "!" || raw[0] === "&" ? raw[0] : "";
+    const item = op ? raw.slice(1).trim() : raw;
+    if (item === "") throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${op}" must be followed by a group, host, glob or range`, pattern);
+    const hosts = resolveItem(inventory, item, pattern, options, adHoc);
+    if (op === "!") for (const h of hosts) excluded.add(h.name);
+    else if (op === "&") intersections.push(new Set(hosts.map((h) => h.name)));
+    else for (const h of hosts) added.set(h.name, h);
+  }
+  // Only intersections and exclusions: start from every host.
+  if (added.size === 0 && items.every((i) => i[0] === "!" || i[0] === "&")) for (const h of inventory.hosts) added.set(h.name, h);
+  const order = new Map(inventory.hosts.map((h, i) => [h.name, i]));
+  return [...added.values()]
+    .filter((h) => !excluded.has(h.name) && intersections.every((s) => s.has(h.name)))
+    .sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
+}
+
+function resolveItem(inventory: Inventory, item: string, pattern: string, options: SelectOptions, adHoc: Map<string, Host>): Host[] {
+  if (item === "all" || item === "*") return inventory.hosts;
+  if (item.startsWith("@")) {
+    const name = item.slice(1);
+    const saved = options.sets?.get(name);
+    if (saved) return saved.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
+    if (name.startsWith("last.")) {
+      throw new PatternError(`Unknown host set "${item}": no previous run saved it (known sets: ${[...(options.sets?.keys() ?? [])].map((k) => "@" + k).join(", ") || "none"})`, pattern);
+    }
+    if (isGlob(name)) {
+      const re = globToRegExp(name);
+      const groups = inventory.groups.filter((g) => re.test(g.name));
+      if (groups.length === 0) throw new PatternError(`No group matches "${item}"`, pattern);
+      return groups.flatMap((g) => inventory.members(g.name)!);
+    }
+    const members = inventory.members(name);
+    if (!members) {
+      const known = inventory.groups.map((g) => "@" + g.name);
+      throw new PatternError(`Unknown group "${item}": expected one of ${known.length ? known.join(", ") : "(the inventory has no groups)"}`, pattern);
+    }
+    return members;
+  }
+  if (isGlob(item)) {
+    const re = globToRegExp(item);
+    return inventory.hosts.filter((h) => re.test(h.name));
+  }
+  let names: string[];
+  try {
+    names = expandHostRange(item);
+  } catch (err) {
+    if (err instanceof HostRangeError) throw new PatternError(err.message, pattern);
+    throw err;
+  }
+  const unknown = names.filter((n) => !inventory.get(n));
+  if (unknown.length > 0 && !options.adHoc) {
+    const shown = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : "");
+    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${shown}: not in the inventory ${inventory.path ?? ""} (use -H for ad hoc hosts)`.replace(" )", ")"), pattern);
+  }
+  return names.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
+}
+
+function adHocOf(inventory: Inventory, name: string, cache: Map<string, Host>): Host {
+  let h = cache.get(name);
+  if (!h) cache.set(name, (h = adHocHost(name, inventory.defaults)));
+  return h;
+}

@@ -1,0 +1,222 @@
+/**
+ * put and get for one host over SFTP: atomic on the far side (a temporary name in the same folder,
+ * renamed when complete), skipped when unchanged (size and mtime, or a SHA-256 with `checksum`).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readdir, rename, stat, utimes } from "node:fs/promises";
+import { basename, dirname, join, posix, relative, sep } from "node:path";
+import type { SFTPWrapper, Stats } from "ssh2";
+import type { HostConnection } from "./connection.js";
+import { FleetError } from "./connection.js";
+
+export interface TransferOptions {
+  /** Copy folders and everything under them. */
+  recursive?: boolean | undefined;
+  /** Compare SHA-256 instead of size and mtime to decide whether a file is unchanged. */
+  checksum?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** A local file to send, with what skip-if-unchanged compares. */
+export interface LocalFile {
+  /** Path relative to the copied root, with `/` separators ("" for a single file). */
+  rel: string;
+  abs: string;
+  size: number;
+  mtime: number; // whole seconds, as SFTP carries it
+  mode: number;
+  sha256?: string | undefined;
+}
+
+export interface LocalTree {
+  root: string;
+  isDir: boolean;
+  files: LocalFile[];
+  dirs: string[]; // relative, parents first
+  totalBytes: number;
+}
+
+/** Lists what `put` will send (once for the whole run). */
+export async function scanLocal(path: string, options: TransferOptions): Promise<LocalTree> {
+  const st = await stat(path);
+  if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r)`);
+  const files: LocalFile[] = [];
+  const dirs: string[] = [];
+  const add = async (abs: string, rel: string) => {
+    const s = await stat(abs);
+    if (s.isDirectory()) {
+      if (rel) dirs.push(rel);
+      for (const name of (await readdir(abs)).sort()) await add(join(abs, name), rel ? `${rel}/${name}` : name);
+    } else if (s.isFile()) {
+      files.push({ rel, abs, size: s.size, mtime: Math.floor(s.mtimeMs / 1000), mode: s.mode & 0o7777, sha256: options.checksum ? await sha256File(abs) : undefined });
+    }
+  };
+  await add(path, "");
+  return { root: path, isDir: st.isDirectory(), files, dirs, totalBytes: files.reduce((n, f) => n + f.size, 0) };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+export interface TransferProgress {
+  (bytesDone: number): void;
+}
+
+export interface TransferOutcome {
+  bytes: number;
+  files: number;
+  skipped: number;
+}
+
+function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+}
+
+function remoteStat(sftp: SFTPWrapper, path: string): Promise<Stats | undefined> {
+  return new Promise((resolve) => sftp.stat(path, (err, st) => resolve(err ? undefined : st)));
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+async function remoteSha256(conn: HostConnection, path: string): Promise<string | undefined> {
+  let out = "";
+  const r = await conn.exec(`sha256sum -- ${shellQuote(path)} 2>/dev/null || shasum -a 256 -- ${shellQuote(path)}`, {
+    onData: (s, c) => {
+      if (s === "stdout") out += c.toString();
+    },
+    timeout: 60_000,
+  });
+  return r.status === 0 ? out.split(/\s/)[0] : undefined;
+}
+
+/** Sends a scanned local tree to one host. */
+export async function putTree(conn: HostConnection, tree: LocalTree, remote: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
+  const sftp = await conn.sftp();
+  try {
+    const target = await remoteTarget(sftp, tree, remote);
+    for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d));
+    let done = 0;
+    let files = 0;
+    let skipped = 0;
+    for (const f of tree.files) {
+      options.signal?.throwIfAborted();
+      const dest = f.rel ? posix.join(target, f.rel) : target;
+      const existing = await remoteStat(sftp, dest);
+      if (existing && existing.size === f.size) {
+        const same = options.checksum ? (await remoteSha256(conn, dest)) === f.sha256 : existing.mtime === f.mtime;
+        if (same) {
+          skipped++;
+          done += f.size;
+          progress(done);
+          continue;
+        }
+      }
+      const tmp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
+      const base = done;
+      try {
+        await sftpCall<void>((cb) =>
+          sftp.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: (sent: number) => progress(base + sent) }, (err) => cb(err, undefined)),
+        );
+        await sftpCall<void>((cb) => sftp.utimes(tmp, f.mtime, f.mtime, (err) => cb(err, undefined)));
+        await renameRemote(sftp, tmp, dest);
+      } catch (err) {
+        sftp.unlink(tmp, () => {});
+        throw err instanceof FleetError ? err : new FleetError("channel", `cannot write ${dest}: ${(err as Error).message}`, "transfer");
+      }
+      done = base + f.size;
+      files++;
+      progress(done);
+    }
+    return { bytes: done, files, skipped };
+  } finally {
+    sftp.end();
+  }
+}
+
+/** Where a tree lands: into an existing remote folder under its own name, or at the path itself. */
+async function remoteTarget(sftp: SFTPWrapper, tree: LocalTree, remote: string): Promise<string> {
+  const st = await remoteStat(sftp, remote);
+  if (st?.isDirectory() || remote.endsWith("/")) return posix.join(remote, basename(tree.root));
+  if (tree.isDir) await mkdirRemote(sftp, remote);
+  return remote;
+}
+
+async function mkdirRemote(sftp: SFTPWrapper, path: string): Promise<void> {
+  const st = await remoteStat(sftp, path);
+  if (st?.isDirectory()) return;
+  await sftpCall<void>((cb) => sftp.mkdir(path, (err) => cb(err, undefined))).catch((err: Error) => {
+    throw new FleetError("channel", `cannot create folder ${path}: ${err.message}`, "transfer");
+  });
+}
+
+async function renameRemote(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  // posix-rename@openssh.com replaces the target atomically; plain SFTP rename refuses an existing one.
+  try {
+    await sftpCall<void>((cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined)));
+    return;
+  } catch {
+    /* not supported: fall back */
+  }
+  await new Promise<void>((resolve) => sftp.unlink(to, () => resolve()));
+  await sftpCall<void>((cb) => sftp.rename(from, to, (err) => cb(err, undefined)));
+}
+
+/** Fetches a remote file or tree into `localDir/<host>/...`. */
+export async function getTree(conn: HostConnection, host: string, remote: string, localDir: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
+  const sftp = await conn.sftp();
+  try {
+    const st = await remoteStat(sftp, remote);
+    if (!st) throw new FleetError("channel", `no such file: ${remote}`, "transfer");
+    if (st.isDirectory() && !options.recursive) throw new FleetError("channel", `${remote} is a folder (use -r)`, "transfer");
+    const hostDir = join(localDir, host.replace(/[/\\]/g, "_"));
+    const list: { remote: string; local: string; size: number; mtime: number; mode: number }[] = [];
+    const walk = async (r: string, l: string, s: Stats) => {
+      if (s.isDirectory()) {
+        await mkdir(l, { recursive: true });
+        const entries = await sftpCall<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(r, cb));
+        for (const e of entries.sort((a, b) => (a.filename < b.filename ? -1 : 1))) await walk(posix.join(r, e.filename), join(l, e.filename), e.attrs);
+      } else if (s.isFile()) list.push({ remote: r, local: l, size: s.size, mtime: s.mtime, mode: s.mode & 0o7777 });
+    };
+    await mkdir(hostDir, { recursive: true });
+    await walk(remote, join(hostDir, posix.basename(remote)), st);
+    let done = 0;
+    let files = 0;
+    let skipped = 0;
+    for (const f of list) {
+      options.signal?.throwIfAborted();
+      const have = await stat(f.local).catch(() => undefined);
+      if (have && have.size === f.size && Math.floor(have.mtimeMs / 1000) === f.mtime && !options.checksum) {
+        skipped++;
+        done += f.size;
+        progress(done);
+        continue;
+      }
+      const tmp = join(dirname(f.local), `.${basename(f.local)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
+      const base = done;
+      await mkdir(dirname(f.local), { recursive: true });
+      await sftpCall<void>((cb) => sftp.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: (got: number) => progress(base + got) }, (err) => cb(err, undefined))).catch((err: Error) => {
+        throw new FleetError("channel", `cannot read ${f.remote}: ${err.message}`, "transfer");
+      });
+      await utimes(tmp, f.mtime, f.mtime);
+      await rename(tmp, f.local);
+      done = base + f.size;
+      files++;
+      progress(done);
+    }
+    return { bytes: done, files, skipped };
+  } finally {
+    sftp.end();
+  }
+}
+
+/** Relative display path (for messages). */
+export function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith("..") ? r.split(sep).join("/") : p;
+}

@@ -1,0 +1,72 @@
+/**
+ * The authkey handshake of `multiprocessing.connection` (`deliver_challenge` / `answer_challenge`),
+ * run both ways before anything else crosses a connection: the side that accepted challenges first,
+ * then the side that connected. Only raw byte frames of at most 256 bytes are read during it: nothing
+ * is deserialized before both sides have proven they know the key.
+ *
+ * Format (as CPython >= 3.12, so a Python peer with the same key interoperates):
+ *   challenger → "#CHALLENGE#{sha256}" + 40 random bytes
+ *   answerer   → "{sha256}" + HMAC-SHA256(authkey, "{sha256}" + random bytes)
+ *   challenger → "#WELCOME#" or "#FAILURE#"
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Connection } from "./connection.js";
+import { AuthenticationError } from "./errors.js";
+
+const CHALLENGE = Buffer.from("#CHALLENGE#");
+const WELCOME = Buffer.from("#WELCOME#");
+const FAILURE = Buffer.from("#FAILURE#");
+const DIGEST_PREFIX = Buffer.from("{sha256}");
+const MESSAGE_LENGTH = 40;
+/** The longest handshake frame accepted (Python reads them with `recv_bytes(256)`). */
+const HANDSHAKE_MAX = 256;
+
+function response(authkey: Uint8Array, message: Buffer): Buffer {
+  return Buffer.concat([DIGEST_PREFIX, createHmac("sha256", authkey).update(message).digest()]);
+}
+
+async function recvHandshake(conn: Connection, what: string): Promise<Buffer> {
+  let frame: Buffer;
+  try {
+    frame = await conn.recvFrame("authenticate");
+  } catch (error) {
+    throw new AuthenticationError(`Cannot authenticate: the connection ended while waiting for the ${what}`, { cause: error });
+  }
+  if (frame.length > HANDSHAKE_MAX) {
+    throw new AuthenticationError(`Cannot authenticate: the ${what} is ${frame.length} bytes long, more than ${HANDSHAKE_MAX}`);
+  }
+  return frame;
+}
+
+/** Challenges the peer to prove it knows `authkey`. Rejects `AuthenticationError` when it does not. */
+export async function deliverChallenge(conn: Connection, authkey: Uint8Array): Promise<void> {
+  const message = Buffer.concat([DIGEST_PREFIX, randomBytes(MESSAGE_LENGTH)]);
+  await conn.sendBytes(Buffer.concat([CHALLENGE, message]));
+  const answer = await recvHandshake(conn, "answer to our challenge");
+  const expected = response(authkey, message);
+  if (answer.length === expected.length && timingSafeEqual(answer, expected)) {
+    await conn.sendBytes(WELCOME);
+    return;
+  }
+  await conn.sendBytes(FAILURE).catch(() => undefined);
+  throw new AuthenticationError("Cannot authenticate peer: digest received was wrong");
+}
+
+/** Answers the peer's challenge with `authkey`. Rejects `AuthenticationError` when refused. */
+export async function answerChallenge(conn: Connection, authkey: Uint8Array): Promise<void> {
+  const challenge = await recvHandshake(conn, "challenge");
+  if (!challenge.subarray(0, CHALLENGE.length).equals(CHALLENGE)) {
+    throw new AuthenticationError("Cannot authenticate: the peer did not send a challenge (is it a shoal Listener with an authkey?)");
+  }
+  await conn.sendBytes(response(authkey, challenge.subarray(CHALLENGE.length)));
+  const verdict = await recvHandshake(conn, "verdict on our answer");
+  if (!verdict.equals(WELCOME)) throw new AuthenticationError("Cannot authenticate: digest sent was rejected (wrong authkey)");
+}
+
+/** Checks an `authkey` option: bytes (a Buffer, a Uint8Array or a string's UTF-8), or undefined. */
+export function toAuthkey(authkey: Uint8Array | string | undefined | null, where: string): Buffer | undefined {
+  if (authkey === undefined || authkey === null) return undefined;
+  if (typeof authkey === "string") return Buffer.from(authkey, "utf8");
+  if (authkey instanceof Uint8Array) return Buffer.from(authkey.buffer, authkey.byteOffset, authkey.byteLength);
+  throw new TypeError(`${where} must be a Buffer, a Uint8Array or a string`);
+}

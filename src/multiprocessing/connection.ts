@@ -1,0 +1,417 @@
+/**
+ * `Connection`: one end of a message stream between two processes (Python's
+ * `multiprocessing.connection.Connection`). `Pipe()`, `Listener.accept()` and `Client()` make them.
+ *
+ * API (for users, and for the layers built on it: the object server, Manager, Pool):
+ *
+ *   await conn.send(value)              // v8.serialize (shoal objects inside cross as working objects)
+ *   const value = await conn.recv()     // rejects EOFError once the other end has closed
+ *   await conn.sendBytes(buf, offset?, size?)
+ *   const bytes = await conn.recvBytes({ maxlength? })
+ *   const n = await conn.recvBytesInto(buf, offset?)   // BufferTooShort carries the whole message
+ *   await conn.poll({ timeout? })       // true when recv would not wait (a message, or EOF)
+ *   conn.close(); conn.closed; conn.readable; conn.writable; using conn = ...
+ *
+ * Wire: length-prefixed frames (`framing.ts`) on a stream socket (unix socket or TCP). Each `send`
+ * resolves when its bytes have been handed to the kernel, so `await conn.send(x)` followed by process
+ * exit loses nothing. Large payloads are written as they are (header and payload as one `writev`),
+ * never copied into a bigger buffer.
+ *
+ * Reading is lazy: the socket is read only once `recv`/`poll` (or `wait`) asks for a message. Until
+ * then the bytes stay in the kernel, which is what lets an unused end be handed to a child process
+ * (`Process` args) without losing anything: the child receives the socket itself.
+ *
+ * The socket keeps the process alive only while something waits on it (a `recv`, a `poll`, an
+ * unflushed `send`): an idle connection does not hold the process open, as in Python.
+ */
+import type { Socket } from "node:net";
+import { FrameParser, frameHeader, frameOf } from "./framing.js";
+import { BufferTooShort, EOFError, FrameError, ProcessError } from "./errors.js";
+import { dumps, loadsAsync } from "./serialize.js";
+import { checkTimeout, type WaitOptions } from "../internal/options.js";
+
+/** Options of a connection's ends. */
+export interface ConnectionOptions {
+  /** Whether this end receives (default true). */
+  readable?: boolean | undefined;
+  /** Whether this end sends (default true). */
+  writable?: boolean | undefined;
+  /**
+   * Largest message accepted, in bytes (default 1 GiB). A frame announcing more is refused before
+   * anything is buffered, and the connection becomes unreadable.
+   */
+  maxMessageSize?: number | undefined;
+}
+
+/** Default `maxMessageSize`: 1 GiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 2 ** 30;
+
+/** Payloads up to this size are copied behind their header and written at once. */
+const COPY_LIMIT = 64 * 1024;
+
+/** Stop reading the socket when this many bytes of received messages wait for `recv`. */
+const READ_AHEAD = 64 * 1024 * 1024;
+
+/** Symbol of the readiness hook used by `wait()` (a promise settling when `recv` would not wait). */
+export const kWhenReadable: unique symbol = Symbol("shoal.whenReadable");
+
+/** Symbol of the hook that hands the socket over to another process (see `detach`). */
+export const kDetach: unique symbol = Symbol("shoal.detach");
+
+/** One end of a message stream between processes. */
+export class Connection implements Disposable {
+  #socket: Socket | null;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #parser: FrameParser;
+  #frames: Buffer[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #waiters: Array<() => void> = [];
+  #reading = false;
+  #paused = false;
+  /** Why no more messages will come (EOF, a broken frame, a socket error), once known. */
+  #ended: Error | null = null;
+  #closed = false;
+  #busy = 0;
+
+  /**
+   * Wraps a connected stream socket. Meant for `Pipe`, `Listener` and `Client`; use those.
+   * The socket must not have been read from (create it paused).
+   */
+  constructor(socket: Socket, options: ConnectionOptions = {}) {
+    this.#socket = socket;
+    this.#readable = options.readable ?? true;
+    this.#writable = options.writable ?? true;
+    this.#parser = new FrameParser(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    socket.on("error", (error) => this.#end(error));
+    socket.on("close", () => this.#end(null));
+    socket.unref();
+  }
+
+  /** Whether `close()` was called (or the end was handed to another process). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether this end can receive. */
+  get readable(): boolean {
+    return this.#readable;
+  }
+
+  /** Whether this end can send. */
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  /**
+   * Sends `value` (anything `v8.serialize` takes, with shoal's queues, locks and connections inside
+   * arriving as working objects). Throws a TypeError at once, naming the part, if it cannot cross.
+   * Resolves when the bytes are with the kernel.
+   */
+  send(value: unknown): Promise<void> {
+    this.#checkWritable("send");
+    return this.#write(dumps(value, "Connection.send value"));
+  }
+
+  /**
+   * Sends `size` bytes of `buffer` starting at `offset` as one message (Python's `send_bytes`).
+   * The bytes are not copied when large: do not modify them until the promise resolves.
+   */
+  sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
+    this.#checkWritable("sendBytes");
+    const bytes = ArrayBuffer.isView(buffer)
+      ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+      : new Uint8Array(buffer);
+    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`Connection.sendBytes: offset must be a non-negative integer: got ${offset}`);
+    if (offset > bytes.length) throw new RangeError(`Connection.sendBytes: offset ${offset} is beyond the buffer's ${bytes.length} bytes`);
+    const count = size ?? bytes.length - offset;
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`Connection.sendBytes: size must be a non-negative integer: got ${size}`);
+    if (offset + count > bytes.length) {
+      throw new RangeError(`Connection.sendBytes: offset ${offset} + size ${count} is beyond the buffer's ${bytes.length} bytes`);
+    }
+    return this.#write(bytes.subarray(offset, offset + count));
+  }
+
+  /** Sends a pre-framed payload without serializing (the object server and queues use it). */
+  sendRaw(payload: Uint8Array): Promise<void> {
+    this.#checkWritable("send");
+    return this.#write(payload);
+  }
+
+  /**
+   * The next message's value. Rejects `EOFError` when the other end has closed (or broke) and no
+   * message is left.
+   */
+  async recv(): Promise<unknown> {
+    return loadsAsync(await this.recvFrame("recv"));
+  }
+
+  /**
+   * The next message's bytes (Python's `recv_bytes`). A message longer than `maxlength` throws
+   * `FrameError` and makes this end unreadable, as in Python.
+   */
+  async recvBytes(options: { maxlength?: number | undefined } = {}): Promise<Buffer> {
+    const frame = await this.recvFrame("recvBytes");
+    const { maxlength } = options;
+    if (maxlength !== undefined && frame.length > maxlength) {
+      this.#end(new FrameError(`Cannot receive message of ${frame.length} bytes: longer than maxlength ${maxlength}`));
+      throw this.#ended;
+    }
+    return frame;
+  }
+
+  /**
+   * Reads the next message into `buffer` at byte `offset`, resolving its length. When it does not
+   * fit, rejects `BufferTooShort`, whose `received` is the whole message.
+   */
+  async recvBytesInto(buffer: ArrayBufferView, offset = 0): Promise<number> {
+    const target = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    if (!Number.isInteger(offset) || offset < 0 || offset > target.length) {
+      throw new RangeError(`Connection.recvBytesInto: offset must be between 0 and ${target.length}: got ${offset}`);
+    }
+    const frame = await this.recvFrame("recvBytesInto");
+    if (frame.length > target.length - offset) throw new BufferTooShort(frame, target.length - offset);
+    target.set(frame, offset);
+    return frame.length;
+  }
+
+  /**
+   * Whether a message (or the end of the stream) is there to receive, waiting up to `timeout`
+   * milliseconds (default 0: just look). `timeout: undefined` with `{ timeout: Infinity }` waits forever.
+   */
+  async poll(options: WaitOptions = {}): Promise<boolean> {
+    this.#checkReadable("poll");
+    const timeout = checkTimeout(options.timeout, "Connection.poll: timeout") ?? 0;
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    if (this.#ready()) return true;
+    if (timeout === 0) {
+      this.#startReading();
+      // Give bytes already in the kernel one turn of the event loop to arrive.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return this.#ready();
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.#release();
+        resolve(this.#ready());
+      };
+      const onAbort = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        clearTimeout(timer);
+        this.#release();
+        reject(signal!.reason);
+      };
+      if (timeout !== Infinity) timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        done();
+      }, timeout);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#hold();
+      this.#waiters.push(done);
+      this.#startReading();
+    });
+  }
+
+  /** Closes this end. Sends already queued are still delivered; later calls throw. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket !== null) {
+      socket.removeAllListeners("data");
+      if (socket.writableLength > 0 || socket.pending) {
+        socket.ref();
+        socket.end(() => socket.destroy());
+      } else {
+        socket.destroy();
+      }
+    }
+    this.#end(null);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** The next frame's bytes (the object server reads frames itself). @internal */
+  recvFrame(op: string): Promise<Buffer> {
+    this.#checkReadable(op);
+    if (this.#head < this.#frames.length) return Promise.resolve(this.#take());
+    return this.#waitFrame(op);
+  }
+
+  async #waitFrame(op: string): Promise<Buffer> {
+    this.#hold();
+    try {
+      for (;;) {
+        if (this.#head < this.#frames.length) return this.#take();
+        if (this.#ended !== null) throw this.#endError(op);
+        if (this.#closed) throw new ProcessError(`Cannot ${op}: connection is closed`);
+        this.#startReading();
+        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      }
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** A promise settling when `recv` would not wait. @internal (for `wait()`) */
+  [kWhenReadable](): Promise<void> {
+    if (this.#ready() || this.#closed) return Promise.resolve();
+    this.#startReading();
+    this.#hold();
+    return new Promise<void>((resolve) => this.#waiters.push(resolve)).finally(() => this.#release());
+  }
+
+  /**
+   * Takes the socket out of this object to hand it to another process; this end becomes closed.
+   * Refused once this end has read from the socket (bytes may be buffered here). @internal
+   */
+  [kDetach](where: string): Socket {
+    if (this.#closed || this.#socket === null) throw new TypeError(`${where}: cannot send a closed Connection to another process`);
+    if (this.#reading) {
+      throw new TypeError(
+        `${where}: cannot send a Connection this process has already read from to another process (messages may be buffered here); ` +
+          `hand the end over before using it`,
+      );
+    }
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#closed = true;
+    socket.removeAllListeners("error");
+    socket.removeAllListeners("close");
+    socket.on("error", () => undefined);
+    this.#end(null);
+    return socket;
+  }
+
+  /** Whether this end has received from its socket. @internal */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  #ready(): boolean {
+    return this.#head < this.#frames.length || this.#ended !== null;
+  }
+
+  #take(): Buffer {
+    const frame = this.#frames[this.#head]!;
+    this.#frames[this.#head] = undefined as unknown as Buffer;
+    this.#head += 1;
+    if (this.#head === this.#frames.length) {
+      this.#frames = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
+      this.#frames = this.#frames.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#queuedBytes -= frame.length;
+    if (this.#paused && this.#queuedBytes < READ_AHEAD / 2) {
+      this.#paused = false;
+      this.#socket?.resume();
+    }
+    return frame;
+  }
+
+  #startReading(): void {
+    if (this.#reading || this.#socket === null) return;
+    this.#reading = true;
+    const socket = this.#socket;
+    const push = (frame: Buffer): void => {
+      this.#frames.push(frame);
+      this.#queuedBytes += frame.length;
+    };
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        this.#parser.push(chunk, push);
+      } catch (error) {
+        this.#end(error as Error);
+        socket.destroy();
+      }
+      if (this.#queuedBytes > READ_AHEAD && !this.#paused) {
+        this.#paused = true;
+        socket.pause();
+      }
+      this.#wake();
+    });
+    socket.on("end", () => this.#end(null));
+    socket.resume();
+  }
+
+  #end(error: Error | null): void {
+    if (this.#ended === null) {
+      if (error !== null) this.#ended = error;
+      else {
+        const partial = this.#parser.partial;
+        this.#ended =
+          partial === undefined
+            ? new EOFError("Cannot receive: the other end of the connection has closed")
+            : new EOFError(
+                `Cannot receive: the connection closed in the middle of a message (got ${partial.have} of ` +
+                  `${partial.expected === undefined ? "a frame header's" : partial.expected} bytes)`,
+              );
+      }
+    }
+    this.#wake();
+  }
+
+  #endError(op: string): Error {
+    const ended = this.#ended!;
+    if (ended instanceof EOFError || ended instanceof FrameError) return ended;
+    return new EOFError(`Cannot ${op}: the connection broke: ${ended.message}`, { cause: ended });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #hold(): void {
+    if (this.#busy++ === 0) this.#socket?.ref();
+  }
+
+  #release(): void {
+    if (--this.#busy === 0) this.#socket?.unref();
+  }
+
+  #checkReadable(op: string): void {
+    if (this.#closed) throw new ProcessError(`Cannot ${op}: connection is closed`);
+    if (!this.#readable) throw new ProcessError(`Cannot ${op}: connection is write-only`);
+  }
+
+  #checkWritable(op: string): void {
+    if (this.#closed) throw new ProcessError(`Cannot ${op}: connection is closed`);
+    if (!this.#writable) throw new ProcessError(`Cannot ${op}: connection is read-only`);
+  }
+
+  #write(payload: Uint8Array): Promise<void> {
+    const socket = this.#socket!;
+    if (socket.destroyed || socket.writableEnded) {
+      return Promise.reject(Object.assign(new Error("Cannot send: the other end of the connection has closed"), { code: "EPIPE" }));
+    }
+    this.#hold();
+    return new Promise<void>((resolve, reject) => {
+      const done = (error: Error | null | undefined): void => {
+        this.#release();
+        if (error) reject(error);
+        else resolve();
+      };
+      if (payload.byteLength <= COPY_LIMIT) {
+        socket.write(frameOf(payload), done);
+      } else {
+        socket.cork();
+        socket.write(frameHeader(payload.byteLength));
+        socket.write(payload, done);
+        socket.uncork();
+      }
+    });
+  }
+}

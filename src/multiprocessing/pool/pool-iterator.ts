@@ -1,0 +1,299 @@
+/**
+ * The async iterator of `imap` and `imapUnordered` (Python's `IMapIterator`).
+ *
+ * It reads its iterable lazily: at most `buffersize` chunks are submitted and not yet consumed,
+ * so the pool works only as far ahead of the consumer as asked, and a consumer that leaves the
+ * loop (`return()`) stops the feeding and cancels the chunks not sent to a worker yet.
+ */
+import { checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
+import { TimeoutError } from "../errors.js";
+import { abandon, deliver, type TaskSink } from "./sink.js";
+import type { Task } from "./task.js";
+
+/** @internal What the pool gives an iterator. */
+export interface IteratorHooks {
+  source: Iterator<unknown> | AsyncIterator<unknown>;
+  chunksize: number;
+  buffersize: number;
+  ordered: boolean;
+  method: string;
+  submit(chunk: unknown[], sink: TaskSink, index: number): Task;
+  /** The iterator will submit nothing more. */
+  done(): void;
+  register(iterator: TaskSink): void;
+  unregister(iterator: TaskSink): void;
+}
+
+interface Entry {
+  ok: boolean;
+  value: unknown;
+  /** Last entry of its chunk: taking it frees a place in the buffer. */
+  last: boolean;
+}
+
+interface Waiter<R> {
+  /** Takes the waiter off the list and disarms its timer and signal. */
+  claim(): void;
+  resolve(result: IteratorResult<R>): void;
+  reject(error: unknown): void;
+}
+
+type Taken<R> = { ok: true; result: IteratorResult<R> } | { ok: false; error: unknown };
+
+export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
+  readonly #hooks: IteratorHooks;
+  readonly #tasks = new Map<number, Task>();
+  /** Finished chunks waiting for their turn (ordered mode). */
+  readonly #early = new Map<number, { ok: boolean; value: unknown }>();
+  #next = 0;
+  #out: Entry[] = [];
+  #outHead = 0;
+  #waiters: Waiter<R>[] = [];
+  #submitted = 0;
+  #consumed = 0;
+  #pulling = false;
+  #inputDone = false;
+  #closed = false;
+  #failure: { error: unknown } | undefined;
+
+  /** @internal Made by the pool. */
+  constructor(hooks: IteratorHooks) {
+    this.#hooks = hooks;
+    hooks.register(this);
+    void this.#feed();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /**
+   * The next value. Rejects with the task's error at its place (iteration may go on after it),
+   * or `TimeoutError` when `timeout` ms pass first (the value will still come to a later call).
+   */
+  next(options?: WaitOptions): Promise<IteratorResult<R>> {
+    try {
+      const timeout = checkTimeout(options?.timeout, `${this.#hooks.method} next: timeout`);
+      const signal = checkSignal(options?.signal, `${this.#hooks.method} next: signal`);
+      const now = this.#take();
+      if (now !== undefined) return now.ok ? Promise.resolve(now.result) : Promise.reject(now.error);
+      return new Promise<IteratorResult<R>>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const onAbort = (): void => {
+          waiter.claim();
+          reject(signal!.reason);
+        };
+        const waiter: Waiter<R> = {
+          claim: () => {
+            if (timer !== undefined) clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+            const i = this.#waiters.indexOf(waiter);
+            if (i >= 0) this.#waiters.splice(i, 1);
+          },
+          resolve,
+          reject,
+        };
+        if (timeout !== undefined) {
+          timer = setTimeout(() => {
+            waiter.claim();
+            reject(new TimeoutError(`Cannot get next result of ${this.#hooks.method}: not ready after ${timeout} ms`));
+          }, timeout);
+        }
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiters.push(waiter);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stops: reads no more items, cancels the chunks not sent yet, drops results not taken. */
+  return(): Promise<IteratorResult<R>> {
+    this.#close();
+    for (const task of this.#tasks.values()) task.cancelled = true;
+    this.#tasks.clear();
+    const source = this.#hooks.source;
+    try {
+      const closing = source.return?.();
+      if (closing instanceof Promise) closing.catch(() => {});
+    } catch {
+      // The source's own cleanup failing is not the consumer's concern.
+    }
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** What the next call gets now, if it need not wait. */
+  #take(): Taken<R> | undefined {
+    if (this.#outHead < this.#out.length) {
+      const entry = this.#out[this.#outHead]!;
+      this.#out[this.#outHead++] = undefined as unknown as Entry;
+      if (this.#outHead === this.#out.length) {
+        this.#out = [];
+        this.#outHead = 0;
+      }
+      if (entry.last) this.#chunkConsumed();
+      return entry.ok ? { ok: true, result: { done: false, value: entry.value as R } } : { ok: false, error: entry.value };
+    }
+    if (this.#failure !== undefined) return { ok: false, error: this.#failure.error };
+    if (this.#closed || (this.#inputDone && this.#consumed === this.#submitted)) {
+      this.#close();
+      return { ok: true, result: { done: true, value: undefined } };
+    }
+    return undefined;
+  }
+
+  #chunkConsumed(): void {
+    this.#consumed++;
+    // Refill in bulk once half the buffer is free: one batch to the workers, not one per item.
+    if (this.#submitted - this.#consumed <= this.#hooks.buffersize >> 1) this.#feed();
+  }
+
+  #wakeWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const now = this.#take();
+      // (taking the end closes the iterator, which answers every waiter itself)
+      const waiter = this.#waiters[0];
+      if (now === undefined || waiter === undefined) return;
+      waiter.claim();
+      if (now.ok) waiter.resolve(now.result);
+      else waiter.reject(now.error);
+    }
+  }
+
+  /** Submits chunks until `buffersize` are out; sync sources without a promise per item. */
+  #feed(): void {
+    if (this.#pulling || this.#inputDone || this.#closed) return;
+    const { source, chunksize, buffersize } = this.#hooks;
+    this.#pulling = true;
+    try {
+      while (!this.#inputDone && !this.#closed && this.#submitted - this.#consumed < buffersize) {
+        const chunk: unknown[] = [];
+        while (chunk.length < chunksize) {
+          const step = source.next();
+          if (step instanceof Promise) {
+            // An async source: finish this chunk (and the rest) the slow way.
+            void this.#feedAsync(chunk, step);
+            return;
+          }
+          if (step.done) {
+            this.#inputDone = true;
+            break;
+          }
+          chunk.push(step.value);
+        }
+        if (chunk.length > 0) this.#submit(chunk);
+      }
+    } catch (error) {
+      this.#sourceFailed(error);
+    }
+    this.#pulling = false;
+    if (this.#inputDone) this.#inputFinished();
+  }
+
+  async #feedAsync(chunk: unknown[], pending: Promise<IteratorResult<unknown>>): Promise<void> {
+    const { source, chunksize, buffersize } = this.#hooks;
+    try {
+      let step: IteratorResult<unknown> | Promise<IteratorResult<unknown>> = pending;
+      for (;;) {
+        step = await step;
+        if (this.#closed) return;
+        if (step.done) this.#inputDone = true;
+        else chunk.push(step.value);
+        if (chunk.length === chunksize || (this.#inputDone && chunk.length > 0)) {
+          this.#submit(chunk);
+          chunk = [];
+        }
+        if (this.#inputDone || this.#submitted - this.#consumed >= buffersize) break;
+        step = source.next();
+      }
+    } catch (error) {
+      this.#sourceFailed(error);
+    } finally {
+      this.#pulling = false;
+    }
+    if (this.#inputDone) this.#inputFinished();
+    else if (!this.#closed && this.#submitted - this.#consumed < buffersize) this.#feed();
+  }
+
+  #submit(chunk: unknown[]): void {
+    const index = this.#submitted++;
+    this.#tasks.set(index, this.#hooks.submit(chunk, this, index));
+  }
+
+  /** The iterable itself failed (or the pool refused): that error takes the next place. */
+  #sourceFailed(error: unknown): void {
+    this.#inputDone = true;
+    if (!this.#closed) this[deliver](this.#submitted++, false, error);
+  }
+
+  #inputFinished(): void {
+    if (this.#tasks.size === 0) this.#hooks.done();
+    this.#wakeWaiters();
+  }
+
+  /** @internal A chunk finished. */
+  [deliver](index: number, ok: boolean, value: unknown): void {
+    if (this.#closed) return;
+    this.#tasks.delete(index);
+    if (this.#hooks.ordered) {
+      if (index !== this.#next) {
+        this.#early.set(index, { ok, value });
+        return;
+      }
+      this.#push(ok, value);
+      this.#next++;
+      let early;
+      while ((early = this.#early.get(this.#next)) !== undefined) {
+        this.#early.delete(this.#next++);
+        this.#push(early.ok, early.value);
+      }
+    } else {
+      this.#push(ok, value);
+    }
+    if (this.#inputDone && this.#tasks.size === 0) this.#hooks.done();
+    this.#wakeWaiters();
+  }
+
+  #push(ok: boolean, value: unknown): void {
+    if (ok && this.#hooks.chunksize === 1) {
+      this.#out.push({ ok: true, value, last: true });
+      return;
+    }
+    if (!ok) {
+      this.#out.push({ ok: false, value, last: true });
+      return;
+    }
+    const values = value as unknown[];
+    if (values.length === 0) return this.#chunkConsumed();
+    for (let i = 0; i < values.length; i++) this.#out.push({ ok: true, value: values[i], last: i === values.length - 1 });
+  }
+
+  /** @internal The pool was terminated. */
+  [abandon](error: Error): void {
+    if (this.#closed || this.#failure !== undefined) return;
+    this.#failure = { error };
+    this.#tasks.clear();
+    this.#inputDone = true;
+    this.#hooks.done();
+    this.#hooks.unregister(this);
+    for (const waiter of [...this.#waiters]) {
+      waiter.claim();
+      waiter.reject(error);
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hooks.done();
+    this.#hooks.unregister(this);
+    for (const waiter of [...this.#waiters]) {
+      waiter.claim();
+      waiter.resolve({ done: true, value: undefined });
+    }
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "PoolIterator";
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool`, on child processes.
+ *
+ * ```ts
+ * import { Pool } from "shoal/multiprocessing";
+ * import { square } from "./work.js";           // an exported function: typed end to end
+ *
+ * const pool = new Pool({ processes: 4 });
+ * const nine = await pool.apply(square, [3]);     // number
+ * const squares = await pool.map(square, [1, 2, 3]);
+ * pool.close();
+ * await pool.join();
+ * ```
+ */
+import { BasePool, type PoolOptions } from "./base-pool.js";
+import { ProcessLink, type ProcessLinkOptions } from "./process-link.js";
+
+/** Options of `new Pool()`. */
+export interface ProcessPoolOptions extends PoolOptions, ProcessLinkOptions {}
+
+export class Pool extends BasePool {
+  /**
+   * Starts `processes` worker processes (default `cpuCount()`).
+   * @throws RangeError for a bad `processes` or `maxtasksperchild`; TypeError for an initializer
+   *   that cannot be sent to another process.
+   */
+  constructor(options: ProcessPoolOptions = {}) {
+    const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env };
+    super(options, "process", "Pool", (name, events) => new ProcessLink(name, events, linkOptions));
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Pool";
+  }
+}

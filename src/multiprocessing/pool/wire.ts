@@ -1,0 +1,281 @@
+/**
+ * The pool's own protocol between the pool and its workers (threads and processes alike).
+ *
+ * Pool → worker: each record is one `v8.serialize`d array. Tasks travel in batches, flattened
+ * (`[TASKS, id, fn, mode, payload, id, fn, mode, payload, …]`): one serialization per batch, not
+ * per task. A zero-length record means "the next record came by postMessage" (too big for the ring).
+ *
+ * Worker → pool: one record per task, written before the next task starts (so a worker that dies
+ * loses nothing it finished). A 16-byte header (kind, task id, run time) and a payload whose
+ * encoding the kind names: numbers and strings skip `v8.serialize`, which costs microseconds.
+ */
+import { serialize, deserialize } from "node:v8";
+import { decodeFromTransfer, encodeForTransfer, needsDecoding, type Boundary } from "../../internal/codec.js";
+import type { TaskRef } from "../../internal/task.js";
+import { MaybeEncodingError, RemoteTraceback } from "./errors.js";
+
+// Pool → worker messages (first element of the array).
+export const INIT = 0;
+export const DEFINE = 1;
+export const TASKS = 2;
+export const STOP = 3;
+
+/** How a task's payload is applied: `fn(...args)`, `chunk.map(fn)`, or `chunk.map(args => fn(...args))`. */
+export const CALL = 0;
+export const MAP = 1;
+export const STARMAP = 2;
+export type Mode = typeof CALL | typeof MAP | typeof STARMAP;
+
+export type InitMessage = [typeof INIT, name: string, initializer: TaskRef | null, initargs: unknown];
+export type DefineMessage = [typeof DEFINE, index: number, ref: TaskRef];
+export type StopMessage = [typeof STOP];
+
+// Worker → pool record kinds (byte 0 of the header).
+export const READY = 1;
+export const INIT_ERROR = 2;
+export const OK_UNDEFINED = 3;
+export const OK_NUMBER = 4;
+export const OK_STRING = 5;
+export const OK_VALUE = 6;
+export const FAILED = 7;
+/** An array of numbers, as float64s: deserializing boxed numbers one by one costs far more. */
+export const OK_NUMBERS = 9;
+/** Thread workers only: the record's bytes came by postMessage (too big for the ring). */
+export const OVERSIZE = 8;
+
+export const HEADER_BYTES = 16;
+
+/**
+ * First byte of a batch of tasks whose arguments are all numbers, sent as float64s: the common
+ * trivial task skips `v8.serialize` on both sides. (A `v8.serialize`d record starts with 0xFF.)
+ */
+const NUMERIC_TASKS = 1;
+
+/** A message to a worker, as bytes. */
+export function encodeMessage(message: unknown[]): Uint8Array {
+  return serialize(message);
+}
+
+/** The task fields the batch encoder needs. */
+export interface BatchTask {
+  readonly id: number;
+  readonly fn: number;
+  readonly mode: number;
+  readonly payload: unknown;
+}
+
+/** A batch of tasks as one record (numbers-only batches as float64s, others `v8.serialize`d). */
+export function encodeTasks(tasks: readonly BatchTask[]): Uint8Array {
+  let slots = 0;
+  for (const task of tasks) {
+    const payload = task.payload;
+    if (!Array.isArray(payload)) return serializeTasks(tasks);
+    for (let i = 0; i < payload.length; i++) if (typeof payload[i] !== "number") return serializeTasks(tasks);
+    slots += 4 + payload.length;
+  }
+  const buffer = new ArrayBuffer(8 + slots * 8);
+  new Uint8Array(buffer)[0] = NUMERIC_TASKS;
+  const numbers = new Float64Array(buffer, 8);
+  let at = 0;
+  for (const task of tasks) {
+    const payload = task.payload as number[];
+    numbers[at] = task.id;
+    numbers[at + 1] = task.fn;
+    numbers[at + 2] = task.mode;
+    numbers[at + 3] = payload.length;
+    at += 4;
+    for (let i = 0; i < payload.length; i++) numbers[at + i] = payload[i]!;
+    at += payload.length;
+  }
+  return new Uint8Array(buffer);
+}
+
+function serializeTasks(tasks: readonly BatchTask[]): Uint8Array {
+  const message: unknown[] = [TASKS];
+  for (const task of tasks) message.push(task.id, task.fn, task.mode, task.payload);
+  return serialize(message);
+}
+
+export function decodeMessage(bytes: Uint8Array): unknown[] {
+  if (bytes[0] !== NUMERIC_TASKS) return deserialize(bytes) as unknown[];
+  // The record may sit at any 4-byte offset (and in shared memory): copy it to read float64s.
+  const numbers = new Float64Array(Uint8Array.prototype.slice.call(bytes, 8).buffer);
+  const message: unknown[] = [TASKS];
+  let at = 0;
+  while (at < numbers.length) {
+    const length = numbers[at + 3]!;
+    const args = new Array<number>(length);
+    for (let i = 0; i < length; i++) args[i] = numbers[at + 4 + i]!;
+    message.push(numbers[at], numbers[at + 1], numbers[at + 2], args);
+    at += 4 + length;
+  }
+  return message;
+}
+
+/** Arguments or a chunk, ready to cross: throws a TypeError naming what cannot cross. */
+export function encodePayload(payload: readonly unknown[], boundary: Boundary, where: string): unknown {
+  for (let i = 0; i < payload.length; i++) {
+    const item = payload[i];
+    if (typeof item === "object" ? item !== null : typeof item === "function" || typeof item === "symbol") {
+      return encodeForTransfer(payload, boundary, where);
+    }
+  }
+  return payload;
+}
+
+export function decodePayload(payload: unknown, boundary: Boundary): unknown[] {
+  return (needsDecoding(payload) ? decodeFromTransfer(payload, boundary) : payload) as unknown[];
+}
+
+/** The kind and payload bytes of a task's value, on the worker's side. */
+export interface EncodedResult {
+  kind: number;
+  payload: Uint8Array | undefined;
+}
+
+const numberBox = new Float64Array(1);
+const numberBytes = new Uint8Array(numberBox.buffer);
+
+/**
+ * Encodes a task's outcome. The returned payload may be a shared scratch buffer: use it before
+ * the next call. A value that cannot be sent becomes a `MaybeEncodingError` failure.
+ */
+export function encodeOutcome(ok: boolean, value: unknown, boundary: Boundary, out: EncodedResult): void {
+  if (!ok) {
+    out.kind = FAILED;
+    out.payload = encodeError(value);
+    return;
+  }
+  switch (typeof value) {
+    case "undefined":
+      out.kind = OK_UNDEFINED;
+      out.payload = undefined;
+      return;
+    case "number":
+      numberBox[0] = value;
+      out.kind = OK_NUMBER;
+      out.payload = numberBytes;
+      return;
+    case "string":
+      out.kind = OK_STRING;
+      out.payload = Buffer.from(value, "utf8");
+      return;
+  }
+  if (Array.isArray(value) && value.length >= 16 && allNumbers(value)) {
+    out.kind = OK_NUMBERS;
+    out.payload = new Uint8Array(Float64Array.from(value).buffer);
+    return;
+  }
+  try {
+    out.payload = serialize(encodeForTransfer(value, boundary, "Task result"));
+    out.kind = OK_VALUE;
+  } catch (error) {
+    const reason = (error as Error)?.message ?? String(error);
+    out.kind = FAILED;
+    out.payload = encodeError(new MaybeEncodingError(`Cannot send result of task: ${reason}`));
+  }
+}
+
+function allNumbers(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
+  return true;
+}
+
+const readBox = new Float64Array(1);
+const readBytes = new Uint8Array(readBox.buffer);
+
+/** Decodes a task's outcome on the pool's side: `[ok, value]`. */
+export function decodeOutcome(kind: number, payload: Uint8Array, boundary: Boundary): [boolean, unknown] {
+  switch (kind) {
+    case OK_UNDEFINED:
+      return [true, undefined];
+    case OK_NUMBER:
+      for (let i = 0; i < 8; i++) readBytes[i] = payload[i]!;
+      return [true, readBox[0]];
+    case OK_STRING:
+      return [true, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8")];
+    case OK_NUMBERS: {
+      const aligned = payload.byteOffset % 8 === 0 && !(payload.buffer instanceof SharedArrayBuffer);
+      const numbers = aligned
+        ? new Float64Array(payload.buffer, payload.byteOffset, payload.byteLength / 8)
+        : new Float64Array(Uint8Array.prototype.slice.call(payload).buffer);
+      const values = new Array<number>(numbers.length);
+      for (let i = 0; i < numbers.length; i++) values[i] = numbers[i]!;
+      return [true, values];
+    }
+    case OK_VALUE: {
+      const value: unknown = deserialize(payload);
+      return [true, needsDecoding(value) ? decodeFromTransfer(value, boundary) : value];
+    }
+    default:
+      return [false, rebuildError(payload)];
+  }
+}
+
+interface ErrorData {
+  name: string;
+  message: string;
+  stack: string;
+  props: Record<string, unknown>;
+}
+
+/** The parts of an error that can cross (structured clone keeps neither custom names nor `code`). */
+export function encodeError(error: unknown): Buffer {
+  let data: ErrorData;
+  if (error instanceof Error) {
+    const props: Record<string, unknown> = {};
+    for (const key of Object.keys(error)) {
+      const v = (error as unknown as Record<string, unknown>)[key];
+      if (v === null || ["string", "number", "boolean", "bigint", "undefined"].includes(typeof v)) props[key] = v;
+    }
+    data = { name: error.name, message: error.message, stack: error.stack ?? `${error.name}: ${error.message}`, props };
+  } else {
+    let text: string;
+    try {
+      text = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+    } catch {
+      text = String(error);
+    }
+    data = { name: "Error", message: `Task threw a non-error value: ${text}`, stack: `thrown value: ${text}`, props: {} };
+  }
+  try {
+    return serialize(data);
+  } catch {
+    return serialize({ ...data, props: {} });
+  }
+}
+
+const BUILTIN_ERRORS: Record<string, new (message: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  MaybeEncodingError,
+};
+
+/**
+ * The error a result rejects with: of the remote error's class when it is a built-in one (else an
+ * Error carrying its name), with its message and fields, and `cause` = the remote stack
+ * (Python's `rebuild_exc`).
+ */
+export function rebuildError(payload: Uint8Array): Error {
+  let data: ErrorData;
+  try {
+    data = deserialize(payload) as ErrorData;
+  } catch (error) {
+    return new Error(`Cannot read a task's error: ${(error as Error).message}`);
+  }
+  const Ctor = BUILTIN_ERRORS[data.name] ?? Error;
+  const error = new Ctor(data.message);
+  if (error.name !== data.name) {
+    Object.defineProperty(error, "name", { value: data.name, configurable: true, writable: true, enumerable: false });
+  }
+  for (const key of Object.keys(data.props)) {
+    if (key !== "name" && key !== "message" && key !== "stack" && key !== "cause") (error as unknown as Record<string, unknown>)[key] = data.props[key];
+  }
+  error.cause = new RemoteTraceback(data.stack);
+  return error;
+}

@@ -1,0 +1,409 @@
+/**
+ * `Process`: a function run in a new OS process (Python's `multiprocessing.Process`, spawn start
+ * method). The child is `child_process.fork` of a tiny bootstrap (`bootstrap.ts`) that loads the
+ * target (an exported module function, or a self-contained function shipped by its source; see
+ * `internal/task.ts`), rebuilds the arguments and calls it.
+ *
+ *   const p = new Process({ target: f, args: ["bob"] });
+ *   p.start();
+ *   await p.join();
+ *   p.exitcode   // 0; 1 after an uncaught error; -15 after SIGTERM
+ *
+ * Arguments cross by `v8.serialize`; shoal's queues, locks and connections inside them arrive as
+ * working objects (a `Connection` moves to the child: its socket is passed over the fork channel).
+ * An argument that cannot cross makes `start()` throw at once, naming it.
+ *
+ * A subclass may override `run()` instead of passing a target. It must be exported from its module
+ * under its class name; in the child it is rebuilt without running its constructor (as Python
+ * unpickles it), with the parent's public fields copied over, so keep its state in public fields.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { serialize } from "node:v8";
+import { encodeForTransfer } from "../internal/codec.js";
+import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
+import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { ProcessError } from "./errors.js";
+import { collectingConnections, detachSocket } from "./handles.js";
+import type { StartMessage, SubclassSpec } from "./bootstrap-protocol.js";
+
+const BOOTSTRAP = fileURLToPath(new URL("./bootstrap.js", import.meta.url));
+
+/** Options of `new Process`. */
+export interface ProcessOptions<F extends TaskFunction = TaskFunction> {
+  /** What to run: an exported module function, a self-contained function, or `task(url, name)`. */
+  target?: F | TaskRef<F> | undefined;
+  /** The target's arguments (structured-cloneable, shoal objects allowed). */
+  args?: Parameters<F> | readonly unknown[] | undefined;
+  /** Default `Process-N` (`Process-1:2` for the second child of a child). */
+  name?: string | undefined;
+  /** A daemon child is killed when its parent exits, and may not start children. Default: the parent's. */
+  daemon?: boolean | undefined;
+  /** Node flags of the child (default: this process's, without test-runner and inspector flags). */
+  execArgv?: readonly string[] | undefined;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+type State = "initial" | "started" | "closed";
+
+let childCounter = 0;
+const children = new Set<Process>();
+const daemonChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Identity of this process: name, authkey, daemon flag, position in the tree. @internal */
+export interface Self {
+  name: string;
+  authkey: Buffer;
+  daemon: boolean;
+  identity: number[];
+  parent: { pid: number; name: string } | null;
+}
+
+const self: Self = { name: "MainProcess", authkey: randomBytes(32), daemon: false, identity: [], parent: null };
+
+/** Called by the bootstrap in a child, before anything else. @internal */
+export function adoptIdentity(identity: Self): void {
+  Object.assign(self, identity);
+  current = undefined;
+}
+
+function inheritedExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !/^--(test|inspect|watch|debug|experimental-test)/.test(arg));
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Python terminates daemonic children at exit; Node would leave them running.
+  process.on("exit", () => {
+    for (const child of daemonChildren) child.kill("SIGTERM");
+  });
+}
+
+let makeSelf: () => Process;
+let adoptAsSelf: (instance: Process) => void;
+
+/** A process running a function (or an overridden `run()`). */
+export class Process {
+  #name: string;
+  #daemon: boolean;
+  #authkey: Buffer;
+  #target: TaskFunction | TaskRef | undefined;
+  #args: readonly unknown[];
+  #execArgv: readonly string[] | undefined;
+  #env: NodeJS.ProcessEnv | undefined;
+  #state: State = "initial";
+  #child: ChildProcess | null = null;
+  #pid: number | null = null;
+  #exitcode: number | null = null;
+  #sentinel: Promise<void> | undefined;
+  #settle: (() => void) | undefined;
+  #isSelf = false;
+  #identity: number[];
+
+  static {
+    makeSelf = (): Process => {
+      const me = new Process({ name: self.name });
+      childCounter -= 1;
+      me.#isSelf = true;
+      return me;
+    };
+    adoptAsSelf = (instance: Process): void => {
+      instance.#isSelf = true;
+    };
+  }
+
+  constructor(options: ProcessOptions = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError(`Process: options must be an object: got ${describe(options)}`);
+    const { target, args = [], name, daemon, execArgv, env } = options;
+    if (target !== undefined && typeof target !== "function" && (typeof target !== "object" || target === null)) {
+      throw new TypeError(`Process: target must be a function or a task reference: got ${describe(target)}`);
+    }
+    if (!Array.isArray(args)) throw new TypeError(`Process: args must be an array: got ${describe(args)}`);
+    if (name !== undefined && typeof name !== "string") throw new TypeError(`Process: name must be a string: got ${describe(name)}`);
+    this.#target = target;
+    this.#args = args;
+    this.#execArgv = execArgv;
+    this.#env = env;
+    childCounter += 1;
+    this.#identity = [...self.identity, childCounter];
+    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    this.#daemon = daemon ?? self.daemon;
+    this.#authkey = self.authkey;
+  }
+
+  /** Runs the target with the arguments; override it in a subclass instead of passing a target. */
+  async run(): Promise<void> {
+    const target = this.#target;
+    if (target === undefined) return;
+    if (typeof target !== "function") throw new TypeError("Process.run: the target is a task reference; only the child loads it");
+    await (target as (...args: unknown[]) => unknown)(...this.#args);
+  }
+
+  /**
+   * Starts the child. Throws `TypeError` at once when the target or an argument cannot be sent to
+   * another process (naming it), and `ProcessError` on a second start or from a daemon process.
+   */
+  start(): void {
+    if (this.#isSelf) throw new ProcessError("Cannot start a process: it is the current process");
+    if (this.#state === "closed") throw new RangeError(`Cannot start ${this.#name}: process object is closed`);
+    if (this.#state !== "initial") throw new ProcessError(`Cannot start ${this.#name}: a process can only be started once`);
+    if (self.daemon) throw new ProcessError(`Cannot start ${this.#name}: daemonic processes are not allowed to have children`);
+    const start = this.#prepare();
+    const child = fork(BOOTSTRAP, [], {
+      serialization: "advanced",
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
+      execArgv: [...(this.#execArgv ?? inheritedExecArgv())],
+      env: this.#env ?? process.env,
+    });
+    this.#state = "started";
+    this.#child = child;
+    this.#pid = child.pid ?? null;
+    children.add(this);
+    this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
+    child.once("exit", (code, signal) => {
+      this.#exitcode = code ?? (signal !== null ? -(constants.signals[signal] ?? 0) : null);
+      daemonChildren.delete(child);
+      children.delete(this);
+      this.#settle?.();
+    });
+    child.once("error", (error) => {
+      // fork failed (e.g. EAGAIN): report it as the child's death.
+      if (this.#exitcode === null) this.#exitcode = 1;
+      process.emitWarning(`${this.#name} could not run: ${error.message}`);
+      this.#settle?.();
+    });
+    child.on("error", () => undefined);
+    if (this.#daemon) {
+      installExitHook();
+      daemonChildren.add(child);
+      child.unref();
+    }
+    const { message, sockets } = start;
+    let unsent = 1 + sockets.length;
+    const sent = (): void => {
+      if (--unsent === 0) (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    };
+    child.send(message, sent);
+    sockets.forEach((socket, index) => child.send({ handle: index }, socket, { keepOpen: false }, sent));
+  }
+
+  #prepare(): { message: StartMessage; sockets: import("node:net").Socket[] } {
+    let subclass: SubclassSpec | undefined;
+    let target: TaskRef | undefined;
+    const ctor = this.constructor as typeof Process;
+    if (ctor !== Process && ctor.prototype.run !== Process.prototype.run) {
+      subclass = subclassSpec(ctor, this);
+    } else if (this.#target !== undefined) {
+      target = toTaskRef(this.#target as TaskFunction, `${this.#name} target`);
+    }
+    const { value, connections } = collectingConnections(() => {
+      const args = encodeForTransfer(this.#args, "process", `${this.#name} args`);
+      const fields = subclass === undefined ? undefined : encodeForTransfer(ownFields(this), "process", `${this.#name} field`);
+      try {
+        return serialize({ args, fields });
+      } catch (error) {
+        throw new TypeError(`${this.#name} args: cannot be serialized: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    });
+    const sockets = connections.map((conn) => detachSocket(conn, `${this.#name} args`));
+    const message: StartMessage = {
+      kind: "start",
+      self: {
+        name: this.#name,
+        authkey: this.#authkey,
+        daemon: this.#daemon,
+        identity: this.#identity,
+        parent: { pid: process.pid, name: self.name },
+      },
+      target,
+      subclass,
+      payload: value,
+      sockets: sockets.length,
+    };
+    return { message, sockets };
+  }
+
+  /**
+   * Waits until the process ends, or `timeout` milliseconds (then it resolves anyway: check
+   * `exitcode`, as in Python).
+   */
+  async join(options: WaitOptions = {}): Promise<void> {
+    const timeout = checkTimeout(options.timeout, "Process.join: timeout");
+    const signal = checkSignal(options.signal, "Process.join: signal");
+    if (this.#isSelf) throw new ProcessError("Cannot join the current process");
+    if (this.#state === "initial") throw new ProcessError(`Cannot join ${this.#name}: it has not been started`);
+    if (this.#state === "closed") throw new RangeError(`Cannot join ${this.#name}: process object is closed`);
+    const sentinel = this.sentinel;
+    if (this.#exitcode !== null) return;
+    await new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      if (timeout !== undefined) timer = setTimeout(done, timeout);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      void sentinel.then(done);
+    });
+  }
+
+  /** Whether the process has started and not ended. */
+  isAlive(): boolean {
+    if (this.#isSelf) return true;
+    return this.#state === "started" && this.#exitcode === null;
+  }
+
+  /** Sends SIGTERM. */
+  terminate(): void {
+    this.#signal("SIGTERM");
+  }
+
+  /** Sends SIGKILL. */
+  kill(): void {
+    this.#signal("SIGKILL");
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    if (this.#state === "closed") throw new RangeError(`Cannot signal ${this.#name}: process object is closed`);
+    if (this.#child !== null && this.#exitcode === null) this.#child.kill(signal);
+  }
+
+  /**
+   * Releases the process object. Throws `RangeError` while the process runs; afterwards most
+   * methods throw.
+   */
+  close(): void {
+    if (this.#state === "closed") return;
+    if (this.#state === "started" && this.#exitcode === null) {
+      throw new RangeError(`Cannot close ${this.#name}: process is still running; join or terminate it first`);
+    }
+    this.#state = "closed";
+    this.#child = null;
+  }
+
+  /** `null` while running (or before start); the exit code; `-N` after signal N. */
+  get exitcode(): number | null {
+    if (this.#isSelf) return null;
+    return this.#exitcode;
+  }
+
+  /** The OS process id once started (the current process's for `currentProcess()`). */
+  get pid(): number | null {
+    return this.#isSelf ? process.pid : this.#pid;
+  }
+
+  /** Python's `ident`: the pid. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  get name(): string {
+    return this.#isSelf ? self.name : this.#name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== "string") throw new TypeError(`Process.name must be a string: got ${describe(value)}`);
+    if (this.#isSelf) self.name = value;
+    else this.#name = value;
+  }
+
+  get daemon(): boolean {
+    return this.#isSelf ? self.daemon : this.#daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (this.#state !== "initial" || this.#isSelf) throw new ProcessError(`Cannot set daemon of ${this.name}: process has already started`);
+    this.#daemon = Boolean(value);
+  }
+
+  /** The key children inherit and that guards this process's sockets (32 random bytes in the main process). */
+  get authkey(): Buffer {
+    return this.#isSelf ? self.authkey : this.#authkey;
+  }
+
+  set authkey(value: Uint8Array) {
+    if (!(value instanceof Uint8Array)) throw new TypeError(`Process.authkey must be a Buffer: got ${describe(value)}`);
+    const key = Buffer.from(value);
+    if (this.#isSelf) self.authkey = key;
+    else this.#authkey = key;
+  }
+
+  /** Settles when the process ends (Python's `sentinel`, for `wait()`). */
+  get sentinel(): Promise<void> {
+    if (this.#isSelf) return new Promise<void>(() => undefined);
+    if (this.#state === "initial") throw new ProcessError(`Cannot get the sentinel of ${this.#name}: it has not been started`);
+    this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
+    return this.#sentinel;
+  }
+
+  toString(): string {
+    const status = this.#isSelf ? "started" : this.#state === "initial" ? "initial" : this.#exitcode === null ? "started" : `stopped exitcode=${this.#exitcode}`;
+    return `<${this.constructor.name} name='${this.name}'${this.pid === null ? "" : ` pid=${this.pid}`} ${status}${this.daemon ? " daemon" : ""}>`;
+  }
+}
+
+
+function ownFields(instance: Process): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(instance)) fields[key] = (instance as unknown as Record<string, unknown>)[key];
+  return fields;
+}
+
+function subclassSpec(ctor: typeof Process, instance: Process): SubclassSpec {
+  const declared = (ctor as unknown as { module?: unknown }).module;
+  let module: string | undefined = typeof declared === "string" ? declared : undefined;
+  if (module === undefined) {
+    try {
+      const ref = toTaskRef(ctor.prototype.run as TaskFunction, `${instance.name} run`);
+      if (ref.kind === "module") module = ref.module;
+    } catch {
+      module = undefined;
+    }
+  }
+  if (module === undefined) {
+    throw new TypeError(
+      `Cannot start ${instance.name}: class ${ctor.name} overrides run() but its module cannot be found; ` +
+        `export the class and give it \`static module = import.meta.url\``,
+    );
+  }
+  return { module, name: ctor.name };
+}
+
+let current: Process | undefined;
+
+/** The `Process` object of the running process (`MainProcess` in the main one). */
+export function currentProcess(): Process {
+  current ??= makeSelf();
+  return current;
+}
+
+/** Makes `instance` (a rebuilt subclass in the child) the current process. @internal */
+export function setCurrentProcess(instance: Process): void {
+  adoptAsSelf(instance);
+  current = instance;
+}
+
+/** The parent of this process (pid and name), or null in the main process. */
+export function parentProcess(): { readonly pid: number; readonly name: string } | null {
+  return self.parent;
+}
+
+/** The children started by this process that are still running. */
+export function activeChildren(): Process[] {
+  return [...children].filter((child) => child.isAlive());
+}
+
+/** This process's identity (for the bootstrap and the object server). @internal */
+export function selfIdentity(): Readonly<Self> {
+  return self;
+}

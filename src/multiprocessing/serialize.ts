@@ -1,0 +1,29 @@
+/**
+ * Values on the wire between processes: shoal objects become markers (`internal/codec.ts`, boundary
+ * `"process"`), then `v8.serialize` (structured clone). What cannot cross throws a TypeError naming
+ * where it was, before any byte is written.
+ */
+import { serialize, deserialize } from "node:v8";
+import { encodeForTransfer, decodeFromTransfer, decodeFromTransferAsync, needsDecoding } from "../internal/codec.js";
+
+/** The bytes of `value`; `where` names it in errors (`"Connection.send value"`). */
+export function dumps(value: unknown, where: string): Buffer {
+  const encoded = encodeForTransfer(value, "process", where);
+  try {
+    return serialize(encoded);
+  } catch (error) {
+    throw new TypeError(`${where}: cannot be serialized: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+}
+
+/** The value of `bytes` (from `dumps`), with shoal objects inside rebuilt. */
+export function loads(bytes: Uint8Array): unknown {
+  const value: unknown = deserialize(bytes);
+  return needsDecoding(value) ? decodeFromTransfer(value, "process") : value;
+}
+
+/** Like `loads`, importing first the modules of shoal kinds this process has not loaded. */
+export async function loadsAsync(bytes: Uint8Array): Promise<unknown> {
+  const value: unknown = deserialize(bytes);
+  return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+}

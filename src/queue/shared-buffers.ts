@@ -1,0 +1,85 @@
+/**
+ * SharedArrayBuffers inside queue items.
+ *
+ * Items cross threads as bytes in shared memory (`v8.serialize`), and bytes cannot hold a
+ * SharedArrayBuffer: the memory itself must reach the other thread by message. So each buffer
+ * that goes into an item gets a process-unique id and is announced once on a BroadcastChannel
+ * that every thread using shared queues listens to; the item's bytes carry only the id. The
+ * announcement is queued at the receiver before the put completes, so a getter that meets an
+ * unknown id reads the channel synchronously (`receiveMessageOnPort`) until it is there.
+ *
+ * This is how shoal's primitives and queues travel inside items: the codec turns them into their
+ * shared state, which is SharedArrayBuffers.
+ */
+import { BroadcastChannel, receiveMessageOnPort, threadId, type MessagePort } from "node:worker_threads";
+
+interface Announcement {
+  readonly id: number;
+  readonly buffer: SharedArrayBuffer;
+}
+
+const CHANNEL = "shoal.queue.shared-buffers";
+const ID_SPACE = 2 ** 32; // ids are threadId * 2^32 + n: unique without a shared counter
+
+const ids = new WeakMap<SharedArrayBuffer, number>();
+// Buffers must stay reachable by id for as long as an item might name them: kept for the thread's life.
+const buffers = new Map<number, SharedArrayBuffer>();
+let counter = 0;
+let channel: BroadcastChannel | undefined;
+
+function open(): BroadcastChannel {
+  if (channel === undefined) {
+    channel = new BroadcastChannel(CHANNEL);
+    channel.onmessage = (event: unknown) => learn((event as { data: Announcement }).data);
+    channel.unref(); // listening must not keep a thread alive
+  }
+  return channel;
+}
+
+function learn(announcement: Announcement): void {
+  if (buffers.has(announcement.id)) return;
+  buffers.set(announcement.id, announcement.buffer);
+  if (!ids.has(announcement.buffer)) ids.set(announcement.buffer, announcement.id);
+}
+
+/** Starts listening for announcements: call it as soon as a thread holds a shared queue. */
+export function listenForSharedBuffers(): void {
+  open();
+}
+
+/** The id of `buffer`, announced to every thread the first time. */
+export function idOfSharedBuffer(buffer: SharedArrayBuffer): number {
+  let id = ids.get(buffer);
+  if (id === undefined) {
+    id = threadId * ID_SPACE + ++counter;
+    ids.set(buffer, id);
+    buffers.set(id, buffer);
+    open().postMessage({ id, buffer } satisfies Announcement);
+  }
+  return id;
+}
+
+/** The buffer announced under `id`, reading pending announcements if it has not been seen yet. */
+export function sharedBufferOf(id: number): SharedArrayBuffer {
+  let buffer = buffers.get(id);
+  const port = open();
+  while (buffer === undefined) {
+    const message = receiveMessageOnPort(port as unknown as MessagePort) as { message: Announcement } | undefined;
+    if (message === undefined) {
+      throw new Error(`Cannot decode a queue item: the shared memory it refers to (id ${id}) was never announced to this thread`);
+    }
+    learn(message.message);
+    buffer = buffers.get(id);
+  }
+  return buffer;
+}
+
+/** Every buffer this thread knows, to hand to a thread that starts listening later. */
+export function knownSharedBuffers(): Array<[number, SharedArrayBuffer]> {
+  return [...buffers];
+}
+
+/** Learns buffers handed over by `knownSharedBuffers` in another thread. */
+export function learnSharedBuffers(list: Array<[number, SharedArrayBuffer]>): void {
+  for (const [id, buffer] of list) learn({ id, buffer });
+}

@@ -1,0 +1,335 @@
+import v8 from "node:v8";
+import { pythonCompare } from "./compare.js";
+import type { Storage } from "./storage.js";
+
+/** An item as it travels between threads: its structured-clone bytes and, in a priority queue, its priority's bytes. */
+export class Encoded {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly key?: Uint8Array,
+  ) {}
+}
+
+/** The shared memory of a `SharedStore`, sent to other threads as it is (SharedArrayBuffers). */
+export interface SharedStoreMemory {
+  readonly kind: "deque" | "heap";
+  readonly header: SharedArrayBuffer;
+  readonly index: SharedArrayBuffer;
+  readonly arena: SharedArrayBuffer;
+}
+
+// Header: a few counters. COUNT is also read without the lock (Atomics) to peek before waiting.
+const COUNT = 0; // Int32: entries held
+const HEAD = 1; // Int32: ring position of the first entry (deque)
+const CAPACITY = 2; // Int32: descriptor slots in `index`
+const GENERATION = 3; // Int32: bumped whenever `index` or `arena` grows, so other threads remap
+const TOP = 2; // Float64: first free byte of the arena
+const LIVE = 3; // Float64: bytes held by entries
+const SEQUENCE = 4; // Float64: arrival counter, the tie-breaker of equal priorities
+const HEADER_BYTES = 64;
+
+// One descriptor per entry: where its bytes lie, and its arrival number.
+const OFFSET = 0;
+const LENGTH = 1;
+const KEY_LENGTH = 2;
+const SEQ = 3;
+const SLOT = 4; // Float64s per descriptor
+
+const MAX_BYTES = 2 ** 32;
+
+// Growable SharedArrayBuffers are in Node 20 (V8 11) but not yet in TypeScript's ES2023 lib.
+interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
+  grow(byteLength: number): void;
+}
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
+
+function grow(buffer: SharedArrayBuffer, byteLength: number): void {
+  (buffer as GrowableSharedArrayBuffer).grow(byteLength);
+} // the largest growable SharedArrayBuffer V8 makes
+const INITIAL_SLOTS = 64;
+const INITIAL_ARENA = 64 * 1024;
+const ALIGN = 8;
+
+/**
+ * Entries of a queue shared between threads, in shared memory: their bytes in an arena (a growable
+ * SharedArrayBuffer, so a 16 MiB buffer fits as well as a small number), and their order in an index
+ * of descriptors: a ring for FIFO and LIFO, a binary heap for priorities.
+ *
+ * Every method runs under the queue's lock, which orders these plain reads and writes between
+ * threads; only the entry count is also published with Atomics, for peeking without the lock.
+ *
+ * The arena is a bump allocator that starts over when the queue empties and compacts (moves live
+ * entries to the front) when it reaches the end; it doubles while more than half of it is live.
+ */
+export class SharedStore implements Storage<Encoded> {
+  readonly memory: SharedStoreMemory;
+  readonly #counts: Int32Array;
+  readonly #fields: Float64Array;
+  readonly #heap: boolean;
+  #generation = -1;
+  #slots!: Float64Array;
+  #bytes!: Uint8Array;
+  /** Decoded priorities of heap entries by arrival number, so comparisons do not decode again. */
+  #priorities = new Map<number, unknown>();
+
+  /** Creates empty shared storage. */
+  static create(kind: "deque" | "heap"): SharedStore {
+    const header = new SharedArrayBuffer(HEADER_BYTES);
+    const index = new GrowableSharedArrayBuffer(INITIAL_SLOTS * SLOT * 8, { maxByteLength: MAX_BYTES });
+    const arena = new GrowableSharedArrayBuffer(INITIAL_ARENA, { maxByteLength: MAX_BYTES });
+    new Int32Array(header)[CAPACITY] = INITIAL_SLOTS;
+    return new SharedStore({ kind, header, index, arena });
+  }
+
+  /** Opens storage made by `create`, in this or another thread. */
+  constructor(memory: SharedStoreMemory) {
+    this.memory = memory;
+    this.#counts = new Int32Array(memory.header, 0, 4);
+    this.#fields = new Float64Array(memory.header, 0, HEADER_BYTES / 8);
+    this.#heap = memory.kind === "heap";
+    this.#remap();
+  }
+
+  get length(): number {
+    return this.#counts[COUNT] as number;
+  }
+
+  /** The entry count read without the lock (for deciding whether to wait). */
+  peekLength(): number {
+    return Atomics.load(this.#counts, COUNT);
+  }
+
+  /** Bytes held by entries. */
+  get byteLength(): number {
+    return this.#fields[LIVE] as number;
+  }
+
+  push(entry: Encoded): void {
+    this.#sync();
+    const keyLength = entry.key?.length ?? 0;
+    const length = entry.bytes.length;
+    const offset = this.#allocate(keyLength + length);
+    if (entry.key !== undefined) this.#bytes.set(entry.key, offset);
+    this.#bytes.set(entry.bytes, offset + keyLength);
+    const count = this.#counts[COUNT] as number;
+    if (count === this.#counts[CAPACITY]) this.#growIndex();
+    const slot = this.#heap ? count : (((this.#counts[HEAD] as number) + count) % (this.#counts[CAPACITY] as number));
+    const seq = this.#fields[SEQUENCE] as number;
+    this.#fields[SEQUENCE] = seq + 1;
+    this.#write(slot, offset, length, keyLength, seq);
+    Atomics.store(this.#counts, COUNT, count + 1);
+    if (this.#heap) this.#siftUp(count);
+  }
+
+  shift(): Encoded {
+    this.#sync();
+    if (this.#heap) return this.#popHeap();
+    const slot = this.#counts[HEAD] as number;
+    this.#counts[HEAD] = (slot + 1) % (this.#counts[CAPACITY] as number);
+    return this.#take(slot);
+  }
+
+  pop(): Encoded {
+    this.#sync();
+    if (this.#heap) return this.#popHeap();
+    const slot = ((this.#counts[HEAD] as number) + (this.#counts[COUNT] as number) - 1) % (this.#counts[CAPACITY] as number);
+    return this.#take(slot);
+  }
+
+  clear(): void {
+    this.#counts[HEAD] = 0;
+    this.#fields[TOP] = 0;
+    this.#fields[LIVE] = 0;
+    this.#priorities.clear();
+    Atomics.store(this.#counts, COUNT, 0);
+  }
+
+  /** Copies out the entry in `slot` and frees its bytes; the caller has unlinked the slot. */
+  #take(slot: number): Encoded {
+    const s = slot * SLOT;
+    const slots = this.#slots;
+    const offset = slots[s + OFFSET] as number;
+    const length = slots[s + LENGTH] as number;
+    const keyLength = slots[s + KEY_LENGTH] as number;
+    const bytes = Buffer.allocUnsafe(length);
+    bytes.set(this.#bytes.subarray(offset + keyLength, offset + keyLength + length));
+    const count = (this.#counts[COUNT] as number) - 1;
+    Atomics.store(this.#counts, COUNT, count);
+    if (count === 0) {
+      this.#fields[TOP] = 0;
+      this.#fields[LIVE] = 0;
+      this.#counts[HEAD] = 0;
+    } else {
+      const size = align(keyLength + length);
+      this.#fields[LIVE] = (this.#fields[LIVE] as number) - size;
+      if (offset + size === this.#fields[TOP]) this.#fields[TOP] = offset; // the newest entry: give its bytes back at once
+    }
+    return new Encoded(bytes);
+  }
+
+  #write(slot: number, offset: number, length: number, keyLength: number, seq: number): void {
+    const s = slot * SLOT;
+    const slots = this.#slots;
+    slots[s + OFFSET] = offset;
+    slots[s + LENGTH] = length;
+    slots[s + KEY_LENGTH] = keyLength;
+    slots[s + SEQ] = seq;
+  }
+
+  /** Remaps the views when another thread grew the memory. */
+  #sync(): void {
+    if (this.#counts[GENERATION] !== this.#generation) this.#remap();
+  }
+
+  #remap(): void {
+    this.#generation = this.#counts[GENERATION] as number;
+    this.#slots = new Float64Array(this.memory.index, 0, this.memory.index.byteLength / 8);
+    this.#bytes = new Uint8Array(this.memory.arena, 0, this.memory.arena.byteLength);
+  }
+
+  #grew(): void {
+    this.#counts[GENERATION] = (this.#counts[GENERATION] as number) + 1;
+    this.#remap();
+  }
+
+  #growIndex(): void {
+    const capacity = this.#counts[CAPACITY] as number;
+    if ((capacity * 2 * SLOT * 8) > MAX_BYTES) {
+      throw new RangeError(`Cannot put an item: the queue holds ${capacity} items, as many as its shared memory can index`);
+    }
+    grow(this.memory.index, capacity * 2 * SLOT * 8);
+    this.#counts[CAPACITY] = capacity * 2;
+    this.#grew();
+    // A ring that wrapped around continues into the new upper half.
+    const head = this.#counts[HEAD] as number;
+    const wrapped = head + (this.#counts[COUNT] as number) - capacity;
+    if (!this.#heap && wrapped > 0) this.#slots.copyWithin(capacity * SLOT, 0, wrapped * SLOT);
+  }
+
+  /** The offset of `size` free bytes, compacting or growing the arena as needed. */
+  #allocate(size: number): number {
+    size = align(size);
+    const top = this.#fields[TOP] as number;
+    const live = this.#fields[LIVE] as number;
+    let capacity = this.#bytes.length;
+    if (top + size <= capacity) {
+      this.#fields[TOP] = top + size;
+      this.#fields[LIVE] = live + size;
+      return top;
+    }
+    const needed = live + size;
+    if (needed * 2 > capacity && capacity < MAX_BYTES) {
+      capacity = Math.min(MAX_BYTES, Math.max(capacity * 2, nextPowerOfTwo(needed * 2)));
+      grow(this.memory.arena, capacity);
+      this.#grew();
+      if (top + size <= capacity) {
+        this.#fields[TOP] = top + size;
+        this.#fields[LIVE] = live + size;
+        return top;
+      }
+    }
+    if (needed > capacity) {
+      throw new RangeError(`Cannot put an item of ${size} bytes: the queue already holds ${live} bytes and its shared memory holds at most ${MAX_BYTES}`);
+    }
+    this.#compact();
+    const start = this.#fields[TOP] as number;
+    this.#fields[TOP] = start + size;
+    this.#fields[LIVE] = live + size;
+    return start;
+  }
+
+  /** Moves every live entry to the front of the arena, in offset order. */
+  #compact(): void {
+    const count = this.#counts[COUNT] as number;
+    const capacity = this.#counts[CAPACITY] as number;
+    const head = this.#heap ? 0 : (this.#counts[HEAD] as number);
+    const slots = this.#slots;
+    const order: number[] = [];
+    for (let i = 0; i < count; i++) order.push(((head + i) % capacity) * SLOT);
+    order.sort((a, b) => (slots[a + OFFSET] as number) - (slots[b + OFFSET] as number));
+    let top = 0;
+    for (const s of order) {
+      const offset = slots[s + OFFSET] as number;
+      const size = align((slots[s + KEY_LENGTH] as number) + (slots[s + LENGTH] as number));
+      if (offset !== top) this.#bytes.copyWithin(top, offset, offset + size);
+      slots[s + OFFSET] = top;
+      top += size;
+    }
+    this.#fields[TOP] = top;
+    this.#fields[LIVE] = top;
+  }
+
+  // --- the heap ---------------------------------------------------------------------------------
+
+  #popHeap(): Encoded {
+    const count = this.#counts[COUNT] as number;
+    const slots = this.#slots;
+    // Swap the lowest entry with the last one, take it from the end, then restore the heap.
+    const seq = slots[SEQ] as number;
+    this.#swap(0, count - 1);
+    const entry = this.#take(count - 1);
+    this.#priorities.delete(seq);
+    if (count - 1 > 1) this.#siftDown(0, count - 1);
+    if (this.#priorities.size > 2 * count + 64) this.#priorities.clear(); // entries other threads took
+    return entry;
+  }
+
+  #priority(slot: number): unknown {
+    const s = slot * SLOT;
+    const seq = this.#slots[s + SEQ] as number;
+    let priority = this.#priorities.get(seq);
+    if (priority === undefined && !this.#priorities.has(seq)) {
+      const offset = this.#slots[s + OFFSET] as number;
+      const keyLength = this.#slots[s + KEY_LENGTH] as number;
+      priority = keyLength === 0 ? undefined : v8.deserialize(Buffer.from(this.#bytes.subarray(offset, offset + keyLength)));
+      this.#priorities.set(seq, priority);
+    }
+    return priority;
+  }
+
+  #before(i: number, j: number): boolean {
+    const c = pythonCompare(this.#priority(i), this.#priority(j));
+    return c < 0 || (c === 0 && (this.#slots[i * SLOT + SEQ] as number) < (this.#slots[j * SLOT + SEQ] as number));
+  }
+
+  #swap(i: number, j: number): void {
+    if (i === j) return;
+    const slots = this.#slots;
+    const a = i * SLOT;
+    const b = j * SLOT;
+    for (let k = 0; k < SLOT; k++) {
+      const t = slots[a + k] as number;
+      slots[a + k] = slots[b + k] as number;
+      slots[b + k] = t;
+    }
+  }
+
+  #siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(i, parent)) return;
+      this.#swap(i, parent);
+      i = parent;
+    }
+  }
+
+  #siftDown(i: number, n: number): void {
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) return;
+      const right = left + 1;
+      const child = right < n && this.#before(right, left) ? right : left;
+      if (!this.#before(child, i)) return;
+      this.#swap(i, child);
+      i = child;
+    }
+  }
+}
+
+function align(size: number): number {
+  return Math.ceil(size / ALIGN) * ALIGN;
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+}

@@ -1,0 +1,292 @@
+/**
+ * paramiko's `Channel`: one session on a transport. ssh2 opens a session and sends its request
+ * (exec, shell, subsystem) in one call, so a `Channel` from `openSession()` collects its settings
+ * (pty, environment) and opens on the request, which is also when an open failure surfaces.
+ */
+import type { ClientChannel, PseudoTtyOptions } from "ssh2";
+import { ChannelFile, ChannelStdinFile } from "./channel-file.js";
+import { ChannelException, SSHException, SSHTimeoutError } from "./errors.js";
+
+/** pty settings, with paramiko's names. */
+export interface PtyOptions {
+  term?: string;
+  width?: number;
+  height?: number;
+  widthPixels?: number;
+  heightPixels?: number;
+}
+
+/** What a channel needs of its transport: opening the session with a request. */
+export interface SessionOpener {
+  openRequest(
+    kind: "exec" | "shell" | "subsystem",
+    argument: string,
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined },
+  ): Promise<ClientChannel>;
+}
+
+/** How a command ended. */
+export interface ExitInfo {
+  /** The exit status; -1 when the server sent none (killed by a signal, or the channel closed). */
+  exitStatus: number;
+  /** The signal name without `SIG` (`"TERM"`), or null. */
+  exitSignal: string | null;
+}
+
+export class Channel {
+  readonly #opener: SessionOpener;
+  #stream: ClientChannel | undefined;
+  #env: Record<string, string> | undefined;
+  #pty: PseudoTtyOptions | undefined;
+  #timeout: number | null = null;
+  #openTimeout: number | undefined;
+  #combineStderr = false;
+  #exit: ExitInfo | undefined;
+  #closed = false;
+  #exitWaiters: Array<(info: ExitInfo) => void> = [];
+  #stdout: ChannelFile<Channel> | undefined;
+  #stderr: ChannelFile<Channel> | undefined;
+  #stdin: ChannelStdinFile<Channel> | undefined;
+
+  /** @internal Made by `Transport.openSession()`. */
+  constructor(opener: SessionOpener, options: { timeout?: number | undefined } = {}) {
+    this.#opener = opener;
+    this.#openTimeout = options.timeout;
+  }
+
+  /** Requests a pseudo-terminal for the command or shell to come. */
+  async getPty(options: PtyOptions = {}): Promise<void> {
+    this.#checkUnopened("getPty");
+    this.#pty = {
+      term: options.term ?? "vt100",
+      cols: options.width ?? 80,
+      rows: options.height ?? 24,
+      width: options.widthPixels ?? 0,
+      height: options.heightPixels ?? 0,
+    };
+  }
+
+  /** Changes the pty size of an open channel. */
+  resizePty(options: PtyOptions = {}): void {
+    this.#open("resizePty").setWindow(options.height ?? 24, options.width ?? 80, options.heightPixels ?? 0, options.widthPixels ?? 0);
+  }
+
+  /** Sets environment variables for the command (the server may refuse them: sshd's `AcceptEnv`). */
+  updateEnvironment(environment: Record<string, string>): void {
+    this.#checkUnopened("updateEnvironment");
+    this.#env = { ...this.#env, ...environment };
+  }
+
+  setEnvironmentVariable(name: string, value: string): void {
+    this.updateEnvironment({ [name]: value });
+  }
+
+  /** Runs a command on this session. */
+  async execCommand(command: string): Promise<void> {
+    await this.#request("exec", command);
+  }
+
+  /** Starts a shell on this session. */
+  async invokeShell(): Promise<void> {
+    await this.#request("shell", "");
+  }
+
+  /** Starts a subsystem (`"sftp"`) on this session. */
+  async invokeSubsystem(name: string): Promise<void> {
+    await this.#request("subsystem", name);
+  }
+
+  /** @internal Adopts an already open ssh2 channel. */
+  adopt(stream: ClientChannel): this {
+    this.#stream = stream;
+    stream.on("exit", (code: number | null, signal?: string) => {
+      this.#setExit({ exitStatus: typeof code === "number" ? code : -1, exitSignal: signal ?? null });
+    });
+    stream.on("close", () => {
+      this.#closed = true;
+      this.#setExit({ exitStatus: -1, exitSignal: null });
+    });
+    // An error on the channel (the connection dropped) must not go unhandled; readers see it as EOF.
+    stream.on("error", () => {});
+    stream.stderr.on("error", () => {});
+    if (this.#combineStderr) this.#pipeStderr();
+    return this;
+  }
+
+  async #request(kind: "exec" | "shell" | "subsystem", argument: string): Promise<void> {
+    this.#checkUnopened(kind);
+    const stream = await this.#opener.openRequest(kind, argument, { env: this.#env, pty: this.#pty, timeout: this.#openTimeout });
+    this.adopt(stream);
+  }
+
+  /** Merges stderr into stdout. */
+  setCombineStderr(combine: boolean): void {
+    const was = this.#combineStderr;
+    this.#combineStderr = combine;
+    if (combine && !was && this.#stream) this.#pipeStderr();
+  }
+
+  #pipeStderr(): void {
+    const stream = this.#stream!;
+    stream.stderr.on("data", (chunk: Buffer) => {
+      if (this.#combineStderr) stream.push(chunk);
+    });
+  }
+
+  /** Read timeout in milliseconds for `recv` and the channel files; null waits forever. */
+  settimeout(timeout: number | null): void {
+    if (timeout !== null && (typeof timeout !== "number" || timeout < 0)) throw new RangeError(`Channel.settimeout: timeout must be >= 0: got ${timeout}`);
+    this.#timeout = timeout;
+  }
+
+  gettimeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** `false` maps to `settimeout(0)`, as in paramiko. */
+  setblocking(blocking: boolean): void {
+    this.settimeout(blocking ? null : 0);
+  }
+
+  /** Up to `n` bytes of stdout; an empty buffer at EOF. */
+  recv(n: number): Promise<Buffer> {
+    return this.makefile().read(n);
+  }
+
+  /** Up to `n` bytes of stderr; an empty buffer at EOF. */
+  recvStderr(n: number): Promise<Buffer> {
+    return this.makefileStderr().read(n);
+  }
+
+  /** Whether stdout has bytes to read now. */
+  recvReady(): boolean {
+    return (this.#stream?.readableLength ?? 0) > 0;
+  }
+
+  recvStderrReady(): boolean {
+    return (this.#stream?.stderr.readableLength ?? 0) > 0;
+  }
+
+  /** Sends what the channel accepts now; returns the byte count (all of it: ssh2 buffers). */
+  send(data: string | Buffer): number {
+    this.#open("send").write(data);
+    return Buffer.byteLength(data);
+  }
+
+  /** Sends everything, resolving once the channel accepts more. */
+  sendall(data: string | Buffer): Promise<void> {
+    return this.makefileStdin().write(data);
+  }
+
+  /** Sends data on the stderr stream (rarely used by clients). */
+  sendStderr(data: string | Buffer): number {
+    (this.#open("sendStderr").stderr as unknown as NodeJS.WritableStream).write(data);
+    return Buffer.byteLength(data);
+  }
+
+  /** Sends EOF. */
+  shutdownWrite(): void {
+    this.#open("shutdownWrite").end();
+  }
+
+  /** Discards any further output. */
+  shutdownRead(): void {
+    const stream = this.#open("shutdownRead");
+    stream.on("data", () => {});
+    stream.stderr.on("data", () => {});
+  }
+
+  /** 0: stop reading, 1: stop writing, 2: both. */
+  shutdown(how: 0 | 1 | 2): void {
+    if (how !== 1) this.shutdownRead();
+    if (how !== 0) this.shutdownWrite();
+  }
+
+  /** Sends a signal (`"TERM"`, `"KILL"`…) to the remote process. */
+  signal(name: string): void {
+    this.#open("signal").signal(name);
+  }
+
+  /** stdout as a file. */
+  makefile(): ChannelFile<Channel> {
+    return (this.#stdout ??= new ChannelFile(this, this.#open("makefile")));
+  }
+
+  makefileStderr(): ChannelFile<Channel> {
+    return (this.#stderr ??= new ChannelFile(this, this.#open("makefileStderr").stderr));
+  }
+
+  makefileStdin(): ChannelStdinFile<Channel> {
+    return (this.#stdin ??= new ChannelStdinFile(this, this.#open("makefileStdin")));
+  }
+
+  /** Whether the exit status (or the channel's end) has arrived. */
+  exitStatusReady(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  /** Waits for the exit status; -1 when none was sent. */
+  async recvExitStatus(): Promise<number> {
+    return (await this.recvExit()).exitStatus;
+  }
+
+  /** Waits for the exit status and signal. */
+  recvExit(): Promise<ExitInfo> {
+    if (this.#exit) return Promise.resolve(this.#exit);
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  /** The exit signal once known (`"TERM"`), else null. */
+  get exitSignal(): string | null {
+    return this.#exit?.exitSignal ?? null;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The ssh2 stream, once the request has been sent. */
+  get stream(): ClientChannel | undefined {
+    return this.#stream;
+  }
+
+  /** Closes the channel (the remote command sees its pipes close). */
+  async close(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || this.#closed) {
+      this.#closed = true;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      stream.once("close", () => resolve());
+      stream.close();
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #setExit(info: ExitInfo): void {
+    if (this.#exit) return;
+    this.#exit = info;
+    for (const waiter of this.#exitWaiters.splice(0)) waiter(info);
+  }
+
+  #open(where: string): ClientChannel {
+    if (!this.#stream) throw new SSHException(`Cannot ${where}: the channel has no command, shell or subsystem yet`);
+    return this.#stream;
+  }
+
+  #checkUnopened(where: string): void {
+    if (this.#stream) throw new SSHException(`Cannot ${where}: the channel is already in use`);
+  }
+}
+
+/** Turns ssh2's channel-open failure into `ChannelException`, or a timeout into `SSHTimeoutError`. */
+export function toChannelError(error: unknown): Error {
+  if (error instanceof SSHTimeoutError || error instanceof ChannelException) return error;
+  const raw = error as { reason?: unknown; message?: string };
+  if (typeof raw?.reason === "number") return new ChannelException(raw.reason, raw.message ?? "Channel open failed", { cause: error });
+  return error instanceof Error ? error : new SSHException(String(error));
+}

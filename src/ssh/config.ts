@@ -1,0 +1,256 @@
+/**
+ * paramiko's `SSHConfig`: OpenSSH client configuration (`~/.ssh/config`). `Host` blocks with
+ * wildcard and `!negated` patterns, `Match all|host|originalhost|user|localuser`, `Include` (globs,
+ * relative to `~/.ssh`), first value wins, token expansion (`%h %p %r %u %l %L %d %n %C %%` and `~`).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { ConfigParseError } from "./errors.js";
+import { globMatch } from "./host-keys.js";
+
+/** Keys that collect every value instead of keeping the first. */
+const MULTI_VALUED = new Set(["identityfile", "localforward", "remoteforward", "dynamicforward", "certificatefile", "sendenv", "setenv"]);
+/** Keys whose values get `%` tokens expanded. */
+const TOKEN_KEYS = new Set(["hostname", "identityfile", "proxycommand", "controlpath", "localcommand", "certificatefile", "userknownhostsfile", "identityagent", "proxyjump"]);
+
+interface Block {
+  kind: "host" | "match";
+  patterns: string[];
+  options: Array<[string, string]>;
+}
+
+/** The options for one host: lowercased keys; `identityfile` and the forwards are arrays. */
+export class SSHConfigDict extends Map<string, string | string[]> {
+  /** The value as a string (the first one for multi-valued keys). */
+  getString(key: string): string | undefined {
+    const value = this.get(key.toLowerCase());
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  /** `yes`/`true` → true, anything else → false; undefined when unset. */
+  asBool(key: string): boolean | undefined {
+    const value = this.getString(key);
+    if (value === undefined) return undefined;
+    return /^(yes|true)$/i.test(value);
+  }
+
+  /** The value as an integer; undefined when unset. */
+  asInt(key: string): number | undefined {
+    const value = this.getString(key);
+    if (value === undefined) return undefined;
+    const number = Number.parseInt(value, 10);
+    if (Number.isNaN(number)) throw new ConfigParseError(`${key} is not an integer: ${JSON.stringify(value)}`);
+    return number;
+  }
+
+  /** The values of a key as a list. */
+  getList(key: string): string[] {
+    const value = this.get(key.toLowerCase());
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  }
+}
+
+export class SSHConfig {
+  #blocks: Block[] = [];
+  readonly #baseDir: string;
+
+  /** `baseDir` resolves relative `Include` paths (default `~/.ssh`). */
+  constructor(options: { baseDir?: string } = {}) {
+    this.#baseDir = options.baseDir ?? path.join(os.homedir(), ".ssh");
+  }
+
+  /** Parses a config file (its relative `Include`s resolve against `~/.ssh`, as OpenSSH does for user configs). */
+  static async fromPath(file: string): Promise<SSHConfig> {
+    const config = new SSHConfig({ baseDir: path.dirname(path.resolve(expandHome(file))) });
+    config.parse(await readFile(expandHome(file), "utf8"));
+    return config;
+  }
+
+  /** Parses config text. */
+  static fromText(text: string, options: { baseDir?: string } = {}): SSHConfig {
+    const config = new SSHConfig(options);
+    config.parse(text);
+    return config;
+  }
+
+  /** Parses a readable stream of config text. */
+  static async fromFile(readable: Readable): Promise<SSHConfig> {
+    let text = "";
+    for await (const chunk of readable) text += chunk.toString();
+    return SSHConfig.fromText(text);
+  }
+
+  /** Adds the blocks of config text. */
+  parse(text: string): void {
+    this.#parse(text, 0, { kind: "host", patterns: ["*"] });
+  }
+
+  #parse(text: string, depth: number, enclosing: Pick<Block, "kind" | "patterns">): void {
+    if (depth > 16) throw new ConfigParseError("Include nested too deeply (more than 16 levels)");
+    // Lines before any Host belong to the enclosing block: an implicit `Host *` at the top level,
+    // the including block inside an included file.
+    let current: Block = { ...enclosing, options: [] };
+    this.#blocks.push(current);
+    for (const [index, raw] of text.split(/\r?\n/).entries()) {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) continue;
+      const match = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
+      if (!match) throw new ConfigParseError(`Line ${index + 1}: expected "Keyword value": ${JSON.stringify(line)}`);
+      const key = match[1]!.toLowerCase();
+      const value = unquote(match[2]!.trim());
+      if (key === "host") {
+        current = { kind: "host", patterns: splitArgs(match[2]!), options: [] };
+        this.#blocks.push(current);
+      } else if (key === "match") {
+        current = { kind: "match", patterns: splitArgs(match[2]!), options: [] };
+        this.#blocks.push(current);
+      } else if (key === "include") {
+        for (const pattern of splitArgs(match[2]!)) {
+          for (const file of this.#expandInclude(pattern)) {
+            this.#parse(readFileSync(file, "utf8"), depth + 1, current);
+          }
+        }
+        current = { kind: current.kind, patterns: current.patterns, options: [] };
+        this.#blocks.push(current);
+      } else {
+        current.options.push([key, value]);
+      }
+    }
+  }
+
+  #expandInclude(pattern: string): string[] {
+    const full = path.resolve(this.#baseDir, expandHome(pattern));
+    if (!/[*?[]/.test(full)) {
+      try {
+        readFileSync(full);
+        return [full];
+      } catch {
+        return [];
+      }
+    }
+    const dir = path.dirname(full);
+    const base = path.basename(full);
+    try {
+      return readdirSync(dir)
+        .filter((name) => globMatch(base, name))
+        .sort()
+        .map((name) => path.join(dir, name));
+    } catch {
+      return [];
+    }
+  }
+
+  /** The options that apply to `hostname`, with tokens expanded. */
+  lookup(hostname: string, options: { user?: string } = {}): SSHConfigDict {
+    const result = new SSHConfigDict();
+    const collect = (block: Block) => {
+      for (const [key, value] of block.options) {
+        if (MULTI_VALUED.has(key)) {
+          const list = (result.get(key) as string[] | undefined) ?? [];
+          list.push(value);
+          result.set(key, list);
+        } else if (!result.has(key)) {
+          result.set(key, value);
+        }
+      }
+    };
+    for (const block of this.#blocks) {
+      if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user)) collect(block);
+    }
+    if (!result.has("hostname")) result.set("hostname", hostname);
+    this.#expandTokens(result, hostname, options.user);
+    return result;
+  }
+
+  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined): boolean {
+    for (let i = 0; i < criteria.length; i++) {
+      let keyword = criteria[i]!.toLowerCase();
+      const negate = keyword.startsWith("!");
+      if (negate) keyword = keyword.slice(1);
+      let ok: boolean;
+      if (keyword === "all") ok = true;
+      else if (keyword === "canonical" || keyword === "final") ok = false;
+      else {
+        const argument = criteria[++i];
+        if (argument === undefined) throw new ConfigParseError(`Match ${keyword} needs an argument`);
+        const patterns = argument.split(",");
+        if (keyword === "host") ok = hostMatches(patterns, sofar.getString("hostname") ?? hostname);
+        else if (keyword === "originalhost") ok = hostMatches(patterns, hostname);
+        else if (keyword === "user") ok = hostMatches(patterns, user ?? sofar.getString("user") ?? os.userInfo().username);
+        else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
+        else if (keyword === "exec") throw new ConfigParseError("Match exec is not supported by lookup()");
+        else throw new ConfigParseError(`Unsupported Match criterion: ${keyword}`);
+      }
+      if (ok === negate) return false;
+    }
+    return true;
+  }
+
+  #expandTokens(dict: SSHConfigDict, original: string, user: string | undefined): void {
+    const host = dict.getString("hostname") ?? original;
+    const port = dict.getString("port") ?? "22";
+    const remoteUser = user ?? dict.getString("user") ?? os.userInfo().username;
+    const localUser = os.userInfo().username;
+    const fqdn = os.hostname();
+    const tokens: Record<string, string> = {
+      "%": "%",
+      h: host,
+      n: original,
+      p: port,
+      r: remoteUser,
+      u: localUser,
+      l: fqdn.split(".")[0]!,
+      L: fqdn.split(".")[0]!,
+      d: os.homedir(),
+      C: createHash("sha1").update(`${fqdn.split(".")[0]}${host}${port}${remoteUser}`).digest("hex"),
+    };
+    const expand = (value: string, key: string) => {
+      const expanded = key === "hostname" ? value.replace(/%h/g, original).replace(/%%/g, "%") : value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
+      return expandHome(expanded);
+    };
+    for (const [key, value] of dict) {
+      if (!TOKEN_KEYS.has(key)) continue;
+      dict.set(key, Array.isArray(value) ? value.map((v) => expand(v, key)) : expand(value, key));
+    }
+  }
+
+  /** Every concrete host name or pattern named in `Host` lines. */
+  getHostnames(): Set<string> {
+    const names = new Set<string>();
+    for (const block of this.#blocks) if (block.kind === "host") for (const pattern of block.patterns) names.add(pattern);
+    return names;
+  }
+}
+
+function hostMatches(patterns: string[], hostname: string): boolean {
+  let matched = false;
+  for (const pattern of patterns) {
+    if (pattern.startsWith("!")) {
+      if (globMatch(pattern.slice(1), hostname)) return false;
+    } else if (globMatch(pattern, hostname)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+function splitArgs(text: string): string[] {
+  const args: string[] = [];
+  for (const match of text.matchAll(/"([^"]*)"|(\S+)/g)) args.push(match[1] ?? match[2]!);
+  return args;
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** `~` and `~/x` → the home folder. */
+export function expandHome(p: string): string {
+  if (p === "~") return os.homedir();
+  if (p.startsWith("~/")) return path.join(os.homedir(), p.slice(2));
+  return p;
+}

@@ -1,0 +1,228 @@
+/**
+ * Keys: paramiko's `PKey` and its `RSAKey`, `ECDSAKey`, `Ed25519Key`, over ssh2's key parser
+ * (OpenSSH and PEM formats, encrypted or not).
+ */
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import ssh2 from "ssh2";
+import type { ParsedKey } from "ssh2";
+import { PasswordRequiredException, SSHException } from "./errors.js";
+
+const { utils } = ssh2;
+
+export interface KeyLoadOptions {
+  /** The passphrase of an encrypted key (`password` is paramiko's older name for it). */
+  passphrase?: string | Buffer | undefined;
+  password?: string | Buffer | undefined;
+}
+
+/** A public or private SSH key. */
+export class PKey {
+  readonly #key: ParsedKey;
+  readonly #source: string | undefined;
+
+  /** Wraps a key parsed by ssh2 (use the static constructors instead). */
+  constructor(key: ParsedKey, source?: string) {
+    this.#key = key;
+    this.#source = source;
+  }
+
+  /** Parses a key from its text (OpenSSH, PEM, or a public `type base64` line) or its wire blob. */
+  static fromPrivateKey(data: string | Buffer, options: KeyLoadOptions = {}): PKey {
+    const passphrase = options.passphrase ?? options.password;
+    const parsed = utils.parseKey(data, passphrase);
+    const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
+    if (key === undefined) throw new SSHException("Cannot parse key: no key found");
+    if (key instanceof Error) {
+      if (passphrase === undefined && /encrypted|passphrase/i.test(key.message)) {
+        throw new PasswordRequiredException("Cannot load key: it is encrypted and no passphrase was given", { username: "" });
+      }
+      throw new SSHException(`Cannot parse key: ${key.message}`, { cause: key });
+    }
+    const KeyClass = keyClassOf(key.type);
+    return new KeyClass(key, typeof data === "string" ? data : data.toString("latin1"));
+  }
+
+  /** Reads and parses a key file, detecting its type (paramiko's `PKey.from_path`). */
+  static async fromPrivateKeyFile(path: string, options: KeyLoadOptions = {}): Promise<PKey> {
+    const data = await readFile(path);
+    try {
+      return PKey.fromPrivateKey(data, options);
+    } catch (error) {
+      if (error instanceof SSHException) error.message = `${error.message} (${path})`;
+      throw error;
+    }
+  }
+
+  /** paramiko 3.2's name for {@link fromPrivateKeyFile}. */
+  static fromPath(path: string, options: KeyLoadOptions = {}): Promise<PKey> {
+    return PKey.fromPrivateKeyFile(path, options);
+  }
+
+  /** A public key from its type name and wire blob (the middle field of a known_hosts line). */
+  static fromTypeString(keyType: string, keyBytes: Buffer): PKey {
+    const key = PKey.fromPrivateKey(`${keyType} ${keyBytes.toString("base64")}`);
+    if (key.getName() !== keyType && !key.getName().startsWith(keyType.split("-cert")[0]!)) {
+      throw new SSHException(`Cannot parse key: blob is ${key.getName()}, not ${keyType}`);
+    }
+    return key;
+  }
+
+  /** A public key from `type base64` text. */
+  static fromPublicKey(line: string): PKey {
+    return PKey.fromPrivateKey(line.trim().split(/\s+/).slice(0, 2).join(" "));
+  }
+
+  /** The ssh2 key, for passing to ssh2 directly. */
+  get parsed(): ParsedKey {
+    return this.#key;
+  }
+
+  /** The key type on the wire: `"ssh-ed25519"`, `"ecdsa-sha2-nistp256"`, `"ssh-rsa"`. */
+  getName(): string {
+    return this.#key.type;
+  }
+
+  /** `"RSA"`, `"ECDSA"`, `"ED25519"`. */
+  get algorithmName(): string {
+    const name = this.getName();
+    if (name.includes("rsa")) return "RSA";
+    if (name.includes("ecdsa")) return "ECDSA";
+    if (name.includes("ed25519")) return "ED25519";
+    return name.toUpperCase();
+  }
+
+  /** The key size in bits. */
+  getBits(): number {
+    const name = this.getName();
+    if (name.includes("ed25519")) return 256;
+    const match = /nistp(\d+)/.exec(name);
+    if (match) return Number(match[1]);
+    const details = createPublicKey(this.#key.getPublicPEM()).asymmetricKeyDetails;
+    return details?.modulusLength ?? 0;
+  }
+
+  /** The public key's wire blob (paramiko's `asbytes()`). */
+  asBytes(): Buffer {
+    return this.#key.getPublicSSH();
+  }
+
+  /** The blob in base64, as it stands in known_hosts and authorized_keys. */
+  getBase64(): string {
+    return this.asBytes().toString("base64");
+  }
+
+  /** The legacy MD5 fingerprint (paramiko's `get_fingerprint()`). */
+  getFingerprint(): Buffer {
+    return createHash("md5").update(this.asBytes()).digest();
+  }
+
+  /** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
+  get fingerprint(): string {
+    return `SHA256:${createHash("sha256").update(this.asBytes()).digest("base64").replace(/=+$/, "")}`;
+  }
+
+  /** The comment of the key file, if any. */
+  get comment(): string {
+    return this.#key.comment;
+  }
+
+  /** Whether this holds the private half. */
+  canSign(): boolean {
+    return this.#key.isPrivateKey();
+  }
+
+  /** Signs data; RSA uses rsa-sha2-256 unless told otherwise. */
+  signSshData(data: Buffer, algorithm?: string): Buffer {
+    if (!this.canSign()) throw new SSHException("Cannot sign: this is a public key");
+    const hash = algorithm ?? (this.getName() === "ssh-rsa" ? "sha256" : undefined);
+    const signature = this.#key.sign(data, hash);
+    if (signature instanceof Error) throw new SSHException(`Cannot sign: ${(signature as Error).message}`);
+    return signature;
+  }
+
+  /** Checks a signature made by this key. */
+  verifySshSig(data: Buffer, signature: Buffer, algorithm?: string): boolean {
+    const hash = algorithm ?? (this.getName() === "ssh-rsa" ? "sha256" : undefined);
+    return this.#key.verify(data, signature, hash) === true;
+  }
+
+  /** Whether two keys have the same public half. */
+  equals(other: PKey): boolean {
+    return this.asBytes().equals(other.asBytes());
+  }
+
+  /** `type base64`, the public key line. */
+  toString(): string {
+    return `${this.getName()} ${this.getBase64()}`;
+  }
+
+  /**
+   * Writes the private key. `"pem"` (RSA and ECDSA: PKCS#1 / SEC1, optionally encrypted with
+   * AES-256-CBC) or `"openssh"` (the key as it was loaded; re-encryption is not offered).
+   */
+  async writePrivateKeyFile(path: string, options: { password?: string; fileFormat?: "pem" | "openssh" } = {}): Promise<void> {
+    await writeFile(path, this.privateKeyText(options), { mode: 0o600 });
+  }
+
+  /** The private key text {@link writePrivateKeyFile} writes. */
+  privateKeyText(options: { password?: string; fileFormat?: "pem" | "openssh" } = {}): string {
+    if (!this.canSign()) throw new SSHException("Cannot write a private key: this is a public key");
+    const format = options.fileFormat ?? "openssh";
+    if (format === "openssh") {
+      if (options.password !== undefined || this.#source === undefined || !this.#source.includes("OPENSSH PRIVATE KEY")) {
+        throw new SSHException("Cannot write this key in OpenSSH format: only keys loaded from OpenSSH files, unchanged");
+      }
+      return this.#source;
+    }
+    const key = createPrivateKey(this.#key.getPrivatePEM());
+    const type: "pkcs1" | "sec1" | "pkcs8" = this.algorithmName === "RSA" ? "pkcs1" : this.algorithmName === "ECDSA" ? "sec1" : "pkcs8";
+    const exported =
+      options.password !== undefined
+        ? key.export({ type: type as "pkcs1", format: "pem", cipher: "aes-256-cbc", passphrase: options.password })
+        : key.export({ type: type as "pkcs1", format: "pem" });
+    return exported.toString();
+  }
+
+  /** Generates a new key pair (`"ed25519"`, `"ecdsa"` with 256/384/521 bits, `"rsa"` with `bits`). */
+  static generateKey(type: "ed25519" | "ecdsa" | "rsa", bits?: number): PKey {
+    const pair =
+      type === "ed25519"
+        ? utils.generateKeyPairSync("ed25519", {})
+        : type === "ecdsa"
+          ? utils.generateKeyPairSync("ecdsa", { bits: (bits ?? 256) as 256 | 384 | 521 })
+          : utils.generateKeyPairSync("rsa", { bits: bits ?? 3072 });
+    return PKey.fromPrivateKey(pair.private);
+  }
+}
+
+/** An RSA key. */
+export class RSAKey extends PKey {
+  /** A new RSA key pair. */
+  static async generate(bits = 3072): Promise<PKey> {
+    return PKey.generateKey("rsa", bits);
+  }
+}
+
+/** An ECDSA key on nistp256, nistp384 or nistp521. */
+export class ECDSAKey extends PKey {
+  /** A new ECDSA key pair; `bits` picks the curve (256, 384, 521). */
+  static async generate(bits = 256): Promise<PKey> {
+    return PKey.generateKey("ecdsa", bits);
+  }
+}
+
+/** An Ed25519 key. */
+export class Ed25519Key extends PKey {
+  /** A new Ed25519 key pair (paramiko cannot; node:crypto can). */
+  static async generate(): Promise<PKey> {
+    return PKey.generateKey("ed25519");
+  }
+}
+
+function keyClassOf(type: string): typeof PKey {
+  if (type.includes("rsa")) return RSAKey;
+  if (type.includes("ecdsa")) return ECDSAKey;
+  if (type.includes("ed25519")) return Ed25519Key;
+  return PKey;
+}

@@ -1,0 +1,473 @@
+/**
+ * paramiko's `SFTPClient` over ssh2's SFTP session. Transfers are pipelined (see sftp-transfer.ts)
+ * and write to a temporary name that is renamed over the real one only when complete: a transfer
+ * cut in the middle never leaves a truncated file under the real name, on either side.
+ */
+import { randomBytes } from "node:crypto";
+import { open as openLocal, rename as renameLocal, rm, mkdir as mkdirLocal, readdir as readdirLocal, utimes, chmod as chmodLocal } from "node:fs/promises";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import type { Stats } from "node:fs";
+import type { InputAttributes, SFTPWrapper, Stats as RemoteStats } from "ssh2";
+import { SSHException } from "./errors.js";
+import { SFTPAttributes } from "./sftp-attributes.js";
+import { NoSuchFile, SFTPError, SFTP_STATUS, toSftpError } from "./sftp-error.js";
+import { SFTPFile } from "./sftp-file.js";
+import { download, fileChunks, readableChunks, upload, writableSink } from "./sftp-transfer.js";
+import type { TransferCallback } from "./sftp-transfer.js";
+import type { Transport } from "./transport.js";
+
+const posix = path.posix;
+
+export interface PutOptions {
+  /** Progress: `(bytesSent, total)`. */
+  callback?: TransferCallback;
+  /** Stat the remote file after the transfer and fail if its size differs (default true). */
+  confirm?: boolean;
+  /** Copy the local mode and times to the remote file. */
+  preserve?: boolean;
+  /** Requests in flight (default 64). */
+  maxConcurrentRequests?: number;
+  signal?: AbortSignal;
+}
+
+export interface PutfoOptions extends Omit<PutOptions, "preserve"> {
+  /** The size, for the callback and `confirm` (0 = unknown: no size check). */
+  fileSize?: number;
+}
+
+export interface GetOptions {
+  callback?: TransferCallback;
+  /** Copy the remote mode and times to the local file. */
+  preserve?: boolean;
+  /** Pipelined reads (default true; false reads one block at a time). */
+  prefetch?: boolean;
+  maxConcurrentPrefetchRequests?: number;
+  signal?: AbortSignal;
+}
+
+export class SFTPClient {
+  readonly #sftp: SFTPWrapper;
+  #cwd: string | null = null;
+  #closed = false;
+
+  /** @internal Use {@link SFTPClient.fromTransport} or `SSHClient.openSftp()`. */
+  constructor(sftp: SFTPWrapper) {
+    this.#sftp = sftp;
+    sftp.on("error", () => {});
+  }
+
+  /** Opens an SFTP session on an authenticated transport. */
+  static async fromTransport(transport: Transport, options: { timeout?: number; windowSize?: number; maxPacketSize?: number } = {}): Promise<SFTPClient> {
+    const sftp = await transport.openSftpChannel(options.timeout);
+    widenWindow(sftp, options.windowSize ?? DEFAULT_WINDOW);
+    return new SFTPClient(sftp);
+  }
+
+  /** The ssh2 SFTP session underneath. */
+  get sftp(): SFTPWrapper {
+    return this.#sftp;
+  }
+
+  #path(p: string): string {
+    if (this.#cwd === null || posix.isAbsolute(p)) return p;
+    return posix.join(this.#cwd, p);
+  }
+
+  #call<T>(syscall: string, p: string | undefined, run: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    if (this.#closed) return Promise.reject(new SSHException(`Cannot ${syscall}: the SFTP session is closed`));
+    return new Promise<T>((resolve, reject) => {
+      try {
+        run((error, value) => (error ? reject(toSftpError(error, syscall, p)) : resolve(value as T)));
+      } catch (error) {
+        reject(toSftpError(error, syscall, p));
+      }
+    });
+  }
+
+  /** Entry names of a folder (no `.` and `..`). */
+  async listdir(p = "."): Promise<string[]> {
+    return (await this.listdirAttr(p)).map((entry) => entry.filename);
+  }
+
+  /** Entries of a folder with their attributes. */
+  async listdirAttr(p = "."): Promise<SFTPAttributes[]> {
+    const entries: SFTPAttributes[] = [];
+    for await (const entry of this.listdirIter(p)) entries.push(entry);
+    return entries;
+  }
+
+  /** Entries of a folder as they arrive (one READDIR batch at a time). */
+  async *listdirIter(p = ".", _options: { readAheads?: number } = {}): AsyncGenerator<SFTPAttributes> {
+    const target = this.#path(p);
+    const handle = await this.#call<Buffer>("opendir", target, (done) => this.#sftp.opendir(target, done));
+    try {
+      for (;;) {
+        const batch = await new Promise<Array<{ filename: string; longname: string; attrs: RemoteStats }> | false>((resolve, reject) => {
+          this.#sftp.readdir(handle, (error, list) => {
+            if (error && (error as { code?: number }).code === SFTP_STATUS.FX_EOF) resolve(false);
+            else if (error) reject(toSftpError(error, "readdir", target));
+            else resolve(list as unknown as Array<{ filename: string; longname: string; attrs: RemoteStats }> | false);
+          });
+        });
+        if (!batch) return;
+        for (const entry of batch) {
+          if (entry.filename === "." || entry.filename === "..") continue;
+          yield SFTPAttributes.fromAttrs(entry.attrs, entry.filename, entry.longname);
+        }
+      }
+    } finally {
+      await this.#call<void>("close", target, (done) => this.#sftp.close(handle, done)).catch(() => {});
+    }
+  }
+
+  /** Attributes of a path, following symlinks. */
+  async stat(p: string): Promise<SFTPAttributes> {
+    const target = this.#path(p);
+    return SFTPAttributes.fromAttrs(await this.#call<RemoteStats>("stat", target, (done) => this.#sftp.stat(target, done)));
+  }
+
+  /** Attributes of a path, not following symlinks. */
+  async lstat(p: string): Promise<SFTPAttributes> {
+    const target = this.#path(p);
+    return SFTPAttributes.fromAttrs(await this.#call<RemoteStats>("lstat", target, (done) => this.#sftp.lstat(target, done)));
+  }
+
+  #setstat(syscall: string, p: string, attrs: InputAttributes): Promise<void> {
+    const target = this.#path(p);
+    return this.#call<void>(syscall, target, (done) => this.#sftp.setstat(target, attrs, done));
+  }
+
+  chmod(p: string, mode: number): Promise<void> {
+    return this.#setstat("chmod", p, { mode });
+  }
+
+  chown(p: string, uid: number, gid: number): Promise<void> {
+    return this.#setstat("chown", p, { uid, gid });
+  }
+
+  /** Sets `[atime, mtime]` in seconds since the epoch, or now when null. */
+  utime(p: string, times: readonly [number, number] | null): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const [atime, mtime] = times ?? [now, now];
+    return this.#setstat("utime", p, { atime, mtime });
+  }
+
+  truncate(p: string, size: number): Promise<void> {
+    return this.#setstat("truncate", p, { size });
+  }
+
+  /** Creates a folder. An existing path fails with code `EEXIST`. */
+  async mkdir(p: string, mode = 0o777): Promise<void> {
+    const target = this.#path(p);
+    try {
+      await this.#call<void>("mkdir", target, (done) => this.#sftp.mkdir(target, { mode }, done));
+    } catch (error) {
+      throw await this.#refineFailure(error, target);
+    }
+  }
+
+  rmdir(p: string): Promise<void> {
+    const target = this.#path(p);
+    return this.#call<void>("rmdir", target, (done) => this.#sftp.rmdir(target, done));
+  }
+
+  /** Removes a file. */
+  remove(p: string): Promise<void> {
+    const target = this.#path(p);
+    return this.#call<void>("remove", target, (done) => this.#sftp.unlink(target, done));
+  }
+
+  /** Same as {@link remove}. */
+  unlink(p: string): Promise<void> {
+    return this.remove(p);
+  }
+
+  /** SFTPv3 rename: fails (code `EEXIST`) if the target exists. */
+  async rename(oldpath: string, newpath: string): Promise<void> {
+    const from = this.#path(oldpath);
+    const to = this.#path(newpath);
+    try {
+      await this.#call<void>("rename", from, (done) => this.#sftp.rename(from, to, done));
+    } catch (error) {
+      throw await this.#refineFailure(error, to);
+    }
+  }
+
+  /** Rename that replaces the target (`posix-rename@openssh.com`). */
+  posixRename(oldpath: string, newpath: string): Promise<void> {
+    const from = this.#path(oldpath);
+    const to = this.#path(newpath);
+    return this.#call<void>("posixRename", from, (done) => this.#sftp.ext_openssh_rename(from, to, done));
+  }
+
+  /**
+   * Creates a symlink at `dest` pointing to `source` (paramiko's order). OpenSSH's server swaps the
+   * two fields of the wire request; ssh2 already compensates for OpenSSH, so this is the same on both.
+   */
+  symlink(source: string, dest: string): Promise<void> {
+    const link = this.#path(dest);
+    return this.#call<void>("symlink", link, (done) => this.#sftp.symlink(source, link, done));
+  }
+
+  /** The target of a symlink, or null when the path is not one. */
+  async readlink(p: string): Promise<string | null> {
+    const target = this.#path(p);
+    try {
+      return await this.#call<string>("readlink", target, (done) => this.#sftp.readlink(target, done));
+    } catch (error) {
+      if (error instanceof SFTPError && error.sftpCode === SFTP_STATUS.FX_FAILURE) return null;
+      throw error;
+    }
+  }
+
+  /** The absolute, normalized path (`realpath`). */
+  normalize(p: string): Promise<string> {
+    const target = this.#path(p);
+    return this.#call<string>("normalize", target, (done) => this.#sftp.realpath(target, done));
+  }
+
+  /** Changes the client-side working folder (checked to be a folder); null resets it. */
+  async chdir(p: string | null = null): Promise<void> {
+    if (p === null) {
+      this.#cwd = null;
+      return;
+    }
+    const target = this.#path(p);
+    const attrs = await this.stat(target);
+    if (!attrs.isDirectory()) throw new SFTPError("chdir", SFTP_STATUS.FX_FAILURE, "not a directory", target);
+    this.#cwd = await this.normalize(target);
+  }
+
+  /** The working folder set by `chdir`, or null. */
+  getcwd(): string | null {
+    return this.#cwd;
+  }
+
+  /** Opens a remote file: `"r"`, `"w"`, `"a"`, `"r+"`, `"w+"`, `"a+"`, `"x"` (`b` is ignored). */
+  async open(p: string, mode = "r", _options: { bufsize?: number } = {}): Promise<SFTPFile> {
+    const target = this.#path(p);
+    const flags = mode.replace("b", "");
+    const ssh2Flags = ({ r: "r", "r+": "r+", w: "w", "w+": "w+", a: "a", "a+": "a+", x: "wx", "x+": "wx+" } as Record<string, string>)[flags];
+    if (!ssh2Flags) throw new TypeError(`SFTPClient.open: unknown mode ${JSON.stringify(mode)}`);
+    const handle = await this.#call<Buffer>("open", target, (done) => this.#sftp.open(target, ssh2Flags as "r", done));
+    let position = 0;
+    if (flags.startsWith("a")) {
+      const stats = await this.#call<RemoteStats>("fstat", target, (done) => this.#sftp.fstat(handle, done));
+      position = stats.size;
+    }
+    return new SFTPFile(this.#sftp, handle, target, mode, position);
+  }
+
+  /** Same as {@link open}. */
+  file(p: string, mode = "r"): Promise<SFTPFile> {
+    return this.open(p, mode);
+  }
+
+  /**
+   * Uploads a local file. It is written to a temporary name next to `remotepath` and renamed over it
+   * once complete and (with `confirm`) its size checked. Resolves the remote attributes.
+   */
+  async put(localpath: string, remotepath: string, options: PutOptions = {}): Promise<SFTPAttributes> {
+    const local = await openLocal(localpath, "r");
+    try {
+      const stats = await local.stat();
+      return await this.#putFrom(fileChunks(local), remotepath, { ...options, fileSize: stats.size }, options.preserve ? stats : undefined);
+    } finally {
+      await local.close();
+    }
+  }
+
+  /** Uploads a readable stream (temporary name and rename, as {@link put}). */
+  putfo(readable: Readable, remotepath: string, options: PutfoOptions = {}): Promise<SFTPAttributes> {
+    return this.#putFrom(readableChunks(readable), remotepath, options, undefined);
+  }
+
+  async #putFrom(
+    source: AsyncIterable<Buffer | string>,
+    remotepath: string,
+    options: PutfoOptions,
+    preserve: Stats | undefined,
+  ): Promise<SFTPAttributes> {
+    const target = this.#path(remotepath);
+    const temporary = temporaryName(target, posix);
+    const handle = await this.#call<Buffer>("open", temporary, (done) => this.#sftp.open(temporary, "w", done));
+    let closed = false;
+    try {
+      const total = options.fileSize ?? 0;
+      const sent = await upload(this.#sftp, handle, temporary, source, {
+        total,
+        callback: options.callback,
+        maxConcurrentRequests: options.maxConcurrentRequests,
+        signal: options.signal,
+      });
+      if (preserve) {
+        await this.#call<void>("fsetstat", temporary, (done) =>
+          this.#sftp.fsetstat(handle, { mode: preserve.mode & 0o7777, atime: preserve.atimeMs / 1000, mtime: preserve.mtimeMs / 1000 }, done),
+        );
+      }
+      closed = true;
+      await this.#call<void>("close", temporary, (done) => this.#sftp.close(handle, done));
+      const attrs = await this.stat(temporary);
+      if (options.confirm !== false && total > 0 && attrs.stSize !== total) {
+        throw new SFTPError("put", SFTP_STATUS.FX_FAILURE, `size mismatch: sent ${total} bytes, the server has ${attrs.stSize}`, target);
+      }
+      if (options.confirm !== false && attrs.stSize !== sent) {
+        throw new SFTPError("put", SFTP_STATUS.FX_FAILURE, `size mismatch: sent ${sent} bytes, the server has ${attrs.stSize}`, target);
+      }
+      await this.#replace(temporary, target);
+      attrs.filename = posix.basename(target);
+      return attrs;
+    } catch (error) {
+      if (!closed) await this.#call<void>("close", temporary, (done) => this.#sftp.close(handle, done)).catch(() => {});
+      await this.remove(temporary).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #replace(from: string, to: string): Promise<void> {
+    try {
+      await this.posixRename(from, to);
+    } catch (error) {
+      if (!(error instanceof SFTPError) || error.sftpCode !== SFTP_STATUS.FX_OP_UNSUPPORTED) throw error;
+      await this.remove(to).catch(() => {});
+      await this.rename(from, to);
+    }
+  }
+
+  /**
+   * Downloads a remote file to a temporary local name next to `localpath`, renamed over it once
+   * complete. Resolves the byte count.
+   */
+  async get(remotepath: string, localpath: string, options: GetOptions = {}): Promise<number> {
+    const source = this.#path(remotepath);
+    const temporary = temporaryName(localpath, path);
+    const handle = await this.#call<Buffer>("open", source, (done) => this.#sftp.open(source, "r", done));
+    let local: Awaited<ReturnType<typeof openLocal>> | undefined;
+    try {
+      const stats = await this.#call<RemoteStats>("fstat", source, (done) => this.#sftp.fstat(handle, done));
+      local = await openLocal(temporary, "w");
+      const file = local;
+      const count = await download(this.#sftp, handle, source, async (data, at) => void (await file.write(data, 0, data.length, at)), {
+        size: stats.size,
+        callback: options.callback,
+        maxConcurrentRequests: options.prefetch === false ? 1 : options.maxConcurrentPrefetchRequests,
+        signal: options.signal,
+      });
+      await local.close();
+      local = undefined;
+      if (options.preserve) {
+        await chmodLocal(temporary, stats.mode & 0o7777);
+        await utimes(temporary, stats.atime, stats.mtime);
+      }
+      await renameLocal(temporary, localpath);
+      return count;
+    } catch (error) {
+      await local?.close().catch(() => {});
+      await rm(temporary, { force: true });
+      throw error;
+    } finally {
+      await this.#call<void>("close", source, (done) => this.#sftp.close(handle, done)).catch(() => {});
+    }
+  }
+
+  /** Downloads a remote file into a writable stream, in order. Resolves the byte count. */
+  async getfo(remotepath: string, writable: Writable, options: Omit<GetOptions, "preserve"> = {}): Promise<number> {
+    const source = this.#path(remotepath);
+    const handle = await this.#call<Buffer>("open", source, (done) => this.#sftp.open(source, "r", done));
+    try {
+      const stats = await this.#call<RemoteStats>("fstat", source, (done) => this.#sftp.fstat(handle, done));
+      return await download(this.#sftp, handle, source, writableSink(writable), {
+        size: stats.size,
+        ordered: true,
+        callback: options.callback,
+        maxConcurrentRequests: options.prefetch === false ? 1 : options.maxConcurrentPrefetchRequests,
+        signal: options.signal,
+      });
+    } finally {
+      await this.#call<void>("close", source, (done) => this.#sftp.close(handle, done)).catch(() => {});
+    }
+  }
+
+  /** Uploads a local folder tree (folders created as needed). */
+  async putDir(localdir: string, remotedir: string, options: Omit<PutOptions, "callback"> = {}): Promise<void> {
+    await this.mkdir(remotedir).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+    });
+    for (const entry of await readdirLocal(localdir, { withFileTypes: true })) {
+      const local = path.join(localdir, entry.name);
+      const remote = posix.join(remotedir, entry.name);
+      if (entry.isDirectory()) await this.putDir(local, remote, options);
+      else if (entry.isFile()) await this.put(local, remote, options);
+    }
+  }
+
+  /** Downloads a remote folder tree. */
+  async getDir(remotedir: string, localdir: string, options: Omit<GetOptions, "callback"> = {}): Promise<void> {
+    await mkdirLocal(localdir, { recursive: true });
+    for (const entry of await this.listdirAttr(remotedir)) {
+      const remote = posix.join(remotedir, entry.filename);
+      const local = path.join(localdir, entry.filename);
+      if (entry.isDirectory()) await this.getDir(remote, local, options);
+      else if (entry.isFile()) await this.get(remote, local, options);
+    }
+  }
+
+  /** Closes the SFTP session (the connection stays open). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sftp.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** OpenSSH answers FAILURE for "already exists": tell it apart with a stat, as `fs` would say EEXIST. */
+  async #refineFailure(error: unknown, target: string): Promise<unknown> {
+    if (!(error instanceof SFTPError) || error.sftpCode !== SFTP_STATUS.FX_FAILURE) return error;
+    try {
+      await this.lstat(target);
+      error.code = "EEXIST";
+    } catch (statError) {
+      if (!(statError instanceof NoSuchFile)) return error;
+    }
+    return error;
+  }
+}
+
+/** The receive window of an SFTP session: large, so pipelined reads are never throttled by it. */
+const DEFAULT_WINDOW = 16 * 1024 * 1024;
+
+/**
+ * ssh2 opens every channel with a 2 MiB receive window and tops it up to 2 MiB only. Grant the
+ * server more at once and keep topping it up to `size`, on this session only.
+ */
+function widenWindow(sftp: SFTPWrapper, size: number): void {
+  const channel = sftp as unknown as {
+    incoming: { window: number };
+    outgoing: { id: number; state: string };
+    _protocol: { channelWindowAdjust(id: number, amount: number): void };
+    push(data: Buffer): boolean;
+  };
+  if (typeof channel.push !== "function" || !channel.incoming || !channel._protocol) return;
+  const adjust = () => {
+    const amount = size - channel.incoming.window;
+    if (amount <= 0 || channel.outgoing.state === "closed") return;
+    channel.incoming.window += amount;
+    channel._protocol.channelWindowAdjust(channel.outgoing.id, amount);
+  };
+  adjust();
+  const push = channel.push.bind(channel);
+  channel.push = (data: Buffer) => {
+    const result = push(data);
+    if (channel.incoming.window < size / 2) adjust();
+    return result;
+  };
+}
+
+/** `.name.shoal-<random>.part` beside the target: hidden, and on the same filesystem for the rename. */
+function temporaryName(target: string, paths: typeof path.posix): string {
+  return paths.join(paths.dirname(target), `.${paths.basename(target)}.shoal-${randomBytes(6).toString("hex")}.part`);
+}

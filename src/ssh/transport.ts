@@ -1,0 +1,592 @@
+/**
+ * paramiko's `Transport`: one SSH connection (key exchange, host key, authentication, channels),
+ * over one ssh2 `Client`. ssh2 runs authentication inside `connect()` through an `authHandler`
+ * callback; here each `auth*` call feeds that callback one method and waits for its verdict, which
+ * gives paramiko's step-by-step API (`startClient`, then `authPassword`, `authPublickey`…).
+ */
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import ssh2 from "ssh2";
+import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, NegotiatedAlgorithms, PseudoTtyOptions, SFTPWrapper } from "ssh2";
+import { checkTimeout } from "../internal/options.js";
+import { Agent } from "./agent.js";
+import { Channel, toChannelError } from "./channel.js";
+import type { SessionOpener } from "./channel.js";
+import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, SSHException, SSHTimeoutError } from "./errors.js";
+import type { TimeoutPhase } from "./errors.js";
+import { PKey } from "./pkey.js";
+
+const { Client } = ssh2;
+
+/** Host key algorithms, in OpenSSH's order of preference. */
+const HOST_KEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
+
+/** Algorithms to leave out, by paramiko's category names (or ssh2's). */
+export interface DisabledAlgorithms {
+  ciphers?: string[];
+  cipher?: string[];
+  macs?: string[];
+  hmac?: string[];
+  keys?: string[];
+  serverHostKey?: string[];
+  kex?: string[];
+  compress?: string[];
+}
+
+/** Where a transport connects: `[host, port]`, `"host:port"`, `{ sock }`, or an open stream. */
+export type TransportTarget = readonly [string, number] | string | { sock: Duplex } | Duplex;
+
+/** Handshake options of a transport. */
+export interface TransportOptions {
+  /** TCP connect timeout (ms). */
+  timeout?: number | undefined;
+  /** Time from TCP connect to the server's SSH banner (ms). */
+  bannerTimeout?: number | undefined;
+  /** Time for the whole key exchange (ms). */
+  handshakeTimeout?: number | undefined;
+  /** Keepalive interval (ms); 0 or undefined disables it. */
+  keepaliveInterval?: number | undefined;
+  /** Keepalives unanswered before the connection is dropped (default 3). */
+  keepaliveCountMax?: number | undefined;
+  disabledAlgorithms?: DisabledAlgorithms | undefined;
+  /** ssh2 algorithm lists, used as they are (shoal's defaults otherwise). */
+  algorithms?: Algorithms | undefined;
+  /** Host key algorithms to prefer (the types known_hosts holds for the host). */
+  preferredHostKeyTypes?: string[] | undefined;
+  /** Offers zlib compression. */
+  compress?: boolean | undefined;
+  /** Called with the server's key during the handshake: throw (or reject) to refuse it. */
+  hostKeyVerifier?: ((key: PKey) => void | Promise<void>) | undefined;
+  /** The host name used in error messages. */
+  hostname?: string | undefined;
+  /** ssh2 debug output. */
+  debug?: ((message: string) => void) | undefined;
+}
+
+/** The result of one authentication attempt, as ssh2 reports it. */
+type AuthVerdict = { ok: true } | { ok: false; allowed: string[]; partial: boolean };
+
+type AuthCallback = (next: AnyAuthMethod | false) => void;
+
+export class Transport implements SessionOpener {
+  readonly #target: TransportTarget;
+  readonly #client = new Client();
+  #options: TransportOptions = {};
+  #sock: Duplex | undefined;
+  #started: Promise<void> | undefined;
+  #authCallback: AuthCallback | undefined;
+  #authWaiter: { resolve(v: AuthVerdict): void; reject(e: Error): void } | undefined;
+  #firstAuthCall: { resolve(): void; reject(e: Error): void } | undefined;
+  #authenticated = false;
+  #active = false;
+  #closed = false;
+  #fatal: Error | undefined;
+  #hostKeyError: Error | undefined;
+  #serverKey: PKey | undefined;
+  #negotiated: NegotiatedAlgorithms | undefined;
+  #allowed: string[] = [];
+  #username: string | undefined;
+  #banner: string | undefined;
+  #keepalive: ReturnType<typeof setInterval> | undefined;
+  #forwardHandlers = new Map<string, (channel: ClientChannel, origin: [string, number]) => void>();
+  #closedPromise: Promise<void>;
+
+  constructor(target: TransportTarget, options: TransportOptions = {}) {
+    this.#target = target;
+    this.#options = options;
+    this.#closedPromise = new Promise((resolve) => this.#client.once("close", () => resolve()));
+    this.#client.on("close", () => this.#onClose());
+    this.#client.on("error", (error: Error) => this.#onError(error));
+    this.#client.on("banner", (message: string) => (this.#banner = message));
+    this.#client.on("handshake", (negotiated: NegotiatedAlgorithms) => (this.#negotiated = negotiated));
+    this.#client.on("ready", () => {
+      this.#authenticated = true;
+      const waiter = this.#authWaiter;
+      this.#authWaiter = undefined;
+      waiter?.resolve({ ok: true });
+    });
+    this.#client.on("tcp connection", (details, accept, reject) => {
+      const handler = this.#forwardHandlers.get(`${details.destIP}:${details.destPort}`) ?? this.#forwardHandlers.get(`*:${details.destPort}`);
+      if (!handler) return reject();
+      handler(accept(), [details.srcIP, details.srcPort]);
+    });
+  }
+
+  /** The ssh2 client underneath (for what shoal does not wrap). */
+  get client(): InstanceType<typeof Client> {
+    return this.#client;
+  }
+
+  /** Connects, exchanges keys and checks the host key; authentication comes next. */
+  startClient(options: TransportOptions = {}): Promise<void> {
+    if (this.#started) return this.#started;
+    this.#options = { ...this.#options, ...options };
+    return (this.#started = this.#start());
+  }
+
+  async #start(): Promise<void> {
+    const options = this.#options;
+    const host = options.hostname ?? this.#describeTarget();
+    const sock = await this.#openSocket(host);
+    this.#sock = sock;
+
+    const firstAuth = new Promise<void>((resolve, reject) => (this.#firstAuthCall = { resolve, reject }));
+    const cleanups: Array<() => void> = [];
+    const expire = (phase: TimeoutPhase, ms: number) => {
+      const error = new SSHTimeoutError(phase, ms, host);
+      this.#fail(error);
+      sock.destroy();
+    };
+    const bannerTimeout = checkTimeout(options.bannerTimeout, "Transport: bannerTimeout");
+    if (bannerTimeout !== undefined) {
+      const timer = setTimeout(() => expire("banner", bannerTimeout), bannerTimeout);
+      const onData = () => clearTimeout(timer);
+      sock.once("data", onData);
+      cleanups.push(() => {
+        clearTimeout(timer);
+        sock.off("data", onData);
+      });
+    }
+    const handshakeTimeout = checkTimeout(options.handshakeTimeout, "Transport: handshakeTimeout");
+    if (handshakeTimeout !== undefined) {
+      const timer = setTimeout(() => expire("banner", handshakeTimeout), handshakeTimeout);
+      cleanups.push(() => clearTimeout(timer));
+    }
+
+    const config: ConnectConfig = {
+      sock: sock as unknown as ConnectConfig["sock"],
+      username: "",
+      readyTimeout: 0,
+      authHandler: ((methodsLeft: string[] | null, partial: boolean | null, callback: AuthCallback) => this.#onAuthStep(methodsLeft, partial, callback)) as unknown as ConnectConfig["authHandler"],
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        this.#verifyHostKey(key).then(
+          () => verify(true),
+          (error: Error) => {
+            this.#hostKeyError = error;
+            verify(false);
+          },
+        );
+      },
+      algorithms: this.#algorithms(),
+      keepaliveInterval: options.keepaliveInterval ?? 0,
+      keepaliveCountMax: options.keepaliveCountMax ?? 3,
+    } as ConnectConfig;
+    if (options.debug) config.debug = options.debug;
+    this.#active = true;
+    try {
+      this.#client.connect(config);
+      await firstAuth;
+    } finally {
+      for (const cleanup of cleanups) cleanup();
+    }
+  }
+
+  async #openSocket(host: string): Promise<Duplex> {
+    const target = this.#target;
+    if (typeof target === "object" && !Array.isArray(target)) {
+      return "sock" in (target as object) && !("pipe" in (target as object)) ? (target as { sock: Duplex }).sock : (target as Duplex);
+    }
+    const [hostname, port] = parseAddress(target as readonly [string, number] | string);
+    const timeout = checkTimeout(this.#options.timeout, "Transport: timeout");
+    return new Promise<Duplex>((resolve, reject) => {
+      const socket = net.connect({ host: hostname, port, noDelay: true });
+      const timer =
+        timeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              socket.destroy();
+              reject(new SSHTimeoutError("connect", timeout, host));
+            }, timeout);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.off("error", onError);
+        resolve(socket);
+      });
+      const onError = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      socket.once("error", onError);
+    });
+  }
+
+  #describeTarget(): string {
+    const target = this.#target;
+    if (typeof target === "string") return target;
+    if (Array.isArray(target)) return `${target[0]}:${target[1]}`;
+    return "(socket)";
+  }
+
+  #algorithms(): Algorithms {
+    const options = this.#options;
+    const algorithms: Algorithms = { ...options.algorithms };
+    if (options.compress && !algorithms.compress) algorithms.compress = ["zlib@openssh.com", "zlib", "none"];
+    if (options.preferredHostKeyTypes?.length && !algorithms.serverHostKey) {
+      // As OpenSSH: offer first the key types known_hosts holds for this host, so the server
+      // presents a key we can check rather than another of its keys.
+      const known = options.preferredHostKeyTypes.flatMap((type) => (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type]));
+      const preferred = HOST_KEY_ALGORITHMS.filter((name) => known.includes(name));
+      if (preferred.length > 0) algorithms.serverHostKey = [...preferred, ...HOST_KEY_ALGORITHMS.filter((name) => !preferred.includes(name))] as Algorithms["serverHostKey"];
+    }
+    const disabled = options.disabledAlgorithms;
+    if (disabled) {
+      const remove = (key: keyof Algorithms, names: string[] | undefined) => {
+        if (!names?.length) return;
+        const current = algorithms[key];
+        if (current && !Array.isArray(current)) {
+          const list = current as { remove?: string[] };
+          list.remove = [...(list.remove ?? []), ...names];
+        } else if (Array.isArray(current)) {
+          (algorithms as Record<string, unknown>)[key] = (current as string[]).filter((name) => !names.includes(name));
+        } else {
+          (algorithms as Record<string, unknown>)[key] = { remove: names };
+        }
+      };
+      remove("cipher", [...(disabled.ciphers ?? []), ...(disabled.cipher ?? [])]);
+      remove("hmac", [...(disabled.macs ?? []), ...(disabled.hmac ?? [])]);
+      remove("serverHostKey", [...(disabled.keys ?? []), ...(disabled.serverHostKey ?? [])]);
+      remove("kex", disabled.kex);
+      remove("compress", disabled.compress);
+    }
+    return algorithms;
+  }
+
+  async #verifyHostKey(blob: Buffer): Promise<void> {
+    const key = PKey.fromTypeString(blob.subarray(4, 4 + blob.readUInt32BE(0)).toString(), blob);
+    this.#serverKey = key;
+    await this.#options.hostKeyVerifier?.(key);
+  }
+
+  #onAuthStep(methodsLeft: string[] | null, partial: boolean | null, callback: AuthCallback): void {
+    this.#authCallback = callback;
+    if (methodsLeft) this.#allowed = methodsLeft;
+    const first = this.#firstAuthCall;
+    if (first) {
+      this.#firstAuthCall = undefined;
+      first.resolve();
+      return;
+    }
+    const waiter = this.#authWaiter;
+    this.#authWaiter = undefined;
+    waiter?.resolve({ ok: false, allowed: methodsLeft ?? [], partial: partial === true });
+  }
+
+  #onError(error: Error & { level?: string }): void {
+    if (error.level === "client-authentication" && this.#authWaiter) {
+      // A key that cannot sign: ssh2 moves on to the next auth step by itself.
+      return;
+    }
+    let wrapped: Error = error;
+    if (this.#hostKeyError && /verif/i.test(error.message)) wrapped = this.#hostKeyError;
+    else if (/no matching|handshake failed/i.test(error.message)) wrapped = new IncompatiblePeer(error.message, { cause: error });
+    this.#fail(wrapped);
+  }
+
+  #fail(error: Error): void {
+    this.#fatal ??= error;
+    const first = this.#firstAuthCall;
+    this.#firstAuthCall = undefined;
+    first?.reject(this.#fatal);
+    const waiter = this.#authWaiter;
+    this.#authWaiter = undefined;
+    waiter?.reject(this.#fatal);
+  }
+
+  #onClose(): void {
+    this.#active = false;
+    this.#closed = true;
+    if (this.#keepalive) clearInterval(this.#keepalive);
+    this.#fail(this.#hostKeyError ?? new SSHException(`Connection to ${this.#options.hostname ?? this.#describeTarget()} closed`));
+  }
+
+  /** Starts the connection if needed, authenticates, and checks `hostkey` when given (paramiko's `connect`). */
+  async connect(
+    options: { username?: string; password?: string; pkey?: PKey; hostkey?: PKey; timeout?: number } & TransportOptions = {},
+  ): Promise<void> {
+    const { username = defaultUser(), password, pkey, hostkey } = options;
+    if (hostkey) {
+      const verifier = options.hostKeyVerifier;
+      options.hostKeyVerifier = async (key) => {
+        if (!key.equals(hostkey)) throw new BadHostKeyError(options.hostname ?? this.#describeTarget(), key, hostkey);
+        await verifier?.(key);
+      };
+    }
+    await this.startClient(options);
+    if (pkey) await this.authPublickey(username, pkey);
+    else if (password !== undefined) await this.authPassword(username, password);
+  }
+
+  /** One authentication attempt: resolves `[]` on success, or the methods left after partial success. */
+  async #auth(method: string, next: AnyAuthMethod): Promise<string[]> {
+    if (!this.#started) throw new SSHException(`Cannot authenticate: call startClient() first`);
+    await this.#started;
+    if (this.#authenticated) return [];
+    if (this.#fatal) throw this.#fatal;
+    const callback = this.#authCallback;
+    if (!callback) throw new SSHException("Cannot authenticate: another attempt is in progress");
+    this.#authCallback = undefined;
+    this.#username = next.username;
+    const verdict = await new Promise<AuthVerdict>((resolve, reject) => {
+      this.#authWaiter = { resolve, reject };
+      callback(next);
+    });
+    if (verdict.ok) return [];
+    if (verdict.partial) return verdict.allowed;
+    const details = { username: next.username, methodsTried: [method], allowedMethods: verdict.allowed, host: this.#options.hostname };
+    const message = `Authentication (${method}) failed for ${next.username}${details.host ? `@${details.host}` : ""}; the server allows: ${verdict.allowed.join(", ") || "nothing"}`;
+    const wireName = method === "agent" ? "publickey" : method;
+    if (verdict.allowed.length > 0 && !verdict.allowed.includes(wireName)) throw new BadAuthenticationType(message, details);
+    throw new AuthenticationError(message, details);
+  }
+
+  /** `"none"` authentication: usually fails, telling which methods the server allows. */
+  async authNone(username: string): Promise<string[]> {
+    return this.#auth("none", { type: "none", username });
+  }
+
+  authPassword(username: string, password: string): Promise<string[]> {
+    return this.#auth("password", { type: "password", username, password });
+  }
+
+  authPublickey(username: string, key: PKey): Promise<string[]> {
+    return this.#auth("publickey", { type: "publickey", username, key: key.parsed });
+  }
+
+  /** Authenticates with the keys of an ssh-agent (every key it holds, in turn). */
+  authAgent(username: string, agent: Agent = new Agent()): Promise<string[]> {
+    return this.#auth("agent", { type: "agent", username, agent: agent.ssh2Agent });
+  }
+
+  /**
+   * keyboard-interactive: `handler(title, instructions, prompts)` returns one answer per prompt.
+   * paramiko's `auth_interactive_dumb` is {@link authInteractivePassword}.
+   */
+  authInteractive(
+    username: string,
+    handler: (title: string, instructions: string, prompts: Array<{ prompt: string; echo: boolean }>) => string[] | Promise<string[]>,
+  ): Promise<string[]> {
+    return this.#auth("keyboard-interactive", {
+      type: "keyboard-interactive",
+      username,
+      prompt: (name: string, instructions: string, _lang: string, prompts: Array<{ prompt: string; echo?: boolean }>, finish: (answers: string[]) => void) => {
+        Promise.resolve(handler(name, instructions, prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })))).then(finish, () => finish([]));
+      },
+    });
+  }
+
+  /** keyboard-interactive answering every prompt with the password. */
+  authInteractivePassword(username: string, password: string): Promise<string[]> {
+    return this.authInteractive(username, (_title, _instructions, prompts) => prompts.map(() => password));
+  }
+
+  /** The methods the server said it accepts (after a failed or partial attempt). */
+  get allowedAuthMethods(): string[] {
+    return [...this.#allowed];
+  }
+
+  isActive(): boolean {
+    return this.#active && !this.#closed;
+  }
+
+  isAuthenticated(): boolean {
+    return this.#authenticated && this.isActive();
+  }
+
+  getUsername(): string | undefined {
+    return this.#username;
+  }
+
+  /** The server's pre-auth banner, if it sent one. */
+  getBanner(): string | undefined {
+    return this.#banner;
+  }
+
+  /** The host key the server presented. */
+  getRemoteServerKey(): PKey {
+    if (!this.#serverKey) throw new SSHException("Cannot get the server key: no handshake yet");
+    return this.#serverKey;
+  }
+
+  /** The negotiated algorithms (kex, host key, cipher, MAC, compression). */
+  getSecurityOptions(): NegotiatedAlgorithms | undefined {
+    return this.#negotiated;
+  }
+
+  /** `[address, port]` of the peer, when connected over TCP. */
+  getpeername(): [string, number] | undefined {
+    const sock = this.#sock;
+    if (sock instanceof net.Socket && sock.remoteAddress) return [sock.remoteAddress, sock.remotePort ?? 0];
+    return undefined;
+  }
+
+  /** Sends a keepalive every `ms` (0 stops them). */
+  setKeepalive(ms: number): void {
+    if (this.#keepalive) clearInterval(this.#keepalive);
+    this.#keepalive = undefined;
+    if (ms > 0) {
+      const protocol = (this.#client as unknown as { _protocol?: { ping(): void } })._protocol;
+      this.#keepalive = setInterval(() => protocol?.ping(), ms);
+      this.#keepalive.unref();
+    }
+  }
+
+  /** Re-keys the connection. */
+  renegotiateKeys(): Promise<void> {
+    return new Promise((resolve) => (this.#client as unknown as { rekey(cb: () => void): void }).rekey(() => resolve()));
+  }
+
+  /** A session channel; its request (exec, shell, subsystem) opens it. */
+  async openSession(options: { timeout?: number } = {}): Promise<Channel> {
+    this.#checkAuthenticated("openSession");
+    return new Channel(this, options);
+  }
+
+  /** `"direct-tcpip"`: a stream to `destAddr` through the server (the ProxyJump building block). */
+  async openChannel(
+    kind: "direct-tcpip",
+    destAddr: readonly [string, number],
+    srcAddr: readonly [string, number] = ["127.0.0.1", 0],
+    options: { timeout?: number } = {},
+  ): Promise<ClientChannel> {
+    if (kind !== "direct-tcpip") throw new TypeError(`Transport.openChannel: only "direct-tcpip" is supported: got ${JSON.stringify(kind)}`);
+    this.#checkAuthenticated("openChannel");
+    return this.#withTimeout(
+      "channel",
+      options.timeout,
+      new Promise<ClientChannel>((resolve, reject) => {
+        this.#client.forwardOut(srcAddr[0], srcAddr[1], destAddr[0], destAddr[1], (error, channel) =>
+          error ? reject(toChannelError(error)) : resolve(channel),
+        );
+      }),
+    );
+  }
+
+  /** Asks the server to listen on `address:port` and hand each connection to `handler`; resolves the port. */
+  requestPortForward(address: string, port: number, handler?: (channel: ClientChannel, origin: [string, number]) => void): Promise<number> {
+    this.#checkAuthenticated("requestPortForward");
+    return new Promise((resolve, reject) => {
+      this.#client.forwardIn(address, port, (error, bound) => {
+        if (error) return reject(new SSHException(`Cannot forward ${address}:${port}: ${error.message}`, { cause: error }));
+        const actual = port === 0 ? bound : port;
+        this.#forwardHandlers.set(`${address}:${actual}`, handler ?? ((channel) => channel.close()));
+        resolve(actual);
+      });
+    });
+  }
+
+  cancelPortForward(address: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.unforwardIn(address, port, (error) => {
+        this.#forwardHandlers.delete(`${address}:${port}`);
+        if (error) reject(new SSHException(`Cannot cancel forward ${address}:${port}: ${error.message}`, { cause: error }));
+        else resolve();
+      });
+    });
+  }
+
+  /** @internal Opens a session channel with its request. */
+  openRequest(
+    kind: "exec" | "shell" | "subsystem",
+    argument: string,
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined },
+  ): Promise<ClientChannel> {
+    this.#checkAuthenticated(kind);
+    const opened = new Promise<ClientChannel>((resolve, reject) => {
+      const done = (error: Error | undefined, channel: ClientChannel) => (error ? reject(toChannelError(error)) : resolve(channel));
+      const requestOptions: { env?: Record<string, string>; pty?: PseudoTtyOptions } = {};
+      if (options.env) requestOptions.env = options.env;
+      if (options.pty) requestOptions.pty = options.pty;
+      if (kind === "exec") this.#client.exec(argument, requestOptions, done);
+      else if (kind === "shell") this.#client.shell(options.pty ?? false, options.env ? { env: options.env } : {}, done);
+      else this.#client.subsys(argument, done);
+    });
+    return this.#withTimeout("channel", options.timeout, opened);
+  }
+
+  /** @internal Opens the SFTP subsystem. */
+  openSftpChannel(timeout?: number): Promise<SFTPWrapper> {
+    this.#checkAuthenticated("openSftp");
+    return this.#withTimeout(
+      "channel",
+      timeout,
+      new Promise<SFTPWrapper>((resolve, reject) => {
+        this.#client.sftp((error, sftp) => (error ? reject(toChannelError(error)) : resolve(sftp)));
+      }),
+    );
+  }
+
+  /** An SFTP session on this transport (paramiko's `open_sftp_client`). */
+  async openSftpClient(): Promise<import("./sftp-client.js").SFTPClient> {
+    const { SFTPClient } = await import("./sftp-client.js");
+    return SFTPClient.fromTransport(this);
+  }
+
+  /** Closes the connection and every channel on it. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#keepalive) clearInterval(this.#keepalive);
+    if (!this.#active && !this.#sock) return;
+    if (!this.#closed) {
+      this.#client.end();
+      const sock = this.#sock;
+      // A stuck peer must not hold close() forever: destroy the socket after a grace period.
+      const timer = setTimeout(() => sock?.destroy(), 1000);
+      if (sock && !this.#active) sock.destroy();
+      await this.#closedPromise;
+      clearTimeout(timer);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal Resolves when the connection has closed. */
+  get closedPromise(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  #checkAuthenticated(where: string): void {
+    if (this.#fatal && !this.isActive()) throw new SSHException(`Cannot ${where}: the connection is closed (${this.#fatal.message})`);
+    if (!this.isActive()) throw new SSHException(`Cannot ${where}: the transport is not connected`);
+    if (!this.#authenticated) throw new SSHException(`Cannot ${where}: the transport is not authenticated`);
+  }
+
+  #withTimeout<T>(phase: TimeoutPhase, timeout: number | undefined, promise: Promise<T>): Promise<T> {
+    if (timeout === undefined) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SSHTimeoutError(phase, timeout, this.#options.hostname)), timeout);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function parseAddress(target: readonly [string, number] | string): [string, number] {
+  if (typeof target !== "string") return [target[0], target[1]];
+  const bracketed = /^\[(.*)\]:(\d+)$/.exec(target);
+  if (bracketed) return [bracketed[1]!, Number(bracketed[2])];
+  const colon = target.lastIndexOf(":");
+  if (colon > 0 && target.indexOf(":") === colon) return [target.slice(0, colon), Number(target.slice(colon + 1))];
+  return [target, 22];
+}
+
+/** The local user name, as paramiko's default `username`. */
+export function defaultUser(): string {
+  return process.env["USER"] ?? process.env["LOGNAME"] ?? "root";
+}

@@ -1,0 +1,324 @@
+/**
+ * Lock: Python's `threading.Lock`, shared by every thread it is passed to.
+ *
+ * State (shared): word STATE is 0 (free) or 1 (held); word SLEEPERS counts the threads parked on
+ * STATE (blocked `acquireSync` calls and at most one async "pump" per thread). A release stores 0
+ * and wakes one sleeper only when there is one, so an uncontended acquire+release is two atomic
+ * operations and no system call.
+ *
+ * Async waiters of one thread queue locally (FIFO); only the thread's pump parks on
+ * `Atomics.waitAsync`. When the holder releases while local waiters wait and no other thread
+ * sleeps on the lock, the lock passes straight to the next local waiter without touching memory
+ * other threads watch.
+ */
+import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { registerShareable } from "../internal/codec.js";
+import { ThreadError } from "./errors.js";
+import { allocateWords, checkWords, HEADER_WORDS, holdAlive, notAcrossProcesses, recall, releaseAlive, remember, waitAsync } from "./shared.js";
+import { WaiterQueue } from "./waiters.js";
+
+const STATE = HEADER_WORDS;
+const SLEEPERS = HEADER_WORDS + 1;
+const WORDS = 2;
+/** Tries of a blocking acquire before it sleeps (a few microseconds). */
+const SPIN = 20;
+
+/** Options of `acquire`. */
+export interface AcquireOptions extends WaitOptions {
+  /** `false` makes the call return at once (like `tryAcquire`); a timeout then is an error. Default `true`. */
+  blocking?: boolean | undefined;
+}
+
+export const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+export const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
+
+/**
+ * Validates acquire options. Returns the timeout (`0` for non-blocking, `undefined` = forever).
+ * @throws RangeError/TypeError on bad options, the signal's reason when it has aborted.
+ */
+export function acquireTimeout(options: AcquireOptions | undefined, where: string): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object`);
+  const timeout = checkTimeout(options.timeout, `${where}: timeout`);
+  checkSignal(options.signal, `${where}: signal`);
+  if (options.blocking === false) {
+    if (timeout !== undefined) throw new RangeError(`${where}: cannot specify a timeout for a non-blocking call`);
+    return 0;
+  }
+  return timeout;
+}
+
+/** A held lock (or semaphore): disposing it releases it (`using _ = await lock.enter()`). */
+export interface Held extends Disposable {
+  release(): void;
+}
+
+let adopting: Int32Array | undefined;
+
+/** A mutual-exclusion lock, not owned by any thread (any thread may release it). */
+export class Lock {
+  readonly #words: Int32Array;
+  readonly #waiters = new WaiterQueue();
+  #pumping = false;
+  #parked = false;
+  #holdsAlive = false;
+  /** Whether this thread holds the lock (taken through this object). */
+  #heldHere = false;
+  /** Wake-ups to send once the lock is released (see `_afterRelease`). */
+  #deferred: Array<() => void> | undefined;
+
+  constructor() {
+    this.#words = adopting ?? allocateWords(WORDS);
+    adopting = undefined;
+    remember("Lock", this.#words, this);
+  }
+
+  /** This thread's Lock for shared state received from another thread. */
+  static fromShared(data: unknown): Lock {
+    const words = checkWords(data, WORDS, "Lock");
+    const existing = recall<Lock>("Lock", words);
+    if (existing !== undefined) return existing;
+    adopting = words;
+    return new Lock();
+  }
+
+  /** The shared state, for sending this lock to another thread (see internal/codec.ts). */
+  get sharedState(): Int32Array {
+    return this.#words;
+  }
+
+  /** Takes the lock if it is free, at once. */
+  tryAcquire(): boolean {
+    if (Atomics.compareExchange(this.#words, STATE, 0, 1) !== 0) return false;
+    this.#heldHere = true;
+    return true;
+  }
+
+  /**
+   * Waits for the lock. Resolves `true` once held, `false` at the timeout; rejects with the
+   * signal's reason when it aborts.
+   */
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    if (this.#waiters.live === 0 && Atomics.compareExchange(this.#words, STATE, 0, 1) === 0) {
+      this.#heldHere = true;
+      return RESOLVED_TRUE;
+    }
+    let timeout: number | undefined;
+    try {
+      timeout = acquireTimeout(options, "Lock.acquire");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#waiters.live === 0 && this.tryAcquire()) return RESOLVED_TRUE;
+    if (timeout === 0) return RESOLVED_FALSE;
+    const promise = this.#waiters.add(timeout, options?.signal, 0, this.#onGiveUp);
+    if (!this.#pumping) void this.#pump();
+    else this.#updateAlive();
+    return promise;
+  }
+
+  /**
+   * Blocks this thread until the lock is held (`true`) or the timeout passes (`false`). Meant for
+   * worker threads: on the main thread it freezes the event loop while it waits.
+   */
+  acquireSync(options?: { timeout?: number | undefined; blocking?: boolean | undefined }): boolean {
+    const words = this.#words;
+    if (Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+    const timeout = acquireTimeout(options, "Lock.acquireSync");
+    if (timeout === 0) return false;
+    // Critical sections are short: trying a few more times first may save two system calls.
+    for (let i = 0; i < SPIN; i++) {
+      if (Atomics.load(words, STATE) === 0 && Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+    }
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    Atomics.add(words, SLEEPERS, 1);
+    let woken = false;
+    try {
+      for (;;) {
+        if (Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+        const left = deadline === Infinity ? Infinity : deadline - performance.now();
+        if (left <= 0) break;
+        woken = Atomics.wait(words, STATE, 1, left) === "ok";
+      }
+    } finally {
+      Atomics.sub(words, SLEEPERS, 1);
+    }
+    // A wake-up meant for a lock we no longer want goes to the next sleeper.
+    if (woken) this.#passOnWakeUp();
+    return false;
+  }
+
+  /**
+   * Releases the lock. Any thread may release it.
+   * @throws ThreadError when the lock is not held.
+   */
+  release(): void {
+    const words = this.#words;
+    if (Atomics.load(words, STATE) === 0) throw new ThreadError("Cannot release lock: lock is not acquired");
+    if (this.#waiters.live > 0 && Atomics.load(words, SLEEPERS) === (this.#parked ? 1 : 0)) {
+      // Nobody else sleeps on it: hand it to the next waiter of this thread, still held.
+      this.#waiters.shift()!.resolve(true);
+      if (this.#holdsAlive) this.#updateAlive();
+    } else {
+      this.#heldHere = false;
+      Atomics.store(words, STATE, 0);
+      if (Atomics.load(words, SLEEPERS) > 0) Atomics.notify(words, STATE, 1);
+    }
+    if (this.#deferred !== undefined) this.#runDeferred();
+  }
+
+  #runDeferred(): void {
+    const deferred = this.#deferred!;
+    this.#deferred = undefined;
+    for (const wake of deferred) wake();
+  }
+
+  /**
+   * For Condition: runs `wake` right after this thread releases the lock, and returns true; or
+   * returns false (and does nothing) when this thread does not hold it. A notify waking another
+   * thread while the lock is still held would have that thread wake only to sleep on the lock.
+   */
+  _afterRelease(wake: () => void): boolean {
+    if (!this.#heldHere) return false;
+    const deferred = (this.#deferred ??= []);
+    if (!deferred.includes(wake)) deferred.push(wake);
+    return true;
+  }
+
+  /** Whether the lock is held (by any thread). */
+  locked(): boolean {
+    return Atomics.load(this.#words, STATE) !== 0;
+  }
+
+  /** Acquires the lock and returns a handle whose disposal releases it: `using _ = await lock.enter()`. */
+  async enter(options?: WaitOptions): Promise<Held> {
+    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
+    return heldBy(this);
+  }
+
+  /** Runs `fn` holding the lock (Python's `with lock:`), releasing it however `fn` ends. */
+  async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Blocking twin of `withLock` for worker threads. */
+  withLockSync<T>(fn: () => T, options?: { timeout?: number | undefined }): T {
+    if (!this.acquireSync(options)) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** For Condition: whether the lock is held (a Lock has no owner, so held by anyone counts). */
+  _isOwned(): boolean {
+    return this.locked();
+  }
+
+  /** For Condition: releases, returning what `_acquireRestore` needs. */
+  _releaseSave(): number {
+    this.release();
+    return 0;
+  }
+
+  /** For Condition: acquires again after a wait, ignoring timeouts and signals. */
+  async _acquireRestore(_saved: number): Promise<void> {
+    await this.acquire();
+  }
+
+  /** For Condition: blocking twin of `_acquireRestore`. */
+  _acquireRestoreSync(_saved: number): void {
+    this.acquireSync();
+  }
+
+  /** One pump per thread: waits for the lock on behalf of this thread's async waiters. */
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    const words = this.#words;
+    try {
+      while (this.#waiters.live > 0) {
+        if (Atomics.compareExchange(words, STATE, 0, 1) === 0) {
+          this.#grant();
+          continue;
+        }
+        Atomics.add(words, SLEEPERS, 1);
+        this.#parked = true;
+        this.#updateAlive();
+        let woken = false;
+        try {
+          const wait = waitAsync(words, STATE, 1);
+          if (wait.async) woken = (await wait.value) === "ok";
+        } finally {
+          this.#parked = false;
+          Atomics.sub(words, SLEEPERS, 1);
+          this.#updateAlive();
+        }
+        if (woken && this.#waiters.live === 0) this.#passOnWakeUp();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  readonly #onGiveUp = (): void => {
+    if (this.#holdsAlive) this.#updateAlive();
+  };
+
+  /**
+   * A pending `Atomics.waitAsync` does not keep a thread alive; while the pump waits for another
+   * thread on behalf of non-daemon waiters, a timer does.
+   */
+  #updateAlive(): void {
+    const want = this.#parked && this.#waiters.liveNonDaemon > 0;
+    if (want === this.#holdsAlive) return;
+    this.#holdsAlive = want;
+    if (want) holdAlive();
+    else releaseAlive();
+  }
+
+  /** The lock was just taken for the next local waiter. */
+  #grant(): void {
+    this.#heldHere = true;
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter.resolve(true);
+    else this.release();
+  }
+
+  #passOnWakeUp(): void {
+    const words = this.#words;
+    if (Atomics.load(words, STATE) === 0 && Atomics.load(words, SLEEPERS) > 0) Atomics.notify(words, STATE, 1);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return this.locked() ? "Lock (locked)" : "Lock (unlocked)";
+  }
+}
+
+function heldBy(lock: { release(): void }): Held {
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    lock.release();
+  };
+  return { release, [Symbol.dispose]: release };
+}
+
+export { heldBy };
+
+registerShareable<Lock, Int32Array>({
+  kind: "threading.Lock",
+  module: import.meta.url,
+  is: (value): value is Lock => value instanceof Lock,
+  encode(lock, boundary, where) {
+    if (boundary === "process") throw notAcrossProcesses("Lock", where);
+    return lock.sharedState;
+  },
+  decode: (data) => Lock.fromShared(data),
+});

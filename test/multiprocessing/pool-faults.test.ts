@@ -1,0 +1,148 @@
+/**
+ * Pool and ThreadPool when things go wrong: workers that die mid-task, recycling, terminate().
+ * Python's Pool hangs forever when a worker dies; these tests pin that shoal does not.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { setImmediate as tick } from "node:timers/promises";
+import { Pool, ThreadPool, WorkerLostError, PoolTerminatedError } from "../../src/multiprocessing/pool/index.js";
+import * as f from "./pool-fixtures.js";
+
+type AnyPool = Pool | ThreadPool;
+type Doomed = { get(options: { timeout: number }): Promise<unknown> };
+
+/** Submits `doomed` among ordinary tasks; the doomed one fails, every other one completes. */
+async function survives(pool: AnyPool, doomed: () => Doomed, pattern: RegExp): Promise<void> {
+  const before = pool.applyAsync(f.slowSquare, [3, 20]);
+  await tick();
+  const lost = doomed();
+  const after = Array.from({ length: 12 }, (_, i) => pool.applyAsync(f.slowSquare, [i, 5]));
+  const error = await lost.get({ timeout: 20_000 }).then(() => assert.fail("the doomed task resolved"), (e: unknown) => e);
+  assert.ok(error instanceof WorkerLostError, `got ${String(error)}`);
+  assert.match(error.message, pattern);
+  assert.match(error.message, /worker (Thread)?PoolWorker-\d+:\d+/);
+  assert.equal(await before, 9);
+  assert.deepEqual(await Promise.all(after), after.map((_, i) => i * i));
+  // The pool is whole again: a replacement took the dead worker's place.
+  assert.equal(pool.workerIds.length, pool.processes);
+  assert.equal(await pool.apply(f.square, [6]), 36);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+describe("Pool (processes)", () => {
+  test("a worker calling process.exit mid-task fails that task only", async (t) => {
+    const pool = new Pool({ processes: 2 });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.exitNow, [3]), /\(pid \d+\) exited with code 3 while running it/);
+  });
+
+  test("a worker crashing (uncaught exception outside the task) fails that task only", async (t) => {
+    const pool = new Pool({ processes: 2 });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.crashLater, []), /exited with code 1/);
+  });
+
+  test("a worker killed from outside fails its task only", async (t) => {
+    const pool = new Pool({ processes: 1 });
+    t.after(() => pool.terminate());
+    assert.equal(await pool.apply(f.square, [2]), 4);
+    const [pid] = pool.workerIds;
+    const hung = pool.applyAsync(f.hang, []);
+    const after = Array.from({ length: 6 }, (_, i) => pool.applyAsync(f.square, [i]));
+    await tick();
+    process.kill(pid!, "SIGKILL");
+    const error = await hung.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof WorkerLostError, `got ${String(error)}`);
+    assert.match(error.message, new RegExp(`worker PoolWorker-\\d+:1 \\(pid ${pid}\\) was killed by SIGKILL while running it`));
+    assert.equal(error.pid, pid);
+    assert.deepEqual(await Promise.all(after), [0, 1, 4, 9, 16, 25]);
+    assert.equal(isAlive(pid!), false);
+    assert.notEqual(pool.workerIds[0], pid);
+  });
+
+  test("a worker running out of memory fails its task only", async (t) => {
+    const pool = new Pool({ processes: 2, execArgv: ["--max-old-space-size=24"] });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.exhaustMemory, []), /SIGABRT|out of memory|code 134/);
+  });
+
+  test("maxtasksperchild recycles workers without losing queued tasks", async (t) => {
+    const pool = new Pool({ processes: 2, maxtasksperchild: 3 });
+    t.after(() => pool.terminate());
+    const pids = await Promise.all(Array.from({ length: 18 }, () => pool.apply(f.pid, [])));
+    const counts = new Map<number, number>();
+    for (const pid of pids) counts.set(pid, (counts.get(pid) ?? 0) + 1);
+    assert.ok(counts.size >= 6, `18 tasks at 3 per child ran in only ${counts.size} processes`);
+    for (const [pid, n] of counts) assert.ok(n <= 3, `process ${pid} ran ${n} tasks`);
+    assert.deepEqual(await pool.map(f.square, [1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 1 }), [1, 4, 9, 16, 25, 36, 49, 64]);
+    pool.close();
+    await pool.join();
+  });
+
+  test("terminate() mid-run rejects what is outstanding, leaves no process alive, and returns", async () => {
+    const pool = new Pool({ processes: 2 });
+    const pids = pool.workerIds;
+    assert.equal(pids.length, 2);
+    const running = Array.from({ length: 6 }, () => pool.applyAsync(f.hang, []));
+    const mapped = pool.mapAsync(f.sleepy, [1, 2, 3]);
+    const iterator = pool.imap(f.sleepy, [1, 2, 3]);
+    const next = assert.rejects(iterator.next(), PoolTerminatedError);
+    await tick();
+    await pool.terminate();
+    assert.equal(pool.state, "TERMINATE");
+    for (const result of running) await assert.rejects(result.get(), PoolTerminatedError);
+    await assert.rejects(mapped.get(), PoolTerminatedError);
+    await next;
+    for (const pid of pids) assert.equal(isAlive(pid), false, `worker process ${pid} is still alive`);
+    assert.deepEqual(pool.workerIds, []);
+    assert.throws(() => pool.applyAsync(f.square, [1]), /pool is terminated/);
+    await pool.join();
+  });
+});
+
+describe("ThreadPool (worker threads)", () => {
+  test("a worker calling process.exit mid-task fails that task only", async (t) => {
+    const pool = new ThreadPool({ processes: 2 });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.exitNow, [3]), /\(thread \d+\) exited with code 3 while running it/);
+  });
+
+  test("a worker crashing (uncaught exception outside the task) fails that task only", async (t) => {
+    const pool = new ThreadPool({ processes: 2 });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.crashLater, []), /died of an uncaught Error: crashed in a timer/);
+  });
+
+  test("a worker running out of memory fails its task only", async (t) => {
+    const pool = new ThreadPool({ processes: 2, resourceLimits: { maxOldGenerationSizeMb: 24 } });
+    t.after(() => pool.terminate());
+    await survives(pool, () => pool.applyAsync(f.exhaustMemory, []), /ran out of memory/);
+  });
+
+  test("maxtasksperchild recycles workers without losing queued tasks", async (t) => {
+    const pool = new ThreadPool({ processes: 2, maxtasksperchild: 3 });
+    t.after(() => pool.terminate());
+    const ids = await Promise.all(Array.from({ length: 18 }, () => pool.apply(f.threadInfo, [])));
+    const counts = new Map<number, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    assert.ok(counts.size >= 6, `18 tasks at 3 per thread ran in only ${counts.size} threads`);
+    for (const [id, n] of counts) assert.ok(n <= 3, `thread ${id} ran ${n} tasks`);
+  });
+
+  test("terminate() mid-run rejects what is outstanding, leaves no thread alive, and returns", async () => {
+    const pool = new ThreadPool({ processes: 2 });
+    const running = Array.from({ length: 6 }, () => pool.applyAsync(f.hang, []));
+    await tick();
+    await pool.terminate();
+    for (const result of running) await assert.rejects(result.get(), PoolTerminatedError);
+    assert.deepEqual(pool.workerIds, []);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Authentication against OpenSSH's sshd: password, keys of every type and format (encrypted too),
+ * ssh-agent, and the AuthenticationError that says what was tried and what the server allows.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { appendFile, readFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { AuthenticationError, AutoAddPolicy, PKey, PasswordRequiredException, SSHClient } from "../../src/ssh/index.js";
+import type { ConnectOptions } from "../../src/ssh/index.js";
+import { sshKeygen, startSshd } from "../fixtures/sshd.js";
+import type { Sshd } from "../fixtures/sshd.js";
+
+let sshd: Sshd;
+const keys: Record<string, string> = {};
+
+before(async () => {
+  sshd = await startSshd();
+  // Every key type and format, authorized for the test user.
+  const specs: Array<[string, string[]]> = [
+    ["ed25519", ["-t", "ed25519"]],
+    ["ecdsa", ["-t", "ecdsa", "-b", "256"]],
+    ["ecdsa-pem", ["-t", "ecdsa", "-b", "384", "-m", "PEM"]],
+    ["rsa", ["-t", "rsa", "-b", "2048"]],
+    ["rsa-pem", ["-t", "rsa", "-b", "2048", "-m", "PEM"]],
+    ["ed25519-encrypted", ["-t", "ed25519", "-N", "s3cret"]],
+    ["rsa-pem-encrypted", ["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "s3cret"]],
+    ["unauthorized", ["-t", "ed25519"]],
+  ];
+  await Promise.all(
+    specs.map(async ([name, args]) => {
+      const file = path.join(sshd.dir, `key-${name}`);
+      await sshKeygen(["-q", ...(args.includes("-N") ? [] : ["-N", ""]), "-C", name, "-f", file, ...args]);
+      keys[name] = file;
+    }),
+  );
+  for (const [name, file] of Object.entries(keys)) {
+    if (name !== "unauthorized") await appendFile(sshd.authorizedKeysPath, await readFile(`${file}.pub`));
+  }
+});
+after(() => sshd?.stop());
+
+function base(): ConnectOptions {
+  return { hostname: sshd.host, port: sshd.port, username: sshd.user, allowAgent: false, lookForKeys: false };
+}
+
+async function whoami(options: ConnectOptions): Promise<string> {
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect(options);
+  return (await client.run("id -un")).stdout.trim();
+}
+
+test("password authentication", async () => {
+  assert.equal(await whoami({ ...base(), password: sshd.password }), sshd.user);
+});
+
+for (const name of ["ed25519", "ecdsa", "ecdsa-pem", "rsa", "rsa-pem"]) {
+  test(`key authentication: ${name} key file`, async () => {
+    assert.equal(await whoami({ ...base(), keyFilename: keys[name]! }), sshd.user);
+  });
+}
+
+test("encrypted keys open with the passphrase (OpenSSH and PEM formats)", async () => {
+  assert.equal(await whoami({ ...base(), keyFilename: keys["ed25519-encrypted"]!, passphrase: "s3cret" }), sshd.user);
+  assert.equal(await whoami({ ...base(), keyFilename: keys["rsa-pem-encrypted"]!, passphrase: "s3cret" }), sshd.user);
+  // paramiko's fallback: the password doubles as the passphrase.
+  assert.equal(await whoami({ ...base(), keyFilename: keys["ed25519-encrypted"]!, password: "s3cret" }), sshd.user);
+});
+
+test("an encrypted key without passphrase rejects PasswordRequiredException", async () => {
+  await assert.rejects(PKey.fromPrivateKeyFile(keys["ed25519-encrypted"]!), PasswordRequiredException);
+  await assert.rejects(whoami({ ...base(), keyFilename: keys["ed25519-encrypted"]! }), PasswordRequiredException);
+});
+
+test("pkey: a loaded key object; its fingerprint matches ssh-keygen", async () => {
+  const key = await PKey.fromPrivateKeyFile(keys["ecdsa"]!);
+  assert.equal(key.getName(), "ecdsa-sha2-nistp256");
+  assert.equal(key.getBits(), 256);
+  const printed = await sshKeygen(["-l", "-E", "sha256", "-f", `${keys["ecdsa"]}.pub`]);
+  assert.ok(printed.includes(key.fingerprint), `${printed} should contain ${key.fingerprint}`);
+  assert.equal(await whoami({ ...base(), pkey: key }), sshd.user);
+});
+
+test("ssh-agent: keys held by a real ssh-agent", async (t) => {
+  const socket = path.join(sshd.dir, "agent.sock");
+  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "inherit"] });
+  t.after(() => agent.kill());
+  await new Promise<void>((resolve, reject) => {
+    agent.stdout.once("data", () => resolve());
+    agent.once("error", reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const add = spawn("ssh-add", [keys["rsa"]!], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
+    add.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ssh-add exited ${code}`))));
+  });
+  assert.equal(await whoami({ ...base(), allowAgent: true, agent: socket }), sshd.user);
+});
+
+test("AuthenticationError lists the methods tried and those the server allows", async () => {
+  await assert.rejects(whoami({ ...base(), keyFilename: keys["unauthorized"]!, password: "wrong" }), (error: unknown) => {
+    assert.ok(error instanceof AuthenticationError);
+    assert.deepEqual(error.methodsTried, [`publickey (${keys["unauthorized"]})`, "password"]);
+    assert.ok(error.allowedMethods.includes("publickey") && error.allowedMethods.includes("password"), String(error.allowedMethods));
+    assert.equal(error.username, sshd.user);
+    assert.match(error.message, /tried publickey .*, password; the server allows .*publickey.*password/);
+    return true;
+  });
+});
+
+test("AuthenticationError when there is nothing to try", async () => {
+  await assert.rejects(whoami(base()), (error: unknown) => error instanceof AuthenticationError && /no method to try/.test(error.message));
+});

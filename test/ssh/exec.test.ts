@@ -1,0 +1,144 @@
+/**
+ * Commands against OpenSSH's sshd: exit codes and signals, large outputs streamed, stdin streamed,
+ * pty, environment, shells, and run()'s input/check/timeout.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, test } from "node:test";
+import { AutoAddPolicy, CommandError, SSHClient, SSHTimeoutError } from "../../src/ssh/index.js";
+import { startSshd } from "../fixtures/sshd.js";
+import type { Sshd } from "../fixtures/sshd.js";
+
+let sshd: Sshd;
+let client: SSHClient;
+
+before(async () => {
+  sshd = await startSshd();
+  client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect({ hostname: sshd.host, port: sshd.port, username: sshd.user, keyFilename: sshd.keyPath, allowAgent: false, lookForKeys: false });
+});
+after(async () => {
+  await client?.close();
+  await sshd?.stop();
+});
+
+test("execCommand: stdout, stderr and the exit status", async () => {
+  const { stdout, stderr } = await client.execCommand("echo out; echo err >&2; exit 3");
+  assert.equal(await stdout.text(), "out\n");
+  assert.equal(await stderr.text(), "err\n");
+  assert.equal(await stdout.channel.recvExitStatus(), 3);
+  assert.equal(stdout.channel.exitStatusReady(), true);
+});
+
+test("run: exit status, signal, and check", async () => {
+  assert.deepEqual(await client.run("printf hi; exit 42"), { stdout: "hi", stderr: "", exitStatus: 42, exitSignal: null });
+  const killed = await client.run("kill -TERM $$");
+  assert.equal(killed.exitSignal, "TERM");
+  assert.equal(killed.exitStatus, -1);
+  await assert.rejects(client.run("exit 7", { check: true }), (error: unknown) => error instanceof CommandError && error.exitStatus === 7);
+  await assert.rejects(client.run("kill -KILL $$", { check: true }), (error: unknown) => error instanceof CommandError && error.exitSignal === "KILL");
+  assert.equal((await client.run("true", { check: true })).exitStatus, 0);
+});
+
+test("run: input goes to stdin", async () => {
+  const result = await client.run("tr a-z A-Z", { input: "hello\n" });
+  assert.equal(result.stdout, "HELLO\n");
+});
+
+test("100 MiB through stdout, streamed without holding it in memory", async () => {
+  const size = 100 * 1024 * 1024;
+  const { stdout } = await client.execCommand(`head -c ${size} /dev/zero`);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  let received = 0;
+  for await (const chunk of stdout.stream) {
+    received += (chunk as Buffer).length;
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  assert.equal(received, size);
+  assert.equal(await stdout.channel.recvExitStatus(), 0);
+  assert.ok(peak - before < 48 * 1024 * 1024, `rss grew by ${((peak - before) / 1048576).toFixed(1)} MiB`);
+});
+
+test("stdin streaming: 16 MiB written in chunks, with backpressure, then EOF", async () => {
+  const { stdin, stdout } = await client.execCommand("sha256sum");
+  const hash = createHash("sha256");
+  const chunk = Buffer.alloc(256 * 1024);
+  for (let i = 0; i < 64; i++) {
+    chunk.fill(i);
+    hash.update(chunk);
+    await stdin.write(chunk);
+  }
+  await stdin.close();
+  assert.equal((await stdout.text()).split(" ")[0], hash.digest("hex"));
+});
+
+test("line reading: readline, lines(), iteration", async () => {
+  const { stdout } = await client.execCommand("printf 'a\\nb\\nc'");
+  assert.equal(await stdout.readline(), "a\n");
+  const rest: string[] = [];
+  for await (const line of stdout) rest.push(line);
+  assert.deepEqual(rest, ["b", "c"]);
+});
+
+test("pty: getPty gives the command a terminal", async () => {
+  assert.equal((await client.run("tty -s && echo tty || echo none")).stdout, "none\n");
+  const withPty = await client.run("tty", { getPty: { term: "xterm", width: 100, height: 30 } });
+  assert.match(withPty.stdout, /^\/dev\/pts\/\d+\r\n$/);
+  assert.equal((await client.run("stty size", { getPty: { width: 100, height: 30 } })).stdout, "30 100\r\n");
+});
+
+test("environment: accepted variables arrive (sshd AcceptEnv SHOAL_*), others are dropped silently", async () => {
+  const result = await client.run('echo "$SHOAL_COLOR-$NOT_ACCEPTED"', { environment: { SHOAL_COLOR: "blue", NOT_ACCEPTED: "x" } });
+  assert.equal(result.stdout, "blue-\n");
+});
+
+test("invokeShell: an interactive shell on a pty", async () => {
+  const channel = await client.invokeShell({ term: "dumb" });
+  await channel.sendall("echo shell-$((6*7))\nexit 5\n");
+  const output = await channel.makefile().text();
+  assert.match(output, /shell-42/);
+  assert.equal(await channel.recvExitStatus(), 5);
+});
+
+test("setCombineStderr and recv", async () => {
+  const channel = await (await client.getTransport()!.openSession());
+  channel.setCombineStderr(true);
+  await channel.execCommand("echo one; sleep 0.05; echo two >&2");
+  const chunks: Buffer[] = [];
+  for (let data = await channel.recv(1024); data.length > 0; data = await channel.recv(1024)) chunks.push(data);
+  assert.equal(Buffer.concat(chunks).toString(), "one\ntwo\n");
+  assert.equal(await channel.recvExitStatus(), 0);
+});
+
+test("execCommand timeout: a read that waits longer rejects TimeoutError (phase read)", async () => {
+  const { stdout } = await client.execCommand("sleep 5", { timeout: 150 });
+  const start = performance.now();
+  await assert.rejects(stdout.read(10), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "read" && error.name === "TimeoutError");
+  assert.ok(performance.now() - start < 2000);
+  await stdout.channel.close();
+});
+
+test("run timeout: a command that never ends is killed (phase command)", async () => {
+  const start = performance.now();
+  await assert.rejects(client.run("sleep 60", { timeout: 200 }), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "command");
+  assert.ok(performance.now() - start < 3000);
+  // The connection is still usable.
+  assert.equal((await client.run("echo alive")).stdout, "alive\n");
+});
+
+test("run signal: aborting ends the command", async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("stop")), 100);
+  await assert.rejects(client.run("sleep 60", { signal: controller.signal }), /stop/);
+});
+
+test("many commands on one connection, one after another and in parallel", async () => {
+  for (let i = 0; i < 5; i++) assert.equal((await client.run(`echo ${i}`)).stdout, `${i}\n`);
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => client.run(`echo ${i}`)));
+  assert.deepEqual(
+    results.map((r) => r.stdout),
+    Array.from({ length: 8 }, (_, i) => `${i}\n`),
+  );
+});

@@ -1,0 +1,160 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect as netConnect } from "node:net";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { startTestbed } from "../../src/testbed/index.js";
+import { isLoopback, loopbackAddress } from "../../src/testbed/addresses.js";
+import { connect, connectTo, exec } from "./helpers.js";
+
+test("starts 200 hosts quickly, each with its own address, key and name", async (t) => {
+  const started = performance.now();
+  const testbed = await startTestbed({ hosts: 200 });
+  const elapsed = performance.now() - started;
+  t.after(() => testbed.stop());
+  assert.ok(elapsed < 3000, `200 hosts took ${elapsed.toFixed(0)} ms to start`);
+  assert.equal(testbed.hosts.length, 200);
+  assert.equal(new Set(testbed.hosts.map((h) => h.address)).size, 200);
+  assert.equal(new Set(testbed.hosts.map((h) => h.hostKey)).size, 200);
+  assert.equal(new Set(testbed.hosts.map((h) => h.name)).size, 200);
+  assert.deepEqual(
+    [...new Set(testbed.hosts.map((h) => h.group))],
+    ["web", "db", "cache"],
+  );
+  assert.equal(testbed.hosts[0]!.name, "web001");
+  // The inventory is the fleet's YAML format: every host under its group, with its address.
+  const inventory = parse(readFileSync(testbed.inventoryFile, "utf8")) as {
+    defaults: Record<string, unknown>;
+    groups: Record<string, { hosts?: { host: string; hostname: string }[]; children?: string[] }>;
+  };
+  assert.equal(inventory.defaults["port"], testbed.port);
+  assert.equal(inventory.defaults["user"], "shoal");
+  assert.equal(inventory.defaults["identity_file"], testbed.identityFile);
+  const listed = Object.values(inventory.groups).flatMap((g) => g.hosts ?? []);
+  assert.equal(listed.length, 200);
+  assert.deepEqual(listed[0], { host: "web001", hostname: "127.0.10.1" });
+  assert.deepEqual(inventory.groups["backend"]?.children, ["db", "cache"]);
+  // known_hosts names each host by name and address, with the port.
+  const lines = readFileSync(testbed.knownHostsFile, "utf8").trim().split("\n");
+  assert.equal(lines.length, 200);
+  assert.match(lines[0]!, new RegExp(`^\\[web001\\]:${testbed.port},\\[127\\.0\\.10\\.1\\]:${testbed.port} ssh-ed25519 `));
+});
+
+test("runs commands through the shell in each host's directory, with exit status, stderr and stdin", async (t) => {
+  const testbed = await startTestbed({ hosts: 3 });
+  t.after(() => testbed.stop());
+  for (const host of testbed.hosts) {
+    const client = await connectTo(testbed, host);
+    try {
+      const result = await exec(client, "hostname; pwd; echo $SHOAL_HOST; echo oops >&2; exit 7");
+      assert.equal(result.stdout, `${host.name}\n${host.dir}\n${host.name}\n`);
+      assert.equal(result.stderr, "oops\n");
+      assert.equal(result.code, 7);
+      const echoed = await exec(client, "tr a-z A-Z", { stdin: "hello\n" });
+      assert.equal(echoed.stdout, "HELLO\n");
+      assert.equal(echoed.code, 0);
+    } finally {
+      client.end();
+    }
+  }
+});
+
+test("delivers signals to the command and reports the signal as its end", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const client = await connectTo(testbed, testbed.hosts[0]!);
+  t.after(() => client.end());
+  const result = await exec(client, "echo started; exec sleep 30", {
+    onChannel: (channel) => channel.once("data", () => channel.signal("TERM")),
+  });
+  assert.equal(result.signal, "SIGTERM");
+  assert.equal(result.stdout, "started\n");
+});
+
+test("gives a pseudo-terminal when asked", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const client = await connectTo(testbed, testbed.hosts[0]!);
+  t.after(() => client.end());
+  const withPty = await exec(client, "tty; exit 4", { pty: true });
+  assert.match(withPty.stdout, /^\/dev\/pts\/\d+/);
+  assert.equal(withPty.code, 4);
+  const without = await exec(client, "tty");
+  assert.match(without.stdout, /not a tty/);
+});
+
+test("serves an interactive shell", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const client = await connectTo(testbed, testbed.hosts[0]!);
+  t.after(() => client.end());
+  const output = await new Promise<string>((resolve, reject) => {
+    client.shell(false, (err, channel) => {
+      if (err) return reject(err);
+      let out = "";
+      channel.on("data", (d: Buffer) => (out += d.toString()));
+      channel.on("close", () => resolve(out));
+      channel.end("echo from-$(hostname)\nexit\n");
+    });
+  });
+  assert.match(output, /from-web01/);
+});
+
+test("logs in with the password, and refuses a wrong one or a wrong user", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const host = testbed.hosts[0]!;
+  const client = await connect({ host: host.address, port: host.port, username: host.user, password: testbed.password });
+  const result = await exec(client, "echo ok");
+  client.end();
+  assert.equal(result.stdout, "ok\n");
+  await assert.rejects(connect({ host: host.address, port: host.port, username: host.user, password: "wrong" }), /authentication methods failed/);
+  await assert.rejects(connect({ host: host.address, port: host.port, username: "root", password: testbed.password }), /authentication methods failed/);
+});
+
+test("per-host credentials differ from host to host", async (t) => {
+  const testbed = await startTestbed({ hosts: 2, credentials: "per-host" });
+  t.after(() => testbed.stop());
+  const [a, b] = testbed.hosts as [typeof testbed.hosts[0], typeof testbed.hosts[0]];
+  assert.notEqual(a.user, b.user);
+  assert.notEqual(a.password, b.password);
+  assert.notEqual(a.identityFile, b.identityFile);
+  const client = await connectTo(testbed, a);
+  client.end();
+  // b's key does not open a.
+  await assert.rejects(connectTo(testbed, a, { privateKey: readFileSync(b.identityFile) }), /authentication methods failed/);
+  assert.equal(Object.keys(testbed.env()).length, 2);
+  assert.match(testbed.inventory(), /user: shoal-web01, identity_file: /);
+});
+
+test("stop() closes listeners, connections and commands", async () => {
+  const testbed = await startTestbed({ hosts: 2 });
+  const host = testbed.hosts[0]!;
+  const client = await connectTo(testbed, host);
+  const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+  const running = exec(client, "sleep 30").catch(() => undefined);
+  await testbed.stop();
+  await closed;
+  await running;
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      const socket = netConnect({ host: host.address, port: host.port }, () => resolve(socket));
+      socket.once("error", reject);
+    }),
+    /ECONNREFUSED/,
+  );
+  await testbed.stop();
+});
+
+test("addresses stay inside 127.0.0.0/8 and only loopback peers count as trusted", () => {
+  assert.equal(loopbackAddress("127.0.10.1", 0), "127.0.10.1");
+  assert.equal(loopbackAddress("127.0.10.1", 253), "127.0.10.254");
+  assert.equal(loopbackAddress("127.0.10.1", 254), "127.0.11.1");
+  assert.throws(() => loopbackAddress("10.0.0.1", 0), /loopback/);
+  assert.ok(isLoopback("127.0.0.1"));
+  assert.ok(isLoopback("::ffff:127.3.4.5"));
+  assert.ok(isLoopback("::1"));
+  assert.ok(!isLoopback("10.1.2.3"));
+  assert.ok(!isLoopback("::ffff:192.168.1.1"));
+  assert.ok(!isLoopback(undefined));
+});

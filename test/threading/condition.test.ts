@@ -1,0 +1,101 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Condition, Lock, RLock, Thread, sleep } from "../../src/threading/index.js";
+
+test("wait and notify need the lock", async () => {
+  const cond = new Condition();
+  await assert.rejects(cond.wait(), { name: "ThreadError", message: "Cannot wait on un-acquired lock" });
+  assert.throws(() => cond.notify(), { name: "ThreadError" });
+  assert.throws(() => cond.notifyAll(), { name: "ThreadError" });
+  assert.throws(() => new Condition({} as Lock), TypeError);
+  await cond.acquire();
+  assert.throws(() => cond.notify(-1), RangeError);
+  await assert.rejects(cond.wait({ timeout: -5 }), RangeError);
+  cond.release();
+});
+
+test("wait resolves false on timeout, holding the lock again", async () => {
+  const cond = new Condition(new Lock());
+  await cond.acquire();
+  assert.equal(await cond.wait({ timeout: 20 }), false);
+  assert.equal(cond.lock.locked(), true);
+  cond.release();
+});
+
+test("notify(n) wakes exactly n waiters, oldest first; notifyAll wakes the rest", async () => {
+  const cond = new Condition(new Lock());
+  const woke: number[] = [];
+  const waiters = Array.from({ length: 5 }, async (_, i) => {
+    await cond.acquire();
+    const notified = await cond.wait({ timeout: 5000 });
+    woke.push(notified ? i : -1);
+    cond.release();
+  });
+  await sleep(10);
+  await cond.acquire();
+  cond.notify(2);
+  cond.release();
+  await sleep(20);
+  assert.deepEqual(woke, [0, 1]);
+  await cond.acquire();
+  cond.notifyAll();
+  cond.release();
+  await Promise.all(waiters);
+  assert.deepEqual(woke, [0, 1, 2, 3, 4]);
+});
+
+test("a waiter that timed out does not swallow a later notify", async () => {
+  const cond = new Condition(new Lock());
+  await cond.acquire();
+  const early = cond.wait({ timeout: 10 });
+  cond.release();
+  const late = (async () => {
+    await cond.acquire();
+    const r = await cond.wait({ timeout: 5000 });
+    cond.release();
+    return r;
+  })();
+  assert.equal(await early, false);
+  cond.release();
+  await sleep(5);
+  await cond.acquire();
+  cond.notify(1);
+  cond.release();
+  assert.equal(await late, true);
+});
+
+test("an aborted wait takes the lock back, then rejects with the reason", async () => {
+  const cond = new Condition(new RLock());
+  await cond.acquire();
+  await cond.acquire();
+  const controller = new AbortController();
+  const pending = cond.wait({ signal: controller.signal });
+  assert.equal(cond.lock.locked(), false, "wait releases every level of an RLock");
+  controller.abort(new Error("enough"));
+  await assert.rejects(pending, /enough/);
+  cond.release();
+  cond.release();
+  assert.equal(cond.lock.locked(), false);
+});
+
+test("waitFor returns the predicate's value, computing the deadline once", async () => {
+  const cond = new Condition();
+  let items = 0;
+  const producer = new Thread({
+    target: async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(5);
+        await cond.acquire();
+        items++;
+        cond.notifyAll();
+        cond.release();
+      }
+    },
+  });
+  await cond.acquire();
+  producer.start();
+  assert.equal(await cond.waitFor(() => items >= 3 && items), 3);
+  assert.equal(await cond.waitFor(() => items >= 10, { timeout: 20 }), false);
+  cond.release();
+  await producer.join();
+});

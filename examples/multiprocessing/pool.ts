@@ -21,17 +21,17 @@
  *     pool.close()
  *     pool.join()  # wait for the pool's processes to finish; without it the program ends at once
  *
- * Run it: `node dist/examples/multiprocessing/pool.js`. `SHOAL_POOL_SLEEP_MS=200` shortens the
+ * Run it: `node dist/examples/multiprocessing/pool.js`. `SHOAL_EXAMPLE_SLEEP_MS=200` shortens the
  * two-second sleep (the test does).
  */
-import { Pool } from "../../src/multiprocessing/pool/index.js";
+import { Pool } from "../../src/multiprocessing/index.js";
 
 /**
  * Runs in a worker process. Functions of the script being run travel by their source, so Foo may
  * use its arguments and globals (`setTimeout`, `process`), not variables of this module.
  */
 async function Foo(i: number): Promise<number> {
-  const ms = Number(process.env.SHOAL_POOL_SLEEP_MS ?? 2000);
+  const ms = Number(process.env.SHOAL_EXAMPLE_SLEEP_MS ?? 2000);
   await new Promise((resolve) => setTimeout(resolve, ms));
   return i + 100;
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { testbedCommand } from "./testbed-command.js";
 
-/**
- * Registers `shoal testbed`, `shoal demo` and `shoal shell` on the program.
- * (Filled in by the testbed/shell work; the fleet commands live beside it.)
- */
-export function registerTestbedCommands(_program: Command): void {}
+/** Registers `shoal testbed`, `shoal demo` and `shoal shell` on the program. */
+export function registerTestbedCommands(program: Command): void {
+  program.addCommand(testbedCommand());
+}

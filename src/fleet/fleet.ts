@@ -423,10 +423,17 @@ export class FleetRun implements AsyncIterable<FleetEvent> {
   async *[Symbol.asyncIterator](): AsyncIterator<FleetEvent> {
     if (this.#iterated) throw new Error("Cannot iterate a fleet run twice: keep its events, or call results()");
     this.#iterated = true;
-    const running = this.#go();
-    running.catch(() => {});
-    for await (const ev of this.#events) yield ev;
-    await running;
+    // The run is alive until its last event is read, whatever the queues wait on (a pending
+    // Atomics.waitAsync alone does not keep Node's event loop running).
+    const alive = setInterval(() => {}, 1 << 30);
+    try {
+      const running = this.#go();
+      running.catch(() => {});
+      for await (const ev of this.#events) yield ev;
+      await running;
+    } finally {
+      clearInterval(alive);
+    }
   }
 
   /** Every host's result, once all are done (in the order they finished). */

@@ -155,7 +155,7 @@ class InventoryParser {
     const doc = parseDocument(this.#text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
     const first = doc.errors[0];
     if (first) {
-      const pos = first.linePos?.[0] ?? { line: 0, col: 0 };
+      const pos = first.linePos?.[0] ?? this.#lines.linePos(first.pos[0]);
       throw new InventoryError(`Invalid YAML: ${first.message.split("\n")[0]}`, this.#file, pos.line, pos.col);
     }
     const root = doc.contents;

@@ -139,12 +139,21 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
   }
 }
 
-/** Where a tree lands: into an existing remote folder under its own name, or at the path itself. */
+/**
+ * Where a copy lands. A folder (with -r) becomes REMOTE itself, so that running the same put again
+ * finds the same files (and skips them); with a trailing slash it goes under REMOTE/NAME. A file goes
+ * to REMOTE, or under it when REMOTE is a folder or ends with a slash.
+ */
 async function remoteTarget(sftp: SFTPWrapper, tree: LocalTree, remote: string): Promise<string> {
-  const st = await remoteStat(sftp, remote);
-  if (st?.isDirectory() || remote.endsWith("/")) return posix.join(remote, basename(tree.root));
-  if (tree.isDir) await mkdirRemote(sftp, remote);
-  return remote;
+  const under = remote.endsWith("/");
+  const target = under ? posix.join(remote, basename(tree.root)) : remote;
+  if (tree.isDir) {
+    if (under) await mkdirRemote(sftp, remote);
+    await mkdirRemote(sftp, target);
+    return target;
+  }
+  if (!under && (await remoteStat(sftp, remote))?.isDirectory()) return posix.join(remote, basename(tree.root));
+  return target;
 }
 
 async function mkdirRemote(sftp: SFTPWrapper, path: string): Promise<void> {

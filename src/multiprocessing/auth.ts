@@ -30,12 +30,29 @@ async function recvHandshake(conn: Connection, what: string): Promise<Buffer> {
   try {
     frame = await conn.recvFrame("authenticate");
   } catch (error) {
-    throw new AuthenticationError(`Cannot authenticate: the connection ended while waiting for the ${what}`, { cause: error });
+    const detail = error instanceof Error ? `: ${error.message}` : "";
+    throw new AuthenticationError(`Cannot authenticate: no valid ${what} arrived${detail}`, { cause: error });
   }
   if (frame.length > HANDSHAKE_MAX) {
     throw new AuthenticationError(`Cannot authenticate: the ${what} is ${frame.length} bytes long, more than ${HANDSHAKE_MAX}`);
   }
   return frame;
+}
+
+/**
+ * Runs the handshake both ways (`challengeFirst`: the accepting side). Frames over 256 bytes are
+ * refused while it runs, before any byte of them is buffered.
+ */
+export async function authenticate(conn: Connection, authkey: Uint8Array, challengeFirst: boolean): Promise<void> {
+  // Each side receives three handshake frames: an answer, a challenge and a verdict.
+  conn.limitNextMessages(3, HANDSHAKE_MAX);
+  if (challengeFirst) {
+    await deliverChallenge(conn, authkey);
+    await answerChallenge(conn, authkey);
+  } else {
+    await answerChallenge(conn, authkey);
+    await deliverChallenge(conn, authkey);
+  }
 }
 
 /** Challenges the peer to prove it knows `authkey`. Rejects `AuthenticationError` when it does not. */

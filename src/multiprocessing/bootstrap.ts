@@ -34,6 +34,10 @@ function onMessage(message: unknown, handle?: unknown): void {
 }
 
 process.on("message", onMessage);
+// A spare child whose parent exits before using it.
+process.once("disconnect", () => {
+  if (start === undefined) process.exit(0);
+});
 
 async function main(message: StartMessage): Promise<void> {
   process.channel?.unref();

@@ -74,6 +74,7 @@ export class Connection implements Disposable {
   #ended: Error | null = null;
   #closed = false;
   #busy = 0;
+  #holdsProcess = true;
 
   /**
    * Wraps a connected stream socket. Meant for `Pipe`, `Listener` and `Client`; use those.
@@ -131,6 +132,25 @@ export class Connection implements Disposable {
       throw new RangeError(`Connection.sendBytes: offset ${offset} + size ${count} is beyond the buffer's ${bytes.length} bytes`);
     }
     return this.#write(bytes.subarray(offset, offset + count));
+  }
+
+  /**
+   * Whether waiting for a message keeps the process alive (default true). A server reading requests
+   * from its clients sets it to false, so that they do not keep it running.
+   */
+  get holdsProcess(): boolean {
+    return this.#holdsProcess;
+  }
+
+  set holdsProcess(value: boolean) {
+    this.#holdsProcess = value;
+    if (!value) this.#socket?.unref();
+    else if (this.#busy > 0) this.#socket?.ref();
+  }
+
+  /** Lowers the size limit to `max` bytes for the next `count` messages (the handshake's). @internal */
+  limitNextMessages(count: number, max: number): void {
+    this.#parser.limitNext(count, max);
   }
 
   /** Sends a pre-framed payload without serializing (the object server and queues use it). */
@@ -375,7 +395,7 @@ export class Connection implements Disposable {
   }
 
   #hold(): void {
-    if (this.#busy++ === 0) this.#socket?.ref();
+    if (this.#busy++ === 0 && this.#holdsProcess) this.#socket?.ref();
   }
 
   #release(): void {

@@ -49,6 +49,15 @@ export class FrameParser {
     this.#maxLength = maxLength;
   }
 
+  #strictFrames = 0;
+  #strictLimit = 0;
+
+  /** Applies the lower limit `max` to the next `count` frames only (a handshake's). */
+  limitNext(count: number, max: number): void {
+    this.#strictFrames = count;
+    this.#strictLimit = max;
+  }
+
   /** Whether a frame has been started and not finished (the stream stopped in the middle). */
   get partial(): { have: number; expected: number | undefined } | undefined {
     if (this.#frame !== null) return { have: this.#frameFill, expected: this.#frame.length };
@@ -93,8 +102,13 @@ export class FrameParser {
         this.#headerFill = 0;
       }
       if (length < 0) throw new FrameError(`Cannot read message: invalid length ${length} in frame header`);
-      if (length > this.#maxLength) {
-        throw new FrameError(`Cannot read message: its announced length ${length} bytes exceeds the limit of ${this.#maxLength} bytes`);
+      let limit = this.#maxLength;
+      if (this.#strictFrames > 0) {
+        this.#strictFrames -= 1;
+        limit = this.#strictLimit;
+      }
+      if (length > limit) {
+        throw new FrameError(`Cannot read message: its announced length ${length} bytes exceeds the limit of ${limit} bytes`);
       }
       if (end - offset >= length) {
         onFrame(chunk.subarray(offset, offset + length));

@@ -25,7 +25,7 @@
 import { createServer, connect, type Server, type Socket, type AddressInfo } from "node:net";
 import { unlinkSync } from "node:fs";
 import { Connection, kWhenReadable, type ConnectionOptions } from "./connection.js";
-import { answerChallenge, deliverChallenge, toAuthkey } from "./auth.js";
+import { authenticate, toAuthkey } from "./auth.js";
 import { AuthenticationError, ProcessError } from "./errors.js";
 import { socketPath } from "./socket-dir.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
@@ -48,6 +48,15 @@ export interface ListenerOptions extends Pick<ConnectionOptions, "maxMessageSize
   authkey?: Uint8Array | string | undefined;
   /** Longest time a connection may take to authenticate, in milliseconds (default 20000). */
   handshakeTimeout?: number | undefined;
+}
+
+/** Options of `Listener.accept`. */
+export interface AcceptOptions extends WaitOptions {
+  /**
+   * Whether waiting keeps the process alive (default true). A server that should not hold its
+   * process open by itself (shoal's object server) passes false.
+   */
+  holdsProcess?: boolean | undefined;
 }
 
 /** Options of `Client`. */
@@ -154,12 +163,12 @@ export class Listener implements AsyncDisposable {
    * `AuthenticationError` for a peer that failed the handshake; the next call carries on with the
    * following connection.
    */
-  async accept(options: WaitOptions = {}): Promise<Connection> {
+  async accept(options: AcceptOptions = {}): Promise<Connection> {
     const timeout = checkTimeout(options.timeout, "Listener.accept: timeout");
     const signal = checkSignal(options.signal, "Listener.accept: signal");
     if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
     await this.#ready;
-    if (this.#accepted.length === 0) await this.#waitAccepted(timeout, signal);
+    if (this.#accepted.length === 0) await this.#waitAccepted(timeout, signal, options.holdsProcess ?? true);
     const next = this.#accepted.shift();
     if (next === undefined) {
       if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
@@ -198,7 +207,7 @@ export class Listener implements AsyncDisposable {
     return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
-  #waitAccepted(timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  #waitAccepted(timeout: number | undefined, signal: AbortSignal | undefined, holdsProcess: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
@@ -221,7 +230,8 @@ export class Listener implements AsyncDisposable {
         }, timeout);
       }
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#server.ref();
+      if (holdsProcess) this.#server.ref();
+      else timer?.unref();
       this.#waiters.push(done);
     });
   }
@@ -249,8 +259,7 @@ export class Listener implements AsyncDisposable {
     }, this.#handshakeTimeout);
     timer.unref();
     const who = peer === null ? "a peer" : `${peer[0]}:${peer[1]}`;
-    deliverChallenge(conn, authkey)
-      .then(() => answerChallenge(conn, authkey))
+    authenticate(conn, authkey, true)
       .then(
         () => this.#push({ conn, peer }),
         (error: Error) => {
@@ -300,8 +309,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const conn = new Connection(socket, { maxMessageSize: options.maxMessageSize });
   if (authkey !== undefined) {
     try {
-      await answerChallenge(conn, authkey);
-      await deliverChallenge(conn, authkey);
+      await authenticate(conn, authkey, false);
     } catch (error) {
       conn.close();
       throw error;

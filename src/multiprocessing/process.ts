@@ -23,6 +23,8 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { serialize } from "node:v8";
 import { encodeForTransfer } from "../internal/codec.js";
+import type { Socket } from "node:net";
+import { readFileSync } from "node:fs";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { ProcessError } from "./errors.js";
@@ -73,6 +75,54 @@ export function adoptIdentity(identity: Self): void {
 
 function inheritedExecArgv(): string[] {
   return process.execArgv.filter((arg) => !/^--(test|inspect|watch|debug|experimental-test)/.test(arg));
+}
+
+let spare: { child: ChildProcess; key: string } | undefined;
+
+/**
+ * A child running the bootstrap, waiting for its start message. Forking the next one right after a
+ * start (a warm spare, like Python's forkserver) takes Node's boot time (~50 ms) off the next
+ * `start()`. The spare is used only if the Node flags and environment are still the same; it holds
+ * nothing open, and dies with this process. `SHOAL_SPARE_PROCESS=0` turns it off.
+ */
+function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean): ChildProcess {
+  const key = JSON.stringify([execArgv, env]);
+  let child: ChildProcess;
+  if (spare !== undefined && spare.key === key && spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected) {
+    child = spare.child;
+    spare = undefined;
+    daemonChildren.delete(child);
+    child.ref();
+    (child.channel as { ref?: () => void } | undefined)?.ref?.();
+  } else {
+    child = forkBootstrap(execArgv, env);
+  }
+  if (!custom && process.env.SHOAL_SPARE_PROCESS !== "0" && spare === undefined) {
+    setImmediate(() => {
+      if (spare !== undefined) return;
+      const next = forkBootstrap(execArgv, env);
+      next.on("error", () => undefined);
+      next.unref();
+      (next.channel as { unref?: () => void } | undefined)?.unref?.();
+      installExitHook();
+      daemonChildren.add(next);
+      spare = { child: next, key };
+      next.once("exit", () => {
+        daemonChildren.delete(next);
+        if (spare?.child === next) spare = undefined;
+      });
+    });
+  }
+  return child;
+}
+
+function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return fork(BOOTSTRAP, [], {
+    serialization: "advanced",
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    execArgv,
+    env,
+  });
 }
 
 function installExitHook(): void {
@@ -153,18 +203,18 @@ export class Process {
     if (this.#state === "closed") throw new RangeError(`Cannot start ${this.#name}: process object is closed`);
     if (this.#state !== "initial") throw new ProcessError(`Cannot start ${this.#name}: a process can only be started once`);
     if (self.daemon) throw new ProcessError(`Cannot start ${this.#name}: daemonic processes are not allowed to have children`);
-    const start = this.#prepare();
-    const child = fork(BOOTSTRAP, [], {
-      serialization: "advanced",
-      stdio: ["inherit", "inherit", "inherit", "ipc"],
-      execArgv: [...(this.#execArgv ?? inheritedExecArgv())],
-      env: this.#env ?? process.env,
-    });
+    const { message, sockets } = this.#prepare();
     this.#state = "started";
-    this.#child = child;
-    this.#pid = child.pid ?? null;
     children.add(this);
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
+    this.#launch(message, sockets);
+  }
+
+  #launch(message: StartMessage, sockets: Socket[]): void {
+    const custom = this.#execArgv !== undefined || this.#env !== undefined;
+    const child = spawnChild([...(this.#execArgv ?? inheritedExecArgv())], this.#env ?? process.env, custom);
+    this.#child = child;
+    this.#pid = child.pid ?? null;
     child.once("exit", (code, signal) => {
       this.#exitcode = code ?? (signal !== null ? -(constants.signals[signal] ?? 0) : null);
       daemonChildren.delete(child);
@@ -175,6 +225,7 @@ export class Process {
       // fork failed (e.g. EAGAIN): report it as the child's death.
       if (this.#exitcode === null) this.#exitcode = 1;
       process.emitWarning(`${this.#name} could not run: ${error.message}`);
+      children.delete(this);
       this.#settle?.();
     });
     child.on("error", () => undefined);
@@ -183,7 +234,6 @@ export class Process {
       daemonChildren.add(child);
       child.unref();
     }
-    const { message, sockets } = start;
     let unsent = 1 + sockets.length;
     const sent = (): void => {
       if (--unsent === 0) (child.channel as { unref?: () => void } | undefined)?.unref?.();
@@ -192,14 +242,14 @@ export class Process {
     sockets.forEach((socket, index) => child.send({ handle: index }, socket, { keepOpen: false }, sent));
   }
 
-  #prepare(): { message: StartMessage; sockets: import("node:net").Socket[] } {
+  #prepare(): { message: StartMessage; sockets: Socket[] } {
     let subclass: SubclassSpec | undefined;
     let target: TaskRef | undefined;
     const ctor = this.constructor as typeof Process;
     if (ctor !== Process && ctor.prototype.run !== Process.prototype.run) {
       subclass = subclassSpec(ctor, this);
     } else if (this.#target !== undefined) {
-      target = toTaskRef(this.#target as TaskFunction, `${this.#name} target`);
+      target = targetRef(this.#target as TaskFunction, `${this.#name} target`);
     }
     const { value, connections } = collectingConnections(() => {
       const args = encodeForTransfer(this.#args, "process", `${this.#name} args`);
@@ -352,6 +402,36 @@ export class Process {
   }
 }
 
+
+const exportChecks = new Map<string, boolean>();
+
+/**
+ * The reference the child loads. A function found in a module but not yet confirmed as exported
+ * there is checked against the module's text: when it is not exported it travels by its source, so
+ * the child never imports (and re-runs) a module just to miss it. The check is synchronous so that
+ * `start()` forks at once, even for the program's entry module (which cannot be imported while its
+ * top level awaits).
+ */
+function targetRef(target: TaskFunction | TaskRef, where: string): TaskRef {
+  const ref = toTaskRef(target, where);
+  if (ref.kind !== "module" || ref.source === undefined) return ref;
+  const key = `${ref.module}\0${ref.name}`;
+  let exported = exportChecks.get(key);
+  if (exported === undefined) {
+    exported = false;
+    try {
+      const text = readFileSync(fileURLToPath(ref.module), "utf8");
+      const name = ref.name.replace(/[$]/g, "\\$");
+      exported = new RegExp(
+        `export\\s+(?:default\\s+)?(?:async\\s+)?function\\s*\\*?\\s*${name}\\b|export\\s+(?:const|let|var)\\s+${name}\\b|export\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`,
+      ).test(text);
+    } catch {
+      exported = false;
+    }
+    exportChecks.set(key, exported);
+  }
+  return exported ? ref : { kind: "source", name: ref.name, source: ref.source };
+}
 
 function ownFields(instance: Process): Record<string, unknown> {
   const fields: Record<string, unknown> = {};

@@ -8,7 +8,9 @@
  * `cause` (a `RemoteError` whose message is the stack text), as Python's `RemoteTraceback`.
  */
 import type { Address } from "./listener.js";
-import { RemoteError } from "./errors.js";
+import { ProcessError, TimeoutError, AuthenticationError, BufferTooShort, EOFError, RemoteError } from "./errors.js";
+import { Empty, Full, ShutDown } from "../queue/errors.js";
+import { ThreadError, BrokenBarrierError } from "../threading/errors.js";
 
 /** How other processes find a served object: its type, its server's address, its id there. */
 export interface Token {
@@ -48,6 +50,10 @@ const classes = new Map<string, ErrorClass>([
   ["ReferenceError", ReferenceError],
   ["SyntaxError", SyntaxError],
 ]);
+
+for (const cls of [Empty, Full, ShutDown, ThreadError, BrokenBarrierError, ProcessError, TimeoutError, AuthenticationError, BufferTooShort, EOFError]) {
+  classes.set(cls.name, cls as unknown as ErrorClass);
+}
 
 /** Lets errors named `name` be rebuilt as `cls` on the receiving side. */
 export function registerRemoteError(name: string, cls: ErrorClass): void {

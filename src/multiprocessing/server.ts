@@ -155,7 +155,16 @@ export class ObjectServer {
   async callLocal(id: string, method: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new ReferenceError(`Cannot call ${method}: no object ${id} is served here`);
-    return entry.dispatch(method, args, OWNER, signal ?? new AbortController().signal);
+    const result = entry.dispatch(method, args, OWNER, signal ?? new AbortController().signal);
+    if (!(result instanceof Promise)) return result;
+    // The owner waiting on its own object (a get, an acquire) must keep its process alive, as the
+    // socket of a remote caller would.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    try {
+      return await result;
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /** Stops accepting and drops every client connection. */
@@ -169,7 +178,7 @@ export class ObjectServer {
     while (!this.#closed) {
       let conn: Connection;
       try {
-        conn = await this.#listener.accept();
+        conn = await this.#listener.accept({ holdsProcess: false });
       } catch (error) {
         if (this.#closed || this.#listener.closed) return;
         debug("object server: refused a connection: %s", (error as Error)?.message);
@@ -182,6 +191,7 @@ export class ObjectServer {
   /** Serves one client connection until it ends. */
   async #serve(conn: Connection): Promise<void> {
     this.#connections.add(conn);
+    conn.holdsProcess = false;
     const caller = new ConnectionCaller();
     const inFlight = new Map<number, AbortController>();
     try {

@@ -11,9 +11,9 @@
  *   that needs not wait goes straight to the storage; the lock is taken only to wait or to notify.
  * - When the queue first crosses to a worker thread (as a Thread argument, or inside an item of
  *   another queue), its items move to shared memory as structured-clone bytes and from then on
- *   every operation, in every thread, runs under the lock. The lock is only ever held inside
- *   synchronous code (waits take it back with `acquireSync`), so a critical section never waits
- *   for an event loop: that is what lets `putNowait` and `taskDone` stay synchronous.
+ *   every operation, in every thread, runs under the lock. A thread holds the lock as a whole
+ *   (see thread-hold.ts) and never waits for it behind itself, so `putNowait`, `getNowait` and
+ *   `taskDone` stay synchronous.
  */
 import { registerShareable, type Boundary } from "../internal/codec.js";
 import { checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
@@ -26,6 +26,7 @@ import { Heap } from "./heap.js";
 import { decodeItem, encodeItem, encodePriority } from "./item-codec.js";
 import { knownSharedBuffers, learnSharedBuffers, listenForSharedBuffers } from "./shared-buffers.js";
 import { Encoded, SharedStore, type SharedStoreMemory } from "./shared-store.js";
+import { ThreadHold } from "./thread-hold.js";
 import type { Storage, StorageFactory } from "./storage.js";
 
 /** Options of `put` and `get`. */
@@ -63,8 +64,6 @@ const WORDS = 5;
 const WAIT_SLICE = 250;
 /** Peeks at the shared count before parking: a wake-up across threads costs far more than a short spin. */
 const SPINS = 4000;
-/** Tries for the lock before sleeping on it: critical sections are a few hundred nanoseconds. */
-const LOCK_SPINS = 200;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -115,6 +114,8 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   protected readonly allTasksDone: Condition;
   /** The storage, made by `_init`. */
   protected queue!: Storage<unknown>;
+  /** This thread's holds on `mutex`. */
+  readonly #hold: ThreadHold;
   #words: Int32Array;
   /** Set once the queue is shared with other threads: then `queue` is this SharedStore. */
   #store: SharedStore | undefined;
@@ -130,6 +131,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       this.notFull = Condition.fromShared(shared.notFull);
       this.allTasksDone = Condition.fromShared(shared.allTasksDone);
       this.mutex = this.notEmpty.lock as Lock;
+      this.#hold = new ThreadHold(this.mutex);
       const store = new SharedStore(shared.store);
       this.#store = store;
       this._init(this.maxsize, sharedStorage(store));
@@ -144,6 +146,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // Plain memory while the queue stays in this thread; moved to shared memory when it crosses.
     this.#words = new Int32Array(HEADER_WORDS + WORDS);
     this.mutex = new Lock();
+    this.#hold = new ThreadHold(this.mutex);
     this.notEmpty = new Condition(this.mutex);
     this.notFull = new Condition(this.mutex);
     this.allTasksDone = new Condition(this.mutex);
@@ -228,13 +231,13 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       return;
     }
     const entry = this.#encode(item, "Queue.putNowait");
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0) throw new ShutDown("Cannot put an item: the queue is shut down");
       if (this.maxsize > 0 && this._qsize() >= this.maxsize) throw fullError(this.maxsize, 0);
       this.#store_(entry, item, "Queue.putNowait");
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -244,7 +247,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0) throw new ShutDown("Cannot put an item: the queue is shut down");
       if (maxsize > 0) {
@@ -271,7 +274,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       if (maxsize > 0 && this._qsize() < maxsize && this.#words[PUTTERS] > 0) this.notFull.notify();
       throw error;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -285,7 +288,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0) throw new ShutDown("Cannot put an item: the queue is shut down");
       if (maxsize > 0) {
@@ -311,7 +314,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       if (maxsize > 0 && this._qsize() < maxsize && this.#words[PUTTERS] > 0) this.notFull.notify();
       throw error;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -355,7 +358,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       throw emptyError(0);
     }
     let entry: unknown;
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this._qsize() === 0) {
         if (this.#words[SHUTDOWN] !== 0) throw new ShutDown("Cannot get an item: the queue is shut down and empty");
@@ -363,7 +366,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       }
       entry = this.#take();
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
     return decode<T>(entry);
   }
@@ -373,7 +376,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     const deadline = deadlineOf(timeout);
     if (block && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() === 0 && this.#words[SHUTDOWN] === 0);
     let entry: unknown;
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0 && this._qsize() === 0) throw new ShutDown("Cannot get an item: the queue is shut down and empty");
       if (!block) {
@@ -397,7 +400,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       if (this._qsize() > 0 && this.#words[GETTERS] > 0) this.notEmpty.notify();
       throw error;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
     return decode<T>(entry);
   }
@@ -408,7 +411,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     const deadline = deadlineOf(timeout);
     if (block && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() === 0 && this.#words[SHUTDOWN] === 0);
     let entry: unknown;
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0 && this._qsize() === 0) throw new ShutDown("Cannot get an item: the queue is shut down and empty");
       if (!block) {
@@ -431,7 +434,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       if (this._qsize() > 0 && this.#words[GETTERS] > 0) this.notEmpty.notify();
       throw error;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
     return decode<T>(entry);
   }
@@ -452,7 +455,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   taskDone(): void {
     const local = this.#store === undefined;
-    if (!local) this.#acquire();
+    if (!local) this.#hold.enter();
     try {
       const words = this.#words;
       const unfinished = words[UNFINISHED]! - 1;
@@ -463,7 +466,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         else this.allTasksDone.notifyAll();
       }
     } finally {
-      if (!local) this.mutex.release();
+      if (!local) this.#hold.exit();
     }
   }
 
@@ -479,7 +482,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   async join(options?: WaitOptions): Promise<boolean> {
     const { timeout, signal } = waitOptions(options, "Queue.join");
     const deadline = deadlineOf(timeout);
-    this.#acquire();
+    this.#hold.enter();
     try {
       while (this.#words[UNFINISHED] !== 0) {
         const left = remaining(deadline);
@@ -493,7 +496,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       }
       return true;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -501,7 +504,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   joinSync(options?: { timeout?: number | undefined }): boolean {
     const { timeout } = waitOptions(options, "Queue.joinSync");
     const deadline = deadlineOf(timeout);
-    this.#acquire();
+    this.#hold.enter();
     try {
       while (this.#words[UNFINISHED] !== 0) {
         const left = remaining(deadline);
@@ -515,7 +518,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       }
       return true;
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -529,7 +532,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   shutdown(options?: ShutdownOptions): void {
     const immediate = options?.immediate === true;
-    this.#acquire();
+    this.#hold.enter();
     try {
       const words = this.#words;
       words[SHUTDOWN] = immediate ? 2 : Math.max(words[SHUTDOWN]!, 1);
@@ -543,7 +546,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       this.notEmpty.notifyAll();
       this.notFull.notifyAll();
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -573,22 +576,14 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   // --- internals -------------------------------------------------------------------------------
 
-  /** Takes the lock, spinning first: it is held only for a few hundred nanoseconds of synchronous code. */
-  #acquire(): void {
-    const mutex = this.mutex;
-    if (mutex.tryAcquire()) return;
-    for (let i = 0; i < LOCK_SPINS; i++) if (mutex.tryAcquire()) return;
-    mutex.acquireSync();
-  }
-
   /** Notifies from the lock-free fast path of a queue still in one thread (the lock is free there). */
   #notifyLocal(condition: Condition, all = false): void {
-    this.#acquire();
+    this.#hold.enter();
     try {
       if (all) condition.notifyAll();
       else condition.notify();
     } finally {
-      this.mutex.release();
+      this.#hold.exit();
     }
   }
 
@@ -659,8 +654,9 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #moveToSharedMemory(where: string): void {
     this._checkShareable(where);
     // Nothing else runs in this thread meanwhile, and no other thread knows the queue yet.
+    // In storage order (oldest first, or lowest first), whatever order `_get` takes them in.
     const items: unknown[] = [];
-    while (this._qsize() > 0) items.push(this._get());
+    while (this.queue.length > 0) items.push(this.queue.shift());
     const old = this.queue;
     const heap = old instanceof Heap;
     let entries: Encoded[];
@@ -670,7 +666,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         return new Encoded(bytes, heap ? encodePriority(this._priorityOf(item)) : undefined);
       });
     } catch (error) {
-      for (const item of items) this._put(item);
+      for (const item of items) this.queue.push(item);
       throw error;
     }
     let made: SharedStore | undefined;
@@ -683,7 +679,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     words.set(this.#words.subarray(HEADER_WORDS), HEADER_WORDS);
     this.#words = words;
     this.#store = made;
-    for (const entry of entries) this._put(entry);
+    for (const entry of entries) this.queue.push(entry);
     listenForSharedBuffers();
     remember(KIND, words, this);
   }

@@ -8,6 +8,9 @@
  * announcement is queued at the receiver before the put completes, so a getter that meets an
  * unknown id reads the channel synchronously (`receiveMessageOnPort`) until it is there.
  *
+ * A thread that starts listening after a buffer was announced asks for it (`want`); whoever knows
+ * it announces it again, and the asker reads the channel until it arrives.
+ *
  * This is how shoal's primitives and queues travel inside items: the codec turns them into their
  * shared state, which is SharedArrayBuffers.
  */
@@ -17,6 +20,16 @@ interface Announcement {
   readonly id: number;
   readonly buffer: SharedArrayBuffer;
 }
+
+interface Request {
+  readonly want: number;
+}
+
+type Message = Announcement | Request;
+
+/** How long a thread waits for a buffer it asked for before giving up. */
+const ASK_TIMEOUT = 10_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 const CHANNEL = "shoal.queue.shared-buffers";
 const ID_SPACE = 2 ** 32; // ids are threadId * 2^32 + n: unique without a shared counter
@@ -30,10 +43,17 @@ let channel: BroadcastChannel | undefined;
 function open(): BroadcastChannel {
   if (channel === undefined) {
     channel = new BroadcastChannel(CHANNEL);
-    channel.onmessage = (event: unknown) => learn((event as { data: Announcement }).data);
+    channel.onmessage = (event: unknown) => receive((event as { data: Message }).data);
     channel.unref(); // listening must not keep a thread alive
   }
   return channel;
+}
+
+function receive(message: Message): void {
+  if ("want" in message) {
+    const buffer = buffers.get(message.want);
+    if (buffer !== undefined) channel?.postMessage({ id: message.want, buffer } satisfies Announcement);
+  } else learn(message);
 }
 
 function learn(announcement: Announcement): void {
@@ -63,12 +83,22 @@ export function idOfSharedBuffer(buffer: SharedArrayBuffer): number {
 export function sharedBufferOf(id: number): SharedArrayBuffer {
   let buffer = buffers.get(id);
   const port = open();
+  let asked = 0;
   while (buffer === undefined) {
-    const message = receiveMessageOnPort(port as unknown as MessagePort) as { message: Announcement } | undefined;
-    if (message === undefined) {
-      throw new Error(`Cannot decode a queue item: the shared memory it refers to (id ${id}) was never announced to this thread`);
+    const message = receiveMessageOnPort(port as unknown as MessagePort) as { message: Message } | undefined;
+    if (message !== undefined) {
+      receive(message.message);
+    } else {
+      // Announced before this thread listened: ask, and give the owner's event loop time to answer.
+      const now = performance.now();
+      if (asked === 0) {
+        asked = now;
+        port.postMessage({ want: id } satisfies Request);
+      } else if (now - asked > ASK_TIMEOUT) {
+        throw new Error(`Cannot decode a queue item: the shared memory it refers to (id ${id}) was not announced to this thread within ${ASK_TIMEOUT} ms`);
+      }
+      Atomics.wait(pause, 0, 0, 1);
     }
-    learn(message.message);
     buffer = buffers.get(id);
   }
   return buffer;

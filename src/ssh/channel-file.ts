@@ -104,23 +104,26 @@ export class ChannelFile<C extends ReadTimeoutSource = ReadTimeoutSource> {
     const timeout = this.channel.gettimeout();
     return new Promise<void>((resolve, reject) => {
       const stream = this.stream;
-      const done = () => {
+      const cleanup = () => {
         stream.off("readable", done);
         stream.off("end", done);
         stream.off("close", done);
         stream.off("error", onError);
         if (timer) clearTimeout(timer);
+      };
+      const done = () => {
+        cleanup();
         resolve();
       };
       const onError = (error: Error) => {
-        done();
+        cleanup();
         reject(error);
       };
       const timer =
         timeout === null
           ? undefined
           : setTimeout(() => {
-              done();
+              cleanup();
               reject(new SSHTimeoutError("read", timeout));
             }, timeout);
       stream.on("readable", done);

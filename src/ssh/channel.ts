@@ -100,7 +100,7 @@ export class Channel {
   adopt(stream: ClientChannel): this {
     this.#stream = stream;
     stream.on("exit", (code: number | null, signal?: string) => {
-      this.#setExit({ exitStatus: typeof code === "number" ? code : -1, exitSignal: signal ?? null });
+      this.#setExit({ exitStatus: typeof code === "number" ? code : -1, exitSignal: signal ? signal.replace(/^SIG/, "") : null });
     });
     stream.on("close", () => {
       this.#closed = true;
@@ -204,7 +204,18 @@ export class Channel {
 
   /** Sends a signal (`"TERM"`, `"KILL"`…) to the remote process. */
   signal(name: string): void {
-    this.#open("signal").signal(name);
+    const stream = this.#open("signal") as ClientChannel & {
+      outgoing?: { id: number; state: string };
+      _client?: { _protocol?: { signal(id: number, name: string): void } };
+    };
+    // ssh2 sends no request after our EOF, but the protocol allows it and sshd honours it:
+    // a command whose stdin is closed must still be killable.
+    const protocol = stream._client?._protocol;
+    if (stream.outgoing && protocol && (stream.outgoing.state === "open" || stream.outgoing.state === "eof")) {
+      protocol.signal(stream.outgoing.id, name.replace(/^SIG/, ""));
+    } else {
+      stream.signal(name);
+    }
   }
 
   /** stdout as a file. */

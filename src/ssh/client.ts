@@ -27,6 +27,9 @@ import { SFTPClient } from "./sftp-client.js";
 import { Transport, defaultUser } from "./transport.js";
 import type { DisabledAlgorithms } from "./transport.js";
 
+/** How long a killed command's channel may take to close before `run` rejects anyway (ms). */
+const KILL_GRACE = 1000;
+
 export interface ConnectOptions {
   hostname: string;
   /** Default 22 (or ssh_config's Port). */
@@ -383,22 +386,36 @@ export class SSHClient implements HostKeyStore {
       const exit = await channel.recvExit();
       return { stdout: out.toString(), stderr: err.toString(), exitStatus: exit.exitStatus, exitSignal: exit.exitSignal };
     })();
+    // On timeout or abort: KILL the command and close the channel, waiting (briefly) for the close so
+    // the session slot is free again when the call rejects.
     const kill = async () => {
+      const closed = new Promise((resolve) => (channel.closed ? resolve(undefined) : channel.stream?.once("close", resolve)));
       try {
         channel.signal("KILL");
       } catch {
         // the channel may already be gone
       }
-      await channel.close();
+      const grace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+      if ((await Promise.race([closed.then(() => true), grace(KILL_GRACE)])) !== true) {
+        // The command outlived its signal (a shell's child keeping the pipes open): close the channel.
+        channel.stream?.close();
+        await Promise.race([closed, grace(KILL_GRACE)]);
+      }
     };
     let result: RunResult;
-    const onAbort = () => void kill();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    let onAbort: (() => void) | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const interrupted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => void kill().then(() => reject(options.signal!.reason));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeout !== undefined) timer = setTimeout(() => void kill().then(() => reject(new SSHTimeoutError("command", timeout))), timeout);
+    });
+    interrupted.catch(() => {});
     try {
-      result = await withTimeout(finished, timeout, "command", undefined, kill);
-      options.signal?.throwIfAborted();
+      result = await Promise.race([finished, interrupted]);
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort!);
     }
     if (options.check && (result.exitStatus !== 0 || result.exitSignal !== null)) throw new CommandError(command, result);
     return result;

@@ -440,7 +440,13 @@ export class Transport implements SessionOpener {
 
   /** Re-keys the connection. */
   renegotiateKeys(): Promise<void> {
-    return new Promise((resolve) => (this.#client as unknown as { rekey(cb: () => void): void }).rekey(() => resolve()));
+    // ssh2's Client has no rekey(); its protocol object does, and the 'handshake' event marks the end.
+    const protocol = (this.#client as unknown as { _protocol?: { rekey(): void } })._protocol;
+    if (!protocol || !this.isActive()) return Promise.reject(new SSHException("Cannot renegotiate keys: the transport is not connected"));
+    return new Promise((resolve) => {
+      this.#client.once("handshake", () => resolve());
+      protocol.rekey();
+    });
   }
 
   /** A session channel; its request (exec, shell, subsystem) opens it. */

@@ -205,7 +205,11 @@ export function serveSftp(sftp: SFTPWrapper, root: string): void {
     handles.clear();
   };
   sftp.on("close", closeAll);
-  sftp.on("end", closeAll);
+  // The client's EOF ends the session: close the channel back, as sftp-server exiting does.
+  sftp.on("end", () => {
+    closeAll();
+    sftp.end();
+  });
 }
 
 function statusOf(error: unknown): number {

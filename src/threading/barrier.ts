@@ -10,6 +10,7 @@ import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { BrokenBarrierError } from "./errors.js";
 import { Lock } from "./lock.js";
+import { ThreadHold } from "./hold.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember } from "./shared.js";
 
 const STATE = HEADER_WORDS;
@@ -42,7 +43,7 @@ let adopting: { cond: Condition; words: Int32Array } | undefined;
 /** A fixed number of threads wait until all of them have arrived, then go on together. */
 export class Barrier {
   readonly #cond: Condition;
-  readonly #lock: Lock;
+  readonly #hold: ThreadHold;
   readonly #words: Int32Array;
   readonly #action: (() => void) | undefined;
 
@@ -68,7 +69,7 @@ export class Barrier {
       this.#words[TIMEOUT] = timeout === undefined ? -1 : Math.min(Math.ceil(timeout), 2 ** 31 - 1);
       this.#action = options.action;
     }
-    this.#lock = this.#cond.lock as Lock;
+    this.#hold = new ThreadHold(this.#cond.lock as Lock);
     remember("Barrier", this.#words, this);
   }
 
@@ -123,7 +124,7 @@ export class Barrier {
     const deadline = deadlineOf(this.#timeoutOf(options, "Barrier.wait"));
     const signal = checkSignal(options?.signal, "Barrier.wait: signal");
     const words = this.#words;
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       while (words[STATE] === DRAINING || words[STATE] === RESETTING) await this.#cond._waitAcquireSync({ signal });
       if (words[STATE]! < 0) throw new BrokenBarrierError();
@@ -153,7 +154,7 @@ export class Barrier {
         this.#exit();
       }
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -161,7 +162,7 @@ export class Barrier {
   waitSync(options?: { timeout?: number | undefined }): number {
     const deadline = deadlineOf(this.#timeoutOf(options, "Barrier.waitSync"));
     const words = this.#words;
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       while (words[STATE] === DRAINING || words[STATE] === RESETTING) this.#cond.waitSync();
       if (words[STATE]! < 0) throw new BrokenBarrierError();
@@ -186,7 +187,7 @@ export class Barrier {
         this.#exit();
       }
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -219,24 +220,24 @@ export class Barrier {
   /** Returns the barrier to its empty state; threads waiting on it get BrokenBarrierError. */
   reset(): void {
     const words = this.#words;
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       if (words[COUNT]! > 0) {
         if (words[STATE] === FILLING || words[STATE] === BROKEN) Atomics.store(words, STATE, RESETTING);
       } else Atomics.store(words, STATE, FILLING);
       this.#cond.notifyAll();
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
   /** Breaks the barrier: current and future waiters get BrokenBarrierError (until `reset()`). */
   abort(): void {
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       this.#break();
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 }

@@ -6,6 +6,7 @@ import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options
 import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { Lock, RESOLVED_TRUE } from "./lock.js";
+import { ThreadHold } from "./hold.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember } from "./shared.js";
 
 const FLAG = HEADER_WORDS;
@@ -22,7 +23,7 @@ let adopting: { cond: Condition; words: Int32Array } | undefined;
 /** A flag threads wait for: `set()` wakes every waiter, `clear()` makes them wait again. */
 export class Event {
   readonly #cond: Condition;
-  readonly #lock: Lock;
+  readonly #hold: ThreadHold;
   readonly #words: Int32Array;
 
   constructor() {
@@ -34,7 +35,7 @@ export class Event {
       this.#cond = new Condition(new Lock());
       this.#words = allocateWords(WORDS);
     }
-    this.#lock = this.#cond.lock as Lock;
+    this.#hold = new ThreadHold(this.#cond.lock as Lock);
     remember("Event", this.#words, this);
   }
 
@@ -60,22 +61,22 @@ export class Event {
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       Atomics.store(this.#words, FLAG, 1);
       this.#cond.notifyAll();
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
   /** Clears the flag: later `wait()` calls wait again. */
   clear(): void {
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       Atomics.store(this.#words, FLAG, 0);
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -91,12 +92,12 @@ export class Event {
   async #waitSlow(options: WaitOptions | undefined): Promise<boolean> {
     checkTimeout(options?.timeout, "Event.wait: timeout");
     checkSignal(options?.signal, "Event.wait: signal");
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       if (Atomics.load(this.#words, FLAG) === 1) return true;
       return await this.#cond._waitAcquireSync(options);
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -104,12 +105,12 @@ export class Event {
   waitSync(options?: { timeout?: number | undefined }): boolean {
     if (Atomics.load(this.#words, FLAG) === 1) return true;
     checkTimeout(options?.timeout, "Event.waitSync: timeout");
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       if (Atomics.load(this.#words, FLAG) === 1) return true;
       return this.#cond.waitSync(options);
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 

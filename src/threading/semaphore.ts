@@ -10,6 +10,7 @@ import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { ThreadError } from "./errors.js";
 import { acquireTimeout, heldBy, Lock, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
+import { ThreadHold } from "./hold.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember } from "./shared.js";
 
 const VALUE = HEADER_WORDS;
@@ -27,7 +28,7 @@ let adopting: { cond: Condition; words: Int32Array } | undefined;
 /** A counter of permits: `acquire` takes one (waiting while there is none), `release` gives back. */
 export class Semaphore {
   readonly #cond: Condition;
-  readonly #lock: Lock;
+  readonly #hold: ThreadHold;
   readonly #words: Int32Array;
 
   /** @param value the number of permits, an integer >= 0 (default 1). */
@@ -45,7 +46,7 @@ export class Semaphore {
       this.#words[VALUE] = value;
       this.#words[INITIAL] = value;
     }
-    this.#lock = this.#cond.lock as Lock;
+    this.#hold = new ThreadHold(this.#cond.lock as Lock);
     remember("Semaphore", this.#words, this);
   }
 
@@ -76,11 +77,11 @@ export class Semaphore {
 
   /** Takes a permit if one is available, at once. */
   tryAcquire(): boolean {
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       return this.#take();
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -100,7 +101,7 @@ export class Semaphore {
   async #acquireSlow(options: AcquireOptions | undefined): Promise<boolean> {
     const timeout = acquireTimeout(options, `${this.constructor.name}.acquire`);
     const deadline = deadlineOf(timeout);
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       while (!this.#take()) {
         const left = remaining(deadline);
@@ -109,7 +110,7 @@ export class Semaphore {
       }
       return true;
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -117,7 +118,7 @@ export class Semaphore {
   acquireSync(options?: { timeout?: number | undefined; blocking?: boolean | undefined }): boolean {
     const timeout = acquireTimeout(options, `${this.constructor.name}.acquireSync`);
     const deadline = deadlineOf(timeout);
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       while (!this.#take()) {
         const left = remaining(deadline);
@@ -126,7 +127,7 @@ export class Semaphore {
       }
       return true;
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 
@@ -136,13 +137,13 @@ export class Semaphore {
    */
   release(n = 1): void {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new RangeError(`${this.constructor.name}.release: n must be an integer >= 1: got ${String(n)}`);
-    this.#lock.acquireSync();
+    this.#hold.enter();
     try {
       this.checkRelease(this.#words[VALUE]!, n);
       this.#words[VALUE] = this.#words[VALUE]! + n;
       this.#cond.notify(n);
     } finally {
-      this.#lock.release();
+      this.#hold.exit();
     }
   }
 

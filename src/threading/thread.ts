@@ -203,7 +203,6 @@ export class Thread<A extends unknown[] = never[]> {
     this.#nativeId = worker.threadId;
     this.#alive = true;
     alive.add(this);
-    if (this.#daemon) worker.unref();
     let reported = false;
     worker.on("message", (message: { type?: string; error?: unknown }) => {
       if (message?.type === "error") {
@@ -215,6 +214,8 @@ export class Thread<A extends unknown[] = never[]> {
       if (!reported) excepthook(exceptArgs(error, this));
       reported = true;
     });
+    // After the listeners: attaching a "message" listener refs the worker's port again.
+    if (this.#daemon) worker.unref();
     worker.on("exit", () => {
       this.#alive = false;
       alive.delete(this);

@@ -10,7 +10,7 @@ const EXAMPLE = fileURLToPath(new URL("../../examples/multiprocessing/pool.js", 
 const SLEEP_MS = 1000;
 
 test("Pool(5) runs ten two-second tasks five at a time and calls Bar with each result", async (t) => {
-  const child = spawn(process.execPath, [EXAMPLE], { env: { ...process.env, SHOAL_POOL_SLEEP_MS: String(SLEEP_MS) }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [EXAMPLE], { env: { ...process.env, SHOAL_EXAMPLE_SLEEP_MS: String(SLEEP_MS) }, stdio: ["ignore", "pipe", "inherit"] });
   t.after(() => child.kill("SIGKILL"));
   const lines: Array<{ text: string; at: number }> = [];
   let rest = "";

@@ -7,6 +7,7 @@ import { setImmediate as tick } from "node:timers/promises";
 import { AsyncResult, Pool, ThreadPool, RemoteTraceback, MaybeEncodingError } from "../../src/multiprocessing/pool/index.js";
 import { TimeoutError } from "../../src/multiprocessing/errors.js";
 import { task } from "../../src/internal/task.js";
+import { Lock } from "../../src/threading/index.js";
 import * as f from "./pool-fixtures.js";
 
 const backends = [
@@ -197,3 +198,21 @@ for (const [kind, make] of backends) {
     });
   });
 }
+
+test("ThreadPool shares memory with its workers: SharedArrayBuffers and shoal locks are the same objects there", async (t) => {
+  const pool = new ThreadPool({ processes: 2 });
+  t.after(() => pool.terminate());
+  const lock = new Lock();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const returned = await pool.starmap(f.addUnderLock, [[lock, counter, 500], [lock, counter, 500], [lock, counter, 500]], { chunksize: 1 });
+  assert.equal(counter[0], 1500);
+  // What comes back is the same memory too.
+  returned[0]!.fill(7);
+  assert.equal(counter[0], 7);
+});
+
+test("Pool refuses shared memory at once: processes cannot share it", async (t) => {
+  const pool = new Pool({ processes: 1 });
+  t.after(() => pool.terminate());
+  assert.throws(() => pool.applyAsync(f.identity, [new SharedArrayBuffer(4)]), TypeError);
+});

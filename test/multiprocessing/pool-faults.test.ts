@@ -28,6 +28,17 @@ async function survives(pool: AnyPool, doomed: () => Doomed, pattern: RegExp): P
   assert.equal(await pool.apply(f.square, [6]), 36);
 }
 
+/** A worker dying in the middle of a batch keeps the results it finished before, and blames no one else. */
+async function batchSurvives(pool: AnyPool): Promise<void> {
+  await pool.map(f.square, Array.from({ length: 500 }, (_, i) => i), { chunksize: 1 }); // learn that tasks are short: big batches
+  const before = Array.from({ length: 300 }, (_, i) => pool.applyAsync(f.square, [i]));
+  const lost = pool.applyAsync(f.exitNow, [4]);
+  const after = Array.from({ length: 300 }, (_, i) => pool.applyAsync(f.square, [i]));
+  await assert.rejects(lost.get(), WorkerLostError);
+  assert.deepEqual(await Promise.all(before), before.map((_, i) => i * i));
+  assert.deepEqual(await Promise.all(after), after.map((_, i) => i * i));
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -42,6 +53,12 @@ describe("Pool (processes)", () => {
     const pool = new Pool({ processes: 2 });
     t.after(() => pool.terminate());
     await survives(pool, () => pool.applyAsync(f.exitNow, [3]), /\(pid \d+\) exited with code 3 while running it/);
+  });
+
+  test("a worker dying mid-batch keeps every result it finished", async (t) => {
+    const pool = new Pool({ processes: 1 });
+    t.after(() => pool.terminate());
+    await batchSurvives(pool);
   });
 
   test("a worker crashing (uncaught exception outside the task) fails that task only", async (t) => {
@@ -113,6 +130,12 @@ describe("ThreadPool (worker threads)", () => {
     const pool = new ThreadPool({ processes: 2 });
     t.after(() => pool.terminate());
     await survives(pool, () => pool.applyAsync(f.exitNow, [3]), /\(thread \d+\) exited with code 3 while running it/);
+  });
+
+  test("a worker dying mid-batch keeps every result it finished", async (t) => {
+    const pool = new ThreadPool({ processes: 1 });
+    t.after(() => pool.terminate());
+    await batchSurvives(pool);
   });
 
   test("a worker crashing (uncaught exception outside the task) fails that task only", async (t) => {

@@ -130,3 +130,15 @@ export async function sleepy(x: number): Promise<number> {
   await sleep(100);
   return x;
 }
+
+/** Adds to a shared counter under a shoal Lock (both shared with the calling thread). */
+export async function addUnderLock(lock: { acquire(): Promise<boolean>; release(): void }, counter: Int32Array, times: number): Promise<Int32Array> {
+  for (let i = 0; i < times; i++) {
+    await lock.acquire();
+    const seen = counter[0]!;
+    await null;
+    counter[0] = seen + 1;
+    lock.release();
+  }
+  return counter;
+}

@@ -229,7 +229,7 @@ test("100,000 puts and gets with timeouts firing: nothing lost or duplicated", a
     }
   };
   const consumers = [consumer(), consumer(), consumer()];
-  await Promise.all([producer(), producer()].slice(0, 1));
+  await producer();
   await q.join();
   q.shutdown();
   await Promise.all(consumers);

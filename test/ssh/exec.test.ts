@@ -64,9 +64,9 @@ test("100 MiB through stdout, streamed without holding it in memory", async () =
 test("stdin streaming: 16 MiB written in chunks, with backpressure, then EOF", async () => {
   const { stdin, stdout } = await client.execCommand("sha256sum");
   const hash = createHash("sha256");
-  const chunk = Buffer.alloc(256 * 1024);
   for (let i = 0; i < 64; i++) {
-    chunk.fill(i);
+    // A fresh buffer each time: a stream keeps the written buffer until it is sent.
+    const chunk = Buffer.alloc(256 * 1024, i);
     hash.update(chunk);
     await stdin.write(chunk);
   }
@@ -113,16 +113,18 @@ test("setCombineStderr and recv", async () => {
 });
 
 test("execCommand timeout: a read that waits longer rejects TimeoutError (phase read)", async () => {
-  const { stdout } = await client.execCommand("sleep 5", { timeout: 150 });
+  const { stdout } = await client.execCommand("exec sleep 5", { timeout: 150 });
   const start = performance.now();
   await assert.rejects(stdout.read(10), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "read" && error.name === "TimeoutError");
   assert.ok(performance.now() - start < 2000);
-  await stdout.channel.close();
+  stdout.channel.signal("KILL");
+  assert.equal((await stdout.channel.recvExit()).exitSignal, "KILL");
 });
 
 test("run timeout: a command that never ends is killed (phase command)", async () => {
   const start = performance.now();
-  await assert.rejects(client.run("sleep 60", { timeout: 200 }), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "command");
+  // `exec`: the KILL goes to the command's own process (a shell's children would survive it, as with OpenSSH's ssh).
+  await assert.rejects(client.run("exec sleep 60", { timeout: 200 }), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "command");
   assert.ok(performance.now() - start < 3000);
   // The connection is still usable.
   assert.equal((await client.run("echo alive")).stdout, "alive\n");
@@ -131,7 +133,7 @@ test("run timeout: a command that never ends is killed (phase command)", async (
 test("run signal: aborting ends the command", async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error("stop")), 100);
-  await assert.rejects(client.run("sleep 60", { signal: controller.signal }), /stop/);
+  await assert.rejects(client.run("exec sleep 60", { signal: controller.signal }), /stop/);
 });
 
 test("many commands on one connection, one after another and in parallel", async () => {

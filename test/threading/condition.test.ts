@@ -48,7 +48,6 @@ test("a waiter that timed out does not swallow a later notify", async () => {
   const cond = new Condition(new Lock());
   await cond.acquire();
   const early = cond.wait({ timeout: 10 });
-  cond.release();
   const late = (async () => {
     await cond.acquire();
     const r = await cond.wait({ timeout: 5000 });

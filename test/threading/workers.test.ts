@@ -109,9 +109,10 @@ test("self-contained functions travel by source; explicit task refs work", async
     }),
   ]);
   assert.equal(out[0], 42);
-  await runAll([new Thread({ target: task<typeof targets.whoAmI>(new URL("./fixtures/targets.js", import.meta.url).href, "whoAmI"), args: [out], worker: true })]);
-  assert.ok(out[0]! > 2 ** 21, "a worker's ident is unique in the process");
-  assert.ok(out[1]! > 0);
+  const who = new Thread({ target: task<typeof targets.whoAmI>(new URL("./fixtures/targets.js", import.meta.url).href, "whoAmI"), args: [out], worker: true });
+  await runAll([who]);
+  assert.equal(out[0], who.ident, "inside the worker, currentThread() is that Thread");
+  assert.equal(out[1], who.nativeId);
 });
 
 test("what cannot cross fails at once, saying where and why", () => {

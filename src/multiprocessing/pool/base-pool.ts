@@ -305,7 +305,7 @@ export abstract class BasePool implements AsyncDisposable {
     index = this.#fnRefs.length;
     this.#fnRefs.push(ref);
     this.#fnIndex.set(key, index);
-    const record = encodeMessage([DEFINE, index, ref]);
+    const record = encodeMessage([DEFINE, index, ref], this.#boundary);
     for (const worker of this.#workers) worker.link.send(record);
     return index;
   }
@@ -364,12 +364,12 @@ export abstract class BasePool implements AsyncDisposable {
           continue;
         }
         // A chunk goes alone: the worker can start on it while the next one is still on its way.
-        if (batch.length > 0) worker.link.send(encodeTasks(batch));
-        worker.link.send(encodeTasks([task]));
+        if (batch.length > 0) worker.link.send(encodeTasks(batch, this.#boundary));
+        worker.link.send(encodeTasks([task], this.#boundary));
         batch = [];
       }
       if (sent === 0) continue;
-      if (batch.length > 0) worker.link.send(encodeTasks(batch));
+      if (batch.length > 0) worker.link.send(encodeTasks(batch, this.#boundary));
       this.#inflight += sent;
       worker.quota -= sent;
       if (worker.quota === 0) this.#retire(worker);
@@ -387,8 +387,8 @@ export abstract class BasePool implements AsyncDisposable {
   /** The worker has all the tasks it may run: it stops after them and a fresh one takes its place. */
   #retire(worker: WorkerState): void {
     worker.stopping = true;
-    worker.link.send(encodeMessage([STOP]));
-    if (this.#state === "RUN") this.#spawn();
+    worker.link.send(encodeMessage([STOP], this.#boundary));
+    if (this.#state === "RUN" || this.#hasWork()) this.#spawn();
   }
 
   #spawn(): void {
@@ -397,18 +397,18 @@ export abstract class BasePool implements AsyncDisposable {
     const init = this.#init.slice();
     init[1] = worker.name;
     worker.link = this.#spawnWorker(worker.name, {
-      record: (bytes) => this.#onRecord(worker, bytes),
+      record: (bytes, cloned) => this.#onRecord(worker, bytes, cloned),
       exit: (exit) => this.#onExit(worker, exit),
     });
-    worker.link.send(encodeMessage(init));
-    for (let i = 0; i < this.#fnRefs.length; i++) worker.link.send(encodeMessage([DEFINE, i, this.#fnRefs[i]]));
+    worker.link.send(encodeMessage(init, this.#boundary));
+    for (let i = 0; i < this.#fnRefs.length; i++) worker.link.send(encodeMessage([DEFINE, i, this.#fnRefs[i]], this.#boundary));
     if (this.#referenced) worker.link.ref();
     else worker.link.unref();
   }
 
   // --- Results -----------------------------------------------------------------------------------
 
-  #onRecord(worker: WorkerState, bytes: Uint8Array): void {
+  #onRecord(worker: WorkerState, bytes: Uint8Array, cloned: unknown): void {
     const kind = bytes[0]!;
     if (kind === READY) {
       worker.ready = true;
@@ -432,7 +432,7 @@ export abstract class BasePool implements AsyncDisposable {
     let ok: boolean;
     let value: unknown;
     try {
-      [ok, value] = decodeOutcome(kind, bytes.subarray(HEADER_BYTES), this.#boundary);
+      [ok, value] = decodeOutcome(kind, bytes.subarray(HEADER_BYTES), this.#boundary, cloned);
     } catch (error) {
       ok = false;
       value = error;
@@ -497,7 +497,7 @@ export abstract class BasePool implements AsyncDisposable {
     for (const worker of this.#workers) {
       if (worker.stopping) continue;
       worker.stopping = true;
-      worker.link.send(encodeMessage([STOP]));
+      worker.link.send(encodeMessage([STOP], this.#boundary));
     }
     // Workers that never became ready cannot answer STOP in order; they stop after INIT anyway.
   }

@@ -1,15 +1,36 @@
 /**
- * Entry point of a Pool worker process: frames on file descriptor 3 (a socket pair made by the
- * pool) and the runtime. The process exits when the pool says STOP, or when its end of the socket
- * closes (the pool is gone).
+ * Entry point of a Pool worker process: task frames come in on file descriptor 3, result frames go
+ * out on file descriptor 4 (two socket pairs made by the pool). The process exits when the pool
+ * says STOP, or when descriptor 3 closes (the pool is gone).
+ *
+ * Results are written with a blocking `writeSync`, each before the next task starts: a stream
+ * write may sit in this process's memory, and a task that then calls `process.exit()` (or crashes)
+ * would take the results of the tasks before it along.
  */
+import { writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { FrameParser } from "../framing.js";
 import { HEADER_BYTES } from "./wire.js";
 import { WorkerRuntime } from "./worker-runtime.js";
 
 if (process.argv[2]) process.title = `node ${process.argv[2]}`;
-const channel = new Socket({ fd: 3, readable: true, writable: true });
+const channel = new Socket({ fd: 3, readable: true, writable: false });
+const RESULTS_FD = 4;
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function writeAll(frame: Buffer): void {
+  let offset = 0;
+  while (offset < frame.length) {
+    try {
+      offset += writeSync(RESULTS_FD, frame, offset, frame.length - offset);
+    } catch (error) {
+      // The descriptor is blocking, but should it ever be non-blocking: wait for the pool to read.
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 const parser = new FrameParser(2 ** 31 - 1);
 
 const runtime = new WorkerRuntime(
@@ -23,10 +44,10 @@ const runtime = new WorkerRuntime(
       frame.writeUInt32LE(id >>> 0, 8);
       frame.writeDoubleLE(ms, 12);
       if (payload !== undefined) frame.set(payload, 4 + HEADER_BYTES);
-      channel.write(frame);
+      writeAll(frame);
     },
     exit() {
-      channel.end(() => process.exit(0));
+      process.exit(0);
     },
   },
   () => false,

@@ -1,6 +1,7 @@
 /**
- * The pool's side of a Pool worker process: `node process-entry.js` with a socket pair on file
- * descriptor 3 carrying length-prefixed frames (the framing of `multiprocessing.connection`).
+ * The pool's side of a Pool worker process: `node process-entry.js` with two socket pairs carrying
+ * length-prefixed frames (the framing of `multiprocessing.connection`): tasks on its descriptor 3,
+ * results on its descriptor 4.
  * The child's stdout and stderr are the parent's, as in Python.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -8,14 +9,41 @@ import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { FrameParser, frameOf } from "../framing.js";
 import type { WorkerExit } from "./errors.js";
+import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
 /** After SIGTERM, a worker that is still alive this long later gets SIGKILL (ms). */
 const KILL_GRACE_MS = 1000;
 
+/**
+ * The parent's Node options a worker should have too: not the debugger's (every worker would
+ * fight for the same inspector port), not the test runner's or the watcher's.
+ */
+function inheritedExecArgv(): string[] {
+  const kept: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!/^--(inspect|debug|test|watch|experimental-test)/.test(arg)) {
+      kept.push(arg);
+    } else if (!arg.includes("=") && TAKES_VALUE.has(arg) && i + 1 < args.length) {
+      i++; // its value is the next argument
+    }
+  }
+  return kept;
+}
+
+const TAKES_VALUE = new Set([
+  "--inspect-port", "--debug-port", "--test-name-pattern", "--test-skip-pattern", "--test-reporter",
+  "--test-reporter-destination", "--test-concurrency", "--test-timeout", "--test-shard", "--watch-path",
+]);
+
 export interface ProcessLinkOptions {
-  /** Node options of the worker processes, e.g. `["--max-old-space-size=64"]`. @default process.execArgv */
+  /**
+   * Node options of the worker processes, e.g. `["--max-old-space-size=64"]`.
+   * @default the parent's (`process.execArgv`) without its debugger, test-runner and watch options
+   */
   execArgv?: string[] | undefined;
   /** Environment of the worker processes. @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
@@ -25,23 +53,26 @@ export class ProcessLink implements WorkerLink {
   readonly pid: number | undefined;
   readonly threadId = undefined;
   readonly #child: ChildProcess;
-  readonly #channel: Socket;
+  readonly #tasks: Socket;
+  readonly #results: Socket;
   readonly #events: WorkerEvents;
   readonly #parser = new FrameParser(2 ** 31 - 1);
   #exit: WorkerExit | undefined;
-  #channelClosed = false;
+  #resultsClosed = false;
   #reported = false;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(name: string, events: WorkerEvents, options: ProcessLinkOptions) {
     this.#events = events;
-    this.#child = spawn(process.execPath, [...(options.execArgv ?? process.execArgv), ENTRY, name], {
-      stdio: ["ignore", "inherit", "inherit", "pipe"],
+    this.#child = spawn(process.execPath, [...(options.execArgv ?? inheritedExecArgv()), ENTRY, name], {
+      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
       env: options.env ?? process.env,
     });
     this.pid = this.#child.pid;
-    this.#channel = this.#child.stdio[3] as Socket;
-    this.#channel.on("data", (chunk: Buffer) => {
+    this.#tasks = this.#child.stdio[3] as Socket;
+    this.#tasks.on("error", () => {});
+    this.#results = this.#child.stdio[4] as Socket;
+    this.#results.on("data", (chunk: Buffer) => {
       try {
         this.#parser.push(chunk, this.#events.record);
       } catch (error) {
@@ -50,15 +81,15 @@ export class ProcessLink implements WorkerLink {
         this.kill();
       }
     });
-    this.#channel.on("error", () => {});
-    this.#channel.on("close", () => {
-      this.#channelClosed = true;
+    this.#results.on("error", () => {});
+    this.#results.on("close", () => {
+      this.#resultsClosed = true;
       this.#report();
     });
     this.#child.on("error", (error) => {
       // spawn itself failed: no exit event will follow.
       this.#exit ??= { exitCode: null, signal: null, error };
-      this.#channelClosed = true;
+      this.#resultsClosed = true;
       this.#report();
     });
     this.#child.on("exit", (code, signal) => {
@@ -69,25 +100,28 @@ export class ProcessLink implements WorkerLink {
 
   /** Reports the exit once the child is gone AND every byte it wrote has been read. */
   #report(): void {
-    if (this.#reported || this.#exit === undefined || !this.#channelClosed) return;
+    if (this.#reported || this.#exit === undefined || !this.#resultsClosed) return;
     this.#reported = true;
     if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
     this.#events.exit(this.#exit);
   }
 
-  send(record: Uint8Array): void {
-    if (this.#channel.destroyed || this.#channel.writableEnded) return;
-    this.#channel.write(frameOf(record));
+  send(record: Outgoing): void {
+    if (this.#tasks.destroyed || this.#tasks.writableEnded) return;
+    // Values for another process never hold shared memory (the codec refuses it), so never arrays.
+    this.#tasks.write(frameOf(record as Uint8Array));
   }
 
   ref(): void {
     this.#child.ref();
-    (this.#channel as Socket & { ref(): void }).ref();
+    (this.#tasks as Socket & { ref(): void }).ref();
+    (this.#results as Socket & { ref(): void }).ref();
   }
 
   unref(): void {
     this.#child.unref();
-    (this.#channel as Socket & { unref(): void }).unref();
+    (this.#tasks as Socket & { unref(): void }).unref();
+    (this.#results as Socket & { unref(): void }).unref();
   }
 
   kill(): void {

@@ -3,7 +3,7 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { Ring } from "./ring.js";
-import { HEADER_BYTES, OVERSIZE } from "./wire.js";
+import { HEADER_BYTES, OK_CLONED, OVERSIZE } from "./wire.js";
 import { WorkerRuntime } from "./worker-runtime.js";
 
 interface ThreadWorkerData {
@@ -28,12 +28,17 @@ const keepAlive = setInterval(() => {}, 1 << 30);
 const runtime = new WorkerRuntime(
   "thread",
   {
-    send(kind, id, ms, payload) {
+    send(kind, id, ms, payload, cloned) {
       header[0] = kind;
       headerView.setUint32(4, id, true);
       headerView.setFloat64(8, ms, true);
       const length = HEADER_BYTES + (payload?.length ?? 0);
-      if (length > outbox.maxRecord) {
+      if (kind === OK_CLONED) {
+        // The header in the ring says where the value is: on the port, sharing its memory.
+        port.postMessage({ header: header.slice(), value: cloned });
+        header[0] = OVERSIZE;
+        outbox.writeSync(parts, HEADER_BYTES);
+      } else if (length > outbox.maxRecord) {
         const record = new Uint8Array(length);
         record.set(header, 0);
         record.set(payload!, HEADER_BYTES);
@@ -60,7 +65,9 @@ function take(record: Uint8Array): void {
   if (record.length === 0) {
     const received = receiveMessageOnPort(port);
     if (received === undefined) throw new Error("Pool protocol error: an oversize record announced in the ring is missing from the port");
-    runtime.receive(received.message as Uint8Array);
+    const message = received.message as Uint8Array | unknown[];
+    if (message instanceof Uint8Array) runtime.receive(message);
+    else runtime.receiveMessage(message);
   } else {
     runtime.receive(record);
   }

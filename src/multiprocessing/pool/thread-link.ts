@@ -10,7 +10,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { Ring } from "./ring.js";
 import type { WorkerExit } from "./errors.js";
-import { OVERSIZE } from "./wire.js";
+import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 
 const RING_BYTES = 1 << 20;
@@ -30,7 +30,7 @@ export class ThreadLink implements WorkerLink {
   readonly #outbox = new Ring(RING_BYTES);
   readonly #port: MessagePort;
   readonly #events: WorkerEvents;
-  readonly #backlog: Uint8Array[] = [];
+  readonly #backlog: Outgoing[] = [];
   #backlogTimer: ReturnType<typeof setTimeout> | undefined;
   #waiting = false;
   #error: Error | undefined;
@@ -55,7 +55,7 @@ export class ThreadLink implements WorkerLink {
     this.#arm();
   }
 
-  send(record: Uint8Array): void {
+  send(record: Outgoing): void {
     if (this.#gone) return;
     if (this.#backlog.length > 0 || !this.#write(record)) {
       this.#backlog.push(record);
@@ -63,8 +63,8 @@ export class ThreadLink implements WorkerLink {
     }
   }
 
-  #write(record: Uint8Array): boolean {
-    if (record.length > this.#inbox.maxRecord) {
+  #write(record: Outgoing): boolean {
+    if (!(record instanceof Uint8Array) || record.length > this.#inbox.maxRecord) {
       if (!this.#inbox.hasRoom(0)) return false;
       // The bytes go first, so they are on the port when the worker reads the marker.
       this.#port.postMessage(record);
@@ -98,7 +98,9 @@ export class ThreadLink implements WorkerLink {
     if (record[0] === OVERSIZE) {
       const received = receiveMessageOnPort(this.#port);
       if (received === undefined) throw new Error("Pool protocol error: an oversize result announced in the ring is missing from the port");
-      this.#events.record(received.message as Uint8Array);
+      const message = received.message as Uint8Array | { header: Uint8Array; value: unknown };
+      if (message instanceof Uint8Array) this.#events.record(message);
+      else this.#events.record(message.header, message.value);
     } else {
       this.#events.record(record);
     }

@@ -9,8 +9,8 @@
  * loses nothing it finished). A 16-byte header (kind, task id, run time) and a payload whose
  * encoding the kind names: numbers and strings skip `v8.serialize`, which costs microseconds.
  */
-import { serialize, deserialize } from "node:v8";
-import { decodeFromTransfer, encodeForTransfer, needsDecoding, type Boundary } from "../../internal/codec.js";
+import { DefaultSerializer, serialize, deserialize } from "node:v8";
+import { decodeFromTransfer, decodeFromTransferAsync, encodeForTransfer, needsDecoding, type Boundary } from "../../internal/codec.js";
 import type { TaskRef } from "../../internal/task.js";
 import { MaybeEncodingError, RemoteTraceback } from "./errors.js";
 
@@ -40,8 +40,10 @@ export const OK_VALUE = 6;
 export const FAILED = 7;
 /** An array of numbers, as float64s: deserializing boxed numbers one by one costs far more. */
 export const OK_NUMBERS = 9;
-/** Thread workers only: the record's bytes came by postMessage (too big for the ring). */
+/** Thread workers only: the record came by postMessage (too big for the ring, or shared memory). */
 export const OVERSIZE = 8;
+/** Thread workers only: the value came by postMessage, which shares its SharedArrayBuffers. */
+export const OK_CLONED = 10;
 
 export const HEADER_BYTES = 16;
 
@@ -51,9 +53,50 @@ export const HEADER_BYTES = 16;
  */
 const NUMERIC_TASKS = 1;
 
-/** A message to a worker, as bytes. */
-export function encodeMessage(message: unknown[]): Uint8Array {
-  return serialize(message);
+/** Thrown by `ThreadSerializer` when a value holds shared memory. */
+const SHARED_MEMORY = new Error("shared memory");
+
+/**
+ * `v8.serialize` for values going to another thread, refusing shared memory: bytes would copy a
+ * SharedArrayBuffer (or a typed array over one), and the other thread must get the same memory.
+ */
+class ThreadSerializer extends DefaultSerializer {
+  // Hooks of node:v8's Serializer that @types/node does not declare.
+  _getSharedArrayBufferId(): never {
+    throw SHARED_MEMORY;
+  }
+
+  _writeHostObject(object: object): void {
+    if (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer) throw SHARED_MEMORY;
+    writeHostObject.call(this, object);
+  }
+}
+
+const writeHostObject = (DefaultSerializer.prototype as unknown as { _writeHostObject(this: DefaultSerializer, object: object): void })._writeHostObject;
+
+/**
+ * `value` as bytes; or, for a thread, undefined when it holds shared memory (it must then travel by
+ * `postMessage`, whose structured clone shares it).
+ */
+export function serializeFor(value: unknown, boundary: Boundary): Uint8Array | undefined {
+  if (boundary === "process") return serialize(value);
+  const serializer = new ThreadSerializer();
+  serializer.writeHeader();
+  try {
+    serializer.writeValue(value);
+  } catch (error) {
+    if (error === SHARED_MEMORY) return undefined;
+    throw error;
+  }
+  return serializer.releaseBuffer();
+}
+
+/** A message for a worker: bytes, or (holding shared memory, for a thread) the message itself. */
+export type Outgoing = Uint8Array | unknown[];
+
+/** A message to a worker. */
+export function encodeMessage(message: unknown[], boundary: Boundary): Outgoing {
+  return serializeFor(message, boundary) ?? message;
 }
 
 /** The task fields the batch encoder needs. */
@@ -65,12 +108,12 @@ export interface BatchTask {
 }
 
 /** A batch of tasks as one record (numbers-only batches as float64s, others `v8.serialize`d). */
-export function encodeTasks(tasks: readonly BatchTask[]): Uint8Array {
+export function encodeTasks(tasks: readonly BatchTask[], boundary: Boundary): Outgoing {
   let slots = 0;
   for (const task of tasks) {
     const payload = task.payload;
-    if (!Array.isArray(payload)) return serializeTasks(tasks);
-    for (let i = 0; i < payload.length; i++) if (typeof payload[i] !== "number") return serializeTasks(tasks);
+    if (!Array.isArray(payload)) return serializeTasks(tasks, boundary);
+    for (let i = 0; i < payload.length; i++) if (typeof payload[i] !== "number") return serializeTasks(tasks, boundary);
     slots += 4 + payload.length;
   }
   const buffer = new ArrayBuffer(8 + slots * 8);
@@ -90,10 +133,10 @@ export function encodeTasks(tasks: readonly BatchTask[]): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-function serializeTasks(tasks: readonly BatchTask[]): Uint8Array {
+function serializeTasks(tasks: readonly BatchTask[], boundary: Boundary): Outgoing {
   const message: unknown[] = [TASKS];
   for (const task of tasks) message.push(task.id, task.fn, task.mode, task.payload);
-  return serialize(message);
+  return encodeMessage(message, boundary);
 }
 
 export function decodeMessage(bytes: Uint8Array): unknown[] {
@@ -123,14 +166,20 @@ export function encodePayload(payload: readonly unknown[], boundary: Boundary, w
   return payload;
 }
 
-export function decodePayload(payload: unknown, boundary: Boundary): unknown[] {
-  return (needsDecoding(payload) ? decodeFromTransfer(payload, boundary) : payload) as unknown[];
+/**
+ * Arguments or a chunk as the worker receives them: plain data as is (no promise), shoal objects
+ * inside rebuilt after importing their modules (a promise).
+ */
+export function decodePayload(payload: unknown, boundary: Boundary): unknown[] | Promise<unknown[]> {
+  return needsDecoding(payload) ? (decodeFromTransferAsync(payload, boundary) as Promise<unknown[]>) : (payload as unknown[]);
 }
 
 /** The kind and payload bytes of a task's value, on the worker's side. */
 export interface EncodedResult {
   kind: number;
   payload: Uint8Array | undefined;
+  /** The value itself (kind OK_CLONED): it holds shared memory and goes by postMessage. */
+  cloned?: unknown;
 }
 
 const numberBox = new Float64Array(1);
@@ -167,8 +216,16 @@ export function encodeOutcome(ok: boolean, value: unknown, boundary: Boundary, o
     return;
   }
   try {
-    out.payload = serialize(encodeForTransfer(value, boundary, "Task result"));
-    out.kind = OK_VALUE;
+    const encoded = encodeForTransfer(value, boundary, "Task result");
+    const bytes = serializeFor(encoded, boundary);
+    if (bytes === undefined) {
+      out.kind = OK_CLONED;
+      out.payload = undefined;
+      out.cloned = encoded;
+    } else {
+      out.kind = OK_VALUE;
+      out.payload = bytes;
+    }
   } catch (error) {
     const reason = (error as Error)?.message ?? String(error);
     out.kind = FAILED;
@@ -185,8 +242,10 @@ const readBox = new Float64Array(1);
 const readBytes = new Uint8Array(readBox.buffer);
 
 /** Decodes a task's outcome on the pool's side: `[ok, value]`. */
-export function decodeOutcome(kind: number, payload: Uint8Array, boundary: Boundary): [boolean, unknown] {
+export function decodeOutcome(kind: number, payload: Uint8Array, boundary: Boundary, cloned: unknown): [boolean, unknown] {
   switch (kind) {
+    case OK_CLONED:
+      return [true, needsDecoding(cloned) ? decodeFromTransfer(cloned, boundary) : cloned];
     case OK_UNDEFINED:
       return [true, undefined];
     case OK_NUMBER:

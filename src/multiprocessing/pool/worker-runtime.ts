@@ -14,7 +14,8 @@ import {
 
 /** How the runtime answers: the transport writes one record per call. */
 export interface RuntimeOutput {
-  send(kind: number, id: number, ms: number, payload: Uint8Array | undefined): void;
+  /** `cloned` is set for kind OK_CLONED: a value holding shared memory (threads only). */
+  send(kind: number, id: number, ms: number, payload: Uint8Array | undefined, cloned?: unknown): void;
   /** Ends the worker after everything sent is delivered. */
   exit(): void;
 }
@@ -52,7 +53,11 @@ export class WorkerRuntime {
 
   /** Takes one message record (its bytes are read at once). */
   receive(bytes: Uint8Array): void {
-    const message = decodeMessage(bytes);
+    this.receiveMessage(decodeMessage(bytes));
+  }
+
+  /** Takes one message already decoded (one that came by postMessage). */
+  receiveMessage(message: unknown[]): void {
     switch (message[0]) {
       case TASKS:
         if (this.#head === this.#queue.length) {
@@ -115,7 +120,8 @@ export class WorkerRuntime {
         try {
           let fn = this.#fns[fnIndex];
           if (fn === undefined) fn = this.#fns[fnIndex] = await loadTask(this.#refs[fnIndex]!);
-          const args = decodePayload(payload, this.#boundary);
+          let args = decodePayload(payload, this.#boundary);
+          if (args instanceof Promise) args = await args;
           const call = fn as (...args: unknown[]) => unknown;
           if (mode === CALL) {
             value = call(...args);
@@ -134,7 +140,8 @@ export class WorkerRuntime {
           value = error;
         }
         encodeOutcome(ok, value, this.#boundary, result);
-        out.send(result.kind, id, performance.now() - started, result.payload);
+        out.send(result.kind, id, performance.now() - started, result.payload, result.cloned);
+        result.cloned = undefined;
       }
       this.#queue = [];
       this.#head = 0;
@@ -149,7 +156,7 @@ export class WorkerRuntime {
     try {
       if (ref !== null) {
         const initializer = (await loadTask(ref)) as (...args: unknown[]) => unknown;
-        const value = initializer(...decodePayload(initargs, this.#boundary));
+        const value = initializer(...(await decodePayload(initargs, this.#boundary)));
         if (isThenable(value)) await value;
       }
       this.#out.send(READY, 0, 0, undefined);

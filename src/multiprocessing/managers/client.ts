@@ -1,0 +1,214 @@
+/**
+ * The client side of the manager protocol: one connection per manager per thread, shared by every
+ * proxy of that thread (Python opens one per thread too), carrying many calls at once.
+ *
+ * A call is a request frame; its promise settles with the reply of the same call id. The socket is
+ * read only while calls are pending, so an idle connection never keeps the process alive.
+ *
+ * Aborting a call's signal asks the server to abandon it. The server answers either "cancelled"
+ * (the promise rejects with the signal's reason) or, if the call finished first, its result, which
+ * the promise then resolves with: an abort never loses an item taken from a queue or a lock
+ * acquired on the caller's behalf.
+ */
+import { deserialize, serialize } from "node:v8";
+import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../../internal/codec.js";
+import { Client, type Address } from "../listener.js";
+import type { Connection } from "../connection.js";
+import { EOFError, ProcessError, RemoteError } from "../errors.js";
+import { Empty, Full, ShutDown } from "../../queue/errors.js";
+import { BrokenBarrierError, ThreadError } from "../../threading/errors.js";
+import { CANCELLED, ERROR, PROXY, RETURN, addressKey, type SerializedError, type TokenData } from "./protocol.js";
+
+interface Pending {
+  resolve(reply: readonly [number, unknown]): void;
+  reject(error: unknown): void;
+}
+
+/** The raw outcome of a call: a reply kind and its (still encoded) value. */
+export type Outcome = readonly [kind: number, value: unknown];
+
+/** A connection to one manager, shared by the proxies of this thread. */
+export class Channel {
+  readonly address: Address;
+  readonly authkey: Buffer;
+  readonly #key: string;
+  #conn: Connection | null = null;
+  #connecting: Promise<Connection> | null = null;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #reading = false;
+
+  private constructor(address: Address, authkey: Buffer, key: string) {
+    this.address = address;
+    this.authkey = authkey;
+    this.#key = key;
+  }
+
+  /** The channel of this thread to the manager at `address`. */
+  static for(address: Address, authkey: Uint8Array): Channel {
+    const key = `${addressKey(address)}\0${Buffer.from(authkey).toString("hex")}`;
+    let channel = channels.get(key);
+    if (channel === undefined) {
+      channel = new Channel(address, Buffer.from(authkey), key);
+      channels.set(key, channel);
+    }
+    return channel;
+  }
+
+  /** Connects now (a manager's `connect()`), so that a wrong address or key shows at once. */
+  async open(): Promise<void> {
+    await this.#connection();
+  }
+
+  /**
+   * Sends `[callId, ...request]` and resolves with the reply's kind and value. `request` must be
+   * structured-cloneable already (arguments encoded by the caller).
+   */
+  request(request: readonly unknown[], signal?: AbortSignal): Promise<Outcome> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    const bytes = serialize([id, ...request]);
+    return new Promise<Outcome>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      if (signal !== undefined) {
+        onAbort = () => this.#send(serialize([id, "cancel"]));
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          if (reply[0] === CANCELLED && signal?.aborted) reject(signal.reason);
+          else resolve(reply);
+        },
+        reject: (error) => {
+          if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      });
+      this.#send(bytes);
+    });
+  }
+
+  #send(bytes: Buffer): void {
+    const conn = this.#conn;
+    if (conn !== null && !conn.closed) {
+      conn.sendRaw(bytes).catch((error: unknown) => this.#broken(error));
+      this.#read(conn);
+      return;
+    }
+    this.#connection().then(
+      (c) => {
+        c.sendRaw(bytes).catch((error: unknown) => this.#broken(error));
+        this.#read(c);
+      },
+      (error: unknown) => this.#broken(error),
+    );
+  }
+
+  #connection(): Promise<Connection> {
+    if (this.#conn !== null && !this.#conn.closed) return Promise.resolve(this.#conn);
+    this.#connecting ??= Client(this.address, { authkey: this.authkey }).then(
+      (conn) => {
+        this.#conn = conn;
+        this.#connecting = null;
+        return conn;
+      },
+      (error: unknown) => {
+        this.#connecting = null;
+        throw error;
+      },
+    );
+    return this.#connecting;
+  }
+
+  #read(conn: Connection): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    void this.#readLoop(conn);
+  }
+
+  async #readLoop(conn: Connection): Promise<void> {
+    try {
+      while (this.#pending.size > 0) {
+        const frame = await conn.recvFrame("recv");
+        const reply = deserialize(frame) as [number, number, unknown];
+        const pending = this.#pending.get(reply[0]);
+        if (pending === undefined) continue;
+        this.#pending.delete(reply[0]);
+        pending.resolve([reply[1], reply[2]]);
+      }
+      this.#reading = false;
+    } catch (error) {
+      this.#reading = false;
+      this.#broken(error);
+    }
+  }
+
+  #broken(cause: unknown): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    conn?.close();
+    if (channels.get(this.#key) === this) channels.delete(this.#key);
+    const error =
+      cause instanceof EOFError || cause instanceof ProcessError
+        ? new EOFError(`Cannot reach the manager at ${JSON.stringify(this.address)}: ${(cause as Error).message}`, { cause })
+        : cause;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+
+  /** Closes the connection (pending calls reject). */
+  close(): void {
+    this.#broken(new EOFError("the connection was closed"));
+  }
+}
+
+const channels = new Map<string, Channel>();
+
+/** Closes this thread's connection to the manager at `address`, if any. @internal */
+export function closeChannels(address: Address): void {
+  const prefix = `${addressKey(address)}\0`;
+  for (const [key, channel] of channels) if (key.startsWith(prefix)) channel.close();
+}
+
+/** Encodes call arguments (shoal objects inside become markers); throws TypeError naming the part. */
+export function encodeArgs(args: readonly unknown[], where: string): unknown {
+  return encodeForTransfer(args, "process", where);
+}
+
+/** Turns a reply into its value, or throws its error. PROXY replies are handed to `makeProxy`. */
+export function settle(outcome: Outcome, makeProxy: (data: TokenData) => unknown): unknown {
+  const [kind, value] = outcome;
+  if (kind === RETURN) return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+  if (kind === PROXY) return makeProxy(value as TokenData);
+  if (kind === ERROR) throw rebuildError(value as SerializedError);
+  throw new ProcessError("Cannot finish call: the manager abandoned it");
+}
+
+type ErrorClass = new (message: string) => Error;
+
+const KNOWN: Record<string, ErrorClass> = {
+  TypeError, RangeError, ReferenceError, SyntaxError, Error, ThreadError, BrokenBarrierError,
+  Empty: Empty as unknown as ErrorClass, Full: Full as unknown as ErrorClass, ShutDown: ShutDown as unknown as ErrorClass,
+};
+
+/**
+ * A remote error as a local one: errors of known classes (`TypeError`, `Empty`, `ThreadError`, …)
+ * come back as themselves, with the remote stack as their `cause` (a `RemoteError`); others as a
+ * `RemoteError` carrying the remote stack.
+ */
+export function rebuildError(data: SerializedError): Error {
+  const remote = new RemoteError(`${data.name}: ${data.message}`, data.stack);
+  const Known = Object.hasOwn(KNOWN, data.name) ? KNOWN[data.name] : undefined;
+  if (Known === undefined) {
+    remote.stack = `RemoteError: ${data.name}: ${data.message}\n--- remote stack ---\n${data.stack}`;
+    return remote;
+  }
+  const error = new Known(data.message);
+  for (const [key, value] of Object.entries(data.fields ?? {})) {
+    if (key !== "name" && key !== "message" && key !== "stack" && key !== "__proto__") Object.defineProperty(error, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  Object.defineProperty(error, "cause", { value: remote, enumerable: false, writable: true, configurable: true });
+  return error;
+}

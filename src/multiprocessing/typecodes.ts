@@ -1,0 +1,38 @@
+/** Python's `array`/`ctypes` type codes and the typed arrays that hold them. */
+export type TypeCode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d" | "c";
+
+type TypedArrayClass =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
+
+export const TYPED_ARRAYS: Record<TypeCode, TypedArrayClass> = {
+  b: Int8Array,
+  B: Uint8Array,
+  c: Uint8Array,
+  h: Int16Array,
+  H: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+  l: BigInt64Array,
+  L: BigUint64Array,
+  q: BigInt64Array,
+  Q: BigUint64Array,
+  f: Float32Array,
+  d: Float64Array,
+};
+
+/** The element type of a type code: bigint for the 64-bit integers, number otherwise. */
+export type ElementOf<C extends TypeCode> = C extends "l" | "L" | "q" | "Q" ? bigint : number;
+
+export function checkTypeCode(code: unknown, where: string): TypeCode {
+  if (typeof code === "string" && Object.hasOwn(TYPED_ARRAYS, code)) return code as TypeCode;
+  throw new TypeError(`${where}: unknown type code ${JSON.stringify(code)}; use one of ${Object.keys(TYPED_ARRAYS).join(" ")}`);
+}

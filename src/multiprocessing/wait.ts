@@ -1,0 +1,51 @@
+/**
+ * `wait(objects, { timeout })` (Python's `multiprocessing.connection.wait`): which of some
+ * connections, listeners and process sentinels are ready. A connection is ready when `recv` would
+ * not wait (a message, or the end of the stream); a listener when `accept` would not wait; a
+ * sentinel (`process.sentinel`, or any promise) when it has settled. Node has no `select()` over
+ * these, so readiness is tracked with promises.
+ */
+import { Connection, kWhenReadable } from "./connection.js";
+import { Listener } from "./listener.js";
+import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+
+/** What `wait` can watch. */
+export type Waitable = Connection | Listener | Promise<unknown>;
+
+/**
+ * Resolves the ready objects, in the order given, as soon as one is ready; an empty list when
+ * `timeout` ms pass first.
+ */
+export async function wait<T extends Waitable>(objects: readonly T[], options: WaitOptions = {}): Promise<T[]> {
+  const timeout = checkTimeout(options.timeout, "wait: timeout");
+  const signal = checkSignal(options.signal, "wait: signal");
+  const settled = new Set<T>();
+  const readiness = objects.map((object, index) => {
+    let promise: Promise<unknown>;
+    if (object instanceof Connection || object instanceof Listener) promise = object[kWhenReadable]();
+    else if (object instanceof Promise) promise = object;
+    else throw new TypeError(`wait: objects[${index}] must be a Connection, a Listener or a sentinel promise: got ${describe(object)}`);
+    return promise.then(
+      () => settled.add(object),
+      () => settled.add(object),
+    );
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<void>((resolve, reject) => {
+    if (timeout !== undefined) timer = setTimeout(resolve, timeout);
+    if (signal !== undefined) {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+  try {
+    await Promise.race([Promise.race(readiness), stop]);
+    // Let others that are ready in the same turn be counted too.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+  }
+  return objects.filter((object) => settled.has(object));
+}

@@ -1,0 +1,61 @@
+/**
+ * The lesson's multiprocessing examples (examples/multiprocessing/), each run as a program and its
+ * output checked.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+async function run(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; code: number | null }> {
+  const file = fileURLToPath(new URL(`../../examples/multiprocessing/${name}.js`, import.meta.url));
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(timer);
+  return { stdout, code };
+}
+
+test("process-hello: f('bob') runs in a child after its sleep", async () => {
+  const started = performance.now();
+  const { stdout, code } = await run("process-hello", { SHOAL_EXAMPLE_SLEEP_MS: "300" });
+  assert.equal(code, 0);
+  assert.equal(stdout, "hello bob\n");
+  assert.ok(performance.now() - started >= 300, "the parent waited for the child's sleep");
+});
+
+test("process-info: module name, parent pid and own pid in the main process and in the child", async () => {
+  const { stdout, code } = await run("process-info");
+  assert.equal(code, 0);
+  const blocks = stdout.split("\n\n\n\n").map((block) => block.trim());
+  const main = /main process line\x1b\[0m\nmodule name: __main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[0]!);
+  assert.ok(main, `unexpected main block ${JSON.stringify(blocks[0])}`);
+  const child = /function f\x1b\[0m\nmodule name: __mp_main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[1]!);
+  assert.ok(child, `unexpected child block ${JSON.stringify(blocks[1])}`);
+  assert.equal(child[1], main[2], "the child's parent is the main process");
+  assert.notEqual(child[2], main[2]);
+  assert.equal(blocks[2], "hello bob");
+});
+
+test("queue: the child's list reaches the parent", async () => {
+  const { stdout, code } = await run("queue");
+  assert.equal(code, 0);
+  assert.equal(stdout, "[ 42, null, 'hello' ]\n");
+});
+
+test("pipe: the child's list comes through the pipe", async () => {
+  const { stdout, code } = await run("pipe");
+  assert.equal(code, 0);
+  assert.equal(stdout, "[ 42, null, 'hello' ]\n");
+});
+
+test("lock: ten processes print whole lines under the lock, each once", async () => {
+  const { stdout, code } = await run("lock");
+  assert.equal(code, 0);
+  const lines = stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 10);
+  for (const line of lines) assert.match(line, /^hello world \d$/);
+  assert.deepEqual(lines.map((line) => Number(line.slice(-1))).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});

@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { OutputStore } from "../../src/fleet/output-store.js";
+import { openFileLimit, planForks } from "../../src/fleet/limits.js";
+import { HandshakeGate } from "../../src/fleet/handshake-gate.js";
+
+test("output past the per-host or shared budget spills to disk and reads back whole", async () => {
+  const store = new OutputStore({ perHost: 1024, total: 4096 });
+  try {
+    const small = store.create("small");
+    await small.append(Buffer.from("hello\n"));
+    await small.close();
+    assert.equal(small.path, undefined);
+    assert.equal(small.inMemory(), "hello\n");
+
+    const big = store.create("big");
+    const chunk = Buffer.alloc(700, "x");
+    for (let i = 0; i < 10; i++) await big.append(chunk);
+    await big.close();
+    assert.ok(big.path && existsSync(big.path));
+    assert.equal(big.size, 7000);
+    assert.equal(big.inMemory(), undefined);
+    assert.equal((await big.buffer()).length, 7000);
+
+    // Many hosts: once the shared budget is spent, even small outputs go to disk.
+    const many = Array.from({ length: 10 }, (_, i) => store.create(`h${i}`));
+    for (const o of many) await o.append(Buffer.alloc(900, "y"));
+    await Promise.all(many.map((o) => o.close()));
+    assert.ok(many.filter((o) => o.path === undefined).length <= 4);
+    assert.ok(many.every((o) => o.size === 900));
+    const same = many.map((o) => o.digest);
+    assert.equal(new Set(same).size, 1);
+  } finally {
+    await store.dispose();
+  }
+});
+
+test("forks shrink to fit the open-file limit, with a message saying what to do", () => {
+  assert.deepEqual(planForks(64, 1, 1024), { forks: 64 });
+  const plan = planForks(5000, 3, 1024);
+  assert.equal(plan.forks, Math.floor((1024 - 64) / 3));
+  assert.match(plan.warning!, /forks 5000 needs about 15064 open files but ulimit -n is 1024: running 320 hosts at a time \(raise it with ulimit -n 15064\)/);
+  assert.deepEqual(planForks(10, 1, undefined), { forks: 10 });
+  const limit = openFileLimit();
+  assert.ok(limit === undefined || limit > 0);
+});
+
+test("the handshake gate caps slots per server; loopback addresses share one server per port", async () => {
+  assert.equal(HandshakeGate.serverKey("127.0.1.7", 22), HandshakeGate.serverKey("127.0.9.1", 22));
+  assert.notEqual(HandshakeGate.serverKey("127.0.1.7", 22), HandshakeGate.serverKey("127.0.1.7", 2222));
+  assert.notEqual(HandshakeGate.serverKey("web1", 22), HandshakeGate.serverKey("web2", 22));
+  const gate = new HandshakeGate(3);
+  const key = "loopback:22";
+  const slots = await Promise.all([gate.acquire(key), gate.acquire(key), gate.acquire(key)]);
+  let fourth = false;
+  const p = gate.acquire(key).then((s) => {
+    fourth = true;
+    return s;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(fourth, false);
+  slots[0]!.release();
+  slots[0]!.release(); // twice is harmless
+  (await p).release();
+  assert.equal(fourth, true);
+  slots[1]!.release();
+  slots[2]!.release();
+  gate.dropped(key);
+  assert.equal(gate.limit(key), 1);
+  gate.succeeded(key);
+  assert.equal(gate.limit(key), 2);
+  const ac = new AbortController();
+  const s1 = await gate.acquire(key);
+  const s2 = await gate.acquire(key);
+  const waiting = gate.acquire(key, ac.signal);
+  ac.abort(new Error("stop"));
+  await assert.rejects(waiting, /stop/);
+  s1.release();
+  s2.release();
+});

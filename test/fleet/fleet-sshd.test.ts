@@ -1,0 +1,243 @@
+/**
+ * The runner against OpenSSH's real sshd answering on many loopback addresses (127.0.1.x).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSshd } from "../fixtures/sshd.js";
+import { Fleet } from "../../src/fleet/fleet.js";
+import type { FleetEvent, HostResult, OutputEvent } from "../../src/fleet/events.js";
+import { exitStatusOf } from "../../src/fleet/summary.js";
+import { adHocHost } from "../../src/fleet/host.js";
+import { knownHostsFor, loopback, sshdHosts } from "./helpers.js";
+
+const sshd = await startSshd({ listenAll: true, maxStartups: 1000 });
+const dir = await mkdtemp(join(tmpdir(), "shoal-fleet-"));
+const knownHosts = await knownHostsFor(sshd, dir);
+const base = { knownHosts, sshConfig: false as const, agent: false as const, connectTimeout: 10_000 };
+test.after(async () => {
+  await sshd.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Prints the address the client connected to: each loopback "host" answers with its own. */
+const WHOAMI = 'set -- $SSH_CONNECTION; echo "$3"';
+
+test("run: every host answers with its own output, and ends with exactly one done", async () => {
+  const hosts = sshdHosts(sshd, 30);
+  await using fleet = new Fleet(hosts, base);
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run(WHOAMI)) events.push(ev);
+  const done = events.filter((e) => e.type === "done");
+  assert.equal(done.length, 30);
+  assert.equal(new Set(done.map((e) => e.host)).size, 30);
+  for (const h of hosts) {
+    const mine = events.filter((e) => e.host === h.name).map((e) => e.type);
+    assert.deepEqual([mine[0], mine[1], mine[2]], ["queued", "connecting", "connected"]);
+    assert.equal(mine[mine.length - 1], "done");
+    const out = events.filter((e): e is OutputEvent => e.type === "stdout" && e.host === h.name).map((e) => e.data).join("");
+    assert.equal(out, `${h.name}\n`);
+  }
+  const results = done.map((e) => (e as Extract<FleetEvent, { type: "done" }>).result);
+  assert.ok(results.every((r) => r.state === "ok" && r.exitStatus === 0 && r.stdout === `${r.host}\n`));
+});
+
+test("run: non-zero exits are 'failed' with their status; stderr is kept apart", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 6), base);
+  const results = await fleet.run(`${WHOAMI} >&2; case "$3" in 127.0.1.[24]) exit 3;; esac`).results();
+  const byHost = new Map(results.map((r) => [r.host, r]));
+  assert.equal(byHost.get("127.0.1.2")!.state, "failed");
+  assert.equal(byHost.get("127.0.1.2")!.exitStatus, 3);
+  assert.equal(byHost.get("127.0.1.2")!.reason, "exit 3");
+  assert.equal(byHost.get("127.0.1.1")!.state, "ok");
+  assert.equal(byHost.get("127.0.1.1")!.stderr, "127.0.1.1\n");
+  assert.equal(byHost.get("127.0.1.1")!.stdout, "");
+  assert.equal(exitStatusOf(results), 1);
+});
+
+test("run: the command timeout is per host and never adds up; it stops the commands", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 20), { ...base, forks: 20 });
+  const t0 = performance.now();
+  const results = await fleet.run("sleep 30", { timeout: 400 }).results();
+  const elapsed = performance.now() - t0;
+  assert.ok(results.every((r) => r.state === "timeout" && r.kind === "timeout"), JSON.stringify(results[0]));
+  assert.match(results[0]!.reason!, /command timed out after 400ms/);
+  assert.ok(elapsed < 4000, `took ${elapsed} ms`);
+  assert.equal(exitStatusOf(results), 2);
+});
+
+test("run: stdin goes to every host; megabytes of output are kept whole (spilled to disk)", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 3), base);
+  const [a] = await fleet.run("wc -c", { input: Buffer.from("12345") }).results();
+  assert.equal(a!.stdout!.trim(), "5");
+  const big = await fleet.run("head -c 3000000 /dev/zero | tr '\\0' x").results();
+  assert.ok(big.every((r) => r.stdout!.length === 3_000_000 && r.state === "ok"));
+});
+
+test("kept connections make the next command cheap: the second costs at most a third of the first", async () => {
+  const hosts = sshdHosts(sshd, 50, 100);
+  await using fleet = new Fleet(hosts, { ...base, keepConnections: true });
+  let t = performance.now();
+  const first = await fleet.run("true").results();
+  const firstMs = performance.now() - t;
+  assert.equal(fleet.openConnections, 50);
+  t = performance.now();
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run("true")) events.push(ev);
+  const secondMs = performance.now() - t;
+  assert.ok(first.every((r) => r.state === "ok"));
+  assert.ok(events.filter((e) => e.type === "connected").every((e) => e.type === "connected" && e.reused));
+  assert.ok(secondMs <= firstMs / 3, `first ${firstMs.toFixed(0)} ms, second ${secondMs.toFixed(0)} ms`);
+  await fleet.close();
+  assert.equal(fleet.openConnections, 0);
+});
+
+test("cancel stops the remote commands and ends every host as killed", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 10), base);
+  const run = fleet.run("sleep 30");
+  const t0 = performance.now();
+  let connected = 0;
+  const results: HostResult[] = [];
+  for await (const ev of run) {
+    if (ev.type === "connected" && ++connected === 10) setTimeout(() => run.cancel(), 100);
+    if (ev.type === "done") results.push(ev.result);
+  }
+  assert.equal(results.length, 10);
+  assert.ok(results.every((r) => r.state === "killed" && r.kind === "killed"));
+  assert.ok(performance.now() - t0 < 5000);
+});
+
+test("host keys: strict by default, gathered once per host; accept-new trusts and saves", async (t) => {
+  const khDir = await mkdtemp(join(tmpdir(), "shoal-kh-"));
+  t.after(() => rm(khDir, { recursive: true, force: true }));
+  const empty = join(khDir, "known_hosts");
+  await writeFile(empty, "");
+  const hosts = sshdHosts(sshd, 4, 40);
+  {
+    await using fleet = new Fleet(hosts, { ...base, knownHosts: empty });
+    const run = fleet.run("true");
+    const results = await run.results();
+    assert.ok(results.every((r) => r.state === "hostkey" && r.reason === "host key unknown"));
+    assert.equal(run.hostKeys.length, 4);
+    assert.ok(run.hostKeys.every((k) => k.fingerprint === sshd.hostKeyFingerprint && k.verdict === "unknown" && !k.accepted && k.keyType === "ssh-ed25519"));
+  }
+  {
+    await using fleet = new Fleet(hosts, { ...base, knownHosts: empty, acceptNew: true });
+    const run = fleet.run("true");
+    assert.ok((await run.results()).every((r) => r.state === "ok"));
+    assert.ok(run.hostKeys.every((k) => k.accepted));
+    const saved = await readFile(empty, "utf8");
+    assert.equal(saved.trim().split("\n").length, 4);
+    assert.ok(saved.includes(`[${loopback(40)}]:${sshd.port} ${sshd.hostPublicKeys[0]}`));
+  }
+  {
+    // A different key for one host: changed, refused even under accept-new.
+    const other = await startSshd({ listenAll: false });
+    t.after(() => other.stop());
+    await writeFile(empty, `[127.0.0.1]:${other.port} ${sshd.hostPublicKeys[0]}\n`);
+    await using fleet = new Fleet([adHocHost("127.0.0.1", { port: other.port, user: other.user, identity_file: other.keyPath })], { ...base, knownHosts: empty, acceptNew: true });
+    const run = fleet.run("true");
+    const [r] = await run.results();
+    assert.equal(r!.state, "hostkey");
+    assert.equal(r!.reason, "host key changed");
+    assert.equal(run.hostKeys[0]!.verdict, "changed");
+  }
+});
+
+test("auth: a rejected key is 'auth'; password_env logs in without a key", async () => {
+  const keyless = adHocHost(loopback(60), { port: sshd.port, user: sshd.user, identity_file: join(dir, "no-such-key"), password_env: "SHOAL_TEST_PW" });
+  const wrongUser = adHocHost(loopback(61), { port: sshd.port, user: "nobody", identity_file: sshd.keyPath });
+  process.env["SHOAL_TEST_PW"] = sshd.password;
+  await using fleet = new Fleet([keyless, wrongUser], base);
+  const results = new Map((await fleet.run("true").results()).map((r) => [r.host, r]));
+  assert.equal(results.get(keyless.name)!.state, "ok");
+  assert.equal(results.get(wrongUser.name)!.state, "auth");
+  assert.equal(results.get(wrongUser.name)!.kind, "auth");
+});
+
+test("unreachable hosts: refused is reported at once; retries back off and try again", async () => {
+  const refused = adHocHost("127.0.0.1", { port: 1, user: sshd.user, identity_file: sshd.keyPath });
+  await using fleet = new Fleet([refused], { ...base, retries: 2, retryDelay: 50 });
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run("true")) events.push(ev);
+  assert.equal(events.filter((e) => e.type === "connecting").length, 3);
+  const errors = events.filter((e) => e.type === "error");
+  assert.deepEqual(errors.map((e) => e.type === "error" && e.kind), ["refused", "refused", "refused"]);
+  assert.deepEqual(errors.map((e) => e.type === "error" && e.retrying), [true, true, false]);
+  const done = events.at(-1);
+  assert.ok(done?.type === "done" && done.result.state === "unreachable" && done.result.reason === "connection refused");
+});
+
+test("put is atomic and skips unchanged files; get lands in LOCALDIR/HOST/", async (t) => {
+  const local = join(dir, "payload.bin");
+  const data = randomBytes(1_500_000);
+  await writeFile(local, data);
+  const remote = join(sshd.workDir, "payload.bin");
+  const hosts = sshdHosts(sshd, 5, 70);
+  await using fleet = new Fleet(hosts, base);
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.put(local, remote)) events.push(ev);
+  const results = events.flatMap((e) => (e.type === "done" ? [e.result] : []));
+  // Every loopback "host" writes the same file of this one machine: a host that comes after another
+  // finished may find it already there, unchanged.
+  assert.ok(results.every((r) => r.state === "ok" && r.files! + r.skipped! === 1 && r.bytes === data.length), JSON.stringify(results));
+  assert.ok(events.some((e) => e.type === "progress"));
+  assert.deepEqual(await readFile(remote), data);
+  assert.deepEqual((await readdir(sshd.workDir)).filter((n) => n.includes("shoal-")), [], "no temporary files left");
+  assert.equal(Math.floor((await stat(remote)).mtimeMs / 1000), Math.floor((await stat(local)).mtimeMs / 1000));
+  const again = await fleet.put(local, remote).results();
+  assert.ok(again.every((r) => r.state === "ok" && r.skipped === 1 && r.files === 0));
+  const checked = await fleet.put(local, remote, { checksum: true }).results();
+  assert.ok(checked.every((r) => r.skipped === 1));
+
+  const into = join(dir, "got");
+  t.after(() => rm(into, { recursive: true, force: true }));
+  const got = await fleet.get(remote, into).results();
+  assert.ok(got.every((r) => r.state === "ok" && r.files === 1));
+  for (const h of hosts) assert.deepEqual(await readFile(join(into, h.name, "payload.bin")), data);
+  const missing = await fleet.get(join(sshd.workDir, "nope"), into).results();
+  assert.ok(missing.every((r) => r.state === "unreachable" && /no such file/.test(r.reason!)));
+});
+
+test("put -r copies a tree; get -r fetches it back", async (t) => {
+  const tree = join(dir, "tree");
+  await rm(tree, { recursive: true, force: true });
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(join(tree, "sub"), { recursive: true });
+  await writeFile(join(tree, "a.txt"), "a");
+  await writeFile(join(tree, "sub", "b.txt"), "bb");
+  const remote = join(sshd.workDir, "tree-copy");
+  // One host: every loopback "host" shares this machine's file system.
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 80), base);
+  const put = await fleet.put(tree, remote, { recursive: true }).results();
+  assert.ok(put.every((r) => r.state === "ok" && r.bytes === 3), JSON.stringify(put));
+  assert.equal(await readFile(join(remote, "sub", "b.txt"), "utf8"), "bb");
+  const again = await fleet.put(tree, remote, { recursive: true }).results();
+  assert.ok(again.every((r) => r.state === "ok" && r.skipped === 2 && r.files === 0), JSON.stringify(again));
+  const into = join(dir, "got-tree");
+  t.after(() => rm(into, { recursive: true, force: true }));
+  const got = await fleet.get(remote, into, { recursive: true }).results();
+  assert.ok(got.every((r) => r.state === "ok" && r.files === 2));
+  assert.equal(await readFile(join(into, loopback(80), "tree-copy", "sub", "b.txt"), "utf8"), "bb");
+});
+
+test("ping connects, authenticates and times a round trip", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 5), base);
+  const results = await fleet.ping().results();
+  assert.ok(results.every((r) => r.state === "ok" && typeof r.rttMs === "number" && r.rttMs > 0 && r.rttMs < 1000));
+});
+
+test("sshd's default MaxStartups (10:30:100): the handshake cap completes every host", async (t) => {
+  const strict = await startSshd({ listenAll: true });
+  t.after(() => strict.stop());
+  const kh = await knownHostsFor(strict, await mkdtemp(join(tmpdir(), "shoal-ms-")));
+  await using fleet = new Fleet(sshdHosts(strict, 120, 300), { ...base, knownHosts: kh, forks: 64 });
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run("true")) events.push(ev);
+  const results = events.flatMap((e) => (e.type === "done" ? [e.result] : []));
+  assert.equal(results.length, 120);
+  assert.deepEqual(results.filter((r) => r.state !== "ok"), []);
+});

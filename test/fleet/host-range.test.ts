@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { HostRangeError, describeHosts, expandHostRange, foldHosts, splitTopLevel } from "../../src/fleet/host-range.js";
+
+test("expandHostRange keeps zero padding from the range start", () => {
+  assert.deepEqual(expandHostRange("web[01-03].example.com"), ["web01.example.com", "web02.example.com", "web03.example.com"]);
+  assert.equal(expandHostRange("web[01-20].example.com").length, 20);
+  assert.equal(expandHostRange("web[01-20].example.com")[19], "web20.example.com");
+  assert.deepEqual(expandHostRange("n[8-11]"), ["n8", "n9", "n10", "n11"]);
+  assert.deepEqual(expandHostRange("n[008-010]"), ["n008", "n009", "n010"]);
+});
+
+test("expandHostRange multiplies several brackets and takes lists", () => {
+  const ips = expandHostRange("10.0.[0-3].[1-254]");
+  assert.equal(ips.length, 4 * 254);
+  assert.equal(ips[0], "10.0.0.1");
+  assert.equal(ips[ips.length - 1], "10.0.3.254");
+  assert.deepEqual(expandHostRange("node[1-2,5,7-8]"), ["node1", "node2", "node5", "node7", "node8"]);
+  assert.deepEqual(expandHostRange("plain.host"), ["plain.host"]);
+});
+
+test("expandHostRange refuses malformed ranges with the offset of the fault", () => {
+  assert.throws(() => expandHostRange("web[01-"), (e: unknown) => e instanceof HostRangeError && e.index === 3 && /not closed/.test(e.message));
+  assert.throws(() => expandHostRange("web[5-1]"), (e: unknown) => e instanceof HostRangeError && /backwards/.test(e.message));
+  assert.throws(() => expandHostRange("web[a-b]"), (e: unknown) => e instanceof HostRangeError && /expected a number/.test(e.message));
+  assert.throws(() => expandHostRange("web[]"), HostRangeError);
+  assert.throws(() => expandHostRange("web]"), HostRangeError);
+  assert.throws(() => expandHostRange("h[1-1000].[1-1000].[1-10]"), /exceed the limit/);
+});
+
+test("foldHosts writes compact ranges, merging padded and wide-enough numbers", () => {
+  assert.deepEqual(foldHosts(["web01", "web02", "web03", "web05", "web07"]), ["web[01-03,05,07]"]);
+  assert.deepEqual(foldHosts(expandHostRange("web[01-20]")), ["web[01-20]"]);
+  assert.deepEqual(foldHosts(["n1", "n2", "n3", "n10"]), ["n[1-3,10]"]);
+  assert.deepEqual(foldHosts(["127.0.1.3", "127.0.1.4", "127.0.1.5", "127.0.2.1"]), ["127.0.1.[3-5]", "127.0.2.1"]);
+  assert.deepEqual(foldHosts(["db", "web05"]), ["db", "web05"]);
+  assert.deepEqual(foldHosts(["a1.x", "a2.x", "b1.x"]), ["a[1-2].x", "b1.x"]);
+  assert.equal(describeHosts(["web01", "web02", "web03", "web04", "web05", "web07"]), "web[01-05,07] (6)");
+});
+
+test("folding then expanding gives the same hosts back", () => {
+  const hosts = [...expandHostRange("web[001-040]"), ...expandHostRange("db[1-9]"), "solo"].filter((_, i) => i % 3 !== 1);
+  const back = foldHosts(hosts).flatMap((p) => expandHostRange(p));
+  assert.deepEqual(new Set(back), new Set(hosts));
+});
+
+test("splitTopLevel keeps commas inside brackets", () => {
+  assert.deepEqual(splitTopLevel("a, web[1-3,5] ,!b"), ["a", "web[1-3,5]", "!b"]);
+  assert.deepEqual(splitTopLevel(""), []);
+});

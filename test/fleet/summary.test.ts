@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HostResult } from "../../src/fleet/events.js";
+import { exitStatusOf, formatSummary, summarize } from "../../src/fleet/summary.js";
+import { loadSets, saveSets, setsOf } from "../../src/fleet/last-sets.js";
+
+const r = (host: string, state: HostResult["state"], reason?: string): HostResult => ({ host, state, reason, durationMs: 1 });
+
+test("the summary counts final states and folds failed hosts per reason", () => {
+  const results = [r("web01", "ok"), r("web02", "failed", "exit 3"), r("web03", "failed", "exit 3"), r("web05", "failed", "exit 3"), r("web04", "timeout", "connect timed out"), r("db1", "auth", "authentication failed")];
+  const s = summarize(results, 1500);
+  assert.equal(s.counts.ok, 1);
+  assert.equal(s.counts.failed, 3);
+  assert.deepEqual(s.problems[0], { state: "failed", reason: "exit 3", hosts: ["web02", "web03", "web05"] });
+  const text = formatSummary(s, { savedSets: ["last.failed"] });
+  assert.match(text, /^6 hosts in 1\.50s: ok 1, failed 3, timeout 1, auth 1\n/);
+  assert.match(text, /failed +exit 3: web\[02-03,05\] \(3\)/);
+  assert.match(text, /timeout +connect timed out: web04 \(1\)/);
+  assert.match(text, /saved: @last\.failed/);
+});
+
+test("exit status: 0 all ok, 1 a command failed, 2 a host unreachable, unauthenticated or late", () => {
+  assert.equal(exitStatusOf([r("a", "ok")]), 0);
+  assert.equal(exitStatusOf([]), 0);
+  assert.equal(exitStatusOf([r("a", "ok"), r("b", "failed")]), 1);
+  for (const bad of ["timeout", "unreachable", "auth", "hostkey", "killed"] as const) assert.equal(exitStatusOf([r("a", "failed"), r("b", bad), r("c", "failed")]), 2);
+});
+
+test("sets are saved so that @last.failed is exactly the hosts that were not ok", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-sets-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const sets = setsOf([r("a", "ok"), r("b", "failed"), r("c", "timeout"), r("d", "ok")]);
+  assert.deepEqual(sets.get("last.failed"), ["b", "c"]);
+  assert.deepEqual(sets.get("last.ok"), ["a", "d"]);
+  assert.deepEqual(sets.get("last.nonzero"), ["b"]);
+  assert.deepEqual(sets.get("last.timeout"), ["c"]);
+  assert.equal(sets.has("last.auth"), false);
+  await saveSets(sets, dir);
+  assert.deepEqual(await loadSets(dir), sets);
+  assert.deepEqual(await loadSets(join(dir, "none")), new Map());
+});

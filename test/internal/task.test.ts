@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { isTaskRef, loadTask, resolveTaskRef, task, toTaskRef } from "../../src/internal/task.js";
+import * as targets from "../threading/fixtures/targets.js";
+
+test("an exported function is found in its module, and loads as the same function", async () => {
+  const ref = toTaskRef(targets.fails, "t");
+  assert.equal(ref.kind, "module");
+  assert.ok(ref.kind === "module" && ref.module.endsWith("/test/threading/fixtures/targets.js"));
+  assert.equal(ref.name, "fails");
+  assert.equal(toTaskRef(targets.fails, "t"), ref, "cached per function");
+  assert.equal(await loadTask(ref), targets.fails);
+  assert.deepEqual(structuredClone(ref), ref);
+  assert.equal(await resolveTaskRef(targets.fails, "t"), ref);
+});
+
+test("explicit task(url, name); bad explicit refs", async () => {
+  const url = new URL("../threading/fixtures/targets.js", import.meta.url).href;
+  const ref = task(url, "whoAmI");
+  assert.ok(isTaskRef(ref));
+  assert.equal(await loadTask(ref), targets.whoAmI);
+  assert.equal(await loadTask(task({ module: url, name: "linger" })), targets.linger);
+  await assert.rejects(loadTask(task(url, "missing")), /no exported function named "missing"/);
+  assert.throws(() => task("", "x"), TypeError);
+});
+
+test("self-contained functions travel by source", async () => {
+  const ref = toTaskRef((a: number, b: number) => a + b, "t");
+  assert.equal(ref.kind, "source");
+  const fn = (await loadTask(ref)) as unknown as (a: number, b: number) => number;
+  assert.equal(fn(2, 3), 5);
+  const method = { twice(x: number) { return 2 * x; } };
+  assert.equal(((await loadTask(toTaskRef(method.twice, "t"))) as unknown as (x: number) => number)(4), 8);
+  const uses = await loadTask(toTaskRef(async () => (await import("node:os")).EOL, "t"));
+  assert.equal(await (uses as () => Promise<string>)(), "\n");
+});
+
+test("what cannot be shipped is refused at once, saying why", () => {
+  assert.throws(() => toTaskRef(targets.fails.bind(null), "Pool.apply func"), { name: "TypeError", message: /^Pool\.apply func: .*bound function/ });
+  assert.throws(() => toTaskRef(Math.max, "t"), /native/);
+  assert.throws(() => toTaskRef(class Foo {} as never, "t"), /class/);
+  assert.throws(() => toTaskRef(42 as never, "t"), /must be a function or a task/);
+  class Base {
+    hello(): string {
+      return "hi";
+    }
+  }
+  class Derived extends Base {
+    override hello(): string {
+      return super.hello() + "!";
+    }
+  }
+  assert.throws(() => toTaskRef(Derived.prototype.hello, "t"), /super/);
+});

@@ -1,0 +1,119 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Pipe, EOFError, BufferTooShort, ProcessError } from "../../src/multiprocessing/index.js";
+import { FrameError } from "../../src/multiprocessing/errors.js";
+
+test("values cross a Pipe both ways in order", async () => {
+  const [a, b] = await Pipe();
+  try {
+    const values = [1, "two", [3, null], { four: new Map([[4, new Set([4])]]) }, new Date(5), 6n, undefined];
+    for (const v of values) await a.send(v);
+    for (const v of values) assert.deepEqual(await b.recv(), v);
+    await b.send("back");
+    assert.equal(await a.recv(), "back");
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("sendBytes, recvBytes and recvBytesInto move bytes; a short buffer gets BufferTooShort with the message", async () => {
+  const [a, b] = await Pipe();
+  try {
+    const big = Buffer.alloc(3 * 1024 * 1024, 9);
+    await a.sendBytes(Buffer.from("0123456789"), 2, 5);
+    assert.equal((await b.recvBytes()).toString(), "23456");
+    const sent = a.sendBytes(big);
+    assert.deepEqual(await b.recvBytes(), big);
+    await sent;
+    await a.sendBytes(Buffer.from("abcdef"));
+    const into = Buffer.alloc(10);
+    assert.equal(await b.recvBytesInto(into, 2), 6);
+    assert.equal(into.subarray(2, 8).toString(), "abcdef");
+    await a.sendBytes(Buffer.from("too long"));
+    await assert.rejects(b.recvBytesInto(Buffer.alloc(4)), (error: unknown) => error instanceof BufferTooShort && error.received.toString() === "too long");
+    assert.throws(() => a.sendBytes(Buffer.alloc(4), 3, 2), RangeError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("recvBytes over maxlength throws and leaves the connection unreadable", async () => {
+  const [a, b] = await Pipe();
+  try {
+    await a.sendBytes(Buffer.alloc(100));
+    await assert.rejects(b.recvBytes({ maxlength: 10 }), FrameError);
+    await a.sendBytes(Buffer.alloc(1));
+    await assert.rejects(b.recvBytes(), FrameError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("poll waits up to its timeout and sees messages and EOF", async () => {
+  const [a, b] = await Pipe();
+  try {
+    assert.equal(await b.poll(), false);
+    const started = performance.now();
+    assert.equal(await b.poll({ timeout: 50 }), false);
+    assert.ok(performance.now() - started >= 45);
+    setTimeout(() => void a.send("x"), 20);
+    assert.equal(await b.poll({ timeout: 5000 }), true);
+    assert.equal(await b.recv(), "x");
+    a.close();
+    assert.equal(await b.poll({ timeout: 5000 }), true);
+    await assert.rejects(b.recv(), EOFError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("recv on a closed end throws, and a recv pending when the peer closes rejects EOFError", async () => {
+  const [a, b] = await Pipe();
+  const pending = b.recv();
+  a.close();
+  await assert.rejects(pending, EOFError);
+  await assert.rejects(a.recv(), ProcessError);
+  assert.throws(() => a.send(1), /connection is closed/);
+  assert.equal(a.closed, true);
+  b.close();
+});
+
+test("Pipe({ duplex: false }) gives a reader and a writer", async () => {
+  const [reader, writer] = await Pipe({ duplex: false });
+  try {
+    assert.equal(reader.writable, false);
+    assert.equal(writer.readable, false);
+    assert.throws(() => reader.send(1), /read-only/);
+    await assert.rejects(writer.recv(), /write-only/);
+    await writer.send({ ok: true });
+    assert.deepEqual(await reader.recv(), { ok: true });
+  } finally {
+    reader.close();
+    writer.close();
+  }
+});
+
+test("a value that cannot be serialized is refused at once, naming it", async () => {
+  const [a, b] = await Pipe();
+  try {
+    assert.throws(() => a.send({ handler: () => 1 }), /Connection\.send value\.handler: cannot send a function/);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("a message over maxMessageSize is refused with a clear error", async () => {
+  const [a, b] = await Pipe({ maxMessageSize: 1000 });
+  try {
+    await a.sendBytes(Buffer.alloc(2000));
+    await assert.rejects(b.recv(), /announced length 2000 bytes exceeds the limit of 1000 bytes/);
+  } finally {
+    a.close();
+    b.close();
+  }
+});

@@ -1,0 +1,156 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import v8 from "node:v8";
+import { Listener, Client, AuthenticationError, wait, Pipe, EOFError } from "../../src/multiprocessing/index.js";
+import { frameOf } from "../../src/multiprocessing/framing.js";
+
+const KEY = Buffer.from("the right key");
+
+/** Counts v8 deserializations in this process while `fn` runs. */
+async function countingDeserializations<T>(fn: () => Promise<T>): Promise<{ result: T; count: number }> {
+  const proto = v8.Deserializer.prototype as unknown as { readValue: () => unknown };
+  const original = proto.readValue;
+  let count = 0;
+  proto.readValue = function (this: unknown) {
+    count += 1;
+    return original.call(this);
+  };
+  try {
+    return { result: await fn(), count };
+  } finally {
+    proto.readValue = original;
+  }
+}
+
+test("Listener and Client with an authkey talk over a unix socket", async (t) => {
+  const listener = new Listener({ authkey: KEY });
+  t.after(() => listener.close());
+  assert.equal(typeof listener.address, "string");
+  const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server.close(), client.close()));
+  await client.send({ hello: "world" });
+  assert.deepEqual(await server.recv(), { hello: "world" });
+  await server.send("welcome");
+  assert.equal(await client.recv(), "welcome");
+  assert.equal(listener.lastAccepted, null);
+});
+
+test("Listener and Client over TCP on loopback, without authkey", async (t) => {
+  const listener = new Listener({ address: ["127.0.0.1", 0] });
+  t.after(() => listener.close());
+  await listener.ready();
+  const address = listener.address as readonly [string, number];
+  assert.ok(address[1] > 0);
+  const [server, client] = await Promise.all([listener.accept(), Client(address)]);
+  t.after(() => (server.close(), client.close()));
+  await client.send([1, 2, 3]);
+  assert.deepEqual(await server.recv(), [1, 2, 3]);
+  assert.equal((listener.lastAccepted as readonly [string, number])[0], "127.0.0.1");
+});
+
+test("a wrong authkey fails with AuthenticationError on both sides, and the listener keeps serving", async (t) => {
+  const listener = new Listener({ authkey: KEY });
+  t.after(() => listener.close());
+  const refused = assert.rejects(listener.accept(), (error: unknown) => error instanceof AuthenticationError && /digest received was wrong/.test((error as Error).message));
+  await assert.rejects(Client(listener.address, { authkey: "wrong key" }), AuthenticationError);
+  await refused;
+  const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server.close(), client.close()));
+  await client.send("still here");
+  assert.equal(await server.recv(), "still here");
+});
+
+test("a hostile client sending a serialized payload first is refused without deserializing anything", async (t) => {
+  const listener = new Listener({ authkey: KEY });
+  t.after(() => listener.close());
+  const { result, count } = await countingDeserializations(async () => {
+    const accepting = listener.accept().then(
+      () => "accepted",
+      (error: Error) => error,
+    );
+    const socket = connect(listener.address as string);
+    t.after(() => socket.destroy());
+    await new Promise((resolve) => socket.once("connect", resolve));
+    // A valid-looking message, as a client that skips the handshake would send it.
+    socket.write(frameOf(v8.serialize({ method: "shutdown", args: ["everything"] })));
+    return accepting;
+  });
+  assert.ok(result instanceof AuthenticationError, `accept gave ${String(result)}`);
+  assert.equal(count, 0, "nothing was deserialized before authentication");
+});
+
+test("oversized, garbage and truncated handshakes are refused with a clear error; the listener keeps serving", async (t) => {
+  const listener = new Listener({ authkey: KEY, handshakeTimeout: 300 });
+  t.after(() => listener.close());
+  const hostile = async (bytes: Buffer, end: boolean): Promise<Error> => {
+    const socket = connect(listener.address as string);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(bytes);
+    if (end) socket.end();
+    const outcome = await listener.accept().then(
+      () => new Error("accepted"),
+      (error: Error) => error,
+    );
+    socket.destroy();
+    return outcome;
+  };
+  const huge = Buffer.alloc(4);
+  huge.writeInt32BE(2 ** 30);
+  const oversized = await hostile(huge, false);
+  assert.ok(oversized instanceof AuthenticationError);
+  assert.match(oversized.message, /exceeds the limit of 256 bytes/);
+  const garbage = await hostile(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false);
+  assert.ok(garbage instanceof AuthenticationError, garbage.message);
+  const truncated = await hostile(frameOf(Buffer.alloc(40)).subarray(0, 20), true);
+  assert.ok(truncated instanceof AuthenticationError);
+  assert.match(truncated.message, /ended|middle of a message|handshake/);
+  const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server.close(), client.close()));
+  await client.send("fine");
+  assert.equal(await server.recv(), "fine");
+});
+
+test("an authenticated connection refuses a frame over its size limit and the listener keeps serving", async (t) => {
+  const listener = new Listener({ authkey: KEY, maxMessageSize: 1024 });
+  t.after(() => listener.close());
+  const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server.close(), client.close()));
+  await client.sendBytes(Buffer.alloc(4096));
+  await assert.rejects(server.recv(), /exceeds the limit of 1024 bytes/);
+  const [server2, client2] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server2.close(), client2.close()));
+  await client2.send("ok");
+  assert.equal(await server2.recv(), "ok");
+});
+
+test("Client to a listener that asks no key, with a key, fails clearly", async (t) => {
+  const listener = new Listener();
+  t.after(() => listener.close());
+  const accepted = listener.accept();
+  const connecting = Client(listener.address, { authkey: KEY, timeout: 5000 });
+  const server = await accepted;
+  server.close();
+  await assert.rejects(connecting, AuthenticationError);
+});
+
+test("wait() returns the connections and listeners that are ready, or none at its timeout", async (t) => {
+  const [a, b] = await Pipe();
+  const [c, d] = await Pipe();
+  const listener = new Listener();
+  t.after(() => (a.close(), b.close(), c.close(), d.close(), listener.close()));
+  assert.deepEqual(await wait([b, d, listener], { timeout: 30 }), []);
+  await c.send(1);
+  assert.deepEqual(await wait([b, d, listener], { timeout: 5000 }), [d]);
+  const client = await Client(listener.address);
+  t.after(() => client.close());
+  const ready = await wait([b, listener], { timeout: 5000 });
+  assert.deepEqual(ready, [listener]);
+  a.close();
+  assert.deepEqual(await wait([b], { timeout: 5000 }), [b]);
+  await assert.rejects(b.recv(), EOFError);
+  let settle!: () => void;
+  const sentinel = new Promise<void>((resolve) => (settle = resolve));
+  setTimeout(settle, 10);
+  assert.deepEqual(await wait([sentinel], { timeout: 5000 }), [sentinel]);
+});

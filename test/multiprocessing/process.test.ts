@@ -1,0 +1,256 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, type Connection } from "../../src/multiprocessing/index.js";
+
+const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing/index.js")).href;
+
+function started(p: Process, t: { after(fn: () => void): void }): Process {
+  t.after(() => {
+    if (p.isAlive()) p.kill();
+  });
+  p.start();
+  return p;
+}
+
+test("a target runs in another process with its arguments, and exitcode is 0", async (t) => {
+  const [mine, theirs] = await Pipe();
+  t.after(() => mine.close());
+  const p = started(
+    new Process({
+      target: async (conn: Connection, word: string) => {
+        await conn.send({ word, pid: process.pid, ppid: process.ppid });
+      },
+      args: [theirs, "bob"],
+    }),
+    t,
+  );
+  assert.match(p.name, /^Process-\d+$/);
+  const got = (await mine.recv()) as { word: string; pid: number; ppid: number };
+  assert.equal(got.word, "bob");
+  assert.equal(got.pid, p.pid);
+  assert.equal(got.ppid, process.pid);
+  await p.join();
+  assert.equal(p.exitcode, 0);
+  assert.equal(p.isAlive(), false);
+  assert.equal(theirs.closed, true, "the end given to the child is closed here");
+});
+
+test("an error in the target makes exitcode 1 and is printed under the process name", async () => {
+  const script = `
+    import { Process } from ${JSON.stringify(INDEX)};
+    const p = new Process({ name: "Crasher", target: () => { throw new Error("boom in child"); } });
+    p.start();
+    await p.join();
+    console.log("exitcode", p.exitcode);
+  `;
+  const { stdout, stderr, code } = await runScript(script);
+  assert.equal(code, 0);
+  assert.match(stdout, /exitcode 1/);
+  assert.match(stderr, /Process Crasher:\nError: boom in child/);
+});
+
+test("terminate and kill give negative signal numbers; join returns", async (t) => {
+  const forever = (): Promise<void> => new Promise(() => setInterval(() => undefined, 1000));
+  const a = started(new Process({ target: forever }), t);
+  const b = started(new Process({ target: forever }), t);
+  assert.equal(a.isAlive(), true);
+  await a.join({ timeout: 50 });
+  assert.equal(a.exitcode, null, "join with a timeout returns while it runs");
+  a.terminate();
+  b.kill();
+  await a.join();
+  await b.join();
+  assert.equal(a.exitcode, -15);
+  assert.equal(b.exitcode, -9);
+  a.close();
+  assert.throws(() => a.start(), RangeError);
+});
+
+test("an argument that cannot be serialized fails start() at once, naming it", () => {
+  const p = new Process({ target: (x: unknown) => x, args: [1, { callback: () => 2 }] });
+  assert.throws(() => p.start(), /args\[1\]\.callback: cannot send a function/);
+  assert.equal(p.pid, null);
+  assert.throws(() => new Process({ target: (x: unknown) => x, args: [new WeakMap()] }).start(), /weak collections/);
+});
+
+test("start twice, join before start and close while running are refused", async (t) => {
+  const p = new Process({ target: () => new Promise((resolve) => setTimeout(resolve, 200)) });
+  await assert.rejects(p.join(), ProcessError);
+  started(p, t);
+  assert.throws(() => p.start(), /can only be started once/);
+  assert.throws(() => p.close(), /still running/);
+  await p.join();
+  p.close();
+});
+
+test("currentProcess, parentProcess, names and authkey are inherited as in Python", async (t) => {
+  assert.equal(currentProcess().name, "MainProcess");
+  assert.equal(parentProcess(), null);
+  assert.equal(currentProcess().pid, process.pid);
+  assert.ok(cpuCount() >= 1);
+  const [mine, theirs] = await Pipe();
+  t.after(() => mine.close());
+  const p = started(
+    new Process({
+      name: "Worker-A",
+      target: async (conn: Connection, index: string) => {
+        const mp = (await import(index)) as typeof import("../../src/multiprocessing/index.js");
+        const child = new mp.Process({ target: () => undefined });
+        await conn.send({
+          name: mp.currentProcess().name,
+          parent: mp.parentProcess(),
+          authkey: mp.currentProcess().authkey.toString("hex"),
+          childName: child.name,
+        });
+      },
+      args: [theirs, INDEX],
+    }),
+    t,
+  );
+  const got = (await mine.recv()) as { name: string; parent: { pid: number; name: string }; authkey: string; childName: string };
+  assert.equal(got.name, "Worker-A");
+  assert.deepEqual(got.parent, { pid: process.pid, name: "MainProcess" });
+  assert.equal(got.authkey, currentProcess().authkey.toString("hex"));
+  assert.match(got.childName, /^Process-\d+:1$/);
+  await p.join();
+  assert.deepEqual(activeChildren(), []);
+});
+
+test("two children talk through a pipe their parent made", async (t) => {
+  const [a, b] = await Pipe();
+  const results = new Queue<string>();
+  const ping = started(
+    new Process({
+      target: async (conn: Connection) => {
+        await conn.send("ping");
+        const answer = await conn.recv();
+        conn.close();
+        return answer;
+      },
+      args: [a],
+    }),
+    t,
+  );
+  const pong = started(
+    new Process({
+      target: async (conn: Connection, out: Queue<string>) => {
+        const got = await conn.recv();
+        await conn.send("pong");
+        await out.put(`pong got ${String(got)}`);
+        try {
+          await conn.recv();
+        } catch (error) {
+          await out.put(`then ${(error as Error).name}`);
+        }
+      },
+      args: [b, results],
+    }),
+    t,
+  );
+  assert.equal(await results.get({ timeout: 10_000 }), "pong got ping");
+  assert.equal(await results.get({ timeout: 10_000 }), "then EOFError");
+  await ping.join();
+  await pong.join();
+  assert.equal(ping.exitcode, 0);
+  assert.equal(pong.exitcode, 0);
+});
+
+test("when a child dies, recv on the parent's end rejects EOFError", async (t) => {
+  const [mine, theirs] = await Pipe();
+  t.after(() => mine.close());
+  const p = started(new Process({ target: (conn: Connection) => void conn, args: [theirs] }), t);
+  await assert.rejects(mine.recv(), EOFError);
+  await p.join();
+});
+
+test("a subclass overriding run() runs in the child with its public fields", async () => {
+  const script = `
+    import { Process, Queue, isMainModule } from ${JSON.stringify(INDEX)};
+    export class Greeter extends Process {
+      static module = import.meta.url;
+      constructor(queue, greeting) { super(); this.queue = queue; this.greeting = greeting; }
+      async run() { await this.queue.put(this.greeting + " from " + this.name); }
+    }
+    if (isMainModule(import.meta)) {
+      const q = new Queue();
+      const p = new Greeter(q, "hi");
+      p.start();
+      console.log(await q.get());
+      await p.join();
+      console.log("exitcode", p.exitcode);
+    }
+  `;
+  const { stdout, code, stderr } = await runScript(script);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /hi from Process-1\nexitcode 0/);
+});
+
+test("child stdout and stderr reach the parent's; daemon children die with their parent and may not have children", async () => {
+  const script = `
+    import { Process, Queue } from ${JSON.stringify(INDEX)};
+    const q = new Queue();
+    const d = new Process({
+      daemon: true,
+      args: [q, ${JSON.stringify(INDEX)}],
+      target: async (q, index) => {
+        console.log("daemon stdout");
+        console.error("daemon stderr");
+        const mp = await import(index);
+        try { new mp.Process({ target: () => 1 }).start(); } catch (e) { await q.put(e.message); }
+        await q.put(process.pid);
+        await new Promise(() => setInterval(() => {}, 1000));
+      },
+    });
+    d.start();
+    console.log("refused:", await q.get());
+    console.log("daemon pid", await q.get());
+  `;
+  const { stdout, stderr, code } = await runScript(script);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /daemon stdout/);
+  assert.match(stderr, /daemon stderr/);
+  assert.match(stdout, /refused: .*daemonic processes are not allowed to have children/);
+  const pid = Number(/daemon pid (\d+)/.exec(stdout)![1]);
+  await waitUntil(() => !alive(pid));
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(predicate: () => boolean, timeout = 10_000): Promise<void> {
+  const deadline = performance.now() + timeout;
+  while (!predicate()) {
+    if (performance.now() > deadline) assert.fail("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function runScript(source: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const dir = mkdtempSync(join(tmpdir(), "shoal-mp-test-"));
+  const file = join(dir, "script.mjs");
+  writeFileSync(file, source);
+  try {
+    const child = spawn(process.execPath, [file], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    return { stdout, stderr, code };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,149 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Process, Queue, SimpleQueue, JoinableQueue, Empty, Full, Lock } from "../../src/multiprocessing/index.js";
+
+function started(p: Process, t: { after(fn: () => void): void }): Process {
+  t.after(() => {
+    if (p.isAlive()) p.kill();
+  });
+  p.start();
+  return p;
+}
+
+test("items put by a child arrive in order in the parent, shoal objects inside working", async (t) => {
+  const q = new Queue<unknown>();
+  const lock = new Lock();
+  const p = started(
+    new Process({
+      target: async (q: Queue<unknown>, lock: Lock) => {
+        for (let i = 0; i < 1000; i++) await q.put(i);
+        await q.put({ lock, nested: [new Map([["k", 1]])] });
+      },
+      args: [q, lock],
+    }),
+    t,
+  );
+  for (let i = 0; i < 1000; i++) assert.equal(await q.get({ timeout: 10_000 }), i);
+  const last = (await q.get()) as { lock: Lock; nested: unknown[] };
+  assert.equal(last.lock, lock, "the owner gets its own lock back");
+  assert.deepEqual(last.nested, [new Map([["k", 1]])]);
+  await p.join();
+  assert.equal(p.exitcode, 0);
+});
+
+test("a consumer child gets what the parent puts; two consumers share the items without loss", async (t) => {
+  const work = new Queue<number>();
+  const done = new Queue<number[]>();
+  const consumer = async (work: Queue<number>, done: Queue<number[]>): Promise<void> => {
+    const got: number[] = [];
+    for (;;) {
+      const item = await work.get();
+      if (item < 0) break;
+      got.push(item);
+    }
+    await done.put(got);
+  };
+  const a = started(new Process({ target: consumer, args: [work, done] }), t);
+  const b = started(new Process({ target: consumer, args: [work, done] }), t);
+  for (let i = 0; i < 5000; i++) await work.put(i);
+  await work.put(-1);
+  await work.put(-1);
+  const all = [...(await done.get({ timeout: 20_000 })), ...(await done.get({ timeout: 20_000 }))].sort((x, y) => x - y);
+  assert.equal(all.length, 5000);
+  assert.deepEqual(all, Array.from({ length: 5000 }, (_, i) => i));
+  await a.join();
+  await b.join();
+});
+
+test("get rejects Empty after its timeout or at once without blocking; put rejects Full on a bounded queue", async () => {
+  const q = new Queue<number>(2);
+  await assert.rejects(q.get({ block: false }), Empty);
+  const started = performance.now();
+  await assert.rejects(q.get({ timeout: 50 }), Empty);
+  assert.ok(performance.now() - started >= 45);
+  await q.put(1);
+  await q.put(2);
+  assert.equal(await q.full(), true);
+  await assert.rejects(q.put(3, { timeout: 30 }), Full);
+  await assert.rejects(q.putNowait(3), Full);
+  assert.equal(await q.qsize(), 2);
+  assert.equal(await q.get(), 1);
+  await q.put(3);
+  assert.deepEqual([await q.get(), await q.get()], [2, 3]);
+  assert.equal(await q.empty(), true);
+  assert.throws(() => q.getNowait(), Empty);
+  assert.throws(() => new Queue(-1), RangeError);
+});
+
+test("a put blocked on a full queue resumes when a child takes an item", async (t) => {
+  const q = new Queue<string>(1);
+  await q.put("first");
+  const p = started(
+    new Process({
+      target: async (q: Queue<string>) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await q.get();
+      },
+      args: [q],
+    }),
+    t,
+  );
+  await q.put("second", { timeout: 10_000 });
+  await p.join();
+  assert.equal(await q.get(), "second");
+});
+
+test("JoinableQueue: join waits until a child has marked every item done", async (t) => {
+  const q = new JoinableQueue<number>();
+  for (let i = 0; i < 20; i++) await q.put(i);
+  const p = started(
+    new Process({
+      target: async (q: JoinableQueue<number>) => {
+        for (let i = 0; i < 20; i++) {
+          await q.get();
+          await q.taskDone();
+        }
+      },
+      args: [q],
+    }),
+    t,
+  );
+  await q.join();
+  assert.equal(await q.qsize(), 0);
+  await assert.rejects(q.taskDone(), RangeError);
+  await p.join();
+});
+
+test("SimpleQueue carries values between processes", async (t) => {
+  const q = new SimpleQueue<string>();
+  const p = started(new Process({ target: async (q: SimpleQueue<string>) => q.put("simple"), args: [q] }), t);
+  assert.equal(await q.get(), "simple");
+  assert.equal(await q.empty(), true);
+  await p.join();
+});
+
+test("a child killed while using a queue leaves it usable by the others", async (t) => {
+  const q = new Queue<number>();
+  const victim = started(
+    new Process({
+      target: async (q: Queue<number>) => {
+        await q.put(1);
+        await new Promise(() => setInterval(() => undefined, 1000));
+      },
+      args: [q],
+    }),
+    t,
+  );
+  assert.equal(await q.get({ timeout: 10_000 }), 1);
+  victim.kill();
+  await victim.join();
+  assert.equal(victim.exitcode, -9);
+  const p = started(new Process({ target: async (q: Queue<number>) => q.put(2), args: [q] }), t);
+  assert.equal(await q.get({ timeout: 10_000 }), 2);
+  await p.join();
+});
+
+test("an item that cannot be serialized is refused at once, naming it", async () => {
+  const q = new Queue<unknown>();
+  await assert.rejects(q.put({ f: () => 1 }), /Queue\.put item\.f: cannot send a function/);
+});

@@ -1,0 +1,229 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Process,
+  Queue,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Value,
+  Array as SharedArray,
+  ThreadError,
+  BrokenBarrierError,
+  type SharedValue,
+} from "../../src/multiprocessing/index.js";
+
+function started(p: Process, t: { after(fn: () => void): void }): Process {
+  t.after(() => {
+    if (p.isAlive()) p.kill();
+  });
+  p.start();
+  return p;
+}
+
+test("a Lock excludes across processes: four children increment a shared Value without losing updates", async (t) => {
+  const lock = new Lock();
+  const counter = Value("i", 0);
+  const children = Array.from({ length: 4 }, () =>
+    started(
+      new Process({
+        target: async (lock: Lock, counter: SharedValue<"i">) => {
+          for (let i = 0; i < 50; i++) {
+            await lock.acquire();
+            try {
+              const v = await counter.get();
+              await new Promise((resolve) => setImmediate(resolve));
+              await counter.set(v + 1);
+            } finally {
+              await lock.release();
+            }
+          }
+        },
+        args: [lock, counter],
+      }),
+      t,
+    ),
+  );
+  for (const child of children) await child.join();
+  assert.deepEqual(
+    children.map((c) => c.exitcode),
+    [0, 0, 0, 0],
+  );
+  assert.equal(await counter.get(), 200);
+  assert.equal(await lock.locked(), false);
+});
+
+test("Lock: acquire with a timeout resolves false; releasing an unlocked lock rejects ThreadError", async () => {
+  const lock = new Lock();
+  assert.equal(await lock.acquire(), true);
+  assert.equal(await lock.acquire({ timeout: 20 }), false);
+  assert.equal(await lock.acquire({ blocking: false }), false);
+  await lock.release();
+  await assert.rejects(lock.release(), ThreadError);
+  const controller = new AbortController();
+  await lock.acquire();
+  const waiting = lock.acquire({ signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assert.rejects(waiting, /stop/);
+  await lock.release();
+  assert.equal(await lock.locked(), false);
+});
+
+test("a lock held by a process that dies is released for the others and reported", async (t) => {
+  const lock = new Lock();
+  const q = new Queue<string>();
+  const warnings: string[] = [];
+  const onWarning = (warning: Error & { code?: string }): void => void (warning.code === "SHOAL_LOCK_OWNER_DIED" && warnings.push(warning.message));
+  process.on("warning", onWarning);
+  t.after(() => process.off("warning", onWarning));
+  const holder = started(
+    new Process({
+      target: async (lock: Lock, q: Queue<string>) => {
+        await lock.acquire();
+        await q.put("holding");
+        await new Promise(() => setInterval(() => undefined, 1000));
+      },
+      args: [lock, q],
+    }),
+    t,
+  );
+  assert.equal(await q.get({ timeout: 10_000 }), "holding");
+  assert.equal(await lock.acquire({ timeout: 50 }), false);
+  holder.kill();
+  assert.equal(await lock.acquire({ timeout: 10_000 }), true);
+  assert.equal(await lock.ownerDiedCount(), 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(warnings.length, 1);
+  await lock.release();
+});
+
+test("RLock is re-entrant for its owner and refuses release by another process", async (t) => {
+  const rlock = new RLock();
+  assert.equal(await rlock.acquire(), true);
+  assert.equal(await rlock.acquire(), true);
+  const q = new Queue<string>();
+  const p = started(
+    new Process({
+      target: async (rlock: RLock, q: Queue<string>) => {
+        try {
+          await rlock.release();
+          await q.put("released?!");
+        } catch (error) {
+          await q.put((error as Error).name);
+        }
+        await q.put(String(await rlock.acquire({ timeout: 20 })));
+      },
+      args: [rlock, q],
+    }),
+    t,
+  );
+  assert.equal(await q.get({ timeout: 10_000 }), "ThreadError");
+  assert.equal(await q.get({ timeout: 10_000 }), "false");
+  await p.join();
+  await rlock.release();
+  assert.equal(await rlock.locked(), true);
+  await rlock.release();
+  assert.equal(await rlock.locked(), false);
+});
+
+test("Semaphore limits concurrency across processes; BoundedSemaphore refuses extra releases", async (t) => {
+  const sem = new Semaphore(2);
+  const inside = Value("i", 0);
+  const most = Value("i", 0);
+  const children = Array.from({ length: 4 }, () =>
+    started(
+      new Process({
+        target: async (sem: Semaphore, inside: SharedValue<"i">, most: SharedValue<"i">) => {
+          await sem.acquire();
+          const now = await inside.add(1);
+          const seen = await most.get();
+          if (now > seen) await most.set(now);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          await inside.add(-1);
+          await sem.release();
+        },
+        args: [sem, inside, most],
+      }),
+      t,
+    ),
+  );
+  for (const child of children) await child.join();
+  assert.ok((await most.get()) <= 2);
+  assert.equal(await sem.getValue(), 2);
+  const bounded = new BoundedSemaphore(1);
+  await assert.rejects(bounded.release(), RangeError);
+});
+
+test("Event and Condition wake waiters in other processes", async (t) => {
+  const ready = new Event();
+  const cond = new Condition();
+  const box = Value("i", 0);
+  const q = new Queue<string>();
+  const p = started(
+    new Process({
+      target: async (ready: Event, cond: Condition, box: SharedValue<"i">, q: Queue<string>) => {
+        await q.put(`event ${String(await ready.wait({ timeout: 10_000 }))}`);
+        await cond.acquire();
+        const value = await cond.waitFor(async () => (await box.get()) === 7, { timeout: 10_000 });
+        await cond.release();
+        await q.put(`condition ${String(value)}`);
+      },
+      args: [ready, cond, box, q],
+    }),
+    t,
+  );
+  assert.equal(await ready.isSet(), false);
+  await ready.set();
+  assert.equal(await q.get({ timeout: 10_000 }), "event true");
+  await cond.acquire();
+  await box.set(7);
+  await cond.notifyAll();
+  await cond.release();
+  assert.equal(await q.get({ timeout: 10_000 }), "condition true");
+  await p.join();
+  await assert.rejects(cond.notify(), ThreadError);
+  assert.equal(await new Event().wait({ timeout: 10 }), false);
+});
+
+test("Barrier releases its parties together across processes, and breaks on timeout", async (t) => {
+  const barrier = new Barrier(3);
+  const q = new Queue<number>();
+  const children = Array.from({ length: 2 }, () =>
+    started(new Process({ target: async (b: Barrier, q: Queue<number>) => q.put(await b.wait()), args: [barrier, q] }), t),
+  );
+  const mine = await barrier.wait();
+  const indexes = [mine, await q.get({ timeout: 10_000 }), await q.get({ timeout: 10_000 })].sort();
+  assert.deepEqual(indexes, [0, 1, 2]);
+  for (const child of children) await child.join();
+  assert.equal(barrier.parties, 3);
+  const lonely = new Barrier(2);
+  await assert.rejects(lonely.wait({ timeout: 20 }), BrokenBarrierError);
+  assert.equal(await lonely.broken(), true);
+  await lonely.reset();
+  assert.equal(await lonely.broken(), false);
+});
+
+test("Array holds typed numbers shared with children", async (t) => {
+  const arr = SharedArray("d", [1.5, 2.5, 3.5]);
+  const big = Value("q", 1n);
+  const p = started(
+    new Process({
+      target: async (arr: ReturnType<typeof SharedArray<"d">>, big: SharedValue<"q">) => {
+        for (let i = 0; i < arr.length; i++) await arr.set(i, -(await arr.get(i)));
+        await big.set((await big.get()) * 2n ** 40n);
+      },
+      args: [arr, big],
+    }),
+    t,
+  );
+  await p.join();
+  assert.deepEqual(await arr.toArray(), [-1.5, -2.5, -3.5]);
+  assert.equal(await big.get(), 2n ** 40n);
+  const wrap = Value("i", 2 ** 31 - 1);
+  assert.equal(await wrap.add(1), -(2 ** 31), "an 'i' wraps as a C int");
+  await assert.rejects(arr.get(3), RangeError);
+});

@@ -1,0 +1,208 @@
+/**
+ * Transport (paramiko's step-by-step API), keyboard-interactive through PAM, port forwarding, and
+ * the timeouts of each connection phase.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import ssh2 from "ssh2";
+import {
+  AuthenticationError,
+  AutoAddPolicy,
+  BadAuthenticationType,
+  BadHostKeyError,
+  PKey,
+  SFTPClient,
+  SSHClient,
+  SSHTimeoutError,
+  Transport,
+} from "../../src/ssh/index.js";
+import { startSilentListener, startSshd } from "../fixtures/sshd.js";
+import type { Sshd } from "../fixtures/sshd.js";
+
+let sshd: Sshd;
+let pamSshd: Sshd;
+
+before(async () => {
+  [sshd, pamSshd] = await Promise.all([startSshd(), startSshd({ usePam: true })]);
+});
+after(async () => {
+  await sshd?.stop();
+  await pamSshd?.stop();
+});
+
+test("Transport: connect with a password, then SFTP (the lesson's example)", async () => {
+  const transport = new Transport([sshd.host, sshd.port]);
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  assert.equal(transport.isActive(), true);
+  assert.equal(transport.isAuthenticated(), true);
+  assert.equal(transport.getUsername(), sshd.user);
+  assert.equal(transport.getRemoteServerKey().fingerprint, sshd.hostKeyFingerprint);
+  assert.deepEqual(transport.getpeername(), [sshd.host, sshd.port]);
+  assert.equal(transport.getSecurityOptions()?.cs.cipher, "aes128-gcm@openssh.com");
+  const sftp = await SFTPClient.fromTransport(transport);
+  assert.equal(await sftp.normalize("."), sshd.home);
+  await transport.close();
+  assert.equal(transport.isActive(), false);
+  await transport.close();
+});
+
+test("Transport: startClient, then auth step by step; authNone tells the allowed methods", async () => {
+  await using transport = new Transport(`${sshd.host}:${sshd.port}`);
+  await transport.startClient();
+  await assert.rejects(transport.authNone(sshd.user), (error: unknown) => {
+    assert.ok(error instanceof BadAuthenticationType);
+    assert.ok(error.allowedTypes.includes("publickey") && error.allowedTypes.includes("password"));
+    return true;
+  });
+  await assert.rejects(transport.authPassword(sshd.user, "wrong"), AuthenticationError);
+  assert.deepEqual(await transport.authPublickey(sshd.user, await PKey.fromPrivateKeyFile(sshd.keyPath)), []);
+  const channel = await transport.openSession();
+  await channel.execCommand("echo via-transport");
+  assert.equal(await channel.makefile().text(), "via-transport\n");
+  assert.equal(await channel.recvExitStatus(), 0);
+});
+
+test("Transport: connect({ hostkey }) refuses a different key", async () => {
+  const transport = new Transport([sshd.host, sshd.port]);
+  await assert.rejects(transport.connect({ username: sshd.user, password: sshd.password, hostkey: PKey.generateKey("ed25519") }), BadHostKeyError);
+  await transport.close();
+  const good = new Transport([sshd.host, sshd.port]);
+  await good.connect({ username: sshd.user, password: sshd.password, hostkey: PKey.fromPublicKey(sshd.hostPublicKeys[0]!) });
+  await good.close();
+});
+
+test("keyboard-interactive answers the prompts (sshd with PAM)", async () => {
+  await using transport = new Transport([pamSshd.host, pamSshd.port]);
+  await transport.startClient();
+  const prompts: string[] = [];
+  await transport.authInteractive(pamSshd.user, (_title, _instructions, list) => {
+    prompts.push(...list.map((p) => p.prompt));
+    return list.map(() => pamSshd.password);
+  });
+  assert.ok(prompts.some((p) => /password/i.test(p)), String(prompts));
+  // SSHClient falls back to keyboard-interactive with the password when "password" is not offered.
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(AutoAddPolicy);
+  await client.connect({
+    hostname: pamSshd.host,
+    port: pamSshd.port,
+    username: pamSshd.user,
+    password: pamSshd.password,
+    allowAgent: false,
+    lookForKeys: false,
+    disabledAlgorithms: { ciphers: ["aes256-gcm@openssh.com"] },
+  });
+  assert.equal((await client.run("echo kbd")).stdout, "kbd\n");
+});
+
+test("direct-tcpip channel and remote port forwarding", async () => {
+  const echo = net.createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+  const echoPort = (echo.address() as net.AddressInfo).port;
+  try {
+    await using transport = new Transport([sshd.host, sshd.port]);
+    await transport.connect({ username: sshd.user, password: sshd.password });
+    const tunnel = await transport.openChannel("direct-tcpip", ["127.0.0.1", echoPort]);
+    tunnel.end("ping");
+    let echoed = "";
+    for await (const chunk of tunnel) echoed += String(chunk);
+    assert.equal(echoed, "ping");
+
+    const accepted: Array<[string, number]> = [];
+    const port = await transport.requestPortForward("127.0.0.1", 0, (channel, origin) => {
+      accepted.push(origin);
+      channel.end("hello from the client side");
+    });
+    assert.ok(port > 0);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (chunk) => (text += String(chunk)));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    assert.equal(reply, "hello from the client side");
+    assert.equal(accepted.length, 1);
+    await transport.cancelPortForward("127.0.0.1", port);
+  } finally {
+    echo.close();
+  }
+});
+
+test("setKeepalive and renegotiateKeys keep the connection working", async () => {
+  await using transport = new Transport([sshd.host, sshd.port]);
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  transport.setKeepalive(20);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  await transport.renegotiateKeys();
+  transport.setKeepalive(0);
+  const channel = await transport.openSession();
+  await channel.execCommand("echo still");
+  assert.equal(await channel.makefile().text(), "still\n");
+});
+
+test("timeout: TCP connect (a listener whose backlog is full)", async (t) => {
+  // A listener that never accepts, with a backlog of 0: once it holds one pending connection, the
+  // kernel drops further SYNs, so connect() hangs as with an unreachable host.
+  const python = spawn("/usr/bin/python3", ["-c", "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  t.after(() => python.kill());
+  const port = Number(await new Promise<string>((resolve) => python.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+  const fillers = [net.connect(port, "127.0.0.1"), net.connect(port, "127.0.0.1")];
+  t.after(() => fillers.forEach((s) => s.destroy()));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const client = new SSHClient();
+  const start = performance.now();
+  await assert.rejects(client.connect({ hostname: "127.0.0.1", port, username: "x", password: "x", timeout: 300 }), (error: unknown) => {
+    assert.ok(error instanceof SSHTimeoutError, String(error));
+    assert.equal(error.phase, "connect");
+    return true;
+  });
+  assert.ok(performance.now() - start < 3000);
+});
+
+test("timeout: banner (a listener that accepts and never sends one)", async () => {
+  const silent = await startSilentListener();
+  try {
+    const client = new SSHClient();
+    const start = performance.now();
+    await assert.rejects(
+      client.connect({ hostname: silent.host, port: silent.port, username: "x", password: "x", timeout: 1000, bannerTimeout: 250 }),
+      (error: unknown) => error instanceof SSHTimeoutError && error.phase === "banner" && error.name === "TimeoutError",
+    );
+    assert.ok(performance.now() - start < 3000);
+    assert.equal(silent.accepted, 1);
+  } finally {
+    await silent.stop();
+  }
+});
+
+test("timeout: auth (a server that never answers the auth request)", async (t) => {
+  // ssh2's own server: a real SSH server whose authentication handler never decides.
+  const hostKey = ssh2.utils.generateKeyPairSync("ed25519").private;
+  const server = new ssh2.Server({ hostKeys: [hostKey] }, (connection) => {
+    connection.on("error", () => {});
+    connection.on("authentication", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  const client = new SSHClient();
+  client.setMissingHostKeyPolicy(AutoAddPolicy);
+  const start = performance.now();
+  await assert.rejects(
+    client.connect({ hostname: "127.0.0.1", port, username: "x", password: "x", allowAgent: false, lookForKeys: false, authTimeout: 300 }),
+    (error: unknown) => error instanceof SSHTimeoutError && error.phase === "auth",
+  );
+  assert.ok(performance.now() - start < 3000);
+});
+
+test("a refused connection rejects with the socket error", async () => {
+  const silent = await startSilentListener();
+  const port = silent.port;
+  await silent.stop();
+  await assert.rejects(new SSHClient().connect({ hostname: "127.0.0.1", port, username: "x", password: "x" }), /ECONNREFUSED/);
+});

@@ -36,10 +36,32 @@ async function run(threads: number): Promise<number> {
   return ITEMS / (elapsed[0]! / 1000);
 }
 
+/** The same work with no lock on plain workers: how parallel the machine is right now. */
+async function bare(threads: number): Promise<number> {
+  const source = `const { workerData: d, parentPort } = require("node:worker_threads");
+    const t0 = performance.now();
+    for (let i = 0; i < d.items; i++) { let x = i; for (let k = 0; k < 2000; k++) x = (x * 1103515245 + 12345) % 2147483648; }
+    parentPort.postMessage(performance.now() - t0);`;
+  const { Worker } = await import("node:worker_threads");
+  const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true, workerData: { items: ITEMS / threads } }));
+  const times = await Promise.all(workers.map((w) => new Promise<number>((resolve) => w.once("message", resolve))));
+  return ITEMS / (Math.max(...times) / 1000);
+}
+
 await run(1); // warm the module cache
-const one = Math.max(await run(1), await run(1));
-const two = Math.max(await run(2), await run(2));
+// The machine is shared and noisy: alternate, keep each one's best.
+let one = 0;
+let two = 0;
+let bareOne = 0;
+let bareTwo = 0;
+for (let i = 0; i < Number(process.env.SHOAL_BENCH_TRIES ?? 3); i++) {
+  one = Math.max(one, await run(1));
+  two = Math.max(two, await run(2));
+  bareOne = Math.max(bareOne, await bare(1));
+  bareTwo = Math.max(bareTwo, await bare(2));
+}
 const ratio = two / one;
 console.log(
   `CPU-bound work with a shared Lock: shoal 2 worker Threads ${rate(two)}  1 thread ${rate(one)}  ratio ${ratio.toFixed(2)}x (goal >= 1.6x, items) ${ratio >= 1.6 ? "ok" : "BELOW GOAL"}`,
 );
+console.log(`  (machine check, same work without shoal or lock: 2 workers ${rate(bareTwo)}  1 worker ${rate(bareOne)}  ratio ${(bareTwo / bareOne).toFixed(2)}x)`);

@@ -106,10 +106,19 @@ for t in ts: t.join()
 print(N / elapsed[0])
 `;
 
-const bareRate = await bare();
-const eventRate = await events();
-const conditionRate = await conditions();
-const pythonCondition = pythonRate(PYTHON);
+// The machine is shared and noisy: run the contenders alternately and keep each one's best.
+const TRIES = Number(process.env.SHOAL_BENCH_TRIES ?? 3);
+let bareRate = 0;
+let eventRate = 0;
+let conditionRate = 0;
+let pythonCondition: number | undefined;
+for (let i = 0; i < TRIES; i++) {
+  bareRate = Math.max(bareRate, await bare());
+  eventRate = Math.max(eventRate, await events());
+  conditionRate = Math.max(conditionRate, await conditions());
+  const python = pythonRate(PYTHON);
+  if (python !== undefined) pythonCondition = Math.max(pythonCondition ?? 0, python);
+}
 console.log(line("Event ping-pong, 2 worker threads", "shoal Event", eventRate, "bare Atomics.wait/notify", bareRate, 0.7, "round trips"));
 console.log(line("Condition ping-pong, 2 worker threads", "shoal Condition", conditionRate, "bare Atomics.wait/notify", bareRate, 0.7, "round trips"));
 if (pythonCondition !== undefined) {

@@ -7,7 +7,6 @@
 import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { Command } from "commander";
-import cliProgress from "cli-progress";
 import { Inventory } from "../fleet/inventory.js";
 import { InventoryError, PatternError } from "../fleet/inventory-error.js";
 import type { Host } from "../fleet/host.js";
@@ -383,6 +382,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
     let reporter: Reporter;
     if (json) reporter = json;
     else if (process.stderr.isTTY) {
+      const { default: cliProgress } = await import("cli-progress");
       const bar = new cliProgress.SingleBar(
         { format: `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,

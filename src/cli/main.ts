@@ -3,9 +3,12 @@
  * The `shoal` command. Fleet commands (run, put, get, ping, hosts, groups) live in
  * fleet-commands.ts; testbed, demo and shell in testbed-commands.ts.
  */
+import "./memory.js";
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
 import { registerTestbedCommands } from "./testbed-commands.js";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export function buildProgram(): Command {
   const program = new Command("shoal")
@@ -40,8 +43,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 }
 
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
 function isEntryPoint(): boolean {
   if (!process.argv[1]) return false;

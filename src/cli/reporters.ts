@@ -58,8 +58,8 @@ export class LineReporter implements Reporter {
   }
 
   #prefix(host: string): string {
-    const name = host.padEnd(this.#width);
-    return this.#color ? `\x1b[${colorOf(host)}m${name}\x1b[0m: ` : `${name}: `;
+    const pad = " ".repeat(Math.max(0, this.#width - host.length) + 1);
+    return this.#color ? `\x1b[${colorOf(host)}m${host}:\x1b[0m${pad}` : `${host}:${pad}`;
   }
 
   event(ev: FleetEvent): void | Promise<void> {

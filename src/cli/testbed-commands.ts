@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { demoCommand } from "./demo.js";
 import { testbedCommand } from "./testbed-command.js";
 
 /** Registers `shoal testbed`, `shoal demo` and `shoal shell` on the program. */
 export function registerTestbedCommands(program: Command): void {
   program.addCommand(testbedCommand());
+  program.addCommand(demoCommand());
 }

@@ -61,7 +61,7 @@ export class FleetError extends Error {
 const BANNER_GRACE_MS = 1000;
 
 export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
-  const key = Gate.serverKey(spec.hostname, spec.port);
+  const key = Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
   ctx.signal?.throwIfAborted();
   const slot = await ctx.gate.acquire(key, ctx.signal);
   const started = performance.now();
@@ -105,6 +105,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     const sock: Duplex = ctx.sock ?? net.connect({ host: spec.hostname, port: spec.port });
     if (sock instanceof net.Socket) {
       sock.setNoDelay(true);
+      coalesceWrites(sock);
       sock.once("connect", () => {
         tcpConnected = true;
         phase = "banner";
@@ -195,6 +196,28 @@ function signFirst(client: Client): void {
     }
     original.call(proto, user, key, algo, sign);
   };
+}
+
+/**
+ * ssh2 writes every packet with its own write(); packets sent in one tick (exec request and EOF,
+ * channel close and disconnect, NEWKEYS and the service request) go out in one syscall instead.
+ * On a busy machine each loopback write wakes sshd and can cost this process its time slice.
+ */
+function coalesceWrites(sock: net.Socket): void {
+  const write = sock.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: net.Socket, ...args: Parameters<net.Socket["write"]>): boolean {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as net.Socket["write"];
 }
 
 function socketError(err: NodeJS.ErrnoException, tcpConnected: boolean, sawBanner: boolean, spec: ConnectSpec): FleetError {

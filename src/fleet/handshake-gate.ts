@@ -3,11 +3,13 @@
  * past 10 unauthenticated connections it starts dropping new ones) is never tripped, however many
  * forks run.
  *
- * "Server" is the listening socket: every 127.x.y.z address on one port is one machine's one sshd
- * (as in the benchmark fleet), so loopback addresses share a key per port. When a server still drops
+ * "Server" is the sshd behind the names: hosts whose known_hosts entries expect the same host key
+ * share a cap (one sshd answering on 500 loopback addresses is one server), and so do loopback
+ * addresses on one port when known_hosts says nothing. When a server still drops
  * connections before its banner (a lower MaxStartups), its cap halves, and grows back by one per
  * successful handshake (AIMD, as TCP does).
  */
+import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 
 export interface HandshakeSlot {
@@ -33,8 +35,14 @@ export class HandshakeGate {
     this.#max = perServer;
   }
 
-  /** The key of the server a host's connection lands on. */
-  static serverKey(hostname: string, port: number): string {
+  /**
+   * The key of the server a host's connection lands on. Names whose known_hosts entry expects the
+   * same host key are one server (one sshd answering on many addresses, or aliases of one machine);
+   * without that, every loopback address on a port is one machine's one sshd, and other hosts are
+   * told apart by name and port.
+   */
+  static serverKey(hostname: string, port: number, expectedHostKey?: string): string {
+    if (expectedHostKey) return `key:${port}:${createHash("sha256").update(expectedHostKey).digest("base64").slice(0, 16)}`;
     const loopback = hostname === "localhost" || (isIP(hostname) === 4 && hostname.startsWith("127.")) || hostname === "::1";
     return loopback ? `loopback:${port}` : `${hostname.toLowerCase()}:${port}`;
   }

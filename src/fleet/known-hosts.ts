@@ -114,6 +114,15 @@ export class KnownHosts {
     return sameType ? "changed" : other ? "unknown" : "unknown";
   }
 
+  /**
+   * The key known_hosts expects for a name (the first that matches), or undefined. Hosts expecting
+   * the same key are one server behind several names: the handshake cap counts them together.
+   */
+  expectedKey(lookupName: string): string | undefined {
+    for (const e of this.#entries) if (e.marker === "" && e.match(lookupName)) return `${e.keyType} ${e.key}`;
+    return this.#accepted.get(lookupName);
+  }
+
   /** Trusts a key for the rest of the run (accept-new); `save` writes these out. */
   accept(lookupName: string, blob: Buffer): void {
     this.#accepted.set(lookupName, `${keyTypeOf(blob)} ${blob.toString("base64")}`);

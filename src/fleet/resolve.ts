@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import SSHConfig from "ssh-config";
+import { createRequire } from "node:module";
 import type { Host } from "./host.js";
 import type { ConnectSpec } from "./connection.js";
 
@@ -75,5 +75,7 @@ function loadSshConfig(path: string | false | undefined): { compute(host: string
   } catch {
     return null;
   }
-  return SSHConfig.parse(text) as unknown as { compute(host: string): Computed };
+  // Loaded only when there is a config to read (it costs memory every run otherwise).
+  const { parse } = createRequire(import.meta.url)("ssh-config") as { parse(text: string): { compute(host: string): Computed } };
+  return parse(text);
 }

@@ -30,6 +30,7 @@
  *   `task(import.meta.url, "name")` to import it anyway (guard its top level with `isMainThread`).
  * - `loadTask(ref)` → `Promise<fn>`: on the receiving side; cached per ref in the loading thread.
  * - `isTaskRef(value)`, `describeTask(ref)`.
+ * - `definingModule(fn)` → the URL of the module defining any function (a class's method too), or undefined.
  *
  * A `TaskRef` is a small plain object (structured-cloneable, `v8.serialize`-able).
  */
@@ -135,6 +136,15 @@ function makeRef(fn: TaskFunction, where: string): TaskRef {
   if (refusal !== undefined && /^class\b/.test(Function.prototype.toString.call(fn))) {
     throw new TypeError(`${where}: cannot run class ${fn.name || "(anonymous)"} as a task: ${refusal}`);
   }
+  // Only a function declaration or an arrow can be a module's export by its name; a method cannot,
+  // so a method that cannot travel by its source cannot travel at all.
+  const text = Function.prototype.toString.call(fn);
+  const exportable = /^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(text);
+  if (!exportable && source === undefined) {
+    throw new TypeError(`${where}: cannot run ${describeFunction(fn)} in another thread or process: ${refusal}`);
+  }
+  // A method found in a module keeps its module (callers such as Process subclasses need it); the
+  // loader takes the export only if it is the same source, so a method still travels by its source.
   const module = fn.name !== "" && !fn.name.startsWith("bound ") ? moduleOf(fn) : undefined;
   // The entry script is not imported again on the other side (that would run the whole script
   // there, as Python's spawn does without `if __name__ == "__main__"`): its functions go by source.
@@ -185,6 +195,15 @@ function whyNotShippable(fn: TaskFunction): string {
 }
 
 // --- Finding the module that defines a function -------------------------------------------------
+
+/**
+ * The URL of the module (file) that defines `fn`, found through the inspector, or undefined (built-in,
+ * eval'd or native code). Not cached: cache the answer per function if you call it often.
+ */
+export function definingModule(fn: (...args: never[]) => unknown): string | undefined {
+  if (typeof fn !== "function") return undefined;
+  return moduleOf(fn as TaskFunction);
+}
 
 let session: Session | undefined;
 const scriptUrls = new Map<string, string>();

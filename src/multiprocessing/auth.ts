@@ -4,7 +4,8 @@
  * then the side that connected. Only raw byte frames of at most 256 bytes are read during it: nothing
  * is deserialized before both sides have proven they know the key.
  *
- * Format (as CPython >= 3.12, so a Python peer with the same key interoperates):
+ * Format (as CPython >= 3.12; the legacy HMAC-MD5 of older Pythons is answered and accepted, so a
+ * Python peer with the same key interoperates):
  *   challenger → "#CHALLENGE#{sha256}" + 40 random bytes
  *   answerer   → "{sha256}" + HMAC-SHA256(authkey, "{sha256}" + random bytes)
  *   challenger → "#WELCOME#" or "#FAILURE#"
@@ -21,8 +22,37 @@ const MESSAGE_LENGTH = 40;
 /** The longest handshake frame accepted (Python reads them with `recv_bytes(256)`). */
 const HANDSHAKE_MAX = 256;
 
+const DIGESTS = new Set(["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "md5"]);
+
+/** The digest named by a `{name}` prefix, or undefined for a legacy (unprefixed) message. */
+function digestOf(bytes: Buffer): { name: string; payload: Buffer } | undefined {
+  if (bytes[0] !== 0x7b) return undefined; // "{"
+  const end = bytes.indexOf(0x7d, 1); // "}"
+  if (end < 0 || end > 20) return undefined;
+  const name = bytes.subarray(1, end).toString("latin1");
+  return DIGESTS.has(name) ? { name, payload: bytes.subarray(end + 1) } : undefined;
+}
+
+function hmac(name: string, authkey: Uint8Array, message: Buffer): Buffer {
+  return createHmac(name.replace("sha3_", "sha3-"), authkey).update(message).digest();
+}
+
+/**
+ * The answer to a challenge: `{name}` + HMAC with the digest the challenge names; for a legacy
+ * challenge without a prefix (Python < 3.12), the raw HMAC-MD5 that Python expects.
+ */
 function response(authkey: Uint8Array, message: Buffer): Buffer {
-  return Buffer.concat([DIGEST_PREFIX, createHmac("sha256", authkey).update(message).digest()]);
+  const digest = digestOf(message);
+  if (digest === undefined) return hmac("md5", authkey, message);
+  return Buffer.concat([Buffer.from(`{${digest.name}}`), hmac(digest.name, authkey, message)]);
+}
+
+/** Whether `answer` is a right answer to our (sha256) challenge; legacy HMAC-MD5 answers are accepted, as Python does. */
+function verify(authkey: Uint8Array, message: Buffer, answer: Buffer): boolean {
+  const digest = digestOf(answer);
+  const expected = digest === undefined ? hmac("md5", authkey, message) : hmac(digest.name, authkey, message);
+  const got = digest === undefined ? answer : digest.payload;
+  return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
 async function recvHandshake(conn: Connection, what: string): Promise<Buffer> {
@@ -60,8 +90,7 @@ export async function deliverChallenge(conn: Connection, authkey: Uint8Array): P
   const message = Buffer.concat([DIGEST_PREFIX, randomBytes(MESSAGE_LENGTH)]);
   await conn.sendBytes(Buffer.concat([CHALLENGE, message]));
   const answer = await recvHandshake(conn, "answer to our challenge");
-  const expected = response(authkey, message);
-  if (answer.length === expected.length && timingSafeEqual(answer, expected)) {
+  if (verify(authkey, message, answer)) {
     await conn.sendBytes(WELCOME);
     return;
   }

@@ -15,6 +15,10 @@ import { setReceivedSockets } from "./handles.js";
 import { runExitHooks } from "./exit-hooks.js";
 import type { StartMessage } from "./bootstrap-protocol.js";
 
+const SPARE_PRELOAD = ["./queue.js", "./simple-queue.js", "./joinable-queue.js", "./lock.js", "./rlock.js", "./semaphore.js", "./condition.js", "./event.js", "./barrier.js", "./value.js"].map(
+  (path) => new URL(path, import.meta.url).href,
+);
+
 let start: StartMessage | undefined;
 const sockets: Socket[] = [];
 
@@ -34,6 +38,13 @@ function onMessage(message: unknown, handle?: unknown): void {
 }
 
 process.on("message", onMessage);
+// A spare child loads, while it waits, what arguments usually need (queues, locks, connections).
+if (process.argv[2] === "--spare") {
+  setTimeout(() => {
+    for (const module of SPARE_PRELOAD) import(module).catch(() => undefined);
+  }, 0).unref();
+}
+
 // A spare child whose parent exits before using it.
 process.once("disconnect", () => {
   if (start === undefined) process.exit(0);

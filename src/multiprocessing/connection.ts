@@ -12,6 +12,11 @@
  *   await conn.poll({ timeout? })       // true when recv would not wait (a message, or EOF)
  *   conn.close(); conn.closed; conn.readable; conn.writable; using conn = ...
  *
+ *   // for servers built on it (the object server, Manager):
+ *   await conn.recvFrame("recv")        // the next message's raw bytes (decode them yourself)
+ *   await conn.sendRaw(bytes)           // one message of raw bytes (what `dumps()` produced)
+ *   conn.holdsProcess = false           // waiting on it no longer keeps the process alive
+ *
  * Wire: length-prefixed frames (`framing.ts`) on a stream socket (unix socket or TCP). Each `send`
  * resolves when its bytes have been handed to the kernel, so `await conn.send(x)` followed by process
  * exit loses nothing. Large payloads are written as they are (header and payload as one `writev`),
@@ -27,7 +32,8 @@
 import type { Socket } from "node:net";
 import { FrameParser, frameHeader, frameOf } from "./framing.js";
 import { BufferTooShort, EOFError, FrameError, ProcessError } from "./errors.js";
-import { dumps, loadsAsync } from "./serialize.js";
+import { DefaultSerializer, deserialize } from "node:v8";
+import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../internal/codec.js";
 import { checkTimeout, type WaitOptions } from "../internal/options.js";
 
 /** Options of a connection's ends. */
@@ -51,6 +57,43 @@ const COPY_LIMIT = 64 * 1024;
 
 /** Stop reading the socket when this many bytes of received messages wait for `recv`. */
 const READ_AHEAD = 64 * 1024 * 1024;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+
+const HEADER_ROOM = Buffer.alloc(4);
+
+/**
+ * `value` serialized behind 4 bytes of room for its frame header: one buffer, no copy (what
+ * `v8.serialize` does, with the room written first).
+ */
+function framedValue(value: unknown, where: string): Buffer {
+  const encoded = encodeForTransfer(value, "process", where);
+  const serializer = new DefaultSerializer();
+  serializer.writeRawBytes(HEADER_ROOM);
+  serializer.writeHeader();
+  try {
+    serializer.writeValue(encoded);
+  } catch (error) {
+    throw new TypeError(`${where}: cannot be serialized: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+  return serializer.releaseBuffer();
+}
+
+/** The value of a frame; a promise only when shoal objects inside need their modules loaded. */
+function decodeValue(frame: Buffer): unknown {
+  const value: unknown = deserialize(frame);
+  return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+}
+
+function decode(frame: Buffer): Promise<unknown> {
+  try {
+    const value: unknown = deserialize(frame);
+    return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : Promise.resolve(value);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** Symbol of the readiness hook used by `wait()` (a promise settling when `recv` would not wait). */
 export const kWhenReadable: unique symbol = Symbol("shoal.whenReadable");
@@ -112,7 +155,7 @@ export class Connection implements Disposable {
    */
   send(value: unknown): Promise<void> {
     this.#checkWritable("send");
-    return this.#write(dumps(value, "Connection.send value"));
+    return this.#writeFramed(framedValue(value, "Connection.send value"));
   }
 
   /**
@@ -163,8 +206,14 @@ export class Connection implements Disposable {
    * The next message's value. Rejects `EOFError` when the other end has closed (or broke) and no
    * message is left.
    */
-  async recv(): Promise<unknown> {
-    return loadsAsync(await this.recvFrame("recv"));
+  recv(): Promise<unknown> {
+    try {
+      this.#checkReadable("recv");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#head < this.#frames.length) return decode(this.#take());
+    return this.#waitFrame("recv", decodeValue);
   }
 
   /**
@@ -261,24 +310,42 @@ export class Connection implements Disposable {
 
   /** The next frame's bytes (the object server reads frames itself). @internal */
   recvFrame(op: string): Promise<Buffer> {
-    this.#checkReadable(op);
+    try {
+      this.#checkReadable(op);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#head < this.#frames.length) return Promise.resolve(this.#take());
     return this.#waitFrame(op);
   }
 
-  async #waitFrame(op: string): Promise<Buffer> {
+  #waitFrame(op: string): Promise<Buffer>;
+  #waitFrame<T>(op: string, transform: (frame: Buffer) => T | Promise<T>): Promise<T>;
+  #waitFrame(op: string, transform?: (frame: Buffer) => unknown): Promise<unknown> {
     this.#hold();
-    try {
-      for (;;) {
-        if (this.#head < this.#frames.length) return this.#take();
-        if (this.#ended !== null) throw this.#endError(op);
-        if (this.#closed) throw new ProcessError(`Cannot ${op}: connection is closed`);
-        this.#startReading();
-        await new Promise<void>((resolve) => this.#waiters.push(resolve));
-      }
-    } finally {
-      this.#release();
-    }
+    this.#startReading();
+    return new Promise<unknown>((resolve, reject) => {
+      const check = (): void => {
+        if (this.#head < this.#frames.length) {
+          this.#release();
+          if (transform === undefined) {
+            resolve(this.#take());
+            return;
+          }
+          try {
+            resolve(transform(this.#take()));
+          } catch (error) {
+            reject(error);
+          }
+        } else if (this.#ended !== null || this.#closed) {
+          this.#release();
+          reject(this.#closed && this.#ended === null ? new ProcessError(`Cannot ${op}: connection is closed`) : this.#endError(op));
+        } else {
+          this.#waiters.push(check);
+        }
+      };
+      check();
+    });
   }
 
   /** A promise settling when `recv` would not wait. @internal (for `wait()`) */
@@ -412,26 +479,58 @@ export class Connection implements Disposable {
     if (!this.#writable) throw new ProcessError(`Cannot ${op}: connection is read-only`);
   }
 
+  /** Writes a buffer that already holds its frame header (`framedValue`). */
+  #writeFramed(frame: Buffer): Promise<void> {
+    if (frame.length - 4 > 0x7fffffff) return this.#write(frame.subarray(4));
+    frame.writeInt32BE(frame.length - 4, 0);
+    const socket = this.#socket!;
+    if (socket.destroyed || socket.writableEnded) return this.#write(frame.subarray(4));
+    socket.write(frame);
+    if (socket.writableLength === 0 && !socket.destroyed) return RESOLVED;
+    this.#hold();
+    return new Promise<void>((resolve, reject) => {
+      socket.write(EMPTY, (error) => {
+        this.#release();
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+
   #write(payload: Uint8Array): Promise<void> {
     const socket = this.#socket!;
     if (socket.destroyed || socket.writableEnded) {
       return Promise.reject(Object.assign(new Error("Cannot send: the other end of the connection has closed"), { code: "EPIPE" }));
     }
+    let settle: ((error: Error | null | undefined) => void) | undefined;
+    let outcome: Error | null | undefined;
+    let finished = false;
+    const done = (error: Error | null | undefined): void => {
+      finished = true;
+      outcome = error;
+      settle?.(error);
+    };
+    if (payload.byteLength <= COPY_LIMIT) {
+      socket.write(frameOf(payload));
+      // Written straight to the kernel (the common case for small messages): nothing to wait for.
+      if (socket.writableLength === 0 && !socket.destroyed) return RESOLVED;
+      // Still queued: an empty write's callback runs once everything before it is flushed.
+      socket.write(EMPTY, done);
+    } else {
+      socket.cork();
+      socket.write(frameHeader(payload.byteLength));
+      socket.write(payload, done);
+      socket.uncork();
+      if (!finished && socket.writableLength === 0 && !socket.destroyed) return RESOLVED;
+    }
+    if (finished) return outcome ? Promise.reject(outcome) : RESOLVED;
     this.#hold();
     return new Promise<void>((resolve, reject) => {
-      const done = (error: Error | null | undefined): void => {
+      settle = (error) => {
         this.#release();
         if (error) reject(error);
         else resolve();
       };
-      if (payload.byteLength <= COPY_LIMIT) {
-        socket.write(frameOf(payload), done);
-      } else {
-        socket.cork();
-        socket.write(frameHeader(payload.byteLength));
-        socket.write(payload, done);
-        socket.uncork();
-      }
     });
   }
 }

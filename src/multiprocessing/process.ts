@@ -78,6 +78,7 @@ function inheritedExecArgv(): string[] {
 }
 
 let spare: { child: ChildProcess; key: string } | undefined;
+const SPARE_DELAY_MS = 50;
 
 /**
  * A child running the bootstrap, waiting for its start message. Forking the next one right after a
@@ -98,9 +99,10 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean)
     child = forkBootstrap(execArgv, env);
   }
   if (!custom && process.env.SHOAL_SPARE_PROCESS !== "0" && spare === undefined) {
-    setImmediate(() => {
+    // Forked a little later, so that it does not slow down the boot of the child just started.
+    setTimeout(() => {
       if (spare !== undefined) return;
-      const next = forkBootstrap(execArgv, env);
+      const next = forkBootstrap(execArgv, env, true);
       next.on("error", () => undefined);
       next.unref();
       (next.channel as { unref?: () => void } | undefined)?.unref?.();
@@ -111,13 +113,13 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean)
         daemonChildren.delete(next);
         if (spare?.child === next) spare = undefined;
       });
-    });
+    }, SPARE_DELAY_MS).unref();
   }
   return child;
 }
 
-function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return fork(BOOTSTRAP, [], {
+function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv, asSpare = false): ChildProcess {
+  return fork(BOOTSTRAP, asSpare ? ["--spare"] : [], {
     serialization: "advanced",
     stdio: ["inherit", "inherit", "inherit", "ipc"],
     execArgv,

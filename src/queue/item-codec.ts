@@ -89,6 +89,78 @@ function encodeClone(item: unknown, where: string): Uint8Array {
   return bytes;
 }
 
+/** Longest string written straight into shared memory (longer ones go through a buffer of their own). */
+const INLINE_STRING = 4096;
+
+/**
+ * Bytes that `writeInline` needs for `item`, or -1 when it is not a small primitive (then use
+ * `encodeItem`). Small primitives go straight into shared memory, with no buffer in between.
+ */
+export function inlineLength(item: unknown): number {
+  switch (typeof item) {
+    case "number":
+      return (item | 0) === item && !Object.is(item, -0) ? 5 : 9;
+    case "string":
+      return item.length <= INLINE_STRING ? 1 + item.length * 2 : -1;
+    case "boolean":
+    case "undefined":
+      return 1;
+    case "object":
+      return item === null ? 1 : -1;
+    default:
+      return -1;
+  }
+}
+
+/** Writes a small primitive (see `inlineLength`) at `offset`. */
+export function writeInline(item: unknown, target: Buffer, offset: number): void {
+  switch (typeof item) {
+    case "number":
+      if ((item | 0) === item && !Object.is(item, -0)) {
+        target[offset] = INT32;
+        target.writeInt32LE(item, offset + 1);
+      } else {
+        target[offset] = FLOAT64;
+        target.writeDoubleLE(item, offset + 1);
+      }
+      return;
+    case "string":
+      target[offset] = STRING;
+      target.write(item, offset + 1, "utf16le");
+      return;
+    case "boolean":
+      target[offset] = item ? TRUE : FALSE;
+      return;
+    default:
+      target[offset] = item === null ? NULL : UNDEFINED;
+  }
+}
+
+/** Returned by `readInline` for bytes that are not a small primitive. */
+export const NOT_INLINE: unique symbol = Symbol("not inline");
+
+/** The small primitive whose `length` bytes start at `offset`, or NOT_INLINE. */
+export function readInline(source: Buffer, offset: number, length: number): unknown {
+  switch (source[offset]) {
+    case INT32:
+      return source.readInt32LE(offset + 1);
+    case FLOAT64:
+      return source.readDoubleLE(offset + 1);
+    case STRING:
+      return source.toString("utf16le", offset + 1, offset + length);
+    case UNDEFINED:
+      return undefined;
+    case NULL:
+      return null;
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    default:
+      return NOT_INLINE;
+  }
+}
+
 /** The item whose bytes `encodeItem` made (a copy of it, or the same primitive value). */
 export function decodeItem(bytes: Uint8Array): unknown {
   const view = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

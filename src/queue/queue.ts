@@ -23,7 +23,7 @@ import { allocateWords, checkWords, HEADER_WORDS, recall, remember } from "../th
 import { Deque } from "./deque.js";
 import { emptyError, fullError, ShutDown } from "./errors.js";
 import { Heap } from "./heap.js";
-import { decodeItem, encodeItem, encodePriority } from "./item-codec.js";
+import { decodeItem, encodeItem, encodePriority, inlineLength } from "./item-codec.js";
 import { knownSharedBuffers, learnSharedBuffers, listenForSharedBuffers } from "./shared-buffers.js";
 import { Encoded, SharedStore, type SharedStoreMemory } from "./shared-store.js";
 import { ThreadHold } from "./thread-hold.js";
@@ -206,7 +206,9 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * threads and the item cannot be copied to them (the queue is then left as it was).
    */
   put(item: T, options?: QueueWaitOptions): Promise<void> {
-    if (this.#store === undefined && options === undefined) {
+    if (options !== undefined) return this.#putWaiting(item, options, undefined);
+    const store = this.#store;
+    if (store === undefined) {
       // One thread: nothing can run between these lines, so no lock is needed unless someone waits.
       const words = this.#words;
       if (words[SHUTDOWN] === 0 && (this.maxsize === 0 || this._qsize() < this.maxsize)) {
@@ -215,8 +217,27 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         if (words[GETTERS] !== 0) this.#notifyLocal(this.notEmpty);
         return RESOLVED;
       }
+      return this.#putWaiting(item, options, undefined);
     }
-    return this.#putWaiting(item, options);
+    // Shared: a put that needs not wait stays synchronous (no async function to enter).
+    let entry: unknown;
+    try {
+      entry = this.#encode(item, "Queue.put");
+      if (this.maxsize === 0 || store.peekLength() < this.maxsize) {
+        this.#hold.enter();
+        try {
+          if (this.#words[SHUTDOWN] === 0 && (this.maxsize === 0 || this._qsize() < this.maxsize)) {
+            this.#store_(entry, item, "Queue.put");
+            return RESOLVED;
+          }
+        } finally {
+          this.#hold.exit();
+        }
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#putWaiting(item, options, { entry });
   }
 
   /** Puts `item` if a slot is free at once; throws `Full` otherwise (or `ShutDown`). */
@@ -241,9 +262,10 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     }
   }
 
-  async #putWaiting(item: T, options: QueueWaitOptions | undefined): Promise<void> {
+  async #putWaiting(item: T, options: QueueWaitOptions | undefined, encoded: { entry: unknown } | undefined): Promise<void> {
     const { block, timeout, signal } = waitOptions(options, "Queue.put");
-    let entry: unknown = this.#store === undefined ? item : this.#encode(item, "Queue.put");
+    let shared = encoded !== undefined || this.#store !== undefined;
+    let entry: unknown = encoded !== undefined ? encoded.entry : shared ? this.#encode(item, "Queue.put") : item;
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
@@ -267,7 +289,10 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
           }
         }
       }
-      if (this.#store !== undefined && !(entry instanceof Encoded)) entry = this.#encode(item, "Queue.put"); // shared while it waited
+      if (this.#store !== undefined && !shared) {
+        entry = this.#encode(item, "Queue.put"); // the queue was shared while this put waited
+        shared = true;
+      }
       this.#store_(entry, item, "Queue.put");
     } catch (error) {
       // Leaving without putting: a notification this put took goes to the next one.
@@ -284,7 +309,8 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   putSync(item: T, options?: QueueSyncOptions): void {
     const { block, timeout } = waitOptions(options, "Queue.putSync");
-    let entry: unknown = this.#store === undefined ? item : this.#encode(item, "Queue.putSync");
+    let shared = this.#store !== undefined;
+    let entry: unknown = shared ? this.#encode(item, "Queue.putSync") : item;
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
@@ -308,7 +334,10 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
           }
         }
       }
-      if (this.#store !== undefined && !(entry instanceof Encoded)) entry = this.#encode(item, "Queue.putSync");
+      if (this.#store !== undefined && !shared) {
+        entry = this.#encode(item, "Queue.putSync");
+        shared = true;
+      }
       this.#store_(entry, item, "Queue.putSync");
     } catch (error) {
       if (maxsize > 0 && this._qsize() < maxsize && this.#words[PUTTERS] > 0) this.notFull.notify();
@@ -338,10 +367,34 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * shut down and empty, and with the signal's reason when it aborts.
    */
   get(options?: QueueWaitOptions): Promise<T> {
-    if (this.#store === undefined && options === undefined && this._qsize() > 0) {
-      const item = this._get() as T;
-      if (this.#words[PUTTERS] !== 0) this.#notifyLocal(this.notFull);
-      return Promise.resolve(item);
+    if (options !== undefined) return this.#getWaiting(options);
+    const store = this.#store;
+    if (store === undefined) {
+      if (this._qsize() > 0) {
+        const item = this._get() as T;
+        if (this.#words[PUTTERS] !== 0) this.#notifyLocal(this.notFull);
+        return Promise.resolve(item);
+      }
+    } else if (store.peekLength() > 0) {
+      // Shared: a get that finds an item stays synchronous.
+      let entry: unknown;
+      let got = false;
+      this.#hold.enter();
+      try {
+        if (this._qsize() > 0) {
+          entry = this.#take();
+          got = true;
+        }
+      } finally {
+        this.#hold.exit();
+      }
+      if (got) {
+        try {
+          return Promise.resolve(decode<T>(entry));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
     }
     return this.#getWaiting(options);
   }
@@ -592,9 +645,9 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     return left === Infinity ? undefined : left;
   }
 
-  #encode(item: unknown, where: string): Encoded {
-    const bytes = encodeItem(item, `${where} item`);
-    return new Encoded(bytes, this.#store!.memory.kind === "heap" ? encodePriority(this._priorityOf(item)) : undefined);
+  /** The shared form of an item: a small primitive as it is (written straight into shared memory), anything else as bytes. */
+  #encode(item: unknown, where: string): unknown {
+    return toShared(item, where, this.#store!.memory.kind === "heap" ? (x) => this._priorityOf(x) : undefined);
   }
 
   /** What PriorityQueue orders by; the item itself elsewhere. */
@@ -657,14 +710,10 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // In storage order (oldest first, or lowest first), whatever order `_get` takes them in.
     const items: unknown[] = [];
     while (this.queue.length > 0) items.push(this.queue.shift());
-    const old = this.queue;
-    const heap = old instanceof Heap;
-    let entries: Encoded[];
+    const heap = this.queue instanceof Heap;
+    let entries: unknown[];
     try {
-      entries = items.map((item, i) => {
-        const bytes = encodeItem(item, `${where} (item ${i} in the queue)`);
-        return new Encoded(bytes, heap ? encodePriority(this._priorityOf(item)) : undefined);
-      });
+      entries = items.map((item, i) => toShared(item, `${where} (item ${i} in the queue)`, heap ? (x) => this._priorityOf(x) : undefined));
     } catch (error) {
       for (const item of items) this.queue.push(item);
       throw error;
@@ -683,6 +732,15 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     listenForSharedBuffers();
     remember(KIND, words, this);
   }
+}
+
+/** An item in its shared form; `priorityOf` is given for a heap, whose entries carry their priority's bytes. */
+function toShared(item: unknown, where: string, priorityOf: ((item: unknown) => unknown) | undefined): unknown {
+  if (priorityOf === undefined) {
+    if (inlineLength(item) >= 0) return item;
+    return new Encoded(encodeItem(item, where));
+  }
+  return new Encoded(encodeItem(item, where), encodePriority(priorityOf(item)));
 }
 
 function sharedStorage(store: SharedStore): StorageFactory {

@@ -1,5 +1,6 @@
 import v8 from "node:v8";
 import { pythonCompare } from "./compare.js";
+import { inlineLength, NOT_INLINE, readInline, writeInline } from "./item-codec.js";
 import type { Storage } from "./storage.js";
 
 /** An item as it travels between threads: its structured-clone bytes and, in a priority queue, its priority's bytes. */
@@ -61,14 +62,14 @@ const ALIGN = 8;
  * The arena is a bump allocator that starts over when the queue empties and compacts (moves live
  * entries to the front) when it reaches the end; it doubles while more than half of it is live.
  */
-export class SharedStore implements Storage<Encoded> {
+export class SharedStore implements Storage<unknown> {
   readonly memory: SharedStoreMemory;
   readonly #counts: Int32Array;
   readonly #fields: Float64Array;
   readonly #heap: boolean;
   #generation = -1;
   #slots!: Float64Array;
-  #bytes!: Uint8Array;
+  #bytes!: Buffer;
   /** Decoded priorities of heap entries by arrival number, so comparisons do not decode again. */
   #priorities = new Map<number, unknown>();
 
@@ -104,13 +105,26 @@ export class SharedStore implements Storage<Encoded> {
     return this.#fields[LIVE] as number;
   }
 
-  push(entry: Encoded): void {
+  /**
+   * Adds an entry: an `Encoded` item, or a small primitive (see `inlineLength`), which is written
+   * straight into the arena.
+   */
+  push(entry: unknown): void {
     this.#sync();
-    const keyLength = entry.key?.length ?? 0;
-    const length = entry.bytes.length;
-    const offset = this.#allocate(keyLength + length);
-    if (entry.key !== undefined) this.#bytes.set(entry.key, offset);
-    this.#bytes.set(entry.bytes, offset + keyLength);
+    let keyLength = 0;
+    let length: number;
+    let offset: number;
+    if (entry instanceof Encoded) {
+      keyLength = entry.key?.length ?? 0;
+      length = entry.bytes.length;
+      offset = this.#allocate(keyLength + length);
+      if (entry.key !== undefined) this.#bytes.set(entry.key, offset);
+      this.#bytes.set(entry.bytes, offset + keyLength);
+    } else {
+      length = inlineLength(entry);
+      offset = this.#allocate(length);
+      writeInline(entry, this.#bytes, offset);
+    }
     const count = this.#counts[COUNT] as number;
     if (count === this.#counts[CAPACITY]) this.#growIndex();
     const slot = this.#heap ? count : (((this.#counts[HEAD] as number) + count) % (this.#counts[CAPACITY] as number));
@@ -121,7 +135,8 @@ export class SharedStore implements Storage<Encoded> {
     if (this.#heap) this.#siftUp(count);
   }
 
-  shift(): Encoded {
+  /** Removes the first entry: a small primitive itself, or an `Encoded` copy of the item's bytes. */
+  shift(): unknown {
     this.#sync();
     if (this.#heap) return this.#popHeap();
     const slot = this.#counts[HEAD] as number;
@@ -129,7 +144,8 @@ export class SharedStore implements Storage<Encoded> {
     return this.#take(slot);
   }
 
-  pop(): Encoded {
+  /** Removes the newest entry (the lowest, in a heap). */
+  pop(): unknown {
     this.#sync();
     if (this.#heap) return this.#popHeap();
     const slot = ((this.#counts[HEAD] as number) + (this.#counts[COUNT] as number) - 1) % (this.#counts[CAPACITY] as number);
@@ -145,14 +161,19 @@ export class SharedStore implements Storage<Encoded> {
   }
 
   /** Copies out the entry in `slot` and frees its bytes; the caller has unlinked the slot. */
-  #take(slot: number): Encoded {
+  #take(slot: number): unknown {
     const s = slot * SLOT;
     const slots = this.#slots;
     const offset = slots[s + OFFSET] as number;
     const length = slots[s + LENGTH] as number;
     const keyLength = slots[s + KEY_LENGTH] as number;
-    const bytes = Buffer.allocUnsafe(length);
-    bytes.set(this.#bytes.subarray(offset + keyLength, offset + keyLength + length));
+    let entry = readInline(this.#bytes, offset + keyLength, length);
+    if (entry === NOT_INLINE) {
+      // Copied out under the lock; deserialized by the caller after releasing it.
+      const bytes = Buffer.allocUnsafe(length);
+      bytes.set(this.#bytes.subarray(offset + keyLength, offset + keyLength + length));
+      entry = new Encoded(bytes);
+    }
     const count = (this.#counts[COUNT] as number) - 1;
     Atomics.store(this.#counts, COUNT, count);
     if (count === 0) {
@@ -164,7 +185,7 @@ export class SharedStore implements Storage<Encoded> {
       this.#fields[LIVE] = (this.#fields[LIVE] as number) - size;
       if (offset + size === this.#fields[TOP]) this.#fields[TOP] = offset; // the newest entry: give its bytes back at once
     }
-    return new Encoded(bytes);
+    return entry;
   }
 
   #write(slot: number, offset: number, length: number, keyLength: number, seq: number): void {
@@ -184,7 +205,7 @@ export class SharedStore implements Storage<Encoded> {
   #remap(): void {
     this.#generation = this.#counts[GENERATION] as number;
     this.#slots = new Float64Array(this.memory.index, 0, this.memory.index.byteLength / 8);
-    this.#bytes = new Uint8Array(this.memory.arena, 0, this.memory.arena.byteLength);
+    this.#bytes = Buffer.from(this.memory.arena, 0, this.memory.arena.byteLength);
   }
 
   #grew(): void {
@@ -261,7 +282,7 @@ export class SharedStore implements Storage<Encoded> {
 
   // --- the heap ---------------------------------------------------------------------------------
 
-  #popHeap(): Encoded {
+  #popHeap(): unknown {
     const count = this.#counts[COUNT] as number;
     const slots = this.#slots;
     // Swap the lowest entry with the last one, take it from the end, then restore the heap.

@@ -1,7 +1,9 @@
 /**
  * Lock: Python's `threading.Lock`, shared by every thread it is passed to.
  *
- * State (shared): word STATE is 0 (free) or 1 (held); word SLEEPERS counts the threads parked on
+ * State (shared): word STATE is 0 (free) or the holding thread's `threadId + 1` (held; any thread
+ * may still release it, as Python's Lock has no owner: the holder is only used to know whether
+ * this thread holds it, see `_afterRelease`); word SLEEPERS counts the threads parked on
  * STATE (blocked `acquireSync` calls and at most one async "pump" per thread). A release stores 0
  * and wakes one sleeper only when there is one, so an uncontended acquire+release is two atomic
  * operations and no system call.
@@ -16,10 +18,13 @@ import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { allocateWords, checkWords, HEADER_WORDS, holdAlive, notAcrossProcesses, recall, releaseAlive, remember, waitAsync } from "./shared.js";
 import { WaiterQueue } from "./waiters.js";
+import { threadId } from "node:worker_threads";
 
 const STATE = HEADER_WORDS;
 const SLEEPERS = HEADER_WORDS + 1;
 const WORDS = 2;
+/** What this thread writes into STATE when it takes the lock. */
+const HELD = threadId + 1;
 /** Tries of a blocking acquire before it sleeps (a few microseconds). */
 const SPIN = 20;
 
@@ -62,8 +67,6 @@ export class Lock {
   #pumping = false;
   #parked = false;
   #holdsAlive = false;
-  /** Whether this thread holds the lock (taken through this object). */
-  #heldHere = false;
   /** Wake-ups to send once the lock is released (see `_afterRelease`). */
   #deferred: Array<() => void> | undefined;
 
@@ -89,9 +92,7 @@ export class Lock {
 
   /** Takes the lock if it is free, at once. */
   tryAcquire(): boolean {
-    if (Atomics.compareExchange(this.#words, STATE, 0, 1) !== 0) return false;
-    this.#heldHere = true;
-    return true;
+    return Atomics.compareExchange(this.#words, STATE, 0, HELD) === 0;
   }
 
   /**
@@ -99,10 +100,7 @@ export class Lock {
    * signal's reason when it aborts.
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    if (this.#waiters.live === 0 && Atomics.compareExchange(this.#words, STATE, 0, 1) === 0) {
-      this.#heldHere = true;
-      return RESOLVED_TRUE;
-    }
+    if (this.#waiters.live === 0 && Atomics.compareExchange(this.#words, STATE, 0, HELD) === 0) return RESOLVED_TRUE;
     let timeout: number | undefined;
     try {
       timeout = acquireTimeout(options, "Lock.acquire");
@@ -123,19 +121,19 @@ export class Lock {
    */
   acquireSync(options?: { timeout?: number | undefined; blocking?: boolean | undefined }): boolean {
     const words = this.#words;
-    if (Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+    if (Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
     const timeout = acquireTimeout(options, "Lock.acquireSync");
     if (timeout === 0) return false;
     // Critical sections are short: trying a few more times first may save two system calls.
     for (let i = 0; i < SPIN; i++) {
-      if (Atomics.load(words, STATE) === 0 && Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+      if (Atomics.load(words, STATE) === 0 && Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
     }
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     Atomics.add(words, SLEEPERS, 1);
     let woken = false;
     try {
       for (;;) {
-        if (Atomics.compareExchange(words, STATE, 0, 1) === 0) return (this.#heldHere = true);
+        if (Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
         const left = deadline === Infinity ? Infinity : deadline - performance.now();
         if (left <= 0) break;
         woken = Atomics.wait(words, STATE, 1, left) === "ok";
@@ -160,7 +158,6 @@ export class Lock {
       this.#waiters.shift()!.resolve(true);
       if (this.#holdsAlive) this.#updateAlive();
     } else {
-      this.#heldHere = false;
       Atomics.store(words, STATE, 0);
       if (Atomics.load(words, SLEEPERS) > 0) Atomics.notify(words, STATE, 1);
     }
@@ -179,7 +176,7 @@ export class Lock {
    * thread while the lock is still held would have that thread wake only to sleep on the lock.
    */
   _afterRelease(wake: () => void): boolean {
-    if (!this.#heldHere) return false;
+    if (Atomics.load(this.#words, STATE) !== HELD) return false;
     const deferred = (this.#deferred ??= []);
     if (!deferred.includes(wake)) deferred.push(wake);
     return true;
@@ -243,7 +240,8 @@ export class Lock {
     const words = this.#words;
     try {
       while (this.#waiters.live > 0) {
-        if (Atomics.compareExchange(words, STATE, 0, 1) === 0) {
+        let holder = Atomics.compareExchange(words, STATE, 0, HELD);
+        if (holder === 0) {
           this.#grant();
           continue;
         }
@@ -252,7 +250,12 @@ export class Lock {
         this.#updateAlive();
         let woken = false;
         try {
-          const wait = waitAsync(words, STATE, 1);
+          holder = Atomics.compareExchange(words, STATE, 0, HELD);
+          if (holder === 0) {
+            this.#grant();
+            continue;
+          }
+          const wait = waitAsync(words, STATE, holder);
           if (wait.async) woken = (await wait.value) === "ok";
         } finally {
           this.#parked = false;
@@ -284,7 +287,6 @@ export class Lock {
 
   /** The lock was just taken for the next local waiter. */
   #grant(): void {
-    this.#heldHere = true;
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.resolve(true);
     else this.release();

@@ -29,10 +29,12 @@ test("process-hello: f('bob') runs in a child after its sleep", async () => {
 test("process-info: module name, parent pid and own pid in the main process and in the child", async () => {
   const { stdout, code } = await run("process-info");
   assert.equal(code, 0);
-  const blocks = stdout.split("\n\n\n\n").map((block) => block.trim());
-  const main = /main process line\x1b\[0m\nmodule name: __main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[0]!);
+  // The titles are coloured with ANSI escapes; take them out before matching.
+  const plain = stdout.replaceAll(String.fromCharCode(27), "<ESC>");
+  const blocks = plain.split("\n\n\n\n").map((block) => block.trim());
+  const main = /main process line<ESC>\[0m\nmodule name: __main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[0]!);
   assert.ok(main, `unexpected main block ${JSON.stringify(blocks[0])}`);
-  const child = /function f\x1b\[0m\nmodule name: __mp_main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[1]!);
+  const child = /function f<ESC>\[0m\nmodule name: __mp_main__\nparent process: (\d+)\nprocess id: (\d+)/.exec(blocks[1]!);
   assert.ok(child, `unexpected child block ${JSON.stringify(blocks[1])}`);
   assert.equal(child[1], main[2], "the child's parent is the main process");
   assert.notEqual(child[2], main[2]);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isTaskRef, loadTask, resolveTaskRef, task, toTaskRef } from "../../src/internal/task.js";
+import { definingModule, isTaskRef, loadTask, resolveTaskRef, task, toTaskRef } from "../../src/internal/task.js";
 import * as targets from "../threading/fixtures/targets.js";
 
 test("an exported function is found in its module, and loads as the same function", async () => {
@@ -51,4 +51,15 @@ test("what cannot be shipped is refused at once, saying why", () => {
     }
   }
   assert.throws(() => toTaskRef(Derived.prototype.hello, "t"), /super/);
+});
+
+test("definingModule finds the module of any function, methods included", () => {
+  assert.ok(definingModule(targets.fails)?.endsWith("/test/threading/fixtures/targets.js"));
+  class Local {
+    run(): number {
+      return 1;
+    }
+  }
+  assert.equal(definingModule(Local.prototype.run), new URL(import.meta.url).href);
+  assert.equal(definingModule(Math.max), undefined);
 });

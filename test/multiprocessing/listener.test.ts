@@ -154,3 +154,32 @@ test("wait() returns the connections and listeners that are ready, or none at it
   setTimeout(settle, 10);
   assert.deepEqual(await wait([sentinel], { timeout: 5000 }), [sentinel]);
 });
+
+test("a Python multiprocessing.connection Client with the same authkey talks to a shoal Listener", async (t) => {
+  const { spawn, spawnSync } = await import("node:child_process");
+  if (spawnSync("python3", ["--version"]).status !== 0) {
+    t.skip("python3 is not installed");
+    return;
+  }
+  const listener = new Listener({ address: ["127.0.0.1", 0], authkey: KEY });
+  t.after(() => listener.close());
+  await listener.ready();
+  const port = (listener.address as readonly [string, number])[1];
+  const script = [
+    "import sys",
+    "from multiprocessing.connection import Client",
+    `c = Client(('127.0.0.1', ${port}), authkey=${JSON.stringify(KEY.toString())}.encode())`,
+    "c.send_bytes(b'from python')",
+    "sys.stdout.write(c.recv_bytes().decode())",
+  ].join("\n");
+  const python = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+  t.after(() => python.kill());
+  let out = "";
+  python.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  const conn = await listener.accept({ timeout: 20_000 });
+  t.after(() => conn.close());
+  assert.equal((await conn.recvBytes()).toString(), "from python");
+  await conn.sendBytes(Buffer.from("from shoal"));
+  assert.equal(await new Promise((resolve) => python.on("close", resolve)), 0);
+  assert.equal(out, "from shoal");
+});

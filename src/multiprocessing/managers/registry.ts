@@ -34,7 +34,8 @@ const FORBIDDEN = new Set<string>([
   "then",
 ]);
 
-const NAME = /^[A-Za-z$][\w$]*$/;
+const NAME = /^[A-Za-z_$][\w$]*$/;
+const TYPEID = /^[A-Za-z$][\w$]*$/;
 
 /** Whether `name` may ever be called remotely. */
 export function isCallableName(name: unknown): name is string {
@@ -43,7 +44,7 @@ export function isCallableName(name: unknown): name is string {
 
 /** Checks a typeid given to `register`. */
 export function checkTypeid(typeid: unknown): string {
-  if (typeof typeid !== "string" || !NAME.test(typeid)) {
+  if (typeof typeid !== "string" || !TYPEID.test(typeid)) {
     throw new TypeError(`register: typeid must be an identifier (letters, digits, _ and $): got ${describe(typeid)}`);
   }
   return typeid;

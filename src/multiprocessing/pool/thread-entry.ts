@@ -82,7 +82,20 @@ function refill(): boolean {
   return inbox.drain(take) > 0;
 }
 
+let printed = false;
 function sleep(): void {
+  if (process.env.XBLOCKWAIT) {
+    const res = process.getActiveResourcesInfo();
+    if (!printed) { printed = true; console.error("RES", res); }
+    if (res.length === 1) {
+      for (;;) {
+        const position = inbox.writePosition();
+        if (!inbox.isEmpty()) break;
+        inbox.waitSync(position, Infinity);
+      }
+      return wake();
+    }
+  }
   const position = inbox.writePosition();
   if (!inbox.isEmpty()) return wake();
   const waiting = inbox.waitAsync(position);

@@ -1,0 +1,225 @@
+/**
+ * The `shoal` command end to end: a real process against OpenSSH's sshd on loopback addresses.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSshd } from "../fixtures/sshd.js";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const sshd = await startSshd({ listenAll: true, maxStartups: 1000 });
+const dir = await mkdtemp(join(tmpdir(), "shoal-cli-"));
+test.after(async () => {
+  await sshd.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+const knownHosts = join(dir, "known_hosts");
+await writeFile(knownHosts, `[127.0.*]:${sshd.port} ${sshd.hostPublicKeys[0]}\n`);
+const inventory = join(dir, "shoal.yml");
+await writeFile(
+  inventory,
+  `defaults:
+  user: ${sshd.user}
+  port: ${sshd.port}
+  identity_file: ${sshd.keyPath}
+  known_hosts: ${knownHosts}
+groups:
+  web:
+    hosts: ["127.0.1.[1-5]"]
+  db:
+    hosts: ["127.0.2.[1-2]"]
+  dead:
+    hosts: [{ host: closed, hostname: 127.0.0.1, port: 1 }]
+  prod:
+    children: [web, db]
+`,
+);
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function shoal(args: string[], options: { input?: string; env?: Record<string, string>; onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: dir,
+      env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout, (sig) => child.kill(sig));
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+const WHOAMI = 'set -- $SSH_CONNECTION; echo "$3"';
+
+test("usage and inventory errors exit 64 and say what was expected", async () => {
+  let r = await shoal(["run", "@web"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Missing command: give it after `--`/);
+  r = await shoal(["run", "@nope", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Unknown group "@nope": expected one of @web, @db, @dead, @prod/);
+  r = await shoal(["run", "@web", "--timeout", "3x", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /expected a number of seconds or a number with a unit/);
+  const bad = join(dir, "bad.yml");
+  await writeFile(bad, "groups:\n  web:\n    hosts: [a]\n    vars: { port: http }\n");
+  r = await shoal(["hosts", "-i", bad]);
+  assert.equal(r.status, 64);
+  assert.equal(r.stderr, `shoal: ${bad}:4:19: Invalid port: expected an integer from 1 to 65535, got "http"\n`);
+  r = await shoal(["frobnicate"]);
+  assert.equal(r.status, 64);
+});
+
+test("hosts and groups list without connecting", async () => {
+  let r = await shoal(["hosts", "@prod,!127.0.1.[2-4]"]);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, "127.0.1.1\n127.0.1.5\n127.0.2.1\n127.0.2.2\n");
+  r = await shoal(["hosts", "@prod", "--fold"]);
+  assert.equal(r.stdout, "127.0.1.[1-5],127.0.2.[1-2] (7)\n");
+  r = await shoal(["groups"]);
+  assert.match(r.stdout, /^@web +5 +127\.0\.1\.\[1-5\]$/m);
+  assert.match(r.stdout, /^@prod +7 +127\.0\.1\.\[1-5\],127\.0\.2\.\[1-2\] +\(children: web, db\)$/m);
+  r = await shoal(["hosts", "-H", "a[1-3],b", "-i", inventory]);
+  assert.equal(r.stdout, "a1\na2\na3\nb\n");
+});
+
+test("run: whole lines prefixed with the host, exit 0; a failure anywhere exits 1", async () => {
+  let r = await shoal(["run", "@web", "--", `${WHOAMI}; printf 'par'; sleep 0.2; printf 'tial'`]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").sort();
+  assert.equal(lines.length, 10);
+  for (let i = 1; i <= 5; i++) {
+    assert.ok(lines.includes(`127.0.1.${i}: 127.0.1.${i}`), r.stdout);
+    assert.ok(lines.includes(`127.0.1.${i}: partial`), r.stdout);
+  }
+  assert.match(r.stderr, /5 hosts in [\d.]+m?s: ok 5/);
+  r = await shoal(["run", "@web", "--", `${WHOAMI} >/dev/null; case "$3" in 127.0.1.[24]) echo oops >&2; exit 3;; esac`]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /127\.0\.1\.2: oops/);
+  assert.match(r.stderr, /failed +exit 3: 127\.0\.1\.\[2,4\] \(2\)/);
+  assert.match(r.stderr, /saved: .*@last\.failed/);
+
+  // @last.failed reruns exactly those hosts.
+  r = await shoal(["hosts", "@last.failed"]);
+  assert.equal(r.stdout, "127.0.1.2\n127.0.1.4\n");
+  r = await shoal(["run", "@last.failed", "--", WHOAMI]);
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.stdout.trim().split("\n").sort(), ["127.0.1.2: 127.0.1.2", "127.0.1.4: 127.0.1.4"]);
+});
+
+test("run: an unreachable host exits 2 and is named in the summary", async () => {
+  const r = await shoal(["run", "@web,@dead", "--", "true"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^closed: +connection refused by 127\.0\.0\.1:1$/m);
+  assert.match(r.stderr, /unreachable connection refused: closed \(1\)/);
+  const t = await shoal(["run", "@db", "-t", "300ms", "--", "sleep 20"]);
+  assert.equal(t.status, 2);
+  assert.match(t.stderr, /timeout +command timed out after 300ms: 127\.0\.2\.\[1-2\] \(2\)/);
+});
+
+test("-b gathers identical outputs under a compact host range", async () => {
+  const r = await shoal(["run", "@prod", "-b", "--", 'echo same; set -- $SSH_CONNECTION; case "$3" in 127.0.2.*) echo db;; esac']);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, "---------------\n127.0.1.[1-5] (5)\n---------------\nsame\n---------------\n127.0.2.[1-2] (2)\n---------------\nsame\ndb\n");
+});
+
+test("--json writes NDJSON events with fixed kinds, then a summary", async () => {
+  const r = await shoal(["run", "@db,@dead", "--json", "--", "echo hi"]);
+  assert.equal(r.status, 2);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; host?: string; kind?: string; data?: string; exitStatus?: number });
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ["queued", "connecting", "connected", "stdout", "exit", "error", "done", "summary"]) assert.ok(types.has(t), t);
+  assert.deepEqual(events.filter((e) => e.type === "error").map((e) => [e.host, e.kind]), [["closed", "refused"]]);
+  assert.deepEqual(events.filter((e) => e.type === "stdout").map((e) => e.data), ["hi\n", "hi\n"]);
+  const summary = events.at(-1)!;
+  assert.equal(summary.type, "summary");
+  assert.equal(summary.exitStatus, 2);
+});
+
+test("-o writes per-host stdout and stderr files; --stdin feeds every host", async () => {
+  const out = join(dir, "out");
+  const r = await shoal(["run", "@db", "--stdin", "-o", out, "--", "cat; echo err >&2"], { input: "from stdin\n" });
+  assert.equal(r.status, 0, r.stderr);
+  for (const h of ["127.0.2.1", "127.0.2.2"]) {
+    assert.equal(await readFile(join(out, `${h}.stdout`), "utf8"), "from stdin\n");
+    assert.equal(await readFile(join(out, `${h}.stderr`), "utf8"), "err\n");
+  }
+});
+
+test("ping prints connect time and round trip per host", async () => {
+  const r = await shoal(["ping", "@db"]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^127\.0\.2\.1: ok {2}connect \d[\d.]*m?s {2}rtt \d+\.\d\dms$/m);
+});
+
+test("put and get without a TTY print one plain line per host", async () => {
+  const local = join(dir, "file.txt");
+  await writeFile(local, "payload\n");
+  const remote = join(sshd.workDir, "cli-file.txt");
+  let r = await shoal(["put", "127.0.2.1", local, remote]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^127\.0\.2\.1: put 1 file \(8 B\) in /);
+  assert.equal(await readFile(remote, "utf8"), "payload\n");
+  r = await shoal(["put", "127.0.2.1", local, remote]);
+  assert.match(r.stdout, /put 0 files \(8 B\), 1 unchanged/);
+  const into = join(dir, "fetched");
+  r = await shoal(["get", "@db", remote, into]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await readFile(join(into, "127.0.2.2", "cli-file.txt"), "utf8"), "payload\n");
+  r = await shoal(["put", "@db", join(dir, "missing"), remote]);
+  assert.equal(r.status, 64);
+});
+
+test("unknown host keys are gathered into one table at the end; --accept-new trusts them", async () => {
+  const kh = join(dir, "kh-empty");
+  await writeFile(kh, "");
+  let r = await shoal(["run", "@db", "--known-hosts", kh, "-i", join(dir, "noinv.yml"), "-H", "127.0.2.[1-2]", "-u", sshd.user, "-p", String(sshd.port), "--", "true"], {});
+  assert.equal(r.status, 64); // the named inventory does not exist
+  const inv2 = join(dir, "nokh.yml");
+  await writeFile(inv2, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath} }\nhosts: ["127.0.3.[1-3]"]\n`);
+  r = await shoal(["run", "all", "-i", inv2, "--known-hosts", kh, "--", "true"]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.match(/KEY TYPE/g)?.length, 1);
+  for (let i = 1; i <= 3; i++) assert.match(r.stderr, new RegExp(`127\\.0\\.3\\.${i} +ssh-ed25519 +${sshd.hostKeyFingerprint.replace(/[+/]/g, "\\$&")} +unknown`));
+  assert.match(r.stderr, /hostkey +host key unknown: 127\.0\.3\.\[1-3\] \(3\)/);
+  r = await shoal(["run", "all", "-i", inv2, "--known-hosts", kh, "--accept-new", "--", "true"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /Trusted 3 new host keys/);
+  r = await shoal(["run", "all", "-i", inv2, "--known-hosts", kh, "--", "true"]);
+  assert.equal(r.status, 0);
+  assert.doesNotMatch(r.stderr, /KEY TYPE/);
+});
+
+test("Ctrl-C stops the remote commands and prints the partial summary", async () => {
+  let sent = false;
+  const t0 = performance.now();
+  const r = await shoal(["run", "@web", "--json", "--", "sleep 30"], {
+    onStdout: (text, kill) => {
+      if (!sent && (text.match(/"type":"connected"/g)?.length ?? 0) === 5) {
+        sent = true;
+        setTimeout(() => kill("SIGINT"), 200);
+      }
+    },
+  });
+  assert.ok(sent);
+  assert.ok(performance.now() - t0 < 8000);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /interrupted: stopping the remote commands/);
+  assert.match(r.stderr, /killed +interrupted: 127\.0\.1\.\[1-5\] \(5\)/);
+});

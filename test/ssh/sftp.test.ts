@@ -1,0 +1,307 @@
+/**
+ * SFTPClient and SFTPFile against OpenSSH's sftp-server: every call, typed errors, and transfers
+ * that never leave a partial file under the real name.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { after, before, test } from "node:test";
+import { AutoAddPolicy, NoSuchFile, PermissionDenied, SFTPClient, SFTPError, SSHClient } from "../../src/ssh/index.js";
+import { startSshd } from "../fixtures/sshd.js";
+import type { Sshd } from "../fixtures/sshd.js";
+
+let sshd: Sshd;
+let client: SSHClient;
+let sftp: SFTPClient;
+let local: string;
+let remote: string;
+
+async function connect(): Promise<SSHClient> {
+  const c = new SSHClient();
+  c.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await c.connect({ hostname: sshd.host, port: sshd.port, username: sshd.user, keyFilename: sshd.keyPath, allowAgent: false, lookForKeys: false });
+  return c;
+}
+
+before(async () => {
+  sshd = await startSshd();
+  client = await connect();
+  sftp = await client.openSftp();
+  local = await mkdtemp(path.join(tmpdir(), "shoal-sftp-test-"));
+  remote = sshd.workDir;
+});
+after(async () => {
+  await sftp?.close();
+  await client?.close();
+  await sshd?.stop();
+  if (local) await rm(local, { recursive: true, force: true });
+});
+
+test("put and get: contents, callback, confirm, returned attributes", async () => {
+  const data = randomBytes(3 * 1024 * 1024 + 123);
+  const source = path.join(local, "up.bin");
+  await writeFile(source, data);
+  const progress: Array<[number, number]> = [];
+  const attrs = await sftp.put(source, `${remote}/up.bin`, { callback: (sent, total) => progress.push([sent, total]) });
+  assert.equal(attrs.stSize, data.length);
+  assert.equal(attrs.filename, "up.bin");
+  assert.deepEqual(progress.at(-1), [data.length, data.length]);
+  assert.deepEqual(await readFile(`${remote}/up.bin`), data);
+
+  const target = path.join(local, "down.bin");
+  const seen: number[] = [];
+  assert.equal(await sftp.get(`${remote}/up.bin`, target, { callback: (got) => seen.push(got) }), data.length);
+  assert.deepEqual(await readFile(target), data);
+  assert.equal(seen.at(-1), data.length);
+  // An empty file too.
+  await writeFile(path.join(local, "empty"), "");
+  assert.equal((await sftp.put(path.join(local, "empty"), `${remote}/empty`)).stSize, 0);
+  assert.equal(await sftp.get(`${remote}/empty`, path.join(local, "empty2")), 0);
+  assert.equal((await readFile(path.join(local, "empty2"))).length, 0);
+});
+
+test("put/get preserve copy mode and times", async () => {
+  const source = path.join(local, "keep.txt");
+  await writeFile(source, "keep", { mode: 0o640 });
+  await utimes(source, 1_000_000, 1_500_000_000);
+  const attrs = await sftp.put(source, `${remote}/keep.txt`, { preserve: true });
+  assert.equal(attrs.stMode! & 0o777, 0o640);
+  assert.equal(attrs.stMtime, 1_500_000_000);
+  const back = path.join(local, "keep-back.txt");
+  await sftp.get(`${remote}/keep.txt`, back, { preserve: true });
+  const stats = await stat(back);
+  assert.equal(stats.mode & 0o777, 0o640);
+  assert.equal(Math.round(stats.mtimeMs / 1000), 1_500_000_000);
+});
+
+test("putfo and getfo with streams", async () => {
+  const parts = [Buffer.from("alpha "), Buffer.from("beta "), Buffer.from("gamma")];
+  const attrs = await sftp.putfo(Readable.from(parts), `${remote}/stream.txt`, { fileSize: 16 });
+  assert.equal(attrs.stSize, 16);
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on("data", (chunk: Buffer) => chunks.push(chunk));
+  assert.equal(await sftp.getfo(`${remote}/stream.txt`, sink), 16);
+  assert.equal(Buffer.concat(chunks).toString(), "alpha beta gamma");
+  // Large enough to need many pipelined reads, delivered in order.
+  const big = randomBytes(2 * 1024 * 1024 + 7);
+  await writeFile(`${remote}/big-stream.bin`, big);
+  const out = new PassThrough();
+  const received: Buffer[] = [];
+  out.on("data", (chunk: Buffer) => received.push(chunk));
+  await sftp.getfo(`${remote}/big-stream.bin`, out);
+  assert.deepEqual(Buffer.concat(received), big);
+});
+
+test("putDir and getDir copy trees", async () => {
+  const tree = path.join(local, "tree");
+  await mkdir(path.join(tree, "a", "b"), { recursive: true });
+  await writeFile(path.join(tree, "top.txt"), "top");
+  await writeFile(path.join(tree, "a", "b", "deep.txt"), "deep");
+  await sftp.putDir(tree, `${remote}/tree`);
+  assert.equal(await readFile(`${remote}/tree/a/b/deep.txt`, "utf8"), "deep");
+  await sftp.getDir(`${remote}/tree`, path.join(local, "tree-back"));
+  assert.equal(await readFile(path.join(local, "tree-back", "top.txt"), "utf8"), "top");
+  assert.equal(await readFile(path.join(local, "tree-back", "a", "b", "deep.txt"), "utf8"), "deep");
+});
+
+test("listdir, listdirAttr, listdirIter", async () => {
+  await sftp.mkdir(`${remote}/list`);
+  for (let i = 0; i < 120; i++) await writeFile(`${remote}/list/f${i}`, String(i));
+  const names = await sftp.listdir(`${remote}/list`);
+  assert.equal(names.length, 120);
+  assert.ok(!names.includes(".") && !names.includes(".."));
+  const attrs = await sftp.listdirAttr(`${remote}/list`);
+  const f7 = attrs.find((a) => a.filename === "f7")!;
+  assert.equal(f7.stSize, 1);
+  assert.ok(f7.isFile());
+  assert.match(f7.longname, /f7$/);
+  assert.match(f7.toString(), /^-rw.* f7$/);
+  let count = 0;
+  for await (const entry of sftp.listdirIter(`${remote}/list`)) if (entry.filename.startsWith("f")) count++;
+  assert.equal(count, 120);
+});
+
+test("stat, lstat, symlink, readlink, normalize", async () => {
+  await writeFile(`${remote}/real.txt`, "real");
+  await sftp.symlink("real.txt", `${remote}/link.txt`);
+  assert.equal(await sftp.readlink(`${remote}/link.txt`), "real.txt");
+  assert.equal(await sftp.readlink(`${remote}/real.txt`), null);
+  assert.ok((await sftp.lstat(`${remote}/link.txt`)).isSymbolicLink());
+  const st = await sftp.stat(`${remote}/link.txt`);
+  assert.ok(st.isFile());
+  assert.equal(st.stSize, 4);
+  assert.equal(await sftp.normalize(`${remote}/./list/..`), remote);
+});
+
+test("chmod, chown, utime, truncate", async () => {
+  await writeFile(`${remote}/attrs.txt`, "0123456789");
+  await sftp.chmod(`${remote}/attrs.txt`, 0o600);
+  assert.equal((await stat(`${remote}/attrs.txt`)).mode & 0o777, 0o600);
+  const mine = await sftp.stat(`${remote}/attrs.txt`);
+  await sftp.chown(`${remote}/attrs.txt`, mine.stUid!, mine.stGid!);
+  await sftp.utime(`${remote}/attrs.txt`, [1000, 2000]);
+  const st = await sftp.stat(`${remote}/attrs.txt`);
+  assert.equal(st.stAtime, 1000);
+  assert.equal(st.stMtime, 2000);
+  await sftp.utime(`${remote}/attrs.txt`, null);
+  assert.ok(Math.abs((await sftp.stat(`${remote}/attrs.txt`)).stMtime! - Date.now() / 1000) < 60);
+  await sftp.truncate(`${remote}/attrs.txt`, 4);
+  assert.equal(await readFile(`${remote}/attrs.txt`, "utf8"), "0123");
+});
+
+test("mkdir, rmdir, remove/unlink, rename, posixRename", async () => {
+  await sftp.mkdir(`${remote}/d`, 0o755);
+  assert.ok((await sftp.stat(`${remote}/d`)).isDirectory());
+  await assert.rejects(sftp.mkdir(`${remote}/d`), (e: unknown) => e instanceof SFTPError && e.code === "EEXIST" && e.path === `${remote}/d`);
+  await sftp.rmdir(`${remote}/d`);
+  await writeFile(`${remote}/a.txt`, "a");
+  await writeFile(`${remote}/b.txt`, "b");
+  await assert.rejects(sftp.rename(`${remote}/a.txt`, `${remote}/b.txt`), (e: unknown) => e instanceof SFTPError && e.code === "EEXIST");
+  await sftp.posixRename(`${remote}/a.txt`, `${remote}/b.txt`);
+  assert.equal(await readFile(`${remote}/b.txt`, "utf8"), "a");
+  await sftp.rename(`${remote}/b.txt`, `${remote}/c.txt`);
+  await sftp.remove(`${remote}/c.txt`);
+  await writeFile(`${remote}/u.txt`, "u");
+  await sftp.unlink(`${remote}/u.txt`);
+  assert.ok(!existsSync(`${remote}/c.txt`) && !existsSync(`${remote}/u.txt`));
+});
+
+test("chdir and getcwd: relative paths resolve against the client-side cwd", async () => {
+  const session = await client.openSftp();
+  try {
+    assert.equal(session.getcwd(), null);
+    await session.mkdir(`${remote}/cwd`);
+    await session.chdir(`${remote}/cwd`);
+    assert.equal(session.getcwd(), `${remote}/cwd`);
+    await writeFile(`${remote}/cwd/here.txt`, "here");
+    assert.deepEqual(await session.listdir(), ["here.txt"]);
+    assert.equal((await session.stat("here.txt")).stSize, 4);
+    await assert.rejects(session.chdir("here.txt"), /not a directory/);
+    await session.chdir(null);
+    assert.equal(session.getcwd(), null);
+  } finally {
+    await session.close();
+  }
+});
+
+test("typed errors carry the path and a Node-style code", async () => {
+  await assert.rejects(sftp.stat(`${remote}/missing`), (e: unknown) => {
+    assert.ok(e instanceof NoSuchFile);
+    assert.equal(e.code, "ENOENT");
+    assert.equal(e.path, `${remote}/missing`);
+    assert.equal(e.syscall, "stat");
+    assert.ok(e.message.includes(`${remote}/missing`));
+    return true;
+  });
+  await assert.rejects(sftp.open("/root/forbidden", "w"), (e: unknown) => e instanceof PermissionDenied && e.code === "EACCES" && e.path === "/root/forbidden");
+  await assert.rejects(sftp.put(path.join(local, "up.bin"), "/etc/shoal-nope"), (e: unknown) => e instanceof PermissionDenied);
+  await assert.rejects(sftp.get(`${remote}/missing`, path.join(local, "never")), NoSuchFile);
+  assert.ok(!existsSync(path.join(local, "never")));
+});
+
+test("SFTPFile: read, write, seek, tell, append, readline, iteration, readv, stat, handle ops", async () => {
+  {
+    await using file = await sftp.open(`${remote}/file.txt`, "w");
+    await file.write("line one\nline two\n");
+    await file.write(Buffer.from("line three"));
+    assert.equal(file.tell(), 28);
+    await file.chmod(0o644);
+  }
+  {
+    await using file = await sftp.open(`${remote}/file.txt`, "a");
+    await file.write("\nline four\n");
+  }
+  await using file = await sftp.open(`${remote}/file.txt`, "r+b");
+  assert.equal((await file.read(4)).toString(), "line");
+  assert.equal(file.tell(), 4);
+  await file.seek(-5, 2);
+  assert.equal((await file.read()).toString(), "four\n");
+  assert.equal((await file.read(10)).length, 0);
+  await file.seek(0);
+  assert.equal(await file.readline(), "line one\n");
+  const rest: string[] = [];
+  for await (const line of file) rest.push(line);
+  assert.deepEqual(rest, ["line two\n", "line three\n", "line four\n"]);
+  const ranges: string[] = [];
+  for await (const chunk of file.readv([[5, 3], [14, 3]])) ranges.push(chunk.toString());
+  assert.deepEqual(ranges, ["one", "two"]);
+  assert.equal((await file.stat()).stSize, 39);
+  await file.seek(0);
+  await file.write("LINE");
+  await file.truncate(8);
+  await file.utime([10, 20]);
+  assert.equal(await readFile(`${remote}/file.txt`, "utf8"), "LINE one");
+  assert.equal((await sftp.stat(`${remote}/file.txt`)).stMtime, 20);
+  await assert.rejects(sftp.open(`${remote}/file.txt`, "x"), SFTPError);
+});
+
+test("SFTPFile pipelined writes and streams", async () => {
+  const data = randomBytes(1024 * 1024);
+  {
+    await using file = await sftp.open(`${remote}/pipelined.bin`, "w");
+    file.setPipelined(true);
+    for (let at = 0; at < data.length; at += 64 * 1024) await file.write(data.subarray(at, at + 64 * 1024));
+    await file.flush();
+  }
+  assert.deepEqual(await readFile(`${remote}/pipelined.bin`), data);
+  await using readBack = await sftp.open(`${remote}/pipelined.bin`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of readBack.createReadStream()) chunks.push(chunk as Buffer);
+  assert.deepEqual(Buffer.concat(chunks), data);
+});
+
+test("a transfer cut in the middle leaves no file under the real name, and a retry works", async () => {
+  const data = randomBytes(32 * 1024 * 1024);
+  const source = path.join(local, "cut.bin");
+  await writeFile(source, data);
+
+  // Upload: kill the connection once a quarter has been acknowledged.
+  const victim = await connect();
+  const victimSftp = await victim.openSftp();
+  let cut = false;
+  await assert.rejects(
+    victimSftp.put(source, `${remote}/cut.bin`, {
+      callback: (sent) => {
+        if (!cut && sent > data.length / 4) {
+          cut = true;
+          void victim.close();
+        }
+      },
+    }),
+  );
+  assert.ok(cut);
+  assert.ok(!existsSync(`${remote}/cut.bin`), "no remote file under the real name");
+  assert.ok((await readdir(remote)).some((name) => name.startsWith(".cut.bin.shoal-")), "the partial data is under a temporary name");
+  assert.equal((await sftp.put(source, `${remote}/cut.bin`)).stSize, data.length);
+  assert.deepEqual(await readFile(`${remote}/cut.bin`), data);
+
+  // Download: the same, on the local side.
+  const victim2 = await connect();
+  const victim2Sftp = await victim2.openSftp();
+  const target = path.join(local, "cut-back.bin");
+  cut = false;
+  await assert.rejects(
+    victim2Sftp.get(`${remote}/cut.bin`, target, {
+      callback: (got) => {
+        if (!cut && got > data.length / 4) {
+          cut = true;
+          void victim2.close();
+        }
+      },
+    }),
+  );
+  assert.ok(cut);
+  assert.ok(!existsSync(target), "no local file under the real name");
+  assert.deepEqual(
+    (await readdir(local)).filter((name) => name.startsWith(".cut-back.bin")),
+    [],
+    "the local temporary file is removed",
+  );
+  assert.equal(await sftp.get(`${remote}/cut.bin`, target), data.length);
+  assert.deepEqual(await readFile(target), data);
+});

@@ -20,15 +20,17 @@ const ROUND_TRIPS = Math.min(TASKS, 20_000);
 const TASK_FILE = new URL("./tasks.js", import.meta.url).href;
 
 interface Runner {
-  /** Runs one task and resolves its value. */
-  run(x: number): PromiseLike<number>;
+  /** Submits one task among many (shoal: `applyAsync`). */
+  submit(x: number): PromiseLike<number>;
+  /** Runs one task and resolves its value (shoal: `apply`). */
+  run(x: number): Promise<number>;
   close(): Promise<void>;
 }
 
 async function atOnce(runner: Runner): Promise<number> {
   const t = performance.now();
   const results: PromiseLike<number>[] = [];
-  for (let i = 0; i < TASKS; i++) results.push(runner.run(i));
+  for (let i = 0; i < TASKS; i++) results.push(runner.submit(i));
   for (const r of results) await r;
   return TASKS / ((performance.now() - t) / 1000);
 }
@@ -42,12 +44,13 @@ async function oneAtATime(runner: Runner): Promise<number> {
 
 function shoal(): Runner {
   const pool = new ThreadPool({ processes: THREADS });
-  return { run: (x) => pool.applyAsync(square, [x]), close: () => pool.terminate() };
+  return { submit: (x) => pool.applyAsync(square, [x]), run: (x) => pool.apply(square, [x]), close: () => pool.terminate() };
 }
 
 function piscina(concurrentTasksPerWorker: number): Runner {
   const pool = new Piscina({ filename: TASK_FILE, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker });
-  return { run: (x) => pool.run(x) as Promise<number>, close: () => pool.destroy() };
+  const run = (x: number): Promise<number> => pool.run(x) as Promise<number>;
+  return { submit: run, run, close: () => pool.destroy() };
 }
 
 async function measure(make: () => Runner): Promise<{ rate: number; micros: number }> {

@@ -5,7 +5,6 @@
 import { isMainThread, Worker } from "node:worker_threads";
 import { Queue } from "../../src/queue/index.js";
 import { Thread, task } from "../../src/threading/index.js";
-import { rate } from "./anchor.js";
 
 const ITEMS = Number(process.env.ITEMS ?? 300);
 const SIZE = 1024 * 1024;
@@ -62,8 +61,8 @@ if (isMainThread) {
     const mine = await shoal(maxsize);
     console.log(
       `queue 1 MiB items, producer thread -> consumer thread, ${maxsize === 0 ? "unbounded" : `maxsize ${maxsize}`}: ` +
-        `shoal ${rate(mine)} MB/s  postMessage copy ${rate(copied)} MB/s (ratio ${(mine / copied).toFixed(2)}x)  ` +
-        `postMessage transfer ${rate(transferred)} MB/s (ratio ${(mine / transferred).toFixed(2)}x)`,
+        `shoal ${mine.toFixed(0)} MB/s  postMessage copy ${copied.toFixed(0)} MB/s (ratio ${(mine / copied).toFixed(2)}x)  ` +
+        `postMessage transfer ${transferred.toFixed(0)} MB/s (ratio ${(mine / transferred).toFixed(2)}x)`,
     );
   }
 }

@@ -42,7 +42,7 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
   const db = Math.ceil((options.hosts - web) / 2);
   const groups = { web, db, cache: options.hosts - web - db };
   const hang = `cache${String(groups.cache).padStart(2, "0")}`;
-  const drop = "db02";
+  const locked = "db02";
   const say = (text: string) => process.stdout.write(text);
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[0m` : text);
   const command = (text: string) => say(`\n${bold(`$ ${text}`)}\n`);
@@ -50,7 +50,7 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
   const started = performance.now();
   const testbed = await startTestbed({
     groups,
-    faults: { [hang]: { hang: true }, [drop]: { drop: true, dropAfter: 50 } },
+    faults: { [hang]: { hang: true }, [locked]: { authFail: true } },
     // A little latency and bandwidth, as on a real network, so the progress bar has something to show.
     latency: 2,
     slow: 8,
@@ -63,7 +63,7 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
       bold(`shoal demo: ${testbed.hosts.length} SSH hosts started in ${Math.round(performance.now() - started)} ms`) +
         ` on ${testbed.hosts[0]!.address} … ${testbed.hosts[testbed.hosts.length - 1]!.address}, port ${testbed.port}\n` +
         `  groups: ${inventory.groups.map((g) => `@${g.name} (${inventory.members(g.name)!.length})`).join(", ")}\n` +
-        `  two are faulty: ${hang} never answers (no SSH banner), ${drop} cuts connections mid-command\n` +
+        `  two are faulty: ${hang} never answers (no SSH banner), ${locked} rejects every login\n` +
         `  inventory: ${testbed.inventoryFile}\n`,
     );
     const all = inventory.select("*");
@@ -112,7 +112,7 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
     const failed = all.filter((h) => !copied.includes(h)).map((h) => h.name);
     say(
       `\n${bold("That was shoal.")} ${testbed.hosts.length} hosts, 4 runs, ${((performance.now() - started) / 1000).toFixed(1)} s in all; ` +
-        `the faulty ${describeHosts(failed)} ended as timeout and unreachable, and never held the others up.\n` +
+        `the faulty ${describeHosts(failed)} ended as timeout and auth, and never held the others up.\n` +
         "Try it on your own: shoal testbed --hosts 50 --inventory testbed.yml, then shoal shell -i testbed.yml\n",
     );
   } finally {

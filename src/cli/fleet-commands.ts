@@ -341,11 +341,13 @@ export function registerFleetCommands(program: Command): void {
   const groups = withCommon(new Command("groups"), false)
     .description("list the inventory's groups with their hosts")
     .action(async (o: CommonOptions) => {
-      const { inventory } = await select("all", { ...o, host: undefined, hostsFile: undefined }).catch((err) => {
-        if (err instanceof UsageError && /No hosts match/.test(err.message)) return { inventory: undefined as unknown as Inventory };
+      let inv: Inventory;
+      try {
+        inv = o.inventory ? await Inventory.load(o.inventory) : await Inventory.loadDefault();
+      } catch (err) {
+        if (err instanceof InventoryError) throw new UsageError(err.message);
         throw err;
-      });
-      const inv = inventory ?? (o.inventory ? await Inventory.load(o.inventory) : await Inventory.loadDefault());
+      }
       const w = Math.max(5, ...inv.groups.map((g) => g.name.length));
       for (const g of inv.groups) {
         const members = inv.members(g.name)!.map((h) => h.name);

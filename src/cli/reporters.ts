@@ -75,7 +75,8 @@ export class LineReporter implements Reporter {
       this.#partial.set(key, cut < 0 ? "" : text.slice(cut + 1));
       return this.#lines(ev.type, ev.host, whole);
     }
-    if (ev.type === "error" && this.#showErrors && !ev.retrying) {
+    // Host-key problems are shown once, in the table at the end, not host by host.
+    if (ev.type === "error" && this.#showErrors && !ev.retrying && ev.kind !== "hostkey") {
       const msg = this.#color ? `\x1b[31m${ev.message}\x1b[0m` : ev.message;
       return write(this.#err, `${this.#prefix(ev.host)}${msg}\n`);
     }

@@ -361,6 +361,15 @@ export class HostConnection {
     });
   }
 
+  /** A direct-tcpip channel to `host:port` through this connection (the ProxyJump building block). */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.#client.forwardOut("127.0.0.1", 0, host, port, (err, stream) =>
+        err ? reject(new FleetError("refused", `jump host ${this.spec.name} cannot reach ${host}:${port}: ${err.message}`, "connect")) : resolve(stream),
+      );
+    });
+  }
+
   /** Opens an SFTP session. */
   sftp(): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) => {

@@ -13,6 +13,7 @@
  * ```
  */
 import { setMaxListeners } from "node:events";
+import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { Queue } from "./queue.js";
 import type { Host } from "./host.js";
@@ -123,6 +124,7 @@ export class Fleet implements AsyncDisposable {
   readonly #knownHosts = new Map<string, Promise<KnownHosts>>();
   readonly #open = new Map<string, HostConnection>();
   readonly #store = new OutputStore();
+  readonly #jumps = new Map<string, Promise<HostConnection>>();
   #closed = false;
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
@@ -237,6 +239,7 @@ export class Fleet implements AsyncDisposable {
     this.#closed = true;
     for (const c of this.#open.values()) c.close();
     this.#open.clear();
+    await this.#closeJumps();
     await this.#store.dispose();
   }
 
@@ -277,6 +280,7 @@ export class Fleet implements AsyncDisposable {
       for await (const host of hostQueue) await this.#one(job, host, emitRaw, startedAt, signal, run);
     };
     await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, this.hosts.length)) }, worker));
+    if (!this.#options.keepConnections) await this.#closeJumps();
     // Keys trusted under accept-new are written once, at the end.
     for (const kh of this.#knownHosts.values()) await (await kh).saveAccepted();
   }
@@ -319,7 +323,56 @@ export class Fleet implements AsyncDisposable {
     else conn.close();
   }
 
-  async #connect(spec: ConnectSpec & { knownHosts?: string[] | undefined }, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
+  async #closeJumps(): Promise<void> {
+    const jumps = [...this.#jumps.values()];
+    this.#jumps.clear();
+    for (const j of jumps) (await j.catch(() => undefined))?.close();
+  }
+
+  /**
+   * The connection to a jump host (`[user@]host[:port]`, or a chain `a,b`), opened once per run and
+   * shared by every host behind it. A hop takes the user and keys of the host it leads to, unless it
+   * names its own user; ~/.ssh/config applies to it as to any host.
+   */
+  #jump(chain: string, via: Host, signal: AbortSignal, run: FleetRun): Promise<HostConnection> {
+    let p = this.#jumps.get(chain);
+    if (!p) {
+      p = (async () => {
+        const hops = chain.split(",").map((h) => h.trim()).filter(Boolean);
+        const last = hops.pop()!;
+        const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(last);
+        if (!m) throw new FleetError("dns", `Invalid proxy_jump ${JSON.stringify(last)}: expected [user@]host[:port]`, "connect");
+        const name = m[2]!.replace(/^\[|\]$/g, "");
+        const hop: Host = adHocHost(name, {
+          user: m[1] ?? via.vars.user,
+          identity_file: via.vars.identity_file,
+          password_env: via.vars.password_env,
+          known_hosts: via.vars["known_hosts"],
+          ...(m[3] ? { port: Number(m[3]) } : {}),
+        });
+        const spec = this.#resolver.resolve(hop);
+        const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
+        return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts), signal, run, sock));
+      })();
+      p.catch(() => this.#jumps.delete(chain));
+      this.#jumps.set(chain, p);
+    }
+    return p;
+  }
+
+  #context(knownHosts: KnownHosts | null, signal: AbortSignal, run: FleetRun, sock?: Duplex) {
+    return {
+      credentials: this.#credentials,
+      knownHosts,
+      acceptNew: this.#options.acceptNew ?? false,
+      gate: this.#gate,
+      onHostKey: (note: HostKeyNote) => run.hostKeys.push(note),
+      signal,
+      sock,
+    };
+  }
+
+  async #connect(spec: ConnectSpec & { knownHosts?: string[] | undefined; proxyJump?: string | undefined }, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
     const retries = this.#options.retries ?? 0;
     const baseDelay = this.#options.retryDelay ?? 500;
     const knownHosts = await this.#knownHostsFor(spec.knownHosts);
@@ -329,14 +382,8 @@ export class Fleet implements AsyncDisposable {
       attempt++;
       await emit({ type: "connecting", host: host.name, time: time(), attempt });
       try {
-        return await connect(spec, {
-          credentials: this.#credentials,
-          knownHosts,
-          acceptNew: this.#options.acceptNew ?? false,
-          gate: this.#gate,
-          onHostKey: (note: HostKeyNote) => run.hostKeys.push(note),
-          signal,
-        });
+        const sock = spec.proxyJump ? await (await this.#jump(spec.proxyJump, host, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
+        return await connect(spec, this.#context(knownHosts, signal, run, sock));
       } catch (e) {
         const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
         // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,

@@ -24,8 +24,9 @@
  * `encodeForTransfer` walks arrays, plain objects, Map and Set. It returns the value itself (no copy)
  * when nothing in it needs replacing, and an envelope object otherwise; `decodeFromTransfer` looks
  * only at the top level to know whether there is anything to do, so plain data costs one type check
- * on the receiving side (decoding rewrites the received copy in place). Primitives, typed arrays, ArrayBuffers, Dates, RegExps and Errors are never
- * walked into.
+ * on the receiving side (decoding rewrites the received copy in place). Primitives, typed arrays,
+ * ArrayBuffers, Dates, RegExps and Errors are never walked into. `needsDecoding(wire)` tells whether
+ * a received value holds markers.
  *
  * What cannot cross fails at once with a TypeError naming where it was, e.g.
  * `Thread args[1].handler: cannot send a function to a worker thread; ...`:

@@ -305,14 +305,25 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const authkey = toAuthkey(options.authkey, "Client: authkey");
   const timeout = checkTimeout(options.timeout, "Client: timeout");
   const signal = checkSignal(options.signal, "Client: signal");
+  const started = performance.now();
   const socket = await connectSocket(target, timeout, signal);
   const conn = new Connection(socket, { maxMessageSize: options.maxMessageSize });
   if (authkey !== undefined) {
+    // The timeout covers the handshake too: a listener that never answers must not hang us.
+    let timedOut = false;
+    const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), conn.close()), Math.max(0, timeout - (performance.now() - started)));
+    const onAbort = (): void => conn.close();
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       await authenticate(conn, authkey, false);
     } catch (error) {
       conn.close();
+      if (timedOut) throw new ProcessError(`Cannot connect to ${JSON.stringify(target)}: no handshake within ${timeout} ms`, { cause: error });
+      if (signal?.aborted) throw signal.reason;
       throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
   return conn;

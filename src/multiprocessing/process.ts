@@ -86,10 +86,20 @@ const SPARE_DELAY_MS = 50;
  * `start()`. The spare is used only if the Node flags and environment are still the same; it holds
  * nothing open, and dies with this process. `SHOAL_SPARE_PROCESS=0` turns it off.
  */
+function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
+  return (
+    spare !== undefined &&
+    spare.key === JSON.stringify([execArgv, env]) &&
+    spare.child.exitCode === null &&
+    spare.child.signalCode === null &&
+    spare.child.connected
+  );
+}
+
 function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean): ChildProcess {
   const key = JSON.stringify([execArgv, env]);
   let child: ChildProcess;
-  if (spare !== undefined && spare.key === key && spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected) {
+  if (spare !== undefined && hasSpare(execArgv, env)) {
     child = spare.child;
     spare = undefined;
     daemonChildren.delete(child);
@@ -205,16 +215,30 @@ export class Process {
     if (this.#state === "closed") throw new RangeError(`Cannot start ${this.#name}: process object is closed`);
     if (this.#state !== "initial") throw new ProcessError(`Cannot start ${this.#name}: a process can only be started once`);
     if (self.daemon) throw new ProcessError(`Cannot start ${this.#name}: daemonic processes are not allowed to have children`);
-    const { message, sockets } = this.#prepare();
+    const custom = this.#execArgv !== undefined || this.#env !== undefined;
+    const execArgv = [...(this.#execArgv ?? inheritedExecArgv())];
+    const env = this.#env ?? process.env;
+    let child: ChildProcess | undefined;
+    if (!hasSpare(execArgv, env)) {
+      // A cold start: fork first, so that Node boots in the child while this process prepares the
+      // start message (finding the target's module the first time takes a while).
+      child = spawnChild(execArgv, env, custom);
+    }
+    let prepared: { message: StartMessage; sockets: Socket[] };
+    try {
+      prepared = this.#prepare();
+    } catch (error) {
+      child?.kill("SIGKILL");
+      throw error;
+    }
+    child ??= spawnChild(execArgv, env, custom);
     this.#state = "started";
     children.add(this);
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
-    this.#launch(message, sockets);
+    this.#launch(child, prepared.message, prepared.sockets);
   }
 
-  #launch(message: StartMessage, sockets: Socket[]): void {
-    const custom = this.#execArgv !== undefined || this.#env !== undefined;
-    const child = spawnChild([...(this.#execArgv ?? inheritedExecArgv())], this.#env ?? process.env, custom);
+  #launch(child: ChildProcess, message: StartMessage, sockets: Socket[]): void {
     this.#child = child;
     this.#pid = child.pid ?? null;
     child.once("exit", (code, signal) => {

@@ -19,6 +19,8 @@ const FLOAT64 = 5;
 const STRING = 6;
 const CLONE = 7; // v8.serialize bytes follow
 const CLONE_WITH_BUFFERS = 8; // u32 count, count float64 buffer ids, then v8.serialize bytes
+const RAW_UINT8ARRAY = 9; // the bytes of a Uint8Array, as they are
+const RAW_BUFFER = 10; // the bytes of a Node Buffer, as they are
 
 const CONSTANTS = [UNDEFINED, NULL, TRUE, FALSE].map((tag) => Uint8Array.of(tag));
 
@@ -63,10 +65,35 @@ export function encodeItem(item: unknown, where: string): Uint8Array {
     case "function":
     case "symbol":
       throw new TypeError(`${where}: cannot put ${describe(item)} into a queue shared with other threads: it cannot be copied to another thread`);
-    default:
+    default: {
       if (item === null) return CONSTANTS[NULL]!;
+      const tag = rawBytesTag(item);
+      if (tag >= 0) {
+        const view = item as Uint8Array;
+        const bytes = Buffer.allocUnsafe(1 + view.length);
+        bytes[0] = tag;
+        bytes.set(view, 1);
+        return bytes;
+      }
       return encodeClone(item, where);
+    }
   }
+}
+
+/**
+ * The tag under which a Uint8Array or Buffer crosses as its raw bytes (one copy in, one copy out,
+ * instead of structured clone's several), or -1 for anything else.
+ */
+export function rawBytesTag(item: unknown): number {
+  if (!(item instanceof Uint8Array) || item.buffer instanceof SharedArrayBuffer) return -1;
+  const proto = Object.getPrototypeOf(item) as object;
+  return proto === Uint8Array.prototype ? RAW_UINT8ARRAY : proto === Buffer.prototype ? RAW_BUFFER : -1;
+}
+
+function rawCopy(tag: number, source: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = tag === RAW_BUFFER ? Buffer.allocUnsafeSlow(end - start) : new Uint8Array(end - start);
+  copy.set(source.subarray(start, end));
+  return copy;
 }
 
 function encodeClone(item: unknown, where: string): Uint8Array {
@@ -139,7 +166,7 @@ export function writeInline(item: unknown, target: Buffer, offset: number): void
 /** Returned by `readInline` for bytes that are not a small primitive. */
 export const NOT_INLINE: unique symbol = Symbol("not inline");
 
-/** The small primitive whose `length` bytes start at `offset`, or NOT_INLINE. */
+/** The small primitive (or raw bytes, copied) whose `length` bytes start at `offset`, or NOT_INLINE. */
 export function readInline(source: Buffer, offset: number, length: number): unknown {
   switch (source[offset]) {
     case INT32:
@@ -156,6 +183,9 @@ export function readInline(source: Buffer, offset: number, length: number): unkn
       return true;
     case FALSE:
       return false;
+    case RAW_UINT8ARRAY:
+    case RAW_BUFFER:
+      return rawCopy(source[offset]!, source, offset + 1, offset + length);
     default:
       return NOT_INLINE;
   }
@@ -179,6 +209,9 @@ export function decodeItem(bytes: Uint8Array): unknown {
       return true;
     case FALSE:
       return false;
+    case RAW_UINT8ARRAY:
+    case RAW_BUFFER:
+      return rawCopy(view[0]!, view, 1, view.length);
     case CLONE:
       return received(v8.deserialize(view.subarray(1)));
     case CLONE_WITH_BUFFERS: {

@@ -23,9 +23,10 @@ import { allocateWords, checkWords, HEADER_WORDS, recall, remember } from "../th
 import { Deque } from "./deque.js";
 import { emptyError, fullError, ShutDown } from "./errors.js";
 import { Heap } from "./heap.js";
-import { decodeItem, encodeItem, encodePriority, inlineLength } from "./item-codec.js";
+import { decodeItem, encodeItem, encodePriority, inlineLength, rawBytesTag } from "./item-codec.js";
 import { knownSharedBuffers, learnSharedBuffers, listenForSharedBuffers } from "./shared-buffers.js";
-import { Encoded, SharedStore, type SharedStoreMemory } from "./shared-store.js";
+import { Encoded, Returned, SharedStore, type SharedStoreMemory } from "./shared-store.js";
+import { threadId } from "node:worker_threads";
 import { ThreadHold } from "./thread-hold.js";
 import type { Storage, StorageFactory } from "./storage.js";
 
@@ -119,6 +120,11 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #words: Int32Array;
   /** Set once the queue is shared with other threads: then `queue` is this SharedStore. */
   #store: SharedStore | undefined;
+  /**
+   * Objects this thread put into the shared queue, by the put's origin number: when this thread
+   * gets one back, it gets the very object (as in one thread), not a copy of its bytes.
+   */
+  readonly #kept = new Map<number, unknown>();
 
   /** @param maxsize the most items held at once; 0 or less is unbounded. */
   constructor(maxsize = 0) {
@@ -133,6 +139,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       this.mutex = this.notEmpty.lock as Lock;
       this.#hold = new ThreadHold(this.mutex);
       const store = new SharedStore(shared.store);
+      store.keeps = (origin) => this.#kept.has(origin);
       this.#store = store;
       this._init(this.maxsize, sharedStorage(store));
       learnSharedBuffers(shared.buffers);
@@ -357,6 +364,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     }
     this.#words[UNFINISHED]++;
     if (this.#words[GETTERS] > 0) this.notEmpty.notify();
+    if (this.#store !== undefined && this.#kept.size > 64) this.#forgetTaken();
   }
 
   // --- get -------------------------------------------------------------------------------------
@@ -390,7 +398,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       }
       if (got) {
         try {
-          return Promise.resolve(decode<T>(entry));
+          return Promise.resolve(this.#decode<T>(entry));
         } catch (error) {
           return Promise.reject(error);
         }
@@ -421,7 +429,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     } finally {
       this.#hold.exit();
     }
-    return decode<T>(entry);
+    return this.#decode<T>(entry);
   }
 
   async #getWaiting(options: QueueWaitOptions | undefined): Promise<T> {
@@ -455,7 +463,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     } finally {
       this.#hold.exit();
     }
-    return decode<T>(entry);
+    return this.#decode<T>(entry);
   }
 
   /** Blocking twin of `get`, for worker threads. Throws `Empty` or `ShutDown`. */
@@ -489,7 +497,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     } finally {
       this.#hold.exit();
     }
-    return decode<T>(entry);
+    return this.#decode<T>(entry);
   }
 
   /** Takes the next entry, holding the lock, and wakes a waiting put. */
@@ -647,7 +655,34 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   /** The shared form of an item: a small primitive as it is (written straight into shared memory), anything else as bytes. */
   #encode(item: unknown, where: string): unknown {
-    return toShared(item, where, this.#store!.memory.kind === "heap" ? (x) => this._priorityOf(x) : undefined);
+    return this.#toShared(item, where, this.#store!.memory.kind === "heap");
+  }
+
+  #toShared(item: unknown, where: string, heap: boolean): unknown {
+    if (typeof item !== "object" || item === null) return toShared(item, where, heap ? (x) => this._priorityOf(x) : undefined, 0);
+    const origin = ORIGIN_BASE + ++origins;
+    const entry = toShared(item, where, heap ? (x) => this._priorityOf(x) : undefined, origin) as Encoded;
+    // Keeping a large item as well as its bytes would hold it twice: it comes back as a copy.
+    if (entry.bytes.length > KEEP_LIMIT) return new Encoded(entry.bytes, entry.key, entry.prefix);
+    this.#kept.set(origin, item);
+    return entry;
+  }
+
+  /** The item of an entry taken from the storage. */
+  #decode<T>(entry: unknown): T {
+    if (entry instanceof Returned) {
+      const item = this.#kept.get(entry.origin);
+      this.#kept.delete(entry.origin);
+      return item as T;
+    }
+    return decode<T>(entry);
+  }
+
+  /** Forgets kept objects whose entries other threads took (or whose puts failed); holding the lock. */
+  #forgetTaken(): void {
+    if (this.#kept.size <= 2 * this.#store!.length + 64) return;
+    const live = this.#store!.origins();
+    for (const origin of this.#kept.keys()) if (!live.has(origin)) this.#kept.delete(origin);
   }
 
   /** What PriorityQueue orders by; the item itself elsewhere. */
@@ -713,7 +748,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     const heap = this.queue instanceof Heap;
     let entries: unknown[];
     try {
-      entries = items.map((item, i) => toShared(item, `${where} (item ${i} in the queue)`, heap ? (x) => this._priorityOf(x) : undefined));
+      entries = items.map((item, i) => this.#toShared(item, `${where} (item ${i} in the queue)`, heap));
     } catch (error) {
       for (const item of items) this.queue.push(item);
       throw error;
@@ -728,6 +763,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     words.set(this.#words.subarray(HEADER_WORDS), HEADER_WORDS);
     this.#words = words;
     this.#store = made;
+    made!.keeps = (origin) => this.#kept.has(origin);
     for (const entry of entries) this.queue.push(entry);
     listenForSharedBuffers();
     remember(KIND, words, this);
@@ -735,13 +771,20 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 }
 
 /** An item in its shared form; `priorityOf` is given for a heap, whose entries carry their priority's bytes. */
-function toShared(item: unknown, where: string, priorityOf: ((item: unknown) => unknown) | undefined): unknown {
-  if (priorityOf === undefined) {
-    if (inlineLength(item) >= 0) return item;
-    return new Encoded(encodeItem(item, where));
-  }
-  return new Encoded(encodeItem(item, where), encodePriority(priorityOf(item)));
+function toShared(item: unknown, where: string, priorityOf: ((item: unknown) => unknown) | undefined, origin: number): unknown {
+  if (priorityOf === undefined && inlineLength(item) >= 0) return item;
+  const key = priorityOf === undefined ? undefined : encodePriority(priorityOf(item));
+  const tag = rawBytesTag(item);
+  if (tag >= 0) return new Encoded(item as Uint8Array, key, tag, origin);
+  return new Encoded(encodeItem(item, where), key, undefined, origin);
 }
+
+/** Items whose bytes are larger than this are not kept for giving back the same object. */
+const KEEP_LIMIT = 64 * 1024;
+
+/** Origins are `threadId * 2^32 + n`: unique in the process without a shared counter. */
+const ORIGIN_BASE = threadId * 2 ** 32;
+let origins = 0;
 
 function sharedStorage(store: SharedStore): StorageFactory {
   return {

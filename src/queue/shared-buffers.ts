@@ -11,6 +11,10 @@
  * A thread that starts listening after a buffer was announced asks for it (`want`); whoever knows
  * it announces it again, and the asker reads the channel until it arrives.
  *
+ * Nothing here keeps a buffer alive for good: a thread holds what it learns for a grace period, and
+ * after that the objects using the buffer keep it (the putting thread's queue keeps each item it
+ * put until another thread takes it), so queues and locks sent inside items can be freed.
+ *
  * This is how shoal's primitives and queues travel inside items: the codec turns them into their
  * shared state, which is SharedArrayBuffers.
  */
@@ -34,10 +38,43 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 const CHANNEL = "shoal.queue.shared-buffers";
 const ID_SPACE = 2 ** 32; // ids are threadId * 2^32 + n: unique without a shared counter
 
+/**
+ * How long a thread keeps a buffer announced to it alive on its own. After that only the objects
+ * using it keep it (and the putting thread's queue, until the item is taken), so buffers of queues
+ * and locks that are done with can be freed.
+ */
+const GRACE = 60_000;
+
 const ids = new WeakMap<SharedArrayBuffer, number>();
-// Buffers must stay reachable by id for as long as an item might name them: kept for the thread's life.
-const buffers = new Map<number, SharedArrayBuffer>();
+const buffers = new Map<number, WeakRef<SharedArrayBuffer>>();
+const forget = new FinalizationRegistry<number>((id) => {
+  if (buffers.get(id)?.deref() === undefined) buffers.delete(id);
+});
+/** Buffers announced lately, kept alive for GRACE ms in case an item naming them is still on its way. */
+const recent = new Map<number, { buffer: SharedArrayBuffer; until: number }>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
 let counter = 0;
+
+function remember(id: number, buffer: SharedArrayBuffer): void {
+  buffers.set(id, new WeakRef(buffer));
+  forget.register(buffer, id);
+  if (!ids.has(buffer)) ids.set(buffer, id);
+  recent.set(id, { buffer, until: performance.now() + GRACE });
+  sweeper ??= setInterval(sweep, GRACE / 4).unref();
+}
+
+function sweep(): void {
+  const now = performance.now();
+  for (const [id, { until }] of recent) if (until < now) recent.delete(id);
+  if (recent.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function lookUp(id: number): SharedArrayBuffer | undefined {
+  return buffers.get(id)?.deref();
+}
 let channel: BroadcastChannel | undefined;
 
 function open(): BroadcastChannel {
@@ -51,15 +88,13 @@ function open(): BroadcastChannel {
 
 function receive(message: Message): void {
   if ("want" in message) {
-    const buffer = buffers.get(message.want);
+    const buffer = lookUp(message.want);
     if (buffer !== undefined) channel?.postMessage({ id: message.want, buffer } satisfies Announcement);
   } else learn(message);
 }
 
 function learn(announcement: Announcement): void {
-  if (buffers.has(announcement.id)) return;
-  buffers.set(announcement.id, announcement.buffer);
-  if (!ids.has(announcement.buffer)) ids.set(announcement.buffer, announcement.id);
+  if (lookUp(announcement.id) === undefined) remember(announcement.id, announcement.buffer);
 }
 
 /** Starts listening for announcements: call it as soon as a thread holds a shared queue. */
@@ -72,8 +107,7 @@ export function idOfSharedBuffer(buffer: SharedArrayBuffer): number {
   let id = ids.get(buffer);
   if (id === undefined) {
     id = threadId * ID_SPACE + ++counter;
-    ids.set(buffer, id);
-    buffers.set(id, buffer);
+    remember(id, buffer);
     open().postMessage({ id, buffer } satisfies Announcement);
   }
   return id;
@@ -81,7 +115,7 @@ export function idOfSharedBuffer(buffer: SharedArrayBuffer): number {
 
 /** The buffer announced under `id`, reading pending announcements if it has not been seen yet. */
 export function sharedBufferOf(id: number): SharedArrayBuffer {
-  let buffer = buffers.get(id);
+  let buffer = lookUp(id);
   const port = open();
   let asked = 0;
   while (buffer === undefined) {
@@ -99,14 +133,19 @@ export function sharedBufferOf(id: number): SharedArrayBuffer {
       }
       Atomics.wait(pause, 0, 0, 1);
     }
-    buffer = buffers.get(id);
+    buffer = lookUp(id);
   }
   return buffer;
 }
 
 /** Every buffer this thread knows, to hand to a thread that starts listening later. */
 export function knownSharedBuffers(): Array<[number, SharedArrayBuffer]> {
-  return [...buffers];
+  const known: Array<[number, SharedArrayBuffer]> = [];
+  for (const [id, ref] of buffers) {
+    const buffer = ref.deref();
+    if (buffer !== undefined) known.push([id, buffer]);
+  }
+  return known;
 }
 
 /** Learns buffers handed over by `knownSharedBuffers` in another thread. */

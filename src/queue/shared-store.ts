@@ -8,7 +8,16 @@ export class Encoded {
   constructor(
     readonly bytes: Uint8Array,
     readonly key?: Uint8Array,
+    /** A tag byte to write before `bytes` (raw bytes travel without being copied into a tagged buffer first). */
+    readonly prefix?: number,
+    /** Process-unique number of the put, when its thread keeps the item to give back the very object. */
+    readonly origin = 0,
   ) {}
+}
+
+/** An entry taken by the thread that put it: the queue gives back the object it kept. */
+export class Returned {
+  constructor(readonly origin: number) {}
 }
 
 /** The shared memory of a `SharedStore`, sent to other threads as it is (SharedArrayBuffers). */
@@ -34,9 +43,11 @@ const OFFSET = 0;
 const LENGTH = 1;
 const KEY_LENGTH = 2;
 const SEQ = 3;
-const SLOT = 4; // Float64s per descriptor
+const ORIGIN = 4; // who put the item, for giving it back as the same object to that thread (0: nobody)
+const SLOT = 5; // Float64s per descriptor
 
-const MAX_BYTES = 2 ** 32;
+const MAX_BYTES = 2 ** 32; // the arena: the largest growable SharedArrayBuffer V8 makes (address space reserved, not memory)
+const MAX_INDEX_BYTES = 2 ** 28; // the index: 6.7 million entries
 
 // Growable SharedArrayBuffers are in Node 20 (V8 11) but not yet in TypeScript's ES2023 lib.
 interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
@@ -70,13 +81,15 @@ export class SharedStore implements Storage<unknown> {
   #generation = -1;
   #slots!: Float64Array;
   #bytes!: Buffer;
+  /** Whether this thread kept the item of a put (see Encoded.origin); such entries come back as `Returned`. */
+  keeps: (origin: number) => boolean = () => false;
   /** Decoded priorities of heap entries by arrival number, so comparisons do not decode again. */
   #priorities = new Map<number, unknown>();
 
   /** Creates empty shared storage. */
   static create(kind: "deque" | "heap"): SharedStore {
     const header = new SharedArrayBuffer(HEADER_BYTES);
-    const index = new GrowableSharedArrayBuffer(INITIAL_SLOTS * SLOT * 8, { maxByteLength: MAX_BYTES });
+    const index = new GrowableSharedArrayBuffer(INITIAL_SLOTS * SLOT * 8, { maxByteLength: MAX_INDEX_BYTES });
     const arena = new GrowableSharedArrayBuffer(INITIAL_ARENA, { maxByteLength: MAX_BYTES });
     new Int32Array(header)[CAPACITY] = INITIAL_SLOTS;
     return new SharedStore({ kind, header, index, arena });
@@ -114,12 +127,16 @@ export class SharedStore implements Storage<unknown> {
     let keyLength = 0;
     let length: number;
     let offset: number;
+    let origin = 0;
     if (entry instanceof Encoded) {
+      origin = entry.origin;
       keyLength = entry.key?.length ?? 0;
-      length = entry.bytes.length;
+      const prefix = entry.prefix === undefined ? 0 : 1;
+      length = prefix + entry.bytes.length;
       offset = this.#allocate(keyLength + length);
       if (entry.key !== undefined) this.#bytes.set(entry.key, offset);
-      this.#bytes.set(entry.bytes, offset + keyLength);
+      if (prefix === 1) this.#bytes[offset + keyLength] = entry.prefix!;
+      this.#bytes.set(entry.bytes, offset + keyLength + prefix);
     } else {
       length = inlineLength(entry);
       offset = this.#allocate(length);
@@ -130,7 +147,7 @@ export class SharedStore implements Storage<unknown> {
     const slot = this.#heap ? count : (((this.#counts[HEAD] as number) + count) % (this.#counts[CAPACITY] as number));
     const seq = this.#fields[SEQUENCE] as number;
     this.#fields[SEQUENCE] = seq + 1;
-    this.#write(slot, offset, length, keyLength, seq);
+    this.#write(slot, offset, length, keyLength, seq, origin);
     Atomics.store(this.#counts, COUNT, count + 1);
     if (this.#heap) this.#siftUp(count);
   }
@@ -152,6 +169,19 @@ export class SharedStore implements Storage<unknown> {
     return this.#take(slot);
   }
 
+  /** The origins of the entries held (for forgetting kept items that other threads took). */
+  origins(): Set<number> {
+    const found = new Set<number>();
+    const count = this.#counts[COUNT] as number;
+    const capacity = this.#counts[CAPACITY] as number;
+    const head = this.#heap ? 0 : (this.#counts[HEAD] as number);
+    for (let i = 0; i < count; i++) {
+      const origin = this.#slots[((head + i) % capacity) * SLOT + ORIGIN] as number;
+      if (origin !== 0) found.add(origin);
+    }
+    return found;
+  }
+
   clear(): void {
     this.#counts[HEAD] = 0;
     this.#fields[TOP] = 0;
@@ -167,7 +197,8 @@ export class SharedStore implements Storage<unknown> {
     const offset = slots[s + OFFSET] as number;
     const length = slots[s + LENGTH] as number;
     const keyLength = slots[s + KEY_LENGTH] as number;
-    let entry = readInline(this.#bytes, offset + keyLength, length);
+    const origin = slots[s + ORIGIN] as number;
+    let entry = origin !== 0 && this.keeps(origin) ? new Returned(origin) : readInline(this.#bytes, offset + keyLength, length);
     if (entry === NOT_INLINE) {
       // Copied out under the lock; deserialized by the caller after releasing it.
       const bytes = Buffer.allocUnsafe(length);
@@ -188,13 +219,14 @@ export class SharedStore implements Storage<unknown> {
     return entry;
   }
 
-  #write(slot: number, offset: number, length: number, keyLength: number, seq: number): void {
+  #write(slot: number, offset: number, length: number, keyLength: number, seq: number, origin: number): void {
     const s = slot * SLOT;
     const slots = this.#slots;
     slots[s + OFFSET] = offset;
     slots[s + LENGTH] = length;
     slots[s + KEY_LENGTH] = keyLength;
     slots[s + SEQ] = seq;
+    slots[s + ORIGIN] = origin;
   }
 
   /** Remaps the views when another thread grew the memory. */
@@ -215,7 +247,7 @@ export class SharedStore implements Storage<unknown> {
 
   #growIndex(): void {
     const capacity = this.#counts[CAPACITY] as number;
-    if ((capacity * 2 * SLOT * 8) > MAX_BYTES) {
+    if (capacity * 2 * SLOT * 8 > MAX_INDEX_BYTES) {
       throw new RangeError(`Cannot put an item: the queue holds ${capacity} items, as many as its shared memory can index`);
     }
     grow(this.memory.index, capacity * 2 * SLOT * 8);

@@ -99,16 +99,16 @@ export class Channel {
   /** @internal Adopts an already open ssh2 channel. */
   adopt(stream: ClientChannel): this {
     this.#stream = stream;
-    stream.on("exit", (code: number | null, signal?: string) => {
-      this.#setExit({ exitStatus: typeof code === "number" ? code : -1, exitSignal: signal ? signal.replace(/^SIG/, "") : null });
-    });
-    stream.on("close", () => {
-      this.#closed = true;
-      this.#setExit({ exitStatus: -1, exitSignal: null });
-    });
-    // An error on the channel (the connection dropped) must not go unhandled; readers see it as EOF.
-    stream.on("error", () => {});
-    stream.stderr.on("error", () => {});
+    const record = captureEnd(stream);
+    const onEnd = () => {
+      if (record.exit) this.#setExit(record.exit);
+      if (record.closed) {
+        this.#closed = true;
+        this.#setExit({ exitStatus: -1, exitSignal: null });
+      }
+    };
+    record.listeners.push(onEnd);
+    onEnd();
     if (this.#combineStderr) this.#pipeStderr();
     return this;
   }
@@ -292,6 +292,40 @@ export class Channel {
   #checkUnopened(where: string): void {
     if (this.#stream) throw new SSHException(`Cannot ${where}: the channel is already in use`);
   }
+}
+
+interface EndRecord {
+  exit: ExitInfo | undefined;
+  closed: boolean;
+  listeners: Array<() => void>;
+}
+const endRecords = new WeakMap<ClientChannel, EndRecord>();
+
+/**
+ * Starts recording a channel's exit status and close. Call it synchronously in ssh2's open callback:
+ * a quick command's exit-status and close can arrive in the same read as the open confirmation, and
+ * ssh2 emits them before any promise continuation could attach a listener.
+ */
+export function captureEnd(stream: ClientChannel): EndRecord {
+  let record = endRecords.get(stream);
+  if (record) return record;
+  const created: EndRecord = (record = { exit: undefined, closed: false, listeners: [] });
+  endRecords.set(stream, created);
+  const notify = () => {
+    for (const listener of created.listeners) listener();
+  };
+  stream.on("exit", (code: number | null, signal?: string) => {
+    created.exit ??= { exitStatus: typeof code === "number" ? code : -1, exitSignal: signal ? signal.replace(/^SIG/, "") : null };
+    notify();
+  });
+  stream.on("close", () => {
+    created.closed = true;
+    notify();
+  });
+  // An error on the channel (the connection dropped) must not go unhandled; readers see it as EOF.
+  stream.on("error", () => {});
+  stream.stderr.on("error", () => {});
+  return created;
 }
 
 /** Turns ssh2's channel-open failure into `ChannelException`, or a timeout into `SSHTimeoutError`. */

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { checkTimeout } from "../internal/options.js";
+import { checkTimeout, deadlineOf, remaining } from "../internal/options.js";
 import { Agent } from "./agent.js";
 import type { Channel, PtyOptions } from "./channel.js";
 import type { ChannelFile, ChannelStdinFile } from "./channel-file.js";
@@ -370,6 +370,7 @@ export class SSHClient implements HostKeyStore {
   /** Runs a command to its end and gathers its output (asyncssh's `run`). */
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
     const timeout = checkTimeout(options.timeout, "SSHClient.run: timeout");
+    const deadline = deadlineOf(timeout);
     options.signal?.throwIfAborted();
     const execOptions: ExecOptions = {};
     if (options.getPty !== undefined) execOptions.getPty = options.getPty;
@@ -407,8 +408,9 @@ export class SSHClient implements HostKeyStore {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const interrupted = new Promise<never>((_resolve, reject) => {
       onAbort = () => void kill().then(() => reject(options.signal!.reason));
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeout !== undefined) timer = setTimeout(() => void kill().then(() => reject(new SSHTimeoutError("command", timeout))), timeout);
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeout !== undefined) timer = setTimeout(() => void kill().then(() => reject(new SSHTimeoutError("command", timeout))), remaining(deadline));
     });
     interrupted.catch(() => {});
     try {

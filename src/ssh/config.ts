@@ -191,7 +191,9 @@ export class SSHConfig {
   }
 
   #expandTokens(dict: SSHConfigDict, original: string, user: string | undefined): void {
-    const host = dict.getString("hostname") ?? original;
+    const rawHost = dict.getString("hostname") ?? original;
+    const host = rawHost.replace(/%h/g, original).replace(/%%/g, "%");
+    dict.set("hostname", host);
     const port = dict.getString("port") ?? "22";
     const remoteUser = user ?? dict.getString("user") ?? os.userInfo().username;
     const localUser = os.userInfo().username;
@@ -213,7 +215,7 @@ export class SSHConfig {
       return expandHome(expanded);
     };
     for (const [key, value] of dict) {
-      if (!TOKEN_KEYS.has(key)) continue;
+      if (!TOKEN_KEYS.has(key) || key === "hostname") continue;
       dict.set(key, Array.isArray(value) ? value.map((v) => expand(v, key)) : expand(value, key));
     }
   }

@@ -11,7 +11,7 @@ import type { Stats } from "node:fs";
 import type { InputAttributes, SFTPWrapper, Stats as RemoteStats } from "ssh2";
 import { SSHException } from "./errors.js";
 import { SFTPAttributes } from "./sftp-attributes.js";
-import { NoSuchFile, SFTPError, SFTP_STATUS, toSftpError } from "./sftp-error.js";
+import { ConnectionLost, NoSuchFile, SFTPError, SFTP_STATUS, toSftpError } from "./sftp-error.js";
 import { SFTPFile } from "./sftp-file.js";
 import { download, fileChunks, readableChunks, upload, writableSink } from "./sftp-transfer.js";
 import type { TransferCallback } from "./sftp-transfer.js";
@@ -52,9 +52,17 @@ export class SFTPClient {
   #closed = false;
 
   /** @internal Use {@link SFTPClient.fromTransport} or `SSHClient.openSftp()`. */
+  #pending = new Set<(error: Error) => void>();
+
   constructor(sftp: SFTPWrapper) {
     this.#sftp = sftp;
     sftp.on("error", () => {});
+    // ssh2 leaves requests unanswered when the session goes away: fail them, and every later call.
+    sftp.once("close", () => {
+      this.#closed = true;
+      for (const reject of this.#pending) reject(new ConnectionLost("sftp", SFTP_STATUS.FX_CONNECTION_LOST, "the SFTP session closed"));
+      this.#pending.clear();
+    });
   }
 
   /** Opens an SFTP session on an authenticated transport. */
@@ -77,9 +85,16 @@ export class SFTPClient {
   #call<T>(syscall: string, p: string | undefined, run: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
     if (this.#closed) return Promise.reject(new SSHException(`Cannot ${syscall}: the SFTP session is closed`));
     return new Promise<T>((resolve, reject) => {
+      const onLost = (error: Error) => reject(toSftpError(error, syscall, p));
+      this.#pending.add(onLost);
       try {
-        run((error, value) => (error ? reject(toSftpError(error, syscall, p)) : resolve(value as T)));
+        run((error, value) => {
+          this.#pending.delete(onLost);
+          if (error) reject(toSftpError(error, syscall, p));
+          else resolve(value as T);
+        });
       } catch (error) {
+        this.#pending.delete(onLost);
         reject(toSftpError(error, syscall, p));
       }
     });
@@ -216,7 +231,8 @@ export class SFTPClient {
     try {
       return await this.#call<string>("readlink", target, (done) => this.#sftp.readlink(target, done));
     } catch (error) {
-      if (error instanceof SFTPError && error.sftpCode === SFTP_STATUS.FX_FAILURE) return null;
+      // Not a symlink: OpenSSH answers BAD_MESSAGE (its EINVAL), others FAILURE.
+      if (error instanceof SFTPError && (error.sftpCode === SFTP_STATUS.FX_FAILURE || error.sftpCode === SFTP_STATUS.FX_BAD_MESSAGE)) return null;
       throw error;
     }
   }

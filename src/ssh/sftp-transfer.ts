@@ -38,8 +38,18 @@ class Window {
   #waiters: Array<() => void> = [];
   #error: unknown;
   readonly #max: number;
-  constructor(max: number) {
+  readonly #detach: () => void;
+  /** `sftp`: when the session closes, requests still in flight will never be answered: fail at once. */
+  constructor(max: number, sftp: SFTPWrapper, path: string) {
     this.#max = max;
+    const onClose = () => this.fail(toSftpError(new Error("the SFTP session closed during the transfer"), "transfer", path));
+    sftp.once("close", onClose);
+    this.#detach = () => sftp.off("close", onClose);
+  }
+  fail(error: unknown): void {
+    this.#error ??= error;
+    this.#detach();
+    for (const waiter of this.#waiters.splice(0)) waiter();
   }
   get failed(): unknown {
     return this.#error;
@@ -59,7 +69,8 @@ class Window {
     );
   }
   async drain(): Promise<void> {
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    while (this.#inFlight > 0 && this.#error === undefined) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#detach();
     if (this.#error !== undefined) throw this.#error;
   }
   #release(): void {
@@ -78,7 +89,7 @@ export interface UploadOptions {
 /** Writes a stream of chunks to a remote handle, pipelined. Returns the byte count. */
 export async function upload(sftp: SFTPWrapper, handle: Buffer, path: string, source: AsyncIterable<Buffer | string>, options: UploadOptions): Promise<number> {
   const block = blockSizes(sftp).write;
-  const window = new Window(options.maxConcurrentRequests ?? 64);
+  const window = new Window(options.maxConcurrentRequests ?? 64, sftp, path);
   let position = 0;
   let acknowledged = 0;
   for await (const chunk of source) {
@@ -121,7 +132,7 @@ export async function download(
   options: DownloadOptions & { ordered?: boolean },
 ): Promise<number> {
   const block = blockSizes(sftp).read;
-  const window = new Window(options.maxConcurrentRequests ?? 64);
+  const window = new Window(options.maxConcurrentRequests ?? 64, sftp, path);
   let next = 0;
   let eofAt = Infinity;
   let received = 0;
@@ -166,7 +177,9 @@ export async function download(
     if (next >= options.size) {
       await window.drain();
       if (next >= eofAt) break;
-      await fetch(next, block);
+      await window.slot();
+      window.track(fetch(next, block));
+      await window.drain();
       next += block;
       continue;
     }

@@ -10,7 +10,7 @@ import ssh2 from "ssh2";
 import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, NegotiatedAlgorithms, PseudoTtyOptions, SFTPWrapper } from "ssh2";
 import { checkTimeout } from "../internal/options.js";
 import { Agent } from "./agent.js";
-import { Channel, toChannelError } from "./channel.js";
+import { Channel, captureEnd, toChannelError } from "./channel.js";
 import type { SessionOpener } from "./channel.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
@@ -506,7 +506,11 @@ export class Transport implements SessionOpener {
   ): Promise<ClientChannel> {
     this.#checkAuthenticated(kind);
     const opened = new Promise<ClientChannel>((resolve, reject) => {
-      const done = (error: Error | undefined, channel: ClientChannel) => (error ? reject(toChannelError(error)) : resolve(channel));
+      const done = (error: Error | undefined, channel: ClientChannel) => {
+        if (error) return reject(toChannelError(error));
+        captureEnd(channel);
+        resolve(channel);
+      };
       const requestOptions: { env?: Record<string, string>; pty?: PseudoTtyOptions } = {};
       if (options.env) requestOptions.env = options.env;
       if (options.pty) requestOptions.pty = options.pty;

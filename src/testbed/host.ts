@@ -10,6 +10,7 @@ import type { AuthContext, Connection, Server as SshServer } from "ssh2";
 import { isLoopback } from "./addresses.js";
 import type { HostFaults } from "./faults.js";
 import { serveSession } from "./session.js";
+import type { ShellPool } from "./shell-pool.js";
 import { serveSftp } from "./sftp-server.js";
 import { shapeSocket } from "./shaping.js";
 
@@ -39,6 +40,8 @@ export interface HostConfig {
   readonly hostPrivateKey: string;
   readonly credentials: Credentials;
   readonly faults: HostFaults;
+  /** Warm shells shared by the testbed's hosts. */
+  readonly shells: ShellPool;
 }
 
 /** A running testbed host. Created by the testbed; see `Testbed.hosts` for what users see. */
@@ -141,6 +144,7 @@ export class HostServer {
             child.once("exit", () => children.delete(child));
           },
           onActivity: startDropClock,
+          takeShell: (command, env) => this.config.shells.take(command, this.config.dir, env),
           drops: this.config.faults.drop === true,
         },
         (sftp) => {

@@ -15,6 +15,8 @@ export interface SessionHost {
   readonly binDir: string;
   /** The user the client logged in as. */
   readonly user: string;
+  /** A warm shell turned into the command, when one is ready (see ShellPool). */
+  takeShell(command: string, env: Readonly<Record<string, string>>): ChildProcess | undefined;
   /** Called with every child started, so that stopping the testbed can kill it. */
   track(child: ChildProcess): void;
   /** Called when a command or SFTP session starts: the drop fault starts its clock here. */
@@ -81,7 +83,8 @@ function run(channel: ServerChannel, host: SessionHost, command: string | undefi
     file = "script";
     args = ["-qfec", sizeSetup + inner, "/dev/null"];
   }
-  const child = spawn(file, args, { cwd: host.dir, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+  const warm = pty === undefined && command !== undefined ? host.takeShell(command, env as Record<string, string>) : undefined;
+  const child = warm ?? spawn(file, args, { cwd: host.dir, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
   host.track(child);
 
   child.stdout!.pipe(channel, { end: false });

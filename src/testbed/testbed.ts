@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { loopbackAddress } from "./addresses.js";
 import { pickIndexes, seededRandom, type HostFaults } from "./faults.js";
 import { HostServer, type HostConfig } from "./host.js";
+import { ShellPool } from "./shell-pool.js";
 import { inventoryYaml } from "./inventory.js";
 import { fingerprint, generateKeyPair, knownHostsLine, type KeyPair } from "./keys.js";
 import { defaultGroups, groupHostNames } from "./layout.js";
@@ -74,6 +75,7 @@ export class Testbed {
   /** The inventory file (shoal's YAML format). */
   readonly inventoryFile: string;
   readonly #servers: Map<string, HostServer>;
+  readonly #shells: ShellPool;
   readonly #removeDir: boolean;
   readonly #inventory: string;
   readonly #knownHosts: string;
@@ -83,6 +85,7 @@ export class Testbed {
   constructor(init: {
     hosts: TestbedHost[];
     servers: Map<string, HostServer>;
+    shells: ShellPool;
     dir: string;
     removeDir: boolean;
     port: number;
@@ -97,6 +100,7 @@ export class Testbed {
   }) {
     this.hosts = init.hosts;
     this.#servers = init.servers;
+    this.#shells = init.shells;
     this.dir = init.dir;
     this.#removeDir = init.removeDir;
     this.port = init.port;
@@ -134,6 +138,15 @@ export class Testbed {
     return host;
   }
 
+  /**
+   * Resolves once the testbed's warm shells are all ready: commands started then begin without a
+   * fork of this process (see ShellPool). The pool fills in the background after start and after
+   * each burst of commands; benchmarks and latency measurements await this between runs.
+   */
+  warm(): Promise<void> {
+    return this.#shells.fill();
+  }
+
   /** TCP connections a host has accepted so far (0 for a refusing host). */
   connectionCount(name: string): number {
     this.host(name);
@@ -143,6 +156,7 @@ export class Testbed {
   /** Closes every listener, connection and running command, then removes the temporary folder. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
+      this.#shells.close();
       await Promise.all([...this.#servers.values()].map((server) => server.stop()));
       if (this.#removeDir) await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
     })();
@@ -203,6 +217,8 @@ async function build(
   const identityFile = join(keysDir, "id_ed25519");
   await writeKey(identityFile, shared.key);
 
+  // Enough warm shells for a command on every host at once, up to a fleet tool's usual forks.
+  const shells = new ShellPool(Math.min(64, layout.length));
   const configs: HostConfig[] = [];
   const hosts: TestbedHost[] = [];
   await Promise.all(
@@ -224,6 +240,7 @@ async function build(
         hostPrivateKey: hostKey.privateKey,
         credentials: { user, password, publicKey: clientKey.publicKey },
         faults: faults[index]!,
+        shells,
       };
       hosts[index] = {
         name,
@@ -242,16 +259,22 @@ async function build(
     }),
   );
 
-  const { port, servers } = await listenAll(configs, options.port ?? 0);
+  const { port, servers } = await listenAll(configs, options.port ?? 0).catch((error: unknown) => {
+    shells.close();
+    throw error;
+  });
   const finalHosts = hosts.map((h) => ({ ...h, port }));
   const knownHosts = finalHosts.map((h) => knownHostsLine([h.name, h.address], port, h.hostKey)).join("\n") + "\n";
   const knownHostsFile = join(dir, "known_hosts");
   const inventoryFile = join(dir, "inventory.yml");
   const inventory = inventoryYaml(finalHosts, { port, user: baseUser, identityFile, knownHostsFile, passwordEnv, perHost });
   await Promise.all([writeFile(knownHostsFile, knownHosts), writeFile(inventoryFile, inventory)]);
+  // Warm shells fill in the background, one per turn of the event loop, so starting stays fast.
+  void shells.fill();
   return new Testbed({
     hosts: finalHosts,
     servers,
+    shells,
     dir,
     removeDir,
     port,

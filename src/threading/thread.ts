@@ -89,9 +89,9 @@ export class Thread<A extends unknown[] = never[]> {
     this.#args = args ?? [];
     this.#worker = worker === true;
     if (this.#worker && target !== undefined) toTaskRef(target as TaskFunction, "Thread target"); // fails now, with why
-    counter++;
     const targetName = typeof target === "function" ? target.name : target?.name;
-    this.#name = name ?? (targetName ? `Thread-${counter} (${targetName})` : `Thread-${counter}`);
+    // As Python: only unnamed threads take a number.
+    this.#name = name ?? (targetName ? `Thread-${++counter} (${targetName})` : `Thread-${++counter}`);
     this.#daemon = daemon ?? currentIdentity().daemon;
   }
 

@@ -18,7 +18,7 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread {
     if (typeof interval !== "number" || Number.isNaN(interval)) throw new TypeError("Timer: interval must be a number of milliseconds");
     if (interval < 0) throw new RangeError(`Timer: interval must not be negative: got ${interval}`);
     if (typeof fn !== "function") throw new TypeError("Timer: fn must be a function");
-    super({ name: options.name ?? `Timer (${fn.name || "anonymous"})`, daemon: options.daemon });
+    super({ name: options.name, daemon: options.daemon });
     this.#interval = interval;
     this.#fn = fn;
     this.#args = args ?? ([] as unknown as A);

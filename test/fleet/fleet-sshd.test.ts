@@ -241,3 +241,27 @@ test("sshd's default MaxStartups (10:30:100): the handshake cap completes every 
   assert.equal(results.length, 120);
   assert.deepEqual(results.filter((r) => r.state !== "ok"), []);
 });
+
+test("proxy_jump: hosts behind a jump host are reached through one shared connection to it", async () => {
+  const jump = `${sshd.user}@${loopback(90)}:${sshd.port}`;
+  const hosts = sshdHosts(sshd, 3, 91).map((h) => ({ ...h, vars: { ...h.vars, proxy_jump: jump } }));
+  await using fleet = new Fleet(hosts, base);
+  const results = await fleet.run('set -- $SSH_CONNECTION; echo "$1 -> $3"').results();
+  assert.ok(results.every((r) => r.state === "ok"), JSON.stringify(results));
+  for (const r of results) assert.match(r.stdout!, new RegExp(` -> ${r.host.replace(/\./g, "\\.")}\\n$`));
+  // The same reachable host behind a jump host that refuses: the jump is really in the path.
+  const bad = sshdHosts(sshd, 1, 95).map((h) => ({ ...h, vars: { ...h.vars, proxy_jump: `${sshd.user}@127.0.0.1:1` } }));
+  await using f2 = new Fleet(bad, base);
+  const [r] = await f2.run("true").results();
+  assert.equal(r!.state, "unreachable");
+  assert.equal(r!.kind, "refused");
+});
+
+test("--pty gives the command a terminal", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 99), base);
+  const [withPty] = await fleet.run("tty").results();
+  assert.equal(withPty!.state, "failed"); // no terminal: tty exits 1
+  const [r] = await fleet.run("tty", { pty: true }).results();
+  assert.equal(r!.state, "ok");
+  assert.match(r!.stdout!, /^\/dev\/pts\/\d+\r?\n$/);
+});

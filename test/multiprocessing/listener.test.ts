@@ -183,3 +183,14 @@ test("a Python multiprocessing.connection Client with the same authkey talks to 
   assert.equal(await new Promise((resolve) => python.on("close", resolve)), 0);
   assert.equal(out, "from shoal");
 });
+
+test("Client's timeout covers a handshake the other side never answers", async (t) => {
+  const { createServer } = await import("node:net");
+  const silent = createServer(() => undefined);
+  const path = `${(await import("node:os")).tmpdir()}/shoal-silent-${process.pid}.sock`;
+  await new Promise<void>((resolve) => silent.listen(path, resolve));
+  t.after(() => silent.close());
+  const started = performance.now();
+  await assert.rejects(Client(path, { authkey: KEY, timeout: 100 }), /no handshake within 100 ms/);
+  assert.ok(performance.now() - started < 5000);
+});

@@ -132,6 +132,18 @@ for (const [kind, make] of backends) {
       await assert.rejects(async () => {
         for await (const _ of pool.imap(f.square, [1], { chunksize: 0 })) void _;
       }, RangeError);
+
+      // An iterable that throws: the values before it, then its error in its place.
+      function* broken(): Generator<number> {
+        yield 1;
+        yield 2;
+        throw new Error("source broke");
+      }
+      const got: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of pool.imap(f.square, broken())) got.push(value);
+      }, /source broke/);
+      assert.deepEqual(got, [1, 4]);
     });
 
     test("an AbortSignal cancels a queued task", async (t) => {

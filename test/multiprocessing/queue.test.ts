@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Process, Queue, SimpleQueue, JoinableQueue, Empty, Full, Lock } from "../../src/multiprocessing/index.js";
+import { Process, Queue, SimpleQueue, JoinableQueue, Empty, Full, Lock, Pipe } from "../../src/multiprocessing/index.js";
 
 function started(p: Process, t: { after(fn: () => void): void }): Process {
   t.after(() => {
@@ -146,4 +146,18 @@ test("a child killed while using a queue leaves it usable by the others", async 
 test("an item that cannot be serialized is refused at once, naming it", async () => {
   const q = new Queue<unknown>();
   await assert.rejects(q.put({ f: () => 1 }), /Queue\.put item\.f: cannot send a function/);
+});
+
+test("a Connection inside a queue item is refused at once, saying how to connect processes instead", async () => {
+  const q = new Queue<unknown>();
+  const [a, b] = await Pipe();
+  try {
+    await assert.rejects(q.put({ conn: a }), /Queue\.put item\.conn: a Connection can go to another process only as an argument of a Process/);
+    assert.equal(a.closed, false, "the connection is still usable");
+    await a.send(1);
+    assert.equal(await b.recv(), 1);
+  } finally {
+    a.close();
+    b.close();
+  }
 });

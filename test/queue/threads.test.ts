@@ -19,6 +19,32 @@ test("a queue passed to a worker thread is the same queue there: items come out 
   assert.equal(q.qsize(), 0);
 });
 
+test("once shared, a thread still gets back the very objects it put; another thread gets copies", async (t) => {
+  const q = new Queue<unknown>();
+  const out = new Queue<unknown>();
+  const thread = spawn(t, workers.echoSync, [q, out]);
+  const job = { id: 1, tags: ["a"] };
+  await q.put(job);
+  const copy = await out.get({ timeout: 10_000 });
+  assert.deepEqual(copy, job);
+  assert.notEqual(copy, job);
+  // a queue inside an item, sent there and back, comes back as this very queue
+  const inner = new Queue<number>();
+  await q.put({ inner });
+  assert.equal(((await out.get({ timeout: 10_000 })) as { inner: Queue<number> }).inner, inner);
+  await q.put(null);
+  assert.equal(await out.get({ timeout: 10_000 }), null);
+  await thread.join();
+  // Nobody else reads now: what this thread puts, it gets back itself.
+  const bytes = new Uint8Array([1, 2, 3]);
+  await q.put(job);
+  await q.put(bytes);
+  q.putNowait(job);
+  assert.equal(await q.get(), job);
+  assert.equal(q.getNowait(), bytes);
+  assert.equal(await q.get({ timeout: 10 }), job);
+});
+
 test("items put before the queue crossed are still there, in order, on the other side", async (t) => {
   const q = new Queue<unknown>();
   const out = new Queue<unknown>();

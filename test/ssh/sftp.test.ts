@@ -139,7 +139,8 @@ test("stat, lstat, symlink, readlink, normalize", async () => {
 });
 
 test("chmod, chown, utime, truncate", async () => {
-  await writeFile(`${remote}/attrs.txt`, "0123456789");
+  // Created through SFTP, so the test user owns it.
+  await sftp.putfo(Readable.from([Buffer.from("0123456789")]), `${remote}/attrs.txt`);
   await sftp.chmod(`${remote}/attrs.txt`, 0o600);
   assert.equal((await stat(`${remote}/attrs.txt`)).mode & 0o777, 0o600);
   const mine = await sftp.stat(`${remote}/attrs.txt`);

@@ -55,11 +55,11 @@ test("RLock ownership crosses threads: a worker owns it, the main thread cannot 
   const go = new Event();
   const t = new Thread({ target: targets.holdRLock, args: [rlock, held, go], worker: true });
   t.start();
-  assert.equal(await held.wait({ timeout: 10_000 }), true);
-  assert.equal(await rlock.acquire({ timeout: 20 }), false);
+  assert.equal(await held.wait({ timeout: 30_000 }), true, "the worker took the RLock");
+  assert.equal(await rlock.acquire({ timeout: 20 }), false, "the main thread cannot take the worker's RLock");
   assert.throws(() => rlock.release(), { name: "ThreadError" });
   go.set();
-  assert.equal(await rlock.acquire({ timeout: 10_000 }), true);
+  assert.equal(await rlock.acquire({ timeout: 30_000 }), true, "the main thread takes it once the worker released it");
   const out = shared(1);
   await runAll([new Thread({ target: targets.releaseForeign, args: [rlock, out], worker: true })]);
   assert.equal(out[0], 2, "a worker releasing the main thread's RLock gets ThreadError");
@@ -162,4 +162,13 @@ test("a daemon worker does not hold the process; isAlive/nativeId", async () => 
   await t.join({ timeout: 10 });
   assert.equal(t.isAlive(), true);
   // The test file ends with this worker still sleeping: the runner must not hang on it.
+});
+
+test("a non-daemon async wait on another thread's lock keeps the process alive until it is served", async () => {
+  const { execFile } = await import("node:child_process");
+  const script = new URL("./fixtures/keep-alive.js", import.meta.url);
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [script.pathname], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+  );
+  assert.equal(stdout.trim(), "acquired true");
 });

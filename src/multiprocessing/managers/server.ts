@@ -54,7 +54,7 @@ interface Entry {
 class ClientSession implements Session {
   readonly id: number;
   dropped = false;
-  readonly pending = new Map<number, AbortController>();
+  readonly pending = new Map<number, Call>();
   readonly #hooks = new Set<() => void>();
 
   constructor(id: number) {
@@ -73,7 +73,7 @@ class ClientSession implements Session {
   drop(): void {
     if (this.dropped) return;
     this.dropped = true;
-    for (const controller of this.pending.values()) controller.abort();
+    for (const call of this.pending.values()) call.cancel();
     this.pending.clear();
     for (const hook of [...this.#hooks]) {
       try {
@@ -86,7 +86,36 @@ class ClientSession implements Session {
   }
 }
 
-const OPS = new Set(["create", "call", "value", "cancel", "hello", "shutdown"]);
+/**
+ * The context of one call to a contextual object. Its AbortController is made only when the call
+ * waits (most calls never do, and making one costs more than the call).
+ */
+class Call implements CallContext {
+  readonly session: ClientSession;
+  readonly thread: number;
+  #controller: AbortController | undefined;
+  #cancelled = false;
+
+  constructor(session: ClientSession, thread: number) {
+    this.session = session;
+    this.thread = thread;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#cancelled) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    this.#controller?.abort();
+  }
+}
+
+const OPS = new Set(["create", "call", "post", "value", "cancel", "hello", "shutdown"]);
 
 /** Serves shared objects to authenticated clients. */
 export class Server {
@@ -237,7 +266,10 @@ export class Server {
     const op = request[1] as string;
     switch (op) {
       case "call":
-        this.#call(conn, session, callId, request[2], request[3], request[4], request[5]);
+        this.#call(conn, session, callId, request[2], request[3], request[4], request[5], false);
+        return;
+      case "post":
+        this.#call(conn, session, callId, request[2], request[3], request[4], request[5], true);
         return;
       case "create":
         this.#create(conn, callId, request[2], request[3]);
@@ -246,7 +278,7 @@ export class Server {
         this.#value(conn, callId, request[2]);
         return;
       case "cancel":
-        session.pending.get(callId)?.abort();
+        session.pending.get(callId)?.cancel();
         return;
       case "hello":
         this.#reply(conn, callId, RETURN, { typeids: [...this.#registry.keys()], server: this.nonce });
@@ -258,58 +290,64 @@ export class Server {
     }
   }
 
-  #call(conn: Connection, session: ClientSession, callId: number, objectId: unknown, method: unknown, rawArgs: unknown, thread: unknown): void {
+  /**
+   * Runs a method. A posted call (`post`) is answered only when it fails, with the object id, so
+   * that the client can raise the error at its next call on that object.
+   */
+  #call(conn: Connection, session: ClientSession, callId: number, objectId: unknown, method: unknown, rawArgs: unknown, thread: unknown, posted: boolean): void {
+    const fail = posted ? (error: unknown) => this.#failPosted(conn, callId, objectId, error) : (error: unknown) => this.#fail(conn, callId, error);
     const entry = typeof objectId === "number" ? this.#objects.get(objectId) : undefined;
     if (entry === undefined) {
-      this.#fail(conn, callId, new ReferenceError(`Cannot call method: no shared object has id ${String(objectId)}`));
+      fail(new ReferenceError(`Cannot call method: no shared object has id ${String(objectId)}`));
       return;
     }
     if (typeof method !== "string" || !isCallableName(method) || !entry.exposed.has(method)) {
       const name = typeof method === "string" ? JSON.stringify(method.slice(0, 64)) : typeof method;
-      this.#fail(conn, callId, new TypeError(`Cannot call method ${name} of ${entry.typeid}: it is not exposed`));
+      fail(new TypeError(`Cannot call method ${name} of ${entry.typeid}: it is not exposed`));
       return;
     }
     const fn = (entry.obj as Record<string, unknown>)[method];
     if (typeof fn !== "function") {
-      this.#fail(conn, callId, new TypeError(`Cannot call method ${JSON.stringify(method)} of ${entry.typeid}: it is not a function`));
+      fail(new TypeError(`Cannot call method ${JSON.stringify(method)} of ${entry.typeid}: it is not a function`));
       return;
     }
     let args: unknown[];
     try {
       args = this.#decodeArgs(rawArgs);
     } catch (error) {
-      this.#fail(conn, callId, error);
+      fail(error);
       return;
     }
     const target = entry.spec.methodToTypeid?.[method];
     let result: unknown;
-    let controller: AbortController | undefined;
+    let call: Call | undefined;
     try {
       if (entry.contextual) {
-        controller = new AbortController();
-        const ctx: CallContext = { session, thread: typeof thread === "number" ? thread : 0, signal: controller.signal };
-        result = (fn as (...a: unknown[]) => unknown).call(entry.obj, ctx, ...args);
+        call = new Call(session, typeof thread === "number" ? thread : 0);
+        result = (fn as (...a: unknown[]) => unknown).call(entry.obj, call, ...args);
       } else {
         result = (fn as (...a: unknown[]) => unknown).apply(entry.obj, args);
       }
     } catch (error) {
-      this.#fail(conn, callId, error);
+      fail(error);
       return;
     }
     if (!(result instanceof Promise)) {
-      this.#answer(conn, callId, result, target);
+      if (!posted) this.#answer(conn, callId, result, target);
       return;
     }
-    if (controller !== undefined) session.pending.set(callId, controller);
+    if (call !== undefined && !posted) session.pending.set(callId, call);
     result.then(
       (value) => {
         session.pending.delete(callId);
-        this.#answer(conn, callId, value, target);
+        if (!posted) this.#answer(conn, callId, value, target);
       },
       (error: unknown) => {
         session.pending.delete(callId);
-        if (error instanceof CallCancelled) this.#reply(conn, callId, CANCELLED, undefined);
-        else this.#fail(conn, callId, error);
+        if (error instanceof CallCancelled) {
+          if (!posted) this.#reply(conn, callId, CANCELLED, undefined);
+        }
+        else fail(error);
       },
     );
   }
@@ -380,6 +418,10 @@ export class Server {
     const args = decodeFromTransfer(raw, "process");
     if (!Array.isArray(args)) throw new TypeError("Cannot call: arguments must be an array");
     return args;
+  }
+
+  #failPosted(conn: Connection, callId: number, objectId: unknown, error: unknown): void {
+    if (!conn.closed) conn.sendRaw(serialize([callId, ERROR, serializeError(error), objectId])).catch(() => undefined);
   }
 
   #fail(conn: Connection, callId: number, error: unknown): void {

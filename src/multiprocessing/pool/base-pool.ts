@@ -15,12 +15,13 @@ import { ProcessError } from "../errors.js";
 import { AsyncResult, asPromise, type ResultCallbacks } from "./async-result.js";
 import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.js";
 import { MapResult } from "./map-result.js";
+import { rebuildError } from "./remote-error.js";
 import { PoolIterator } from "./pool-iterator.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import {
   CALL, DEFINE, FAILED, INIT, INIT_ERROR, MAP, READY, STARMAP, STOP, HEADER_BYTES,
-  decodeOutcome, encodeMessage, encodePayload, encodeTasks, rebuildError, type Mode,
+  decodeOutcome, encodeMessage, encodePayload, encodeTasks, type Mode,
 } from "./wire.js";
 import type { SpawnWorker, WorkerLink } from "./worker-link.js";
 import { WorkerState } from "./worker-state.js";

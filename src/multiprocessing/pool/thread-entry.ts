@@ -74,28 +74,31 @@ function take(record: Uint8Array): void {
 }
 
 /**
- * Takes what arrived while the last tasks ran. An idle worker does not spin waiting for more:
- * on a machine with no idle core, spinning threads take the CPU the pool's own threads need, and
- * every round trip gets several times slower.
+ * Takes what arrived while the last tasks ran, or waits for more. An idle worker never spins: on a
+ * machine with no idle core, spinning threads take the CPU the pool's own threads need, and every
+ * round trip gets several times slower. When nothing else of this thread needs its event loop
+ * (no timers, sockets or ports of the tasks), it blocks in `Atomics.wait`; otherwise it returns to
+ * the event loop and `sleep` waits with `Atomics.waitAsync`.
  */
 function refill(): boolean {
-  return inbox.drain(take) > 0;
+  if (inbox.drain(take) > 0) return true;
+  if (!nothingElseToDo()) return false;
+  // Nothing but the pool can wake this thread: sleep in Atomics.wait, which the pool's write wakes
+  // directly, rather than through the event loop (a turn of it costs more than the task).
+  for (;;) {
+    const position = inbox.writePosition();
+    if (!inbox.isEmpty()) return inbox.drain(take) > 0;
+    inbox.waitSync(position, Infinity);
+  }
 }
 
-let printed = false;
+/** True when the only thing holding this thread's event loop is our own keep-alive timer. */
+function nothingElseToDo(): boolean {
+  const active = process.getActiveResourcesInfo();
+  return active.length === 1 && active[0] === "Timeout";
+}
+
 function sleep(): void {
-  if (process.env.XBLOCKWAIT) {
-    const res = process.getActiveResourcesInfo();
-    if (!printed) { printed = true; console.error("RES", res); }
-    if (res.length === 1) {
-      for (;;) {
-        const position = inbox.writePosition();
-        if (!inbox.isEmpty()) break;
-        inbox.waitSync(position, Infinity);
-      }
-      return wake();
-    }
-  }
   const position = inbox.writePosition();
   if (!inbox.isEmpty()) return wake();
   const waiting = inbox.waitAsync(position);

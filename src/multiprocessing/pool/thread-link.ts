@@ -1,6 +1,7 @@
 /**
  * The pool's side of a ThreadPool worker: a `worker_threads` Worker, a ring for tasks, a ring for
- * results, and a MessagePort for the rare record too big for a ring.
+ * results, and a MessagePort for the rare message too big for a ring or holding shared memory
+ * (a zero-length record in the ring marks its place in the order).
  *
  * Results are picked up by `Atomics.waitAsync` on the result ring: the thread's first write after we
  * drained it wakes us, and each wake-up takes everything written by then. (Polling with

@@ -9,10 +9,12 @@
  * loses nothing it finished). A 16-byte header (kind, task id, run time) and a payload whose
  * encoding the kind names: numbers and strings skip `v8.serialize`, which costs microseconds.
  */
-import { DefaultSerializer, serialize, deserialize } from "node:v8";
+import { deserialize } from "node:v8";
 import { decodeFromTransfer, decodeFromTransferAsync, encodeForTransfer, needsDecoding, type Boundary } from "../../internal/codec.js";
 import type { TaskRef } from "../../internal/task.js";
-import { MaybeEncodingError, RemoteTraceback } from "./errors.js";
+import { MaybeEncodingError } from "./errors.js";
+import { encodeError, rebuildError } from "./remote-error.js";
+import { serializeFor } from "./serialize-for.js";
 
 // Pool → worker messages (first element of the array).
 export const INIT = 0;
@@ -52,44 +54,6 @@ export const HEADER_BYTES = 16;
  * trivial task skips `v8.serialize` on both sides. (A `v8.serialize`d record starts with 0xFF.)
  */
 const NUMERIC_TASKS = 1;
-
-/** Thrown by `ThreadSerializer` when a value holds shared memory. */
-const SHARED_MEMORY = new Error("shared memory");
-
-/**
- * `v8.serialize` for values going to another thread, refusing shared memory: bytes would copy a
- * SharedArrayBuffer (or a typed array over one), and the other thread must get the same memory.
- */
-class ThreadSerializer extends DefaultSerializer {
-  // Hooks of node:v8's Serializer that @types/node does not declare.
-  _getSharedArrayBufferId(): never {
-    throw SHARED_MEMORY;
-  }
-
-  _writeHostObject(object: object): void {
-    if (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer) throw SHARED_MEMORY;
-    writeHostObject.call(this, object);
-  }
-}
-
-const writeHostObject = (DefaultSerializer.prototype as unknown as { _writeHostObject(this: DefaultSerializer, object: object): void })._writeHostObject;
-
-/**
- * `value` as bytes; or, for a thread, undefined when it holds shared memory (it must then travel by
- * `postMessage`, whose structured clone shares it).
- */
-export function serializeFor(value: unknown, boundary: Boundary): Uint8Array | undefined {
-  if (boundary === "process") return serialize(value);
-  const serializer = new ThreadSerializer();
-  serializer.writeHeader();
-  try {
-    serializer.writeValue(value);
-  } catch (error) {
-    if (error === SHARED_MEMORY) return undefined;
-    throw error;
-  }
-  return serializer.releaseBuffer();
-}
 
 /** A message for a worker: bytes, or (holding shared memory, for a thread) the message itself. */
 export type Outgoing = Uint8Array | unknown[];
@@ -269,72 +233,4 @@ export function decodeOutcome(kind: number, payload: Uint8Array, boundary: Bound
     default:
       return [false, rebuildError(payload)];
   }
-}
-
-interface ErrorData {
-  name: string;
-  message: string;
-  stack: string;
-  props: Record<string, unknown>;
-}
-
-/** The parts of an error that can cross (structured clone keeps neither custom names nor `code`). */
-export function encodeError(error: unknown): Buffer {
-  let data: ErrorData;
-  if (error instanceof Error) {
-    const props: Record<string, unknown> = {};
-    for (const key of Object.keys(error)) {
-      const v = (error as unknown as Record<string, unknown>)[key];
-      if (v === null || ["string", "number", "boolean", "bigint", "undefined"].includes(typeof v)) props[key] = v;
-    }
-    data = { name: error.name, message: error.message, stack: error.stack ?? `${error.name}: ${error.message}`, props };
-  } else {
-    let text: string;
-    try {
-      text = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
-    } catch {
-      text = String(error);
-    }
-    data = { name: "Error", message: `Task threw a non-error value: ${text}`, stack: `thrown value: ${text}`, props: {} };
-  }
-  try {
-    return serialize(data);
-  } catch {
-    return serialize({ ...data, props: {} });
-  }
-}
-
-const BUILTIN_ERRORS: Record<string, new (message: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  MaybeEncodingError,
-};
-
-/**
- * The error a result rejects with: of the remote error's class when it is a built-in one (else an
- * Error carrying its name), with its message and fields, and `cause` = the remote stack
- * (Python's `rebuild_exc`).
- */
-export function rebuildError(payload: Uint8Array): Error {
-  let data: ErrorData;
-  try {
-    data = deserialize(payload) as ErrorData;
-  } catch (error) {
-    return new Error(`Cannot read a task's error: ${(error as Error).message}`);
-  }
-  const Ctor = BUILTIN_ERRORS[data.name] ?? Error;
-  const error = new Ctor(data.message);
-  if (error.name !== data.name) {
-    Object.defineProperty(error, "name", { value: data.name, configurable: true, writable: true, enumerable: false });
-  }
-  for (const key of Object.keys(data.props)) {
-    if (key !== "name" && key !== "message" && key !== "stack" && key !== "cause") (error as unknown as Record<string, unknown>)[key] = data.props[key];
-  }
-  error.cause = new RemoteTraceback(data.stack);
-  return error;
 }

@@ -9,8 +9,9 @@ import type { Boundary } from "../../internal/codec.js";
 import { loadTask, type TaskFunction, type TaskRef } from "../../internal/task.js";
 import {
   CALL, DEFINE, INIT, INIT_ERROR, MAP, READY, STOP, TASKS,
-  decodeMessage, decodePayload, encodeError, encodeOutcome, type EncodedResult,
+  decodeMessage, decodePayload, encodeOutcome, type EncodedResult,
 } from "./wire.js";
+import { encodeError } from "./remote-error.js";
 
 /** How the runtime answers: the transport writes one record per call. */
 export interface RuntimeOutput {

@@ -1,0 +1,79 @@
+/** `shoal shell`: the command line of the interactive shell. */
+import { Command } from "commander";
+import { parseDuration } from "../../fleet/duration.js";
+import { Inventory } from "../../fleet/inventory.js";
+import { InventoryError } from "../../fleet/inventory-error.js";
+import type { FleetOptions } from "../../fleet/fleet.js";
+import { askSecret, once } from "../prompt.js";
+import { UsageError } from "../fleet-commands.js";
+import { Shell } from "./shell.js";
+
+interface ShellFlags {
+  inventory?: string;
+  forks?: number;
+  user?: string;
+  connectTimeout?: number;
+  timeout?: number;
+  acceptNew?: boolean;
+  knownHosts?: string;
+  strictHostKeys?: boolean;
+  askPass?: boolean;
+  color?: boolean;
+}
+
+export function shellCommand(): Command {
+  return new Command("shell")
+    .description("interactive shell: select hosts with `use @group`, then every line runs on them")
+    .helpOption("--help", "show help for this command")
+    .argument("[pattern]", "hosts to select at start (as `use PATTERN`)")
+    .option("-i, --inventory <file>", "inventory file (default ./shoal.yml, then ~/.config/shoal/inventory.yml)")
+    .option("-f, --forks <n>", "hosts at a time (default 64)", (v) => positive("forks", v))
+    .option("-u, --user <user>", "login user for hosts that name none")
+    .option("--connect-timeout <duration>", "per host (500ms, 10s; bare number = seconds)", (v) => duration("connect timeout", v))
+    .option("-t, --timeout <duration>", "per-host command timeout (also :timeout)", (v) => duration("timeout", v))
+    .option("--accept-new", "trust unknown host keys on first use and save them (never changed keys)")
+    .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts, or the host's known_hosts var)")
+    .option("--no-strict-host-keys", "do not check host keys at all (throwaway test hosts only)")
+    .option("-A, --ask-pass", "ask for a password once, used for every host that needs one")
+    .option("--no-color", "no colours")
+    .action(async (pattern: string | undefined, flags: ShellFlags) => {
+      let inventory: Inventory;
+      try {
+        inventory = flags.inventory ? await Inventory.load(flags.inventory) : await Inventory.loadDefault();
+      } catch (error) {
+        if (error instanceof InventoryError) throw new UsageError(error.message);
+        throw error;
+      }
+      const ask = once(askSecret);
+      const fleetOptions: FleetOptions = {
+        forks: flags.forks,
+        user: flags.user,
+        connectTimeout: flags.connectTimeout,
+        acceptNew: flags.acceptNew,
+        knownHosts: flags.strictHostKeys === false ? false : flags.knownHosts,
+        password: flags.askPass ? ask : undefined,
+      };
+      const shell = new Shell({
+        inventory,
+        fleetOptions,
+        initialPattern: pattern,
+        timeout: flags.timeout,
+        color: flags.color !== false && Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"],
+      });
+      await shell.run();
+    });
+}
+
+function positive(what: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid ${what}: expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function duration(what: string, value: string): number {
+  try {
+    return parseDuration(value, what);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

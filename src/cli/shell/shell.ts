@@ -1,0 +1,330 @@
+/**
+ * `shoal shell`: the lesson's host-management shell. `use GROUP` selects hosts; every other line
+ * runs on them (live, or gathered with `:gather`), with a status line per host and a summary.
+ * Connections stay open between commands, so the second command costs a channel, not a handshake.
+ */
+import { spawn } from "node:child_process";
+import { createInterface, type Interface } from "node:readline";
+import { Fleet } from "../../fleet/fleet.js";
+import type { FleetOptions, FleetRun } from "../../fleet/fleet.js";
+import type { HostResult } from "../../fleet/events.js";
+import type { Host } from "../../fleet/host.js";
+import { describeHosts, foldHosts } from "../../fleet/host-range.js";
+import { parseDuration, formatDuration } from "../../fleet/duration.js";
+import type { Inventory } from "../../fleet/inventory.js";
+import { loadSets, saveSets, setsOf } from "../../fleet/last-sets.js";
+import { scanLocal } from "../../fleet/transfer.js";
+import { completer } from "./completion.js";
+import { drive } from "./drive.js";
+import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
+
+/** What a shell needs. */
+export interface ShellOptions {
+  inventory: Inventory;
+  /** How the fleets connect (forks, timeouts, credentials, known_hosts); `keepConnections` is always on. */
+  fleetOptions: FleetOptions;
+  /** A pattern selected at start. */
+  initialPattern?: string | undefined;
+  /** Per-host command timeout, in ms (`:timeout` changes it). */
+  timeout?: number | undefined;
+  color: boolean;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  /** The history file; `false` keeps no history. */
+  historyFile?: string | false;
+}
+
+/** Fleets kept open at once: one per recent selection, each with its connections. */
+const FLEETS_KEPT = 4;
+
+const HELP = `Every line runs on the selected hosts. Shell commands:
+  use PATTERN        select hosts: @group, names, globs, web[01-05], lists a,b, !exclude, &intersect
+  :hosts             list the selected hosts          :groups     list the groups with host counts
+  :failed            select the hosts that failed last time
+  :gather            toggle gathered output (identical outputs shown once)
+  :put LOCAL REMOTE  copy a file to the selected hosts  :get REMOTE DIR  fetch into DIR/HOST/
+  :timeout DURATION  per-host command timeout (10s, 2m; 0 = none)
+  !COMMAND           run COMMAND here, locally
+  Ctrl-C cancels the running command; Ctrl-D (or :quit) leaves.
+`;
+
+export class Shell {
+  readonly #inventory: Inventory;
+  readonly #fleetOptions: FleetOptions;
+  readonly #color: boolean;
+  readonly #input: NodeJS.ReadableStream;
+  readonly #output: NodeJS.WritableStream;
+  readonly #historyFile: string | false | undefined;
+  readonly #fleets = new Map<string, Fleet>();
+  readonly #pending: string[] = [];
+  #rl: Interface | undefined;
+  #selection: Host[] = [];
+  #label = "";
+  #gather = false;
+  #timeout: number | undefined;
+  #lastResults: HostResult[] | undefined;
+  #running: FleetRun | undefined;
+  #busy = false;
+  #closed = false;
+  #initialPattern: string | undefined;
+
+  constructor(options: ShellOptions) {
+    this.#inventory = options.inventory;
+    this.#fleetOptions = { ...options.fleetOptions, keepConnections: true };
+    this.#color = options.color;
+    this.#input = options.input ?? process.stdin;
+    this.#output = options.output ?? process.stdout;
+    this.#historyFile = options.historyFile;
+    this.#timeout = options.timeout;
+    this.#initialPattern = options.initialPattern;
+  }
+
+  /** Runs the shell until the user leaves (Ctrl-D or `:quit`). */
+  async run(): Promise<void> {
+    const history = this.#historyFile === false ? [] : await loadHistory(this.#historyFile);
+    this.#print(`shoal shell: ${this.#inventory.hosts.length} hosts. Type :help for help.\n`);
+    this.#printGroups();
+    const rl = createInterface({
+      input: this.#input,
+      output: this.#output,
+      terminal: (this.#output as NodeJS.WriteStream).isTTY === true,
+      completer: completer({ groups: () => this.#inventory.groups.map((g) => g.name), hosts: () => this.#inventory.hosts.map((h) => h.name) }),
+      history: [...history].reverse(),
+      historySize: HISTORY_SIZE,
+      removeHistoryDuplicates: true,
+    });
+    this.#rl = rl;
+    const left = new Promise<void>((resolve) => rl.once("close", () => resolve()));
+    rl.on("SIGINT", () => this.#interrupt());
+    rl.on("line", (line) => {
+      this.#pending.push(line);
+      void this.#drain();
+    });
+    if (this.#initialPattern !== undefined) this.#pending.push(`use ${this.#initialPattern}`);
+    this.#setPrompt();
+    if (this.#pending.length > 0) void this.#drain();
+    else rl.prompt();
+    await left;
+    this.#closed = true;
+    this.#running?.cancel(new Error("shell closed"));
+    // Let the line being handled finish (its run ends at once once cancelled).
+    while (this.#busy) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.all([...this.#fleets.values()].map((f) => f.close()));
+    this.#fleets.clear();
+    this.#print("\n");
+  }
+
+  #print(text: string): void {
+    this.#output.write(text);
+  }
+
+  #paint(code: string, text: string): string {
+    return this.#color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  #setPrompt(): void {
+    const what = this.#selection.length === 0 ? "no hosts" : `${this.#label} (${this.#selection.length})`;
+    this.#rl?.setPrompt(`${this.#paint("1;36", "shoal")} ${this.#paint("33", what)}${this.#gather ? " [gather]" : ""}> `);
+  }
+
+  #interrupt(): void {
+    if (this.#running !== undefined) {
+      this.#print(this.#paint("33", "^C cancelling: stopping the remote commands\n"));
+      this.#running.cancel(new Error("interrupted"));
+      return;
+    }
+    // At the prompt, as in bash: drop the line being typed and start over.
+    this.#print("^C\n");
+    (this.#rl as unknown as { line: string; cursor: number }).line = "";
+    (this.#rl as unknown as { cursor: number }).cursor = 0;
+    this.#rl?.prompt();
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#pending.length > 0 && !this.#closed) {
+        const line = this.#pending.shift()!;
+        try {
+          await this.#handle(line.trim());
+        } catch (error) {
+          this.#print(this.#paint("31", `${(error as Error).message}\n`));
+        }
+      }
+    } finally {
+      this.#busy = false;
+    }
+    if (!this.#closed) {
+      this.#setPrompt();
+      this.#rl?.prompt();
+    }
+  }
+
+  async #handle(line: string): Promise<void> {
+    if (line === "") return;
+    if (this.#historyFile !== false) await saveHistoryLine(line, this.#historyFile);
+    if (line.startsWith("!")) return this.#local(line.slice(1).trim());
+    const [word, ...rest] = line.split(/\s+/);
+    const args = rest.join(" ");
+    switch (word) {
+      case "use":
+        return this.#use(args);
+      case ":hosts":
+        return this.#printHosts(args === "" ? this.#selection : await this.#select(args));
+      case ":groups":
+        return this.#printGroups();
+      case ":failed":
+        return this.#selectFailed();
+      case ":gather":
+        this.#gather = !this.#gather;
+        this.#print(`gathered output ${this.#gather ? "on" : "off"}\n`);
+        return;
+      case ":timeout":
+        this.#timeout = args === "" || args === "0" ? undefined : parseDuration(args, "timeout");
+        this.#print(`command timeout: ${this.#timeout === undefined ? "none" : formatDuration(this.#timeout)}\n`);
+        return;
+      case ":put":
+      case ":get":
+        return this.#transfer(word, rest);
+      case ":help":
+        this.#print(HELP);
+        return;
+      case ":quit":
+      case ":exit":
+        this.#rl?.close();
+        return;
+      default:
+        if (word!.startsWith(":")) throw new Error(`Unknown shell command ${word}: type :help for the list`);
+        return this.#run(line);
+    }
+  }
+
+  async #select(pattern: string): Promise<Host[]> {
+    return this.#inventory.select(pattern, { sets: await loadSets() });
+  }
+
+  async #use(pattern: string): Promise<void> {
+    if (pattern === "") throw new Error("Missing pattern: use @group, names, globs or ranges, e.g. use @web");
+    this.#choose(await this.#select(pattern), pattern);
+  }
+
+  #choose(hosts: Host[], label: string): void {
+    this.#selection = hosts;
+    this.#label = label;
+    this.#printHosts(hosts);
+  }
+
+  #selectFailed(): void {
+    const failed = (this.#lastResults ?? []).filter((r) => r.state !== "ok").map((r) => r.host);
+    if (this.#lastResults === undefined) throw new Error("Nothing ran yet: :failed selects the hosts that failed the last command");
+    if (failed.length === 0) {
+      this.#print("No host failed last time; the selection stays.\n");
+      return;
+    }
+    const names = new Set(failed);
+    this.#choose(this.#inventory.hosts.filter((h) => names.has(h.name)), "@last.failed");
+  }
+
+  #printHosts(hosts: readonly Host[]): void {
+    if (hosts.length === 0) {
+      this.#print("No hosts selected: use @group (or names, globs, ranges)\n");
+      return;
+    }
+    this.#print(`${hosts.length} host${hosts.length === 1 ? "" : "s"}: ${foldHosts(hosts.map((h) => h.name)).join(",")}\n`);
+  }
+
+  #printGroups(): void {
+    const groups = this.#inventory.groups;
+    if (groups.length === 0) {
+      this.#print("No groups in the inventory; select hosts by name (use web01,web02) or all (use *)\n");
+      return;
+    }
+    const width = Math.max(...groups.map((g) => g.name.length)) + 1;
+    for (const g of groups) {
+      const members = this.#inventory.members(g.name) ?? [];
+      this.#print(`  ${this.#paint("36", `@${g.name}`.padEnd(width))}  ${String(members.length).padStart(4)} host${members.length === 1 ? " " : "s"}  ${describeHosts(members.map((h) => h.name))}\n`);
+    }
+  }
+
+  /** The fleet for the current selection: kept open across commands, so connections are reused. */
+  #fleet(): Fleet {
+    if (this.#selection.length === 0) throw new Error("No hosts selected: use @group first (:groups lists them)");
+    const key = this.#selection.map((h) => h.name).join("\n");
+    let fleet = this.#fleets.get(key);
+    if (fleet === undefined) {
+      fleet = new Fleet(this.#selection, this.#fleetOptions);
+      this.#fleets.set(key, fleet);
+      while (this.#fleets.size > FLEETS_KEPT) {
+        const [oldest, old] = this.#fleets.entries().next().value as [string, Fleet];
+        this.#fleets.delete(oldest);
+        void old.close();
+      }
+    } else {
+      // Most recently used last, so the eviction above drops the least recent.
+      this.#fleets.delete(key);
+      this.#fleets.set(key, fleet);
+    }
+    return fleet;
+  }
+
+  #view(mode: Parameters<typeof drive>[1]["mode"]) {
+    const tty = (this.#output as NodeJS.WriteStream).isTTY === true;
+    return { color: this.#color, tty, hostWidth: Math.max(...this.#selection.map((h) => h.name.length)), total: this.#selection.length, mode, out: this.#output, err: this.#output };
+  }
+
+  async #run(command: string): Promise<void> {
+    const fleet = this.#fleet();
+    const run = fleet.run(command, { timeout: this.#timeout });
+    await this.#follow(run, this.#gather ? { kind: "gather" } : { kind: "live" });
+  }
+
+  async #transfer(verb: ":put" | ":get", args: string[]): Promise<void> {
+    if (args.length !== 2) throw new Error(verb === ":put" ? "Usage: :put LOCAL REMOTE" : "Usage: :get REMOTE DIR");
+    const [from, to] = args as [string, string];
+    const fleet = this.#fleet();
+    if (verb === ":put") {
+      const tree = await scanLocal(from, { recursive: true });
+      await this.#follow(fleet.put(from, to, { recursive: true }), { kind: "put", totalBytes: tree.totalBytes * this.#selection.length });
+    } else await this.#follow(fleet.get(from, to, { recursive: true }), { kind: "get" });
+  }
+
+  async #follow(run: FleetRun, mode: Parameters<typeof drive>[1]["mode"]): Promise<void> {
+    this.#running = run;
+    try {
+      const { results } = await drive(run, this.#view(mode));
+      this.#lastResults = results;
+      await saveSets(setsOf(results)).catch(() => {});
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** `!cmd`: runs here, with the terminal handed over (and Ctrl-C going to it, not to the shell). */
+  async #local(command: string): Promise<void> {
+    if (command === "") return;
+    const stdin = this.#input as NodeJS.ReadStream;
+    const raw = stdin.isTTY === true && stdin.isRaw;
+    this.#rl?.pause();
+    if (raw) stdin.setRawMode(false);
+    const ignore = () => {};
+    process.on("SIGINT", ignore);
+    try {
+      await new Promise<void>((resolve) => {
+        const child = spawn("/bin/sh", ["-c", command], { stdio: "inherit" });
+        child.on("error", (error) => {
+          this.#print(`${error.message}\n`);
+          resolve();
+        });
+        child.on("close", (code, signal) => {
+          if (code !== 0) this.#print(this.#paint("2", `(exit ${code ?? signal})\n`));
+          resolve();
+        });
+      });
+    } finally {
+      process.off("SIGINT", ignore);
+      if (raw) stdin.setRawMode(true);
+      this.#rl?.resume();
+    }
+  }
+}

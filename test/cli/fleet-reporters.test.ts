@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { LineReporter, TransferBar, formatHostKeyTable } from "../../src/cli/reporters.js";
+import type { ProgressBarLike } from "../../src/cli/reporters.js";
+import type { FleetEvent } from "../../src/fleet/events.js";
+
+function sink(): { stream: Writable; writes: string[] } {
+  const writes: string[] = [];
+  return { writes, stream: new Writable({ write: (c: Buffer, _e, cb) => (writes.push(c.toString()), cb()) }) };
+}
+
+const out = (host: string, data: string): FleetEvent => ({ type: "stdout", host, time: 0, data });
+
+test("live lines: whole lines only, prefixed, never two hosts on one line", async () => {
+  const o = sink();
+  const e = sink();
+  const r = new LineReporter({ color: false, hostWidth: 5, out: o.stream, err: e.stream });
+  for (const ev of [out("a", "hel"), out("bb", "wor"), out("a", "lo\nsec"), out("bb", "ld\n"), out("a", "ond")]) await r.event(ev);
+  assert.deepEqual(o.writes, ["a:     hello\n", "bb:    world\n"]);
+  await r.event({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1 } });
+  assert.deepEqual(o.writes.at(-1), "a:     second\n");
+  await r.event({ type: "error", host: "bb", time: 0, kind: "refused", message: "connection refused" });
+  await r.event({ type: "error", host: "bb", time: 0, kind: "hostkey", message: "host key not in known_hosts" });
+  assert.deepEqual(e.writes, ["bb:    connection refused\n"]);
+  for (const w of o.writes) assert.equal(w.split("\n").filter(Boolean).every((l) => /^(a|bb):/.test(l)), true);
+});
+
+test("the transfer bar sums bytes over hosts and counts hosts done", () => {
+  const calls: { value: number; payload?: Record<string, unknown> }[] = [];
+  const bar: ProgressBarLike = {
+    start: (_t, value, payload) => calls.push({ value, payload: payload as Record<string, unknown> }),
+    update: (value, payload) => calls.push({ value, payload: payload as Record<string, unknown> }),
+    setTotal: () => {},
+    stop: () => {},
+  };
+  const r = new TransferBar(bar, 2, 200);
+  r.event({ type: "progress", host: "a", time: 0, bytes: 50, total: 100 });
+  r.event({ type: "progress", host: "b", time: 0, bytes: 30, total: 100 });
+  r.event({ type: "progress", host: "a", time: 0, bytes: 80, total: 100 });
+  assert.equal(calls.at(-1)!.value, 110);
+  r.event({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1, bytes: 100 } });
+  assert.equal(calls.at(-1)!.value, 130);
+  assert.equal(calls.at(-1)!.payload!["hostsDone"], 1);
+  r.end();
+});
+
+test("the host-key table lists each host once, changed keys first", () => {
+  const note = (host: string, verdict: "unknown" | "changed", accepted = false) => ({ host, lookupName: host, keyType: "ssh-ed25519", fingerprint: `SHA256:${host}`, verdict, accepted, publicKey: "" });
+  const text = formatHostKeyTable([note("web2", "unknown"), note("web1", "changed"), note("web2", "unknown")]);
+  assert.match(text, /2 host keys could not be verified/);
+  assert.match(text, /WARNING: 1 host key has CHANGED/);
+  const rows = text.split("\n").filter((l) => /^ {2}web/.test(l));
+  assert.deepEqual(rows.map((l) => l.trim().split(/\s+/)[0]), ["web1", "web2"]);
+  assert.equal(formatHostKeyTable([]), "");
+});

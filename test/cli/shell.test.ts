@@ -1,0 +1,165 @@
+/**
+ * The shell, driven as a person would: in a real terminal (tmux), typing and reading the screen.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startTestbed } from "../../src/testbed/index.js";
+
+const run = promisify(execFile);
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const TMUX = "/usr/bin/tmux";
+const missing = !existsSync(TMUX);
+if (missing && process.env["CI"] === "true") throw new Error("tmux is missing: the shell tests drive the shell through it (apt-get install tmux)");
+if (missing) console.error("cli/shell.test: tmux is missing; these tests are SKIPPED");
+
+/** A terminal with the shell in it. */
+let terminals = 0;
+
+class Terminal {
+  readonly #socket = `shoal-shell-test-${process.pid}-${++terminals}`;
+  readonly #session = "shell";
+
+  async start(command: string): Promise<void> {
+    await this.#tmux("new-session", "-d", "-s", this.#session, "-x", "160", "-y", "50", command);
+  }
+
+  /** Types text (literally), then the keys given by name (Enter, Tab, C-c, C-d, Up). */
+  async type(text: string, ...keys: string[]): Promise<void> {
+    if (text !== "") await this.#tmux("send-keys", "-t", this.#session, "-l", text);
+    if (keys.length > 0) await this.#tmux("send-keys", "-t", this.#session, ...keys);
+  }
+
+  /** The whole screen, with what scrolled off. */
+  async screen(): Promise<string> {
+    const { stdout } = await this.#tmux("capture-pane", "-p", "-J", "-S", "-5000", "-t", this.#session);
+    return stdout;
+  }
+
+  /** Waits until the screen matches (read again every 50 ms, as a person glances at it). */
+  async waitFor(pattern: RegExp, timeout = 20_000): Promise<RegExpMatchArray> {
+    const deadline = performance.now() + timeout;
+    for (;;) {
+      const screen = await this.screen();
+      const match = screen.match(pattern);
+      if (match) return match;
+      if (performance.now() > deadline) throw new Error(`Timed out waiting for ${pattern} on the screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#tmux("kill-server").catch(() => {});
+  }
+
+  #tmux(...args: string[]) {
+    return run(TMUX, ["-L", this.#socket, "-f", "/dev/null", ...args]);
+  }
+}
+
+/** "812ms" or "1.52s" or "1m 3s" as milliseconds. */
+function ms(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text);
+  if (!m) throw new Error(`Cannot read the duration ${text}`);
+  return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
+}
+
+test("shoal shell: groups, use, live and gathered runs, reused connections, :failed, Ctrl-C, !cmd, completion, history, Ctrl-D", { skip: missing, timeout: 180_000 }, async (t) => {
+  const testbed = await startTestbed({ groups: { web: 50, db: 3 }, faults: { db02: { authFail: true } } });
+  const state = await mkdtemp(join(tmpdir(), "shoal-shell-state-"));
+  const terminal = new Terminal();
+  t.after(async () => {
+    await terminal.stop();
+    await testbed.stop();
+    await rm(state, { recursive: true, force: true });
+  });
+  const shell = `env SHOAL_STATE_DIR=${state} NO_COLOR=1 ${process.execPath} ${MAIN} shell -i ${testbed.inventoryFile} --connect-timeout 5`;
+  await terminal.start(`${shell}; echo shell-exited-$?; sleep 60`);
+
+  // On start: the groups with their host counts.
+  await terminal.waitFor(/@web\s+50 hosts\s+web\[01-50\]/);
+  await terminal.waitFor(/@db\s+3 hosts/);
+  await terminal.waitFor(/shoal no hosts> $/m);
+
+  await terminal.type("use @web", "Enter");
+  await terminal.waitFor(/50 hosts: web\[01-50\]/);
+
+  // Live output, a status line per host, a summary; then the same again on the open connections.
+  // Between the two, as a person pauses, the testbed readies its warm shells again: the measure is
+  // of the client's handshakes, not of this process forking fifty shells in a row.
+  await testbed.warm();
+  await terminal.type("hostname", "Enter");
+  const first = await terminal.waitFor(/50 hosts in (\S+): ok 50/);
+  assert.match(await terminal.screen(), /^web17: web17$/m);
+  assert.match(await terminal.screen(), /^web17\s+ok\s+\S+$/m);
+  await testbed.warm();
+  await terminal.type("hostname", "Enter");
+  const second = await terminal.waitFor(/50 hosts in (\S+): ok 50[\s\S]*50 hosts in (\S+): ok 50/);
+  const firstMs = ms(first[1]!);
+  const secondMs = ms(second[2]!);
+  t.diagnostic(`50 hosts: first command ${firstMs} ms, second ${secondMs} ms (ratio ${(firstMs / secondMs).toFixed(1)})`);
+  assert.ok(secondMs <= firstMs / 3, `the second command took ${secondMs} ms, more than a third of the first's ${firstMs} ms`);
+
+  // Gathered output.
+  await terminal.type(":gather", "Enter");
+  await terminal.waitFor(/gathered output on/);
+  await terminal.type("echo same-everywhere", "Enter");
+  await terminal.waitFor(/web\[01-50\] \(50\)\n-+\nsame-everywhere/);
+  await terminal.type(":gather", "Enter");
+  await terminal.waitFor(/gathered output off/);
+
+  // A failing host, then :failed selects it.
+  await terminal.type("use @db", "Enter");
+  await terminal.waitFor(/3 hosts: db\[01-03\]/);
+  await terminal.type("echo db-side", "Enter");
+  await terminal.waitFor(/3 hosts in \S+: ok 2, auth 1/);
+  await terminal.type(":failed", "Enter");
+  await terminal.waitFor(/1 host: db02\n.*shoal @last\.failed \(1\)> $/m);
+
+  // Ctrl-C cancels the running command and the shell stays.
+  await terminal.type("use web0[1-5]", "Enter");
+  await terminal.waitFor(/5 hosts: web\[01-05\]/);
+  await terminal.type("echo started; sleep 30", "Enter");
+  await terminal.waitFor(/web05: started/);
+  await terminal.type("", "C-c");
+  await terminal.waitFor(/cancelling[\s\S]*5 hosts in \S+: ok 0, killed 5/);
+  await terminal.type("echo still-here", "Enter");
+  await terminal.waitFor(/web03: still-here/);
+
+  // !cmd runs locally.
+  await terminal.type("!echo local-$((6*7))", "Enter");
+  await terminal.waitFor(/^local-42$/m);
+
+  // Tab completes groups and shell commands.
+  await terminal.type("use @d", "Tab");
+  await terminal.waitFor(/> use @db$/m);
+  await terminal.type("", "Enter");
+  await terminal.waitFor(/3 hosts: db\[01-03\]\n.*shoal @db \(3\)> $/m);
+  await terminal.type(":gr", "Tab");
+  await terminal.waitFor(/> :groups *$/m);
+  await terminal.type("", "Enter");
+
+  // Ctrl-D leaves.
+  await terminal.type("", "C-d");
+  await terminal.waitFor(/shell-exited-0/);
+
+  // History across sessions: a new shell offers the last line on Up.
+  const history = await readFile(join(state, "shell_history"), "utf8");
+  assert.match(history, /^use @web$/m);
+  assert.match(history, /^:groups$/m);
+  await terminal.stop();
+  const again = new Terminal();
+  t.after(() => again.stop());
+  await again.start(`${shell}; echo shell-exited-$?; sleep 60`);
+  await again.waitFor(/shoal no hosts> $/m);
+  await again.type("", "Up");
+  await again.waitFor(/shoal no hosts> :groups$/m);
+  await again.type("", "C-u", "C-d");
+  await again.waitFor(/shell-exited-0/);
+});

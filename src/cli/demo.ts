@@ -55,6 +55,8 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
     latency: 2,
     slow: 8,
   });
+  // The hosts live in this process: let them ready their warm shells before the first handshakes.
+  await testbed.warm();
   const local = await mkdtemp(join(tmpdir(), "shoal-demo-"));
   let fleet: Fleet | undefined;
   try {
@@ -66,14 +68,15 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
         `  two are faulty: ${hang} never answers (no SSH banner), ${locked} rejects every login\n` +
         `  inventory: ${testbed.inventoryFile}\n`,
     );
+    // The inventory names the password by its variable, as a real one would; the key logs in first.
+    process.env[testbed.passwordEnv] = testbed.password;
     const all = inventory.select("*");
     const fleetOptions: FleetOptions = {
       forks: 64,
-      connectTimeout: 1500,
+      connectTimeout: 2000,
       keepConnections: true,
       agent: false,
       sshConfig: false,
-      password: testbed.password,
     };
     fleet = new Fleet(all, fleetOptions);
     const view = (mode: ViewOptions["mode"], hosts: readonly Host[]): ViewOptions => ({

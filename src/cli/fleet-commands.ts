@@ -9,8 +9,8 @@ import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory } from "../fleet/inventory.js";
 import { InventoryError, PatternError } from "../fleet/inventory-error.js";
-import type { Host } from "../fleet/host.js";
-import { HostRangeError, foldHosts, splitTopLevel } from "../fleet/host-range.js";
+import type { Host, HostVars } from "../fleet/host.js";
+import { HostRangeError, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
 import { parseDuration } from "../fleet/duration.js";
 import { Fleet, DEFAULT_FORKS } from "../fleet/fleet.js";
 import type { FleetOptions, FleetRun } from "../fleet/fleet.js";
@@ -121,31 +121,48 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
     if (err instanceof InventoryError) throw new UsageError(err.message);
     throw err;
   }
+  // Ad hoc hosts as pssh takes them: `[user@]host[:port]`, and in a hosts file `host [user]`.
   const adHocNames: string[] = [];
-  for (const h of o.host ?? []) adHocNames.push(...splitTopLevel(h));
-  if (o.hostsFile) {
-    let text: string;
-    try {
-      text = await readFile(o.hostsFile, "utf8");
-    } catch (err) {
-      throw new UsageError(`Cannot read hosts file: ${(err as Error).message}`);
+  const overrides = new Map<string, HostVars>();
+  const addAdHoc = (entry: string, user?: string) => {
+    const m = /^(?:([^@]+)@)?(.+?)(?::(\d+))?$/.exec(entry)!;
+    const name = m[2]!;
+    adHocNames.push(name);
+    const vars: HostVars = {};
+    if (m[1] ?? user) vars.user = m[1] ?? user;
+    if (m[3]) vars.port = Number(m[3]);
+    if (Object.keys(vars).length > 0) for (const n of expandHostRange(name)) overrides.set(n, vars);
+  };
+  try {
+    for (const h of o.host ?? []) for (const e of splitTopLevel(h)) addAdHoc(e);
+    if (o.hostsFile) {
+      let text: string;
+      try {
+        text = await readFile(o.hostsFile, "utf8");
+      } catch (err) {
+        throw new UsageError(`Cannot read hosts file: ${(err as Error).message}`);
+      }
+      for (const line of text.split("\n")) {
+        const [entry, user] = line.replace(/#.*/, "").trim().split(/\s+/);
+        if (entry) addAdHoc(entry, user);
+      }
     }
-    for (const line of text.split("\n")) {
-      const name = line.replace(/#.*/, "").trim().split(/\s+/)[0];
-      if (name) adHocNames.push(name);
-    }
+  } catch (err) {
+    if (err instanceof HostRangeError) throw new UsageError(err.message);
+    throw err;
   }
+  const withOverrides = (hosts: Host[]): Host[] => hosts.map((h) => (overrides.has(h.name) ? { ...h, vars: { ...h.vars, ...overrides.get(h.name) } } : h));
   try {
     if (adHocNames.length > 0) inventory = inventory.withHosts(adHocNames);
     const sets = await loadSets();
     if (pattern === undefined) {
       if (adHocNames.length === 0) throw new UsageError("Missing host pattern: give a PATTERN (@group, names, globs, ranges), or -H hosts / -h file");
       const names = new Set(adHocNames.flatMap((n) => inventory.select(n, { adHoc: true }).map((h) => h.name)));
-      return { hosts: inventory.hosts.filter((h) => names.has(h.name)), inventory };
+      return { hosts: withOverrides(inventory.hosts.filter((h) => names.has(h.name))), inventory };
     }
     const hosts = inventory.select(pattern, { sets, adHoc: inventory.path === null || adHocNames.length > 0 });
     if (hosts.length === 0) throw new UsageError(`No hosts match ${JSON.stringify(pattern)}`);
-    return { hosts, inventory };
+    return { hosts: withOverrides(hosts), inventory };
   } catch (err) {
     if (err instanceof PatternError || err instanceof HostRangeError) throw new UsageError(err.message);
     throw err;

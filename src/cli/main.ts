@@ -54,6 +54,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(outcome.status);
+    throw err;
+  });
   main().then(
     (status) => {
       process.exitCode = status;

@@ -60,6 +60,8 @@ export function testbedCommand(): Command {
       try {
         // Listen for Ctrl-C before saying "ready", so that a signal right after it is never missed.
         const interrupted = untilInterrupted();
+        // A long-lived testbed readies its warm shells at once, so the first commands fork nothing.
+        void testbed.warm();
         await announce(testbed, flags.inventory);
         await interrupted;
         process.stderr.write("shoal testbed: stopping\n");

@@ -19,9 +19,10 @@ export class Gatherer {
     g.hosts.push(host);
   }
 
-  /** The groups, largest first. */
+  /** The groups, largest first, then by their first host (so that the output is stable). */
   groups(): GatheredGroup[] {
-    return [...this.#groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
+    const first = (g: GatheredGroup) => g.hosts.reduce((m, h) => (h.localeCompare(m, "en", { numeric: true }) < 0 ? h : m));
+    return [...this.#groups.values()].sort((a, b) => b.hosts.length - a.hosts.length || first(a).localeCompare(first(b), "en", { numeric: true }));
   }
 
   /** Header lines only (`web[01-05,07] (6)`), for the live view. */

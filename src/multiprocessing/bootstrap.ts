@@ -7,6 +7,7 @@
  * "Process <name>:", as Python prints the traceback), or whatever the target passed to `process.exit`.
  */
 import type { Socket } from "node:net";
+import { debuglog } from "node:util";
 import { deserialize } from "node:v8";
 import { decodeFromTransferAsync } from "../internal/codec.js";
 import { loadTask } from "../internal/task.js";
@@ -18,6 +19,9 @@ import type { StartMessage } from "./bootstrap-protocol.js";
 const SPARE_PRELOAD = ["./queue.js", "./simple-queue.js", "./joinable-queue.js", "./lock.js", "./rlock.js", "./semaphore.js", "./condition.js", "./event.js", "./barrier.js", "./value.js"].map(
   (path) => new URL(path, import.meta.url).href,
 );
+
+const debug = debuglog("shoal");
+debug("child %d: bootstrap loaded at %s ms", process.pid, performance.now().toFixed(1));
 
 let start: StartMessage | undefined;
 const sockets: Socket[] = [];
@@ -38,11 +42,14 @@ function onMessage(message: unknown, handle?: unknown): void {
 }
 
 process.on("message", onMessage);
-// A spare child loads, while it waits, what arguments usually need (queues, locks, connections).
+// While the start message is on its way, load the modules the arguments need: those the parent
+// named, or for a spare child (which cannot know yet) the usual ones (queues, locks, values).
 if (process.argv[2] === "--spare") {
   setTimeout(() => {
     for (const module of SPARE_PRELOAD) import(module).catch(() => undefined);
   }, 0).unref();
+} else if (process.argv[2] === "--preload") {
+  for (const module of process.argv.slice(3)) import(module).catch(() => undefined);
 }
 
 // A spare child whose parent exits before using it.
@@ -51,6 +58,7 @@ process.once("disconnect", () => {
 });
 
 async function main(message: StartMessage): Promise<void> {
+  debug("child %d: start message at %s ms", process.pid, performance.now().toFixed(1));
   process.channel?.unref();
   adoptIdentity(message.self);
   if (message.self.daemon) {
@@ -64,6 +72,7 @@ async function main(message: StartMessage): Promise<void> {
     const args = (await decodeFromTransferAsync(payload.args, "process")) as unknown[];
     const fields = (await decodeFromTransferAsync(payload.fields, "process")) as Record<string, unknown> | undefined;
     setReceivedSockets(undefined);
+    debug("child %d: arguments decoded at %s ms", process.pid, performance.now().toFixed(1));
     if (message.subclass !== undefined) {
       const namespace = (await import(message.subclass.module)) as Record<string, unknown>;
       const Subclass = namespace[message.subclass.name];
@@ -79,6 +88,7 @@ async function main(message: StartMessage): Promise<void> {
       currentProcess();
       if (message.target !== undefined) {
         const target = (await loadTask(message.target)) as (...args: unknown[]) => unknown;
+        debug("child %d: target loaded at %s ms", process.pid, performance.now().toFixed(1));
         await target(...args);
       }
     }

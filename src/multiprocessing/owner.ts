@@ -10,6 +10,7 @@ import { ObjectServer, type RegisterOptions, type Token } from "./server.js";
 import { ObjectClient } from "./client.js";
 import { currentProcess } from "./process.js";
 import { registerShareable } from "../internal/codec.js";
+import { noteModule } from "./transfer-modules.js";
 
 let server: ObjectServer | undefined;
 
@@ -86,6 +87,7 @@ export function registerShared<T extends { readonly ref: SharedRef }>(
     is: (value): value is T => value instanceof cls && Object.getPrototypeOf(value) === cls.prototype,
     encode: (value, boundary, where) => {
       if (boundary !== "process") throw new TypeError(`${where}: a process-shared ${kind} does not cross to worker threads; use the threading layer's`);
+      noteModule(module);
       return { token: value.ref.token, extra: extra?.(value) };
     },
     decode: ({ token, extra: data }) => {

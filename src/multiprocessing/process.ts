@@ -29,6 +29,8 @@ import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js"
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { ProcessError } from "./errors.js";
 import { collectingConnections, detachSocket } from "./handles.js";
+import { collectingModules } from "./transfer-modules.js";
+import type { Connection } from "./connection.js";
 import type { StartMessage, SubclassSpec } from "./bootstrap-protocol.js";
 
 const BOOTSTRAP = fileURLToPath(new URL("./bootstrap.js", import.meta.url));
@@ -96,7 +98,7 @@ function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
   );
 }
 
-function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean): ChildProcess {
+function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean, modules: string[]): ChildProcess {
   const key = JSON.stringify([execArgv, env]);
   let child: ChildProcess;
   if (spare !== undefined && hasSpare(execArgv, env)) {
@@ -106,7 +108,7 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean)
     child.ref();
     (child.channel as { ref?: () => void } | undefined)?.ref?.();
   } else {
-    child = forkBootstrap(execArgv, env);
+    child = forkBootstrap(execArgv, env, false, modules);
   }
   if (!custom && process.env.SHOAL_SPARE_PROCESS !== "0" && spare === undefined) {
     // Forked a little later, so that it does not slow down the boot of the child just started.
@@ -128,8 +130,8 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean)
   return child;
 }
 
-function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv, asSpare = false): ChildProcess {
-  return fork(BOOTSTRAP, asSpare ? ["--spare"] : [], {
+function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv, asSpare = false, modules: string[] = []): ChildProcess {
+  return fork(BOOTSTRAP, asSpare ? ["--spare"] : ["--preload", ...modules], {
     serialization: "advanced",
     stdio: ["inherit", "inherit", "inherit", "ipc"],
     execArgv,
@@ -218,20 +220,22 @@ export class Process {
     const custom = this.#execArgv !== undefined || this.#env !== undefined;
     const execArgv = [...(this.#execArgv ?? inheritedExecArgv())];
     const env = this.#env ?? process.env;
+    // Arguments first: one that cannot cross fails here, before anything is started.
+    const encoded = this.#encodeArguments();
     let child: ChildProcess | undefined;
     if (!hasSpare(execArgv, env)) {
-      // A cold start: fork first, so that Node boots in the child while this process prepares the
-      // start message (finding the target's module the first time takes a while).
-      child = spawnChild(execArgv, env, custom);
+      // A cold start: fork now, so that Node boots (and loads the modules the arguments need)
+      // while this process finishes the start message (finding the target's module takes a while).
+      child = spawnChild(execArgv, env, custom, encoded.modules);
     }
     let prepared: { message: StartMessage; sockets: Socket[] };
     try {
-      prepared = this.#prepare();
+      prepared = this.#prepare(encoded);
     } catch (error) {
       child?.kill("SIGKILL");
       throw error;
     }
-    child ??= spawnChild(execArgv, env, custom);
+    child ??= spawnChild(execArgv, env, custom, encoded.modules);
     this.#state = "started";
     children.add(this);
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
@@ -268,24 +272,36 @@ export class Process {
     sockets.forEach((socket, index) => child.send({ handle: index }, socket, { keepOpen: false }, sent));
   }
 
-  #prepare(): { message: StartMessage; sockets: Socket[] } {
+  #encodeArguments(): { payload: Buffer; connections: Connection[]; modules: string[] } {
+    const withFields = this.#overridesRun();
+    const { value: collected, modules } = collectingModules(() =>
+      collectingConnections(() => {
+        const args = encodeForTransfer(this.#args, "process", `${this.#name} args`);
+        const fields = withFields ? encodeForTransfer(ownFields(this), "process", `${this.#name} field`) : undefined;
+        try {
+          return serialize({ args, fields });
+        } catch (error) {
+          throw new TypeError(`${this.#name} args: cannot be serialized: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+      }),
+    );
+    return { payload: collected.value, connections: collected.connections, modules };
+  }
+
+  #overridesRun(): boolean {
+    const ctor = this.constructor as typeof Process;
+    return ctor !== Process && ctor.prototype.run !== Process.prototype.run;
+  }
+
+  #prepare(encoded: { payload: Buffer; connections: Connection[] }): { message: StartMessage; sockets: Socket[] } {
     let subclass: SubclassSpec | undefined;
     let target: TaskRef | undefined;
-    const ctor = this.constructor as typeof Process;
-    if (ctor !== Process && ctor.prototype.run !== Process.prototype.run) {
-      subclass = subclassSpec(ctor, this);
+    if (this.#overridesRun()) {
+      subclass = subclassSpec(this.constructor as typeof Process, this);
     } else if (this.#target !== undefined) {
       target = targetRef(this.#target as TaskFunction, `${this.#name} target`);
     }
-    const { value, connections } = collectingConnections(() => {
-      const args = encodeForTransfer(this.#args, "process", `${this.#name} args`);
-      const fields = subclass === undefined ? undefined : encodeForTransfer(ownFields(this), "process", `${this.#name} field`);
-      try {
-        return serialize({ args, fields });
-      } catch (error) {
-        throw new TypeError(`${this.#name} args: cannot be serialized: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-      }
-    });
+    const { payload: value, connections } = encoded;
     const sockets = connections.map((conn) => detachSocket(conn, `${this.#name} args`));
     const message: StartMessage = {
       kind: "start",

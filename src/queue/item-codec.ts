@@ -191,6 +191,15 @@ export function readInline(source: Buffer, offset: number, length: number): unkn
   }
 }
 
+/** The item whose bytes lie at `offset` in `source` (shared memory): raw bytes are copied once, the rest decoded from a copy. */
+export function decodeAt(source: Buffer, offset: number, length: number): unknown {
+  const inline = readInline(source, offset, length);
+  if (inline !== NOT_INLINE) return inline;
+  const bytes = Buffer.allocUnsafe(length);
+  bytes.set(source.subarray(offset, offset + length));
+  return decodeItem(bytes);
+}
+
 /** The item whose bytes `encodeItem` made (a copy of it, or the same primitive value). */
 export function decodeItem(bytes: Uint8Array): unknown {
   const view = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,7 +1,7 @@
 import type { Lock } from "../threading/lock.js";
 
-/** Tries for the lock before sleeping on it: critical sections are a few hundred nanoseconds. */
-const SPINS = 200;
+/** Looks at the lock this many times before sleeping on it: critical sections are a few hundred nanoseconds. */
+const SPINS = 2000;
 
 /**
  * The queue's lock, held by this thread as a whole.
@@ -40,8 +40,10 @@ export class ThreadHold {
     }
     const lock = this.#lock;
     if (!lock.tryAcquire()) {
+      // Test and test-and-set: read until it looks free, then try; a failed exchange costs far more
+      // than a read, and slows the holder down too.
       let spins = SPINS;
-      while (!lock.tryAcquire()) {
+      while (lock.locked() || !lock.tryAcquire()) {
         if (--spins === 0) {
           lock.acquireSync();
           break;

@@ -26,7 +26,7 @@ export interface PutOptions {
   confirm?: boolean;
   /** Copy the local mode and times to the remote file. */
   preserve?: boolean;
-  /** Requests in flight (default 64). */
+  /** Requests in flight (default 16 blocks of the server's largest size). */
   maxConcurrentRequests?: number;
   signal?: AbortSignal;
 }

@@ -4,6 +4,7 @@
  * callback; here each `auth*` call feeds that callback one method and waits for its verdict, which
  * gives paramiko's step-by-step API (`startClient`, then `authPassword`, `authPublickey`…).
  */
+import { lookup } from "node:dns/promises";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
@@ -12,7 +13,7 @@ import { checkTimeout } from "../internal/options.js";
 import { Agent } from "./agent.js";
 import { Channel, captureEnd, toChannelError } from "./channel.js";
 import type { SessionOpener } from "./channel.js";
-import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, SSHException, SSHTimeoutError } from "./errors.js";
+import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
 
@@ -196,26 +197,18 @@ export class Transport implements SessionOpener {
     }
     const [hostname, port] = parseAddress(target as readonly [string, number] | string);
     const timeout = checkTimeout(this.#options.timeout, "Transport: timeout");
-    return new Promise<Duplex>((resolve, reject) => {
-      const socket = net.connect({ host: hostname, port, noDelay: true });
-      const timer =
-        timeout === undefined
-          ? undefined
-          : setTimeout(() => {
-              socket.destroy();
-              reject(new SSHTimeoutError("connect", timeout, host));
-            }, timeout);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        socket.off("error", onError);
-        resolve(socket);
-      });
-      const onError = (error: Error) => {
-        clearTimeout(timer);
-        reject(error);
-      };
-      socket.once("error", onError);
-    });
+    // Every address of the name, in order, as paramiko does; one error per address if none answers.
+    const addresses = net.isIP(hostname) ? [hostname] : (await lookup(hostname, { all: true })).map((entry) => entry.address);
+    const errors = new Map<string, Error>();
+    for (const address of addresses) {
+      try {
+        return await connectSocket(address, port, timeout, host);
+      } catch (error) {
+        if (addresses.length === 1) throw error;
+        errors.set(`${address}:${port}`, error as Error);
+      }
+    }
+    throw new NoValidConnectionsError(errors);
   }
 
   #describeTarget(): string {
@@ -585,6 +578,29 @@ export class Transport implements SessionOpener {
       );
     });
   }
+}
+
+function connectSocket(address: string, port: number, timeout: number | undefined, host: string): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ host: address, port, noDelay: true });
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            socket.destroy();
+            reject(new SSHTimeoutError("connect", timeout, host));
+          }, timeout);
+    const onError = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      resolve(socket);
+    });
+  });
 }
 
 function parseAddress(target: readonly [string, number] | string): [string, number] {

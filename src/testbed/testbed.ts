@@ -139,9 +139,9 @@ export class Testbed {
   }
 
   /**
-   * Resolves once the testbed's warm shells are all ready: commands started then begin without a
-   * fork of this process (see ShellPool). The pool fills in the background after start and after
-   * each burst of commands; benchmarks and latency measurements await this between runs.
+   * Fills the testbed's warm shells and resolves once they are all ready: commands started then
+   * begin without a fork of this process (see ShellPool). The pool also fills by itself, in the
+   * background, from the first command on; benchmarks and latency measurements await this first.
    */
   warm(): Promise<void> {
     return this.#shells.fill();
@@ -269,8 +269,6 @@ async function build(
   const inventoryFile = join(dir, "inventory.yml");
   const inventory = inventoryYaml(finalHosts, { port, user: baseUser, identityFile, knownHostsFile, passwordEnv, perHost });
   await Promise.all([writeFile(knownHostsFile, knownHosts), writeFile(inventoryFile, inventory)]);
-  // Warm shells fill in the background, one per turn of the event loop, so starting stays fast.
-  void shells.fill();
   return new Testbed({
     hosts: finalHosts,
     servers,

@@ -85,7 +85,7 @@ export class Event {
    * `false` at the timeout.
    */
   wait(options?: WaitOptions): Promise<boolean> {
-    if (Atomics.load(this.#words, FLAG) === 1 && options?.signal?.aborted !== true) return RESOLVED_TRUE;
+    if (options === undefined && Atomics.load(this.#words, FLAG) === 1) return RESOLVED_TRUE;
     return this.#waitSlow(options);
   }
 

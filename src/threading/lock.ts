@@ -100,7 +100,8 @@ export class Lock {
    * signal's reason when it aborts.
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
-    if (this.#waiters.live === 0 && Atomics.compareExchange(this.#words, STATE, 0, HELD) === 0) return RESOLVED_TRUE;
+    // The fast path takes no options, so a bad option is reported even when the lock is free.
+    if (options === undefined && this.#waiters.live === 0 && Atomics.compareExchange(this.#words, STATE, 0, HELD) === 0) return RESOLVED_TRUE;
     let timeout: number | undefined;
     try {
       timeout = acquireTimeout(options, "Lock.acquire");

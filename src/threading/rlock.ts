@@ -89,6 +89,14 @@ export class RLock {
   /** Waits for the lock (at once if this thread owns it). Resolves `true`, or `false` at the timeout. */
   acquire(options?: AcquireOptions): Promise<boolean> {
     const me = currentIdent();
+    if (options !== undefined) {
+      // Bad options are reported whatever the lock's state, as CPython does.
+      try {
+        acquireTimeout(options, "RLock.acquire");
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#isMine(me)) {
       this.#words[COUNT]!++;
       return RESOLVED_TRUE;

@@ -97,6 +97,13 @@ test("hosts and groups list without connecting", async () => {
   assert.match(r.stdout, /^@prod +7 +127\.0\.1\.\[1-5\],127\.0\.2\.\[1-2\] +\(children: web, db\)$/m);
   r = await shoal(["hosts", "-H", "a[1-3],b", "-i", inventory]);
   assert.equal(r.stdout, "a1\na2\na3\nb\n");
+  const hostsFile = join(dir, "hosts.txt");
+  await writeFile(hostsFile, "# pssh style\nx1 alice\n\nbob@x2:2222\n");
+  r = await shoal(["hosts", "-h", hostsFile, "--json"]);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as { name: string; vars: Record<string, unknown> }[]).map((h) => [h.name, h.vars["user"], h.vars["port"]]),
+    [["x1", "alice", sshd.port], ["x2", "bob", 2222]],
+  );
 });
 
 test("run: whole lines prefixed with the host, exit 0; a failure anywhere exits 1", async () => {

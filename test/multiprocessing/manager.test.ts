@@ -296,3 +296,12 @@ test("callMethod reaches exposed methods only", async () => {
   await assert.rejects(d.callMethod("constructor"), TypeError);
   await assert.rejects(d.callMethod("notAMethod"), /not exposed/);
 });
+
+test("a posted call that fails after all rejects the next call on that object", async () => {
+  const { makeProxy, proxyLocation } = await import("../../src/multiprocessing/managers/base-proxy.js");
+  const d = await manager.dict<string, number>();
+  const ghost = makeProxy({ ...proxyLocation(d), id: 987_654 }) as DictProxy<string, number>;
+  await ghost.set("k", 1); // on its way: resolves without waiting for the server
+  await assert.rejects(ghost.get("k"), (error: Error) => error instanceof ReferenceError && /no shared object/.test(error.message));
+  assert.equal(await d.len(), 0);
+});

@@ -57,6 +57,12 @@ test("a key function gives the priority of items that are not ordered themselves
   assert.throws(() => new PriorityQueue(0, { key: 3 as unknown as () => number }), TypeError);
 });
 
+test("a comparator of its own orders the queue; ties still in insertion order", async () => {
+  const q = new PriorityQueue<{ name: string; size: number }>(0, { compare: (a, b) => b.size - a.size }); // largest first
+  for (const [name, size] of [["a", 1], ["b", 3], ["c", 2], ["d", 3]] as const) await q.put({ name, size });
+  assert.deepEqual((await drain(q)).map((j) => j.name), ["b", "d", "c", "a"]);
+});
+
 test("PriorityQueue with maxsize blocks like Queue", async () => {
   const q = new PriorityQueue<number>(2);
   await q.put(3);

@@ -194,7 +194,7 @@ test("bad arguments are refused with what was wrong", async () => {
   await assert.rejects(q.put(1, { timeout: Number.NaN }), TypeError);
 });
 
-test("100,000 puts and gets with timeouts firing: nothing lost or duplicated", async () => {
+test("100,000 puts and gets with timeouts and aborts firing: nothing lost or duplicated", async () => {
   const q = new Queue<number>(50);
   const total = 100_000;
   const seen = new Uint8Array(total);
@@ -203,6 +203,7 @@ test("100,000 puts and gets with timeouts firing: nothing lost or duplicated", a
   const producer = async (): Promise<void> => {
     while (next < total) {
       const item = next;
+      if (item % 5000 === 4999) await new Promise((resolve) => setTimeout(resolve, 5)); // let the consumers' waits run out
       try {
         await q.put(item, { timeout: item % 97 === 0 ? 0 : 5 });
         next++;
@@ -212,13 +213,19 @@ test("100,000 puts and gets with timeouts firing: nothing lost or duplicated", a
       }
     }
   };
+  let aborts = 0;
+  let gets = 0;
   const consumer = async (): Promise<void> => {
     for (;;) {
       let item: number;
       try {
-        item = await q.get({ timeout: 1 });
+        item = await q.get(++gets % 5 === 0 ? { signal: AbortSignal.timeout(1) } : { timeout: 1 });
       } catch (error) {
         if (error instanceof ShutDown) return;
+        if ((error as Error).name === "TimeoutError") {
+          aborts++;
+          continue;
+        }
         if (!(error instanceof Empty)) throw error;
         timeouts++;
         continue;
@@ -235,4 +242,5 @@ test("100,000 puts and gets with timeouts firing: nothing lost or duplicated", a
   await Promise.all(consumers);
   assert.equal(seen.reduce((a, b) => a + b, 0), total);
   assert.ok(timeouts > 0, "some waits timed out");
+  assert.ok(aborts > 0, "some waits were aborted");
 });

@@ -118,6 +118,24 @@ test("getSync in a worker times out with Empty, and shutdown wakes it with ShutD
   assert.deepEqual([await out.get({ timeout: 10_000 }), await out.get({ timeout: 10_000 })], ["ShutDown", "ShutDown"]);
 });
 
+test("shutdown({ immediate }) wakes waiting gets in every thread at once and releases join", async (t) => {
+  const q = new Queue<number>();
+  const out = new Queue<string>();
+  spawn(t, workers.getSyncOnce, [q, out]);
+  spawn(t, workers.getSyncOnce, [q, out]);
+  const here = q.get();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const other = new Queue<number>();
+  for (let i = 0; i < 3; i++) await other.put(i);
+  spawn(t, workers.joinSync, [other, out]);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  q.shutdown({ immediate: true });
+  other.shutdown({ immediate: true });
+  await assert.rejects(here, ShutDown);
+  const reports = [await out.get({ timeout: 10_000 }), await out.get({ timeout: 10_000 }), await out.get({ timeout: 10_000 })];
+  assert.deepEqual(reports.sort(), ["ShutDown", "ShutDown", "joined"]);
+});
+
 test("shutdown in a worker wakes a get waiting here; a full put in a worker wakes with ShutDown", async (t) => {
   const q = new Queue<number>(1);
   const out = new Queue<string>();

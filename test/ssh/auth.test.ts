@@ -112,3 +112,15 @@ test("AuthenticationError lists the methods tried and those the server allows", 
 test("AuthenticationError when there is nothing to try", async () => {
   await assert.rejects(whoami(base()), (error: unknown) => error instanceof AuthenticationError && /no method to try/.test(error.message));
 });
+
+test("keys: generate, write as encrypted PEM, load back", async () => {
+  const { ECDSAKey, RSAKey } = await import("../../src/ssh/index.js");
+  for (const key of [await ECDSAKey.generate(384), await RSAKey.generate(2048)]) {
+    const file = path.join(sshd.dir, `written-${key.getName()}`);
+    await key.writePrivateKeyFile(file, { fileFormat: "pem", password: "pw" });
+    await assert.rejects(PKey.fromPrivateKeyFile(file), PasswordRequiredException);
+    const loaded = await PKey.fromPrivateKeyFile(file, { passphrase: "pw" });
+    assert.equal(loaded.fingerprint, key.fingerprint);
+    assert.ok(loaded.verifySshSig(Buffer.from("data"), key.signSshData(Buffer.from("data"))));
+  }
+});

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { lookup } from "node:dns/promises";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import ssh2 from "ssh2";
@@ -12,6 +13,7 @@ import {
   AutoAddPolicy,
   BadAuthenticationType,
   BadHostKeyError,
+  NoValidConnectionsError,
   PKey,
   SFTPClient,
   SSHClient,
@@ -25,7 +27,8 @@ let sshd: Sshd;
 let pamSshd: Sshd;
 
 before(async () => {
-  [sshd, pamSshd] = await Promise.all([startSshd(), startSshd({ usePam: true })]);
+    // PAM is the only way OpenSSH offers keyboard-interactive; with password auth off, it is the only method.
+  [sshd, pamSshd] = await Promise.all([startSshd(), startSshd({ usePam: true, extraConfig: ["PasswordAuthentication no"] })]);
 });
 after(async () => {
   await sshd?.stop();
@@ -83,6 +86,13 @@ test("keyboard-interactive answers the prompts (sshd with PAM)", async () => {
   });
   assert.ok(prompts.some((p) => /password/i.test(p)), String(prompts));
   // SSHClient falls back to keyboard-interactive with the password when "password" is not offered.
+  await using probe = new Transport([pamSshd.host, pamSshd.port]);
+  await probe.startClient();
+  await assert.rejects(probe.authNone(pamSshd.user), (error: unknown) => {
+    assert.ok(error instanceof BadAuthenticationType);
+    assert.ok(!error.allowedTypes.includes("password") && error.allowedTypes.includes("keyboard-interactive"), String(error.allowedTypes));
+    return true;
+  });
   await using client = new SSHClient();
   client.setMissingHostKeyPolicy(AutoAddPolicy);
   await client.connect({
@@ -205,4 +215,12 @@ test("a refused connection rejects with the socket error", async () => {
   const port = silent.port;
   await silent.stop();
   await assert.rejects(new SSHClient().connect({ hostname: "127.0.0.1", port, username: "x", password: "x" }), /ECONNREFUSED/);
+  // A name with several addresses: every one is tried, and the error lists them all.
+  const addresses = await lookup("localhost", { all: true });
+  await assert.rejects(new SSHClient().connect({ hostname: "localhost", port, username: "x", password: "x" }), (error: unknown) => {
+    if (addresses.length === 1) return /ECONNREFUSED/.test(String(error));
+    assert.ok(error instanceof NoValidConnectionsError);
+    assert.equal(error.byAddress.size, addresses.length);
+    return true;
+  });
 });

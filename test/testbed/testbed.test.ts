@@ -158,3 +158,25 @@ test("addresses stay inside 127.0.0.0/8 and only loopback peers count as trusted
   assert.ok(!isLoopback("::ffff:192.168.1.1"));
   assert.ok(!isLoopback(undefined));
 });
+
+test("warm shells run commands exactly as freshly spawned ones", async (t) => {
+  const testbed = await startTestbed({ hosts: 2 });
+  t.after(() => testbed.stop());
+  await testbed.warm();
+  const host = testbed.hosts[1]!;
+  const client = await connectTo(testbed, host);
+  t.after(() => client.end());
+  const result = await exec(client, "hostname; pwd; echo \"$HOME|$USER|$SHOAL_HOST\"; echo \"it's\"; exit 9");
+  assert.equal(result.stdout, `${host.name}\n${host.dir}\n${host.dir}|${host.user}|${host.name}\nit's\n`);
+  assert.equal(result.code, 9);
+  // stdin after the shell's own line reaches the command whole.
+  const big = "x".repeat(200_000) + "\nlast line\n";
+  const counted = await exec(client, "wc -c", { stdin: big });
+  assert.equal(counted.stdout.trim(), String(big.length));
+  // Signals reach the command (the warm shell became it: same process group).
+  const signalled = await exec(client, "echo go; exec sleep 30", { onChannel: (ch) => ch.once("data", () => ch.signal("KILL")) });
+  assert.equal(signalled.signal, "SIGKILL");
+  // A command over several lines cannot travel as one line: it is spawned instead, and works the same.
+  const multi = await exec(client, "echo one\necho two");
+  assert.equal(multi.stdout, "one\ntwo\n");
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Lock, ThreadError } from "../../src/threading/index.js";
+import { Event, Lock, RLock, ThreadError } from "../../src/threading/index.js";
 
 test("acquire and release; locked() tells", async () => {
   const lock = new Lock();
@@ -80,4 +80,17 @@ test("enter() with using, and withLock, release however the block ends", async (
   await assert.rejects(lock.withLock(() => Promise.reject(new Error("inside"))), /inside/);
   assert.equal(lock.locked(), false);
   assert.equal(await lock.withLock(() => 42), 42);
+});
+
+test("bad acquire options are refused even when the lock is free or already owned", async () => {
+  const lock = new Lock();
+  await assert.rejects(lock.acquire({ timeout: -1 }), RangeError);
+  assert.equal(lock.locked(), false, "a refused acquire must not take the lock");
+  const rlock = new RLock();
+  await rlock.acquire();
+  await assert.rejects(rlock.acquire({ timeout: -5 }), RangeError);
+  rlock.release();
+  const event = new Event();
+  event.set();
+  await assert.rejects(event.wait({ timeout: -1 }), RangeError);
 });

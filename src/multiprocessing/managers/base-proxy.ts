@@ -104,8 +104,33 @@ export class BaseProxy {
   /** The remote call behind every method. `thread` names the calling thread for ownership. */
   protected async call(method: string, args: readonly unknown[], signal?: AbortSignal, thread = 0): Promise<unknown> {
     const encoded = encodeArgs(args, `${this.#location.typeid}.${method} arguments`);
-    const outcome = await this.#chan().request(["call", this.#location.id, method, encoded, thread], signal);
+    const channel = this.#chan();
+    const id = this.#location.id;
+    const early = channel.takePostError(id);
+    if (early !== undefined) throw early;
+    const outcome = await channel.request(["call", id, method, encoded, thread], signal);
+    const deferred = channel.takePostError(id);
+    if (deferred !== undefined) throw deferred;
     return settle(outcome, (data) => this.#proxyFrom(data));
+  }
+
+  /**
+   * A call whose result is not needed (it returns nothing and cannot fail once its arguments are
+   * checked here): it resolves as soon as the request is on its way, in order with every other call
+   * of this process to the manager. If it fails after all, the next call on this object rejects
+   * with its error.
+   */
+  protected async post(method: string, args: readonly unknown[], thread = 0): Promise<void> {
+    const encoded = encodeArgs(args, `${this.#location.typeid}.${method} arguments`);
+    const channel = this.#chan();
+    const early = channel.takePostError(this.#location.id);
+    if (early !== undefined) throw early;
+    await channel.post([this.#location.id, method, encoded, thread]);
+  }
+
+  /** Facts the server gave about the referent (e.g. whether a queue is unbounded). @internal */
+  protected hint(name: string): unknown {
+    return this.#location.hints?.[name];
   }
 
   #chan(): Channel {

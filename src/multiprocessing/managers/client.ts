@@ -37,6 +37,8 @@ export class Channel {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #reading = false;
+  #backlog: Array<{ bytes: Buffer; resolve: () => void; reject: (error: unknown) => void }> = [];
+  readonly #postErrors = new Map<number, Error>();
 
   private constructor(address: Address, authkey: Buffer, key: string) {
     this.address = address;
@@ -71,7 +73,7 @@ export class Channel {
     return new Promise<Outcome>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       if (signal !== undefined) {
-        onAbort = () => this.#send(serialize([id, "cancel"]));
+        onAbort = () => void this.#send(serialize([id, "cancel"])).catch(() => undefined);
         signal.addEventListener("abort", onAbort, { once: true });
       }
       this.#pending.set(id, {
@@ -85,24 +87,53 @@ export class Channel {
           reject(error);
         },
       });
-      this.#send(bytes);
+      this.#send(bytes).catch((error: unknown) => this.#broken(error));
     });
   }
 
-  #send(bytes: Buffer): void {
+  /**
+   * Sends `[callId, "post", ...request]`: a call whose result is not awaited. Resolves when the
+   * request is with the kernel (so anything this process does next comes after it); the server
+   * answers only if it fails, and that error is kept for the next call on the same object.
+   */
+  post(request: readonly unknown[]): Promise<void> {
+    return this.#send(serialize([this.#nextId++, "post", ...request]));
+  }
+
+  /** The error of a failed posted call on `objectId`, if one arrived (taken once). */
+  takePostError(objectId: number): Error | undefined {
+    const error = this.#postErrors.get(objectId);
+    if (error !== undefined) this.#postErrors.delete(objectId);
+    return error;
+  }
+
+  /** Writes `bytes` in order after everything sent before, connecting first if needed. */
+  #send(bytes: Buffer): Promise<void> {
     const conn = this.#conn;
-    if (conn !== null && !conn.closed) {
-      conn.sendRaw(bytes).catch((error: unknown) => this.#broken(error));
-      this.#read(conn);
-      return;
+    if (conn !== null && !conn.closed && this.#backlog.length === 0) {
+      const written = conn.sendRaw(bytes);
+      if (this.#pending.size > 0) this.#read(conn);
+      return written;
     }
-    this.#connection().then(
-      (c) => {
-        c.sendRaw(bytes).catch((error: unknown) => this.#broken(error));
-        this.#read(c);
-      },
-      (error: unknown) => this.#broken(error),
-    );
+    return new Promise<void>((resolve, reject) => {
+      this.#backlog.push({ bytes, resolve, reject });
+      if (this.#backlog.length === 1) {
+        this.#connection().then(
+          (c) => {
+            const backlog = this.#backlog;
+            this.#backlog = [];
+            for (const item of backlog) c.sendRaw(item.bytes).then(item.resolve, item.reject);
+            if (this.#pending.size > 0) this.#read(c);
+          },
+          (error: unknown) => {
+            const backlog = this.#backlog;
+            this.#backlog = [];
+            for (const item of backlog) item.reject(error);
+            this.#broken(error);
+          },
+        );
+      }
+    });
   }
 
   #connection(): Promise<Connection> {
@@ -131,7 +162,11 @@ export class Channel {
     try {
       while (this.#pending.size > 0) {
         const frame = await conn.recvFrame("recv");
-        const reply = deserialize(frame) as [number, number, unknown];
+        const reply = deserialize(frame) as [number, number, unknown, unknown?];
+        if (reply.length === 4 && reply[1] === ERROR && typeof reply[3] === "number") {
+          this.#postErrors.set(reply[3], rebuildError(reply[2] as SerializedError));
+          continue;
+        }
         const pending = this.#pending.get(reply[0]);
         if (pending === undefined) continue;
         this.#pending.delete(reply[0]);

@@ -9,6 +9,8 @@
  *
  *   request  [callId, "create", typeid, args]
  *            [callId, "call", objectId, method, args, threadIdent]
+ *            [callId, "post", objectId, method, args, threadIdent]   (no reply unless it fails:
+ *                                                  then [callId, ERROR, error, objectId])
  *            [callId, "value", objectId]            (a copy of the object: `getValue()`)
  *            [callId, "cancel"]                     (abandon the pending call `callId`; no reply of its own)
  *            [callId, "hello"]                      (answers the registered typeids)
@@ -44,6 +46,8 @@ export interface TokenData {
   readonly proxy: string;
   /** The serving server's random name (a server recognizes its own proxies by it). */
   readonly server: string;
+  /** Facts about the referent that let its proxy skip a round trip (e.g. `{ unbounded: true }`). */
+  readonly hints?: Readonly<Record<string, string | number | boolean>> | undefined;
 }
 
 /** An error as it crosses: its class name, message and remote stack, and its own data fields. */
@@ -57,6 +61,7 @@ export interface SerializedError {
 export type Request =
   | readonly [callId: number, op: "create", typeid: string, args: unknown]
   | readonly [callId: number, op: "call", objectId: number, method: string, args: unknown, thread: number]
+  | readonly [callId: number, op: "post", objectId: number, method: string, args: unknown, thread: number]
   | readonly [callId: number, op: "value", objectId: number]
   | readonly [callId: number, op: "cancel"]
   | readonly [callId: number, op: "hello"]

@@ -42,6 +42,7 @@ interface Marker {
   readonly proxy: string;
   readonly exposed: readonly string[] | undefined;
   readonly authkey: Uint8Array;
+  readonly hints: ProxyLocation["hints"];
 }
 
 registerShareable<BaseProxy, Marker>({
@@ -49,8 +50,8 @@ registerShareable<BaseProxy, Marker>({
   module: import.meta.url,
   is: (value): value is BaseProxy => value instanceof BaseProxy,
   encode(proxy) {
-    const { typeid, address, id, server, proxy: name, exposed, authkey } = proxyLocation(proxy);
-    return { typeid, address, id, server, proxy: name, exposed, authkey: new Uint8Array(authkey) };
+    const { typeid, address, id, server, proxy: name, exposed, authkey, hints } = proxyLocation(proxy);
+    return { typeid, address, id, server, proxy: name, exposed, authkey: new Uint8Array(authkey), hints };
   },
   decode(marker) {
     if (typeof marker !== "object" || marker === null || typeof marker.typeid !== "string" || typeof marker.id !== "number") {

@@ -24,7 +24,7 @@ import { AuthenticationError } from "../errors.js";
 import type { Connection } from "../connection.js";
 import { CANCELLED, DEFAULT_MANAGER_MAX_MESSAGE, ERROR, PROXY, RETURN, type ReplyKind, type SerializedError, type TokenData } from "./protocol.js";
 import { isCallableName, publicMethodsOf, type TypeSpec } from "./registry.js";
-import { CallCancelled, isContextual, type CallContext, type Session } from "./served/context.js";
+import { CallCancelled, isContextual, kHints, type CallContext, type Session } from "./served/context.js";
 import { ServedDict } from "./served/dict.js";
 import { ServedList } from "./served/list.js";
 import { ServedNamespace } from "./served/namespace.js";
@@ -213,7 +213,8 @@ export class Server {
       this.#ids.set(obj, id);
     }
     const entry = this.#objects.get(id)!;
-    return { typeid, id, exposed: spec.exposed ?? [...entry.exposed], proxy: spec.proxy, server: this.nonce };
+    const hints = (obj as { [kHints]?: () => Record<string, string | number | boolean> })[kHints]?.();
+    return { typeid, id, exposed: spec.exposed ?? [...entry.exposed], proxy: spec.proxy, server: this.nonce, hints };
   }
 
   async #acceptLoop(): Promise<void> {

@@ -1,5 +1,6 @@
 /** `DictProxy`: a managed dict (Python's `DictProxy`), a Map whose keys are primitives. */
 import { BaseProxy } from "../base-proxy.js";
+import { checkKey } from "../served/dict.js";
 
 /** What a managed dict takes as a key (a copy of an object key would never match). */
 export type DictKey = string | number | bigint | boolean | null | undefined;
@@ -22,9 +23,17 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
     return this.call("get", [key, ...fallback.slice(0, 1)]);
   }
 
-  /** `d[key] = value`. */
-  async set(key: K, value: V): Promise<void> {
-    await this.call("set", [key, value]);
+  /**
+   * `d[key] = value`. Resolves once the request is on its way (it cannot fail once the key is
+   * checked here); every later call of this process sees it done.
+   */
+  set(key: K, value: V): Promise<void> {
+    try {
+      checkKey(key, "dict.set");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.post("set", [key, value]);
   }
 
   /** `del d[key]`; resolves whether the key was there. */
@@ -76,8 +85,8 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
     return this.call("setdefault", [key, value]) as Promise<V>;
   }
 
-  async clear(): Promise<void> {
-    await this.call("clear", []);
+  clear(): Promise<void> {
+    return this.post("clear", []);
   }
 
   /** A copy of the whole dict. */

@@ -12,16 +12,18 @@ export class ListProxy<T = unknown> extends BaseProxy {
     await this.call("set", [index, value]);
   }
 
-  async append(value: T): Promise<void> {
-    await this.call("append", [value]);
+  /** Appends `value`; resolves once the request is on its way (later calls see it done). */
+  append(value: T): Promise<void> {
+    return this.post("append", [value]);
   }
 
-  async extend(values: Iterable<T>): Promise<void> {
-    await this.call("extend", [Array.isArray(values) ? values : [...values]]);
+  extend(values: Iterable<T>): Promise<void> {
+    return this.post("extend", [Array.isArray(values) ? values : [...values]]);
   }
 
-  async insert(index: number, value: T): Promise<void> {
-    await this.call("insert", [index, value]);
+  insert(index: number, value: T): Promise<void> {
+    if (!Number.isInteger(index)) return Promise.reject(new TypeError(`list.insert: index must be an integer: got ${String(index)}`));
+    return this.post("insert", [index, value]);
   }
 
   /** Removes and resolves the item at `index` (default the last). */
@@ -61,12 +63,12 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return this.call("slice", [start, end]) as Promise<T[]>;
   }
 
-  async clear(): Promise<void> {
-    await this.call("clear", []);
+  clear(): Promise<void> {
+    return this.post("clear", []);
   }
 
-  async reverse(): Promise<void> {
-    await this.call("reverse", []);
+  reverse(): Promise<void> {
+    return this.post("reverse", []);
   }
 
   /** Sorts in Python's order (numbers, then strings, …). */

@@ -10,8 +10,10 @@ export class NamespaceProxy<T extends Record<string, unknown> = Record<string, u
     return this.call("get", [name]) as Promise<T[K]>;
   }
 
-  async set<K extends keyof T & string>(name: K, value: T[K]): Promise<void> {
-    await this.call("set", [name, value]);
+  /** Sets `name`; resolves once the request is on its way (later calls see it done). */
+  set<K extends keyof T & string>(name: K, value: T[K]): Promise<void> {
+    if (typeof name !== "string") return Promise.reject(new TypeError(`Namespace.set: name must be a string: got ${typeof name}`));
+    return this.post("set", [name, value]);
   }
 
   has(name: keyof T & string): Promise<boolean> {

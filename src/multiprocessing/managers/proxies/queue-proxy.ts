@@ -1,5 +1,7 @@
 /**
  * `QueueProxy`: a managed `Queue` / `JoinableQueue`, with the `queue.Queue` API made async.
+ * On an unbounded queue, `put(item)` resolves as soon as the item is on its way to the server
+ * (it cannot wait or fail there); items of one process arrive in the order it put them.
  * `get` rejects `Empty` and `put` rejects `Full` (the classes of `shoal/queue`) at their timeout or
  * without blocking, as in Python.
  */
@@ -9,6 +11,9 @@ import { remoteWait, type BlockingOptions, type RemoteWaitOptions } from "./wait
 export class QueueProxy<T = unknown> extends BaseProxy {
   /** Puts `item`, waiting for room in a bounded queue (rejects `Full` at the timeout). */
   async put(item: T, options?: BlockingOptions): Promise<void> {
+    // An unbounded queue never makes a put wait or fail: the put goes out without waiting for the
+    // server's answer, in order with this process's other calls.
+    if (options === undefined && this.hint("unbounded") === true) return this.post("put", [item]);
     const { wire, signal } = remoteWait(options, "Queue.put");
     await this.call("put", [item, wire], signal);
   }

@@ -118,12 +118,13 @@ export class EventProxy extends BaseProxy {
     return this.call("isSet", []) as Promise<boolean>;
   }
 
-  async set(): Promise<void> {
-    await this.call("set", []);
+  /** Sets the flag; resolves once the request is on its way (later calls see it set). */
+  set(): Promise<void> {
+    return this.post("set", []);
   }
 
-  async clear(): Promise<void> {
-    await this.call("clear", []);
+  clear(): Promise<void> {
+    return this.post("clear", []);
   }
 
   /** Waits until set; resolves false at the timeout. */

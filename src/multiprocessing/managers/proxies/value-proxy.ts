@@ -9,8 +9,9 @@ export class ValueProxy<T = unknown> extends BaseProxy {
     return this.call("get", []) as Promise<T>;
   }
 
-  async set(value: T): Promise<void> {
-    await this.call("set", [value]);
+  /** Sets the value; resolves once the request is on its way (later calls see it done). */
+  set(value: T): Promise<void> {
+    return this.post("set", [value]);
   }
 
   override getValue(): Promise<T> {

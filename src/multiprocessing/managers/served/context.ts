@@ -29,6 +29,9 @@ export interface CallContext {
   readonly signal: AbortSignal;
 }
 
+/** A served object's facts for its proxies (`TokenData.hints`). */
+export const kHints: unique symbol = Symbol("shoal.manager.hints");
+
 /** Marks a served class whose methods take a `CallContext` first. */
 export const kContextual: unique symbol = Symbol("shoal.manager.contextual");
 

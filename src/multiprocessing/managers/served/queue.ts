@@ -3,7 +3,7 @@
  * `queue.Queue`, which has `task_done`/`join` too). Items stay as the values the clients sent.
  */
 import { Empty, Full } from "../../../queue/errors.js";
-import { kContextual, waitOptions, type CallContext, type Contextual } from "./context.js";
+import { kContextual, kHints, waitOptions, type CallContext, type Contextual } from "./context.js";
 import { Waiters, deadline, left } from "./waiters.js";
 
 export class ServedQueue implements Contextual {
@@ -19,6 +19,10 @@ export class ServedQueue implements Contextual {
   constructor(maxsize = 0) {
     if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError("Queue: maxsize must be a number");
     this.#maxsize = maxsize;
+  }
+
+  [kHints](): Record<string, boolean> {
+    return { unbounded: this.#maxsize <= 0 };
   }
 
   #size(): number {

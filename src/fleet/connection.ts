@@ -63,10 +63,6 @@ const BANNER_GRACE_MS = 1000;
 export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
   const key = Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
   ctx.signal?.throwIfAborted();
-  // Pipelining the first auth request is safe when the first key is not RSA (see pipelineUserauth).
-  const firstFile = spec.identityFiles[0] ?? ctx.credentials.defaultIdentityFiles()[0];
-  const firstKey = firstFile === undefined ? undefined : await ctx.credentials.key(firstFile);
-  const pipelineAuth = !process.env["SHOAL_AB_OFF"] && firstKey !== undefined && !isKeyProblem(firstKey) && !firstKey.type.includes("rsa");
   const slot = await ctx.gate.acquire(key, ctx.signal);
   const started = performance.now();
   const client = new Client();
@@ -175,39 +171,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
       },
     } as Parameters<Client["connect"]>[0]);
     signFirst(client);
-    if (pipelineAuth) pipelineUserauth(client);
   });
-}
-
-/**
- * Starts authentication right behind the ssh-userauth service request instead of waiting for the
- * server's SERVICE_ACCEPT (sshd handles the queued request in order): one round trip less per
- * handshake, which is what the per-server handshake cap is bounded by. Only when the first key is
- * not RSA (RSA's signature algorithm depends on the server's EXT_INFO, which may not be in yet).
- * Falls back silently if ssh2's internals differ.
- */
-function pipelineUserauth(client: Client): void {
-  type Handler = (proto: unknown, name: string) => void;
-  const proto = (client as unknown as { _protocol?: { service?: (name: string) => void; _handlers?: { SERVICE_ACCEPT?: Handler } } })._protocol;
-  const service = proto?.service;
-  const accept = proto?._handlers?.SERVICE_ACCEPT;
-  if (!proto || !proto._handlers || typeof service !== "function" || typeof accept !== "function") return;
-  let early = false;
-  proto.service = (name: string) => {
-    service.call(proto, name);
-    if (name === "ssh-userauth" && !early) {
-      early = true;
-      accept(proto, name);
-    }
-  };
-  let swallowed = false;
-  proto._handlers.SERVICE_ACCEPT = (p, name) => {
-    if (early && !swallowed && name === "ssh-userauth") {
-      swallowed = true;
-      return;
-    }
-    accept(p, name);
-  };
 }
 
 /**

@@ -2,15 +2,16 @@
  * `wait(objects, { timeout })` (Python's `multiprocessing.connection.wait`): which of some
  * connections, listeners and process sentinels are ready. A connection is ready when `recv` would
  * not wait (a message, or the end of the stream); a listener when `accept` would not wait; a
- * sentinel (`process.sentinel`, or any promise) when it has settled. Node has no `select()` over
+ * sentinel (`process.sentinel`, or any promise; or a started `Process` itself) when it has settled. Node has no `select()` over
  * these, so readiness is tracked with promises.
  */
 import { Connection, kWhenReadable } from "./connection.js";
 import { Listener } from "./listener.js";
+import { Process } from "./process.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 
-/** What `wait` can watch. */
-export type Waitable = Connection | Listener | Promise<unknown>;
+/** What `wait` can watch (a `Process` stands for its sentinel). */
+export type Waitable = Connection | Listener | Process | Promise<unknown>;
 
 /**
  * Resolves the ready objects, in the order given, as soon as one is ready; an empty list when
@@ -24,7 +25,8 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
     let promise: Promise<unknown>;
     if (object instanceof Connection || object instanceof Listener) promise = object[kWhenReadable]();
     else if (object instanceof Promise) promise = object;
-    else throw new TypeError(`wait: objects[${index}] must be a Connection, a Listener or a sentinel promise: got ${describe(object)}`);
+    else if (object instanceof Process) promise = object.sentinel;
+    else throw new TypeError(`wait: objects[${index}] must be a Connection, a Listener, a Process or a sentinel promise: got ${describe(object)}`);
     return promise.then(
       () => settled.add(object),
       () => settled.add(object),

@@ -91,9 +91,10 @@ export function rawBytesTag(item: unknown): number {
 }
 
 function rawCopy(tag: number, source: Uint8Array, start: number, end: number): Uint8Array {
-  const copy = tag === RAW_BUFFER ? Buffer.allocUnsafeSlow(end - start) : new Uint8Array(end - start);
+  // Not zero-filled (this runs under the queue's lock): every byte is written at once.
+  const copy = Buffer.allocUnsafeSlow(end - start);
   copy.set(source.subarray(start, end));
-  return copy;
+  return tag === RAW_BUFFER ? copy : new Uint8Array(copy.buffer, 0, copy.length);
 }
 
 function encodeClone(item: unknown, where: string): Uint8Array {
@@ -189,15 +190,6 @@ export function readInline(source: Buffer, offset: number, length: number): unkn
     default:
       return NOT_INLINE;
   }
-}
-
-/** The item whose bytes lie at `offset` in `source` (shared memory): raw bytes are copied once, the rest decoded from a copy. */
-export function decodeAt(source: Buffer, offset: number, length: number): unknown {
-  const inline = readInline(source, offset, length);
-  if (inline !== NOT_INLINE) return inline;
-  const bytes = Buffer.allocUnsafe(length);
-  bytes.set(source.subarray(offset, offset + length));
-  return decodeItem(bytes);
 }
 
 /** The item whose bytes `encodeItem` made (a copy of it, or the same primitive value). */

@@ -25,7 +25,7 @@ import { emptyError, fullError, ShutDown } from "./errors.js";
 import { Heap } from "./heap.js";
 import { decodeItem, encodeItem, encodePriority, inlineLength, rawBytesTag } from "./item-codec.js";
 import { knownSharedBuffers, learnSharedBuffers, listenForSharedBuffers } from "./shared-buffers.js";
-import { Encoded, Lent, Returned, SharedStore, type SharedStoreMemory } from "./shared-store.js";
+import { Encoded, Returned, SharedStore, type SharedStoreMemory } from "./shared-store.js";
 import { threadId } from "node:worker_threads";
 import { ThreadHold } from "./thread-hold.js";
 import type { Storage, StorageFactory } from "./storage.js";
@@ -599,8 +599,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       words[SHUTDOWN] = immediate ? 2 : Math.max(words[SHUTDOWN]!, 1);
       if (immediate) {
         while (this._qsize() > 0) {
-          const dropped = this._get();
-          if (dropped instanceof Lent) this.#store!.returnLent(dropped);
+          this._get();
           if (words[UNFINISHED]! > 0) words[UNFINISHED]--;
         }
         this.allTasksDone.notifyAll();
@@ -675,20 +674,6 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       const item = this.#kept.get(entry.origin);
       this.#kept.delete(entry.origin);
       return item as T;
-    }
-    if (entry instanceof Lent) {
-      // A large entry: copied out now that other threads may use the lock again, then given back.
-      const store = this.#store!;
-      try {
-        return store.readLent(entry) as T;
-      } finally {
-        this.#hold.enter();
-        try {
-          store.returnLent(entry);
-        } finally {
-          this.#hold.exit();
-        }
-      }
     }
     return decode<T>(entry);
   }

@@ -1,6 +1,6 @@
 import v8 from "node:v8";
 import { pythonCompare } from "./compare.js";
-import { decodeAt, inlineLength, NOT_INLINE, readInline, writeInline } from "./item-codec.js";
+import { inlineLength, NOT_INLINE, readInline, writeInline } from "./item-codec.js";
 import type { Storage } from "./storage.js";
 
 /**
@@ -16,19 +16,6 @@ export class Encoded {
     readonly prefix?: number,
     /** Process-unique number of the put, when its thread keeps the item to give back the very object. */
     readonly origin = 0,
-  ) {}
-}
-
-/**
- * A large entry taken from the store whose bytes are still in the arena: the taker copies them out
- * after releasing the lock (`copyLent`), then gives the space back under the lock (`returnLent`).
- */
-export class Lent {
-  constructor(
-    readonly start: number,
-    readonly length: number,
-    readonly offset: number,
-    readonly size: number,
   ) {}
 }
 
@@ -53,7 +40,6 @@ const GENERATION = 3; // Int32: bumped whenever `index` or `arena` grows, so oth
 const TOP = 2; // Float64: first free byte of the arena
 const LIVE = 3; // Float64: bytes held by entries
 const SEQUENCE = 4; // Float64: arrival counter, the tie-breaker of equal priorities
-const LENT = 5; // Float64: entries taken whose bytes are being copied out (the arena must not move or restart meanwhile)
 const HEADER_BYTES = 64;
 
 // One descriptor per entry: where its bytes lie, and its arrival number.
@@ -77,8 +63,6 @@ function grow(buffer: SharedArrayBuffer, byteLength: number): void {
   (buffer as GrowableSharedArrayBuffer).grow(byteLength);
 }
 
-/** Entries at least this large are copied out after the lock is released (see `Lent`). */
-const LEND_MIN = 32 * 1024;
 const INITIAL_SLOTS = 64;
 const INITIAL_ARENA = 64 * 1024;
 const ALIGN = 8;
@@ -220,16 +204,7 @@ export class SharedStore implements Storage<unknown> {
     const length = slots[s + LENGTH] as number;
     const keyLength = slots[s + KEY_LENGTH] as number;
     const origin = slots[s + ORIGIN] as number;
-    const size = align(keyLength + length);
-    let lent = false;
-    let entry: unknown;
-    if (origin !== 0 && this.keeps(origin)) entry = new Returned(origin);
-    else if (length >= LEND_MIN) {
-      // Too large to copy while other threads wait for the lock: lent, copied out after it.
-      entry = new Lent(offset + keyLength, length, offset, size);
-      this.#fields[LENT] = (this.#fields[LENT] as number) + 1;
-      lent = true;
-    } else entry = readInline(this.#bytes, offset + keyLength, length);
+    let entry = origin !== 0 && this.keeps(origin) ? new Returned(origin) : readInline(this.#bytes, offset + keyLength, length);
     if (entry === NOT_INLINE) {
       // Copied out under the lock; deserialized by the caller after releasing it.
       const bytes = Buffer.allocUnsafe(length);
@@ -238,32 +213,16 @@ export class SharedStore implements Storage<unknown> {
     }
     const count = (this.#counts[COUNT] as number) - 1;
     this.#counts[COUNT] = count;
-    if (count === 0) this.#counts[HEAD] = 0;
-    if (lent) return entry;
-    this.#free(offset, size);
-    return entry;
-  }
-
-  /** Decodes a lent entry from the arena; call it without the lock, then `returnLent` with it. */
-  readLent(lent: Lent): unknown {
-    return decodeAt(this.#bytes, lent.start, lent.length);
-  }
-
-  /** Gives back the space of a lent entry, holding the lock. */
-  returnLent(lent: Lent): void {
-    this.#fields[LENT] = (this.#fields[LENT] as number) - 1;
-    this.#free(lent.offset, lent.size);
-  }
-
-  /** Frees the bytes of an entry taken. */
-  #free(offset: number, size: number): void {
-    if (this.#counts[COUNT] === 0 && this.#fields[LENT] === 0) {
-      this.#fields[TOP] = 0; // empty: start over at the front
+    if (count === 0) {
+      this.#fields[TOP] = 0;
       this.#fields[LIVE] = 0;
+      this.#counts[HEAD] = 0;
     } else {
+      const size = align(keyLength + length);
       this.#fields[LIVE] = (this.#fields[LIVE] as number) - size;
       if (offset + size === this.#fields[TOP]) this.#fields[TOP] = offset; // the newest entry: give its bytes back at once
     }
+    return entry;
   }
 
   #write(slot: number, offset: number, length: number, keyLength: number, seq: number, origin: number): void {
@@ -318,9 +277,7 @@ export class SharedStore implements Storage<unknown> {
       return top;
     }
     const needed = live + size;
-    // Lent bytes must stay where they are: then the arena grows instead of compacting.
-    const canCompact = this.#fields[LENT] === 0;
-    if ((needed * 2 > capacity || !canCompact) && capacity < MAX_BYTES) {
+    if (needed * 2 > capacity && capacity < MAX_BYTES) {
       capacity = Math.min(MAX_BYTES, Math.max(capacity * 2, nextPowerOfTwo(needed * 2)));
       grow(this.memory.arena, capacity);
       this.#grew();
@@ -330,7 +287,7 @@ export class SharedStore implements Storage<unknown> {
         return top;
       }
     }
-    if (needed > capacity || !canCompact) {
+    if (needed > capacity) {
       throw new RangeError(`Cannot put an item of ${size} bytes: the queue already holds ${live} bytes and its shared memory holds at most ${MAX_BYTES}`);
     }
     this.#compact();

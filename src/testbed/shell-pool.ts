@@ -4,8 +4,8 @@
  * Forking this Node process costs milliseconds (its address space is large), and `spawn` forks on
  * the event loop: fifty commands at once wait ~fifty forks in a row, and that, not SSH, would be
  * what a fleet tool measures. So the testbed keeps a few `/bin/sh` processes started in idle time,
- * each blocked on `read`; a command takes one, sends it one line (`cd DIR && export ... && exec
- * /bin/sh -c 'COMMAND'`), and the shell becomes the command: same pid, same process group, its
+ * each blocked on `read`; a command takes one, sends it one line (`cd DIR; export ...; eval
+ * 'COMMAND'`), and the shell runs the command as `sh -c` would: same pid, same process group, its
  * stdin, stdout, stderr, exit status and signals, as if freshly spawned. `sh`'s `read` takes the
  * line byte by byte, so what the client sends on stdin after it reaches the command intact.
  */
@@ -43,7 +43,8 @@ export class ShellPool {
       .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       .map(([name, value]) => `${name}=${quote(value)}`)
       .join(" ");
-    child.stdin!.write(`cd ${quote(dir)} || exit 1; export ${exports}; exec /bin/sh -c ${quote(command)}\n`);
+    // `eval` in the warm shell is what `sh -c` would do in a fresh one, without another execve.
+    child.stdin!.write(`cd ${quote(dir)} || exit 1; export ${exports}; eval ${quote(command)}\n`);
     return child;
   }
 

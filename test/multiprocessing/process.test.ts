@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, type Connection } from "../../src/multiprocessing/index.js";
+import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, type Connection } from "../../src/multiprocessing/index.js";
 
 const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing/index.js")).href;
 
@@ -59,10 +59,12 @@ test("terminate and kill give negative signal numbers; join returns", async (t) 
   const a = started(new Process({ target: forever }), t);
   const b = started(new Process({ target: forever }), t);
   assert.equal(a.isAlive(), true);
+  assert.deepEqual(await wait([a, b.sentinel], { timeout: 20 }), [], "neither has ended");
   await a.join({ timeout: 50 });
   assert.equal(a.exitcode, null, "join with a timeout returns while it runs");
   a.terminate();
   b.kill();
+  assert.ok((await wait([a, b.sentinel], { timeout: 10_000 })).length >= 1, "wait sees a process end");
   await a.join();
   await b.join();
   assert.equal(a.exitcode, -15);

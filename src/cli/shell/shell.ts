@@ -105,8 +105,16 @@ export class Shell {
     if (this.#pending.length > 0) void this.#drain();
     else rl.prompt();
     await left;
-    this.#closed = true;
-    this.#running?.cancel(new Error("shell closed"));
+    const interactive = (this.#input as NodeJS.ReadStream).isTTY === true;
+    if (interactive) {
+      // Ctrl-D while a command runs: leave now, stopping it.
+      this.#closed = true;
+      this.#running?.cancel(new Error("shell closed"));
+    } else {
+      // Lines piped in (`shoal shell < script`): the end of input waits for the lines before it.
+      while (this.#busy || this.#pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      this.#closed = true;
+    }
     // Let the line being handled finish (its run ends at once once cancelled).
     while (this.#busy) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.all([...this.#fleets.values()].map((f) => f.close()));

@@ -31,13 +31,14 @@ if __name__ == "__main__":
     with Manager() as m:
         out = m.Queue()
         if what == "dict":
-            p = Process(target=dict_child, args=(m.dict(), n, out))
+            d = m.dict()  # keep a reference: a temporary proxy would free the dict before the child uses it
+            p = Process(target=dict_child, args=(d, n, out))
             p.start(); p.join()
-            print(json.dumps({"rate": out.get()}))
+            print(json.dumps({"rate": out.get(timeout=600)}))
         else:
             q = m.Queue()
             c = Process(target=consumer, args=(q, out)); c.start()
             t = time.perf_counter()
             p = Process(target=producer, args=(q, n)); p.start()
             p.join(); c.join()
-            print(json.dumps({"rate": n / (out.get() - t)}))
+            print(json.dumps({"rate": n / (out.get(timeout=600) - t)}))

@@ -511,6 +511,8 @@ export function currentProcess(): Process {
 
 /** Makes `instance` (a rebuilt subclass in the child) the current process. @internal */
 export function setCurrentProcess(instance: Process): void {
+  // Rebuilding it ran Process's constructor, which counted it as a child of this process.
+  childCounter -= 1;
   adoptAsSelf(instance);
   current = instance;
 }

@@ -12,7 +12,7 @@
  * - When the queue first crosses to a worker thread (as a Thread argument, or inside an item of
  *   another queue), its items move to shared memory as structured-clone bytes and from then on
  *   every operation, in every thread, runs under the lock. A thread holds the lock as a whole
- *   (see thread-hold.ts) and never waits for it behind itself, so `putNowait`, `getNowait` and
+ *   (see threading/hold.ts) and never waits for it behind itself, so `putNowait`, `getNowait` and
  *   `taskDone` stay synchronous.
  */
 import { registerShareable, type Boundary } from "../internal/codec.js";
@@ -27,7 +27,7 @@ import { decodeItem, encodeItem, encodePriority, inlineLength, rawBytesTag } fro
 import { knownSharedBuffers, learnSharedBuffers, listenForSharedBuffers } from "./shared-buffers.js";
 import { Encoded, Returned, SharedStore, type SharedStoreMemory } from "./shared-store.js";
 import { threadId } from "node:worker_threads";
-import { ThreadHold } from "./thread-hold.js";
+import { ThreadHold } from "../threading/hold.js";
 import type { Storage, StorageFactory } from "./storage.js";
 
 /** Options of `put` and `get`. */

@@ -10,10 +10,14 @@
  * WOKEN to change. A notify from the same thread wakes its local waiters directly, and calls
  * `Atomics.notify` only when other threads sleep on the condition.
  *
- * For shoal's own primitives built on a Condition (Semaphore, Event, Barrier, queues) whose lock is
- * only ever held inside synchronous code, `_waitAcquireSync` waits like `wait` but takes the lock
- * back with `acquireSync`, so a synchronous `release()`/`set()`/`put()` on the same thread can
- * never block behind a waiter whose continuation has not run yet.
+ * A waiter gives the lock up and takes it back the way it holds it. Plain code holds the lock
+ * with `acquire`: its async waiters take it back asynchronously (`Lock.acquire`), so several
+ * waiters of one thread woken together queue for it behind each other instead of blocking the
+ * thread. shoal's own primitives (Semaphore, Event, Barrier, queues) hold it as a thread hold
+ * (`Lock._enterHold`, for state touched only in synchronous stretches): their waiters give up
+ * their own hold and take a hold back, sharing it with the thread's other stretches, so a
+ * synchronous `release()`/`set()`/`putNowait()` never waits behind a waiter whose code has not
+ * resumed yet.
  */
 import { checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
@@ -129,20 +133,24 @@ export class Condition {
    * The lock must be held (a rejection with ThreadError otherwise).
    */
   wait(options?: WaitOptions): Promise<boolean> {
-    return this.#wait(options, false, "Condition.wait");
+    return this.#wait(options, "Condition.wait");
   }
 
-  /** Like `wait`, taking the lock back with `acquireSync` (for locks held only in synchronous code). */
+  /** The same as `wait` (kept for callers written when thread holds waited differently). */
   _waitAcquireSync(options?: WaitOptions): Promise<boolean> {
-    return this.#wait(options, true, "Condition.wait");
+    return this.#wait(options, "Condition.wait");
   }
 
-  async #wait(options: WaitOptions | undefined, reacquireSync: boolean, where: string): Promise<boolean> {
+  async #wait(options: WaitOptions | undefined, where: string): Promise<boolean> {
     const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
     const signal = checkSignal(options?.signal, `${where}: signal`);
     const ticket = this.#takeTicket(where);
+    const lock = this.#lock;
+    const holding = lock instanceof Lock && lock._holds > 0;
     const promise = this.#waiters.add(timeout, signal, ticket, this.#onGiveUp);
-    const saved = this.#lock._releaseSave();
+    let saved = 0;
+    if (holding) lock._exitHold();
+    else saved = lock._releaseSave();
     if (!this.#pumping) void this.#pump();
     else this.#updateAlive();
     let notified = false;
@@ -152,8 +160,8 @@ export class Condition {
     } catch (error) {
       failure = { error };
     }
-    if (reacquireSync) this.#lock._acquireRestoreSync(saved);
-    else await this.#lock._acquireRestore(saved);
+    if (holding) lock._enterHold();
+    else await lock._acquireRestore(saved);
     if (!notified) notified = this.#giveUp(ticket, failure !== undefined);
     if (failure !== undefined) throw failure.error;
     return notified;
@@ -164,7 +172,9 @@ export class Condition {
     const timeout = checkTimeout(options?.timeout, "Condition.waitSync: timeout");
     const words = this.#words;
     const ticket = this.#takeTicket("Condition.waitSync");
-    const saved = this.#lock._releaseSave();
+    const lock = this.#lock;
+    const holding = lock instanceof Lock && lock._holds > 0;
+    const saved = holding ? lock._releaseHolds() : lock._releaseSave();
     const deadline = deadlineOf(timeout);
     let notified = false;
     Atomics.add(words, SLEEPERS, 1);
@@ -181,7 +191,8 @@ export class Condition {
       }
     } finally {
       Atomics.sub(words, SLEEPERS, 1);
-      this.#lock._acquireRestoreSync(saved);
+      if (holding) lock._restoreHolds(saved);
+      else lock._acquireRestoreSync(saved);
     }
     if (!notified) notified = this.#giveUp(ticket, false);
     return notified;

@@ -27,6 +27,8 @@ const WORDS = 2;
 const HELD = threadId + 1;
 /** Tries of a blocking acquire before it sleeps (a few microseconds). */
 const SPIN = 20;
+/** Looks of a thread hold at the lock before it sleeps: the holds guard critical sections of a few hundred nanoseconds. */
+const HOLD_SPINS = 2000;
 
 /** Options of `acquire`. */
 export interface AcquireOptions extends WaitOptions {
@@ -69,6 +71,8 @@ export class Lock {
   #holdsAlive = false;
   /** Wake-ups to send once the lock is released (see `_afterRelease`). */
   #deferred: Array<() => void> | undefined;
+  /** This thread's holds (see `_enterHold`). */
+  #holds = 0;
 
   constructor() {
     this.#words = adopting ?? allocateWords(WORDS);
@@ -233,6 +237,63 @@ export class Lock {
   /** For Condition: blocking twin of `_acquireRestore`. */
   _acquireRestoreSync(_saved: number): void {
     this.acquireSync();
+  }
+
+  /**
+   * For shoal's primitives (Semaphore, Event, Barrier, queues), which touch their shared state only
+   * in synchronous stretches: takes the lock for this thread as a whole, or shares the hold this
+   * thread already has. Within one thread run-to-completion keeps those stretches apart; the lock
+   * only keeps other threads out. A waiter that its Condition has woken takes a hold back a few
+   * microtasks before its code resumes, and a synchronous `release()`/`set()`/`putNowait()` or
+   * another woken waiter running in between must not sleep on a lock its own thread holds (it
+   * would never wake): it shares the hold instead. Waits only for other threads.
+   */
+  _enterHold(): void {
+    if (this.#holds > 0) {
+      this.#holds++;
+      return;
+    }
+    if (Atomics.compareExchange(this.#words, STATE, 0, HELD) !== 0) {
+      // Test and test-and-set: read until it looks free, then try; a failed exchange costs far more
+      // than a read, and slows the holder down too.
+      const words = this.#words;
+      let spins = HOLD_SPINS;
+      while (Atomics.load(words, STATE) !== 0 || Atomics.compareExchange(words, STATE, 0, HELD) !== 0) {
+        if (--spins === 0) {
+          this.acquireSync();
+          break;
+        }
+      }
+    }
+    this.#holds = 1;
+  }
+
+  /** Gives up one of this thread's holds (see `_enterHold`); the last one releases the lock. */
+  _exitHold(): void {
+    if (this.#holds <= 0) throw new ThreadError("Cannot release lock: this thread holds no hold on it");
+    if (--this.#holds === 0) this.release();
+  }
+
+  /** How many holds this thread has on the lock (see `_enterHold`). */
+  get _holds(): number {
+    return this.#holds;
+  }
+
+  /**
+   * For `Condition.waitSync`: gives up every hold of this thread at once (a blocked thread runs
+   * none of the stretches that share them), returning the count for `_restoreHolds`.
+   */
+  _releaseHolds(): number {
+    const holds = this.#holds;
+    this.#holds = 0;
+    this.release();
+    return holds;
+  }
+
+  /** Blocking twin of `_releaseHolds`' undoing. */
+  _restoreHolds(holds: number): void {
+    this._enterHold();
+    this.#holds = holds;
   }
 
   /** One pump per thread: waits for the lock on behalf of this thread's async waiters. */

@@ -17,6 +17,7 @@ import { toTaskRef, loadTask, type TaskFunction, type TaskRef, isTaskRef } from 
 import { currentIdentity, newIdent, setFallbackThread, threadStorage } from "./current.js";
 import { ThreadError } from "./errors.js";
 import { excepthook, exceptArgs } from "./excepthook.js";
+import { holdAlive, releaseAlive } from "./shared.js";
 
 /** Options of a Thread. */
 export interface ThreadOptions<A extends unknown[] = never[]> {
@@ -235,8 +236,20 @@ export class Thread<A extends unknown[] = never[]> {
     if (!this.#started) throw new ThreadError("Cannot join thread before it is started");
     if (this === currentThread()) throw new ThreadError("Cannot join current thread");
     if (!this.#alive) return;
-    if (timeout === undefined && signal === undefined) return this.#finished;
-    await new Promise<void>((resolve, reject) => {
+    // A daemon thread does not keep the process alive, but waiting for one does (Python's join
+    // blocks until the thread ends, daemon or not): nothing else may be pending meanwhile.
+    const keepAlive = !currentIdentity().daemon;
+    if (keepAlive) holdAlive();
+    try {
+      if (timeout === undefined && signal === undefined) return await this.#finished;
+      await this.#joinWithin(timeout, signal);
+    } finally {
+      if (keepAlive) releaseAlive();
+    }
+  }
+
+  #joinWithin(timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const timer = timeout === undefined ? undefined : setTimeout(done, Math.min(timeout, 2 ** 31 - 1));
       const onAbort = (): void => {
         cleanup();

@@ -8,7 +8,6 @@ import { parentPort, threadId, workerData } from "node:worker_threads";
 import { decodeFromTransferAsync } from "../internal/codec.js";
 import { loadTask } from "../internal/task.js";
 import "./index.js";
-import { threadStorage } from "./current.js";
 import { _becomeWorkerThread, enumerate, type WorkerStart } from "./thread.js";
 
 const start = workerData as WorkerStart;
@@ -17,7 +16,10 @@ const me = _becomeWorkerThread({ name: start.name, ident: start.ident, daemon: s
 try {
   const target = (await loadTask(start.ref)) as (...args: unknown[]) => unknown;
   const args = (await decodeFromTransferAsync(start.args, "thread")) as unknown[];
-  await threadStorage.run(me, () => target(...args));
+  // `me` is this worker's fallback identity already (`_becomeWorkerThread`): the target runs
+  // outside AsyncLocalStorage, whose promise hooks would make every `await` of it ~2.6x slower on
+  // Node 20. Event-loop Threads the target starts still run inside their own store.
+  await target(...args);
 } catch (error) {
   report(error);
 }

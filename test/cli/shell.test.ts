@@ -158,11 +158,11 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await writeFile(local, "from the shell\n");
   mark = await terminal.mark();
   await terminal.type(`:put ${local} notes.txt`, "Enter");
-  await terminal.waitFor(/5 hosts in \S+: ok 5/, mark);
+  await terminal.waitFor(/:put [^\n]*notes\.txt\n[\s\S]*5 hosts in \S+: ok 5/, mark);
   for (const name of ["web01", "web05"]) assert.equal(await readFile(join(testbed.host(name).dir, "notes.txt"), "utf8"), "from the shell\n");
   mark = await terminal.mark();
   await terminal.type(`:get notes.txt ${join(state, "fetched")}`, "Enter");
-  await terminal.waitFor(/5 hosts in \S+: ok 5/, mark);
+  await terminal.waitFor(/:get notes\.txt [^\n]*\n[\s\S]*5 hosts in \S+: ok 5/, mark);
   assert.equal(await readFile(join(state, "fetched", "web03", "notes.txt"), "utf8"), "from the shell\n");
 
   // !cmd runs locally.

@@ -98,3 +98,13 @@ test("waitFor returns the predicate's value, computing the deadline once", async
   cond.release();
   await producer.join();
 });
+
+test("several async waiters of one thread woken together each take the lock back (also with worker threads notifying)", async () => {
+  // In a child process: a thread blocked on a lock its own thread holds would hang this runner.
+  const { execFile } = await import("node:child_process");
+  const script = new URL("./fixtures/wake-together.js", import.meta.url);
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [script.pathname], { timeout: 30_000 }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+  );
+  assert.equal(stdout.trim(), "ok");
+});

@@ -172,3 +172,23 @@ test("a non-daemon async wait on another thread's lock keeps the process alive u
   );
   assert.equal(stdout.trim(), "acquired true");
 });
+
+test("awaiting join() of a daemon thread keeps the process alive until the thread ends", async () => {
+  const { execFile } = await import("node:child_process");
+  const script = new URL("./fixtures/join-daemon.js", import.meta.url);
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [script.pathname], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+  );
+  assert.equal(stdout.trim(), "worker joined false\nloop joined false");
+});
+
+test("a worker's target and the event-loop Threads it starts keep their identities across awaits", async () => {
+  const out = new Float64Array(new SharedArrayBuffer(32));
+  const t = new Thread({ target: targets.whoAmIAcrossAwaits, args: [out], worker: true });
+  t.start();
+  await t.join();
+  assert.equal(out[0], t.ident);
+  assert.equal(out[1], out[2], "the inner Thread sees itself");
+  assert.notEqual(out[1], t.ident);
+  assert.equal(out[3], t.ident);
+});

@@ -8,9 +8,9 @@
  * task at a time), up to a thousand when they take microseconds (so a message costs nothing per
  * task).
  */
-import { availableParallelism } from "node:os";
 import type { Boundary } from "../../internal/codec.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../../internal/task.js";
+import { cpuCount } from "../context.js";
 import { ProcessError } from "../errors.js";
 import { AsyncResult, asPromise, type ResultCallbacks } from "./async-result.js";
 import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.js";
@@ -21,7 +21,7 @@ import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import {
   CALL, DEFINE, FAILED, INIT, INIT_ERROR, MAP, READY, STARMAP, STOP, HEADER_BYTES,
-  decodeOutcome, encodeMessage, encodePayload, encodeTasks, type Mode,
+  decodeValue, encodeMessage, encodePayload, encodeTasks, readFloat64, type Mode,
 } from "./wire.js";
 import type { SpawnWorker, WorkerLink } from "./worker-link.js";
 import { WorkerState } from "./worker-state.js";
@@ -33,7 +33,7 @@ export type PoolState = "INIT" | "RUN" | "CLOSE" | "TERMINATE";
 export interface PoolOptions {
   /**
    * How many workers.
-   * @default cpuCount() (os.availableParallelism())
+   * @default cpuCount() (`os.availableParallelism()`)
    */
   processes?: number | undefined;
   /** Run once in each worker before its first task: an exported function or a self-contained one. */
@@ -90,6 +90,8 @@ const WINDOW_MS = 2;
 const MAX_WINDOW = 1024;
 /** Tasks shorter than this (ms) are sent two at a time at least. */
 const PREFETCH_MS = 20;
+/** Submissions after which the queue is dispatched at once rather than at the end of the tick. */
+const EAGER_DISPATCH = 256;
 /** A worker that dies before it is ready this many times in a row breaks the pool. */
 const MAX_STARTUP_FAILURES = 3;
 
@@ -110,6 +112,7 @@ export abstract class BasePool implements AsyncDisposable {
   #pending: Task[] = [];
   #pendingHead = 0;
   #dispatchScheduled = false;
+  #queuedSinceDispatch = 0;
   #nextTaskId = 1;
   #inflight = 0;
   #openIterators = 0;
@@ -126,7 +129,7 @@ export abstract class BasePool implements AsyncDisposable {
 
   /** @internal */
   protected constructor(options: PoolOptions, boundary: Boundary, kind: string, spawnWorker: SpawnWorker) {
-    const processes = options.processes ?? availableParallelism();
+    const processes = options.processes ?? cpuCount();
     if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`${kind}: processes must be an integer of at least 1: got ${processes}`);
     const maxtasks = options.maxtasksperchild ?? Infinity;
     if (maxtasks !== Infinity && (!Number.isInteger(maxtasks) || maxtasks < 1)) {
@@ -171,13 +174,13 @@ export abstract class BasePool implements AsyncDisposable {
    * @throws RangeError at once when the pool is closed or terminated; TypeError when `fn` or
    *   `args` cannot be sent.
    */
-  applyAsync<F extends TaskFunction>(fn: PoolTask<F>, args: Parameters<F>, options: ApplyOptions<Result<F>> = {}): AsyncResult<Result<F>> {
+  applyAsync<F extends TaskFunction>(fn: PoolTask<F>, args: Parameters<F>, options?: ApplyOptions<Result<F>>): AsyncResult<Result<F>> {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, "applyAsync");
     if (!Array.isArray(args)) throw new TypeError(`${this.#kind}.applyAsync: args must be an array: got ${typeof args}`);
     const payload = encodePayload(args, this.#boundary, `${this.#kind}.applyAsync args`);
     const result = new AsyncResult<Result<F>>(options, "task");
-    const signal = options.signal;
+    const signal = options?.signal;
     if (signal?.aborted) {
       result[abandon](signal.reason as Error);
       return result;
@@ -314,7 +317,10 @@ export abstract class BasePool implements AsyncDisposable {
   #enqueue(fn: number, mode: Mode, payload: unknown, sink: TaskSink, index: number): Task {
     const task: Task = { id: this.#nextTaskId++ >>> 0, fn, mode, payload, sink, index, cancelled: false };
     this.#pending.push(task);
-    this.#scheduleDispatch();
+    // A long burst of submissions (100,000 applyAsync in a loop) feeds the workers as it goes,
+    // instead of leaving them idle until the loop ends.
+    if (++this.#queuedSinceDispatch >= EAGER_DISPATCH) this.#dispatch();
+    else this.#scheduleDispatch();
     return task;
   }
 
@@ -341,6 +347,7 @@ export abstract class BasePool implements AsyncDisposable {
   }
 
   #dispatch(): void {
+    this.#queuedSinceDispatch = 0;
     if (this.#state === "TERMINATE") return;
     for (const worker of this.#workers) {
       if (this.#pendingHead >= this.#pending.length) break;
@@ -425,20 +432,18 @@ export abstract class BasePool implements AsyncDisposable {
     const task = worker.shift();
     if (task === undefined) return; // after terminate(): nobody is waiting
     this.#inflight--;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-    const ms = view.getFloat64(8, true);
+    const ms = readFloat64(bytes, 8);
     const key = task.fn * 3 + task.mode;
     const mean = this.#taskMs.get(key);
     this.#taskMs.set(key, mean === undefined ? ms : mean * 0.8 + ms * 0.2);
-    let ok: boolean;
+    let ok = kind !== FAILED;
     let value: unknown;
     try {
-      [ok, value] = decodeOutcome(kind, bytes.subarray(HEADER_BYTES), this.#boundary, cloned);
+      value = decodeValue(kind, bytes, this.#boundary, cloned);
     } catch (error) {
       ok = false;
       value = error;
     }
-    if (kind === FAILED) ok = false;
     if (!task.cancelled) task.sink[deliver](task.index, ok, value);
     if (this.#pendingHead < this.#pending.length) this.#scheduleDispatch();
     else if (this.#inflight === 0) {

@@ -205,32 +205,41 @@ function allNumbers(values: unknown[]): boolean {
 const readBox = new Float64Array(1);
 const readBytes = new Uint8Array(readBox.buffer);
 
-/** Decodes a task's outcome on the pool's side: `[ok, value]`. */
-export function decodeOutcome(kind: number, payload: Uint8Array, boundary: Boundary, cloned: unknown): [boolean, unknown] {
+/** The float64 at `at` in `bytes`, at any alignment (and in shared memory) without allocating. */
+export function readFloat64(bytes: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) readBytes[i] = bytes[at + i]!;
+  return readBox[0]!;
+}
+
+/**
+ * The value of a result record (header included), on the pool's side; for FAILED, the rebuilt
+ * error. `cloned` is the value of an OK_CLONED record.
+ */
+export function decodeValue(kind: number, record: Uint8Array, boundary: Boundary, cloned: unknown): unknown {
   switch (kind) {
-    case OK_CLONED:
-      return [true, needsDecoding(cloned) ? decodeFromTransfer(cloned, boundary) : cloned];
-    case OK_UNDEFINED:
-      return [true, undefined];
     case OK_NUMBER:
-      for (let i = 0; i < 8; i++) readBytes[i] = payload[i]!;
-      return [true, readBox[0]];
+      return readFloat64(record, HEADER_BYTES);
+    case OK_UNDEFINED:
+      return undefined;
+    case OK_CLONED:
+      return needsDecoding(cloned) ? decodeFromTransfer(cloned, boundary) : cloned;
     case OK_STRING:
-      return [true, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8")];
+      return Buffer.from(record.buffer, record.byteOffset + HEADER_BYTES, record.byteLength - HEADER_BYTES).toString("utf8");
     case OK_NUMBERS: {
+      const payload = record.subarray(HEADER_BYTES);
       const aligned = payload.byteOffset % 8 === 0 && !(payload.buffer instanceof SharedArrayBuffer);
       const numbers = aligned
         ? new Float64Array(payload.buffer, payload.byteOffset, payload.byteLength / 8)
         : new Float64Array(Uint8Array.prototype.slice.call(payload).buffer);
       const values = new Array<number>(numbers.length);
       for (let i = 0; i < numbers.length; i++) values[i] = numbers[i]!;
-      return [true, values];
+      return values;
     }
     case OK_VALUE: {
-      const value: unknown = deserialize(payload);
-      return [true, needsDecoding(value) ? decodeFromTransfer(value, boundary) : value];
+      const value: unknown = deserialize(record.subarray(HEADER_BYTES));
+      return needsDecoding(value) ? decodeFromTransfer(value, boundary) : value;
     }
     default:
-      return [false, rebuildError(payload)];
+      return rebuildError(record.subarray(HEADER_BYTES));
   }
 }

@@ -233,7 +233,9 @@ test("ping connects, authenticates and times a round trip", async () => {
 test("sshd's default MaxStartups (10:30:100): the handshake cap completes every host", async (t) => {
   const strict = await startSshd({ listenAll: true });
   t.after(() => strict.stop());
-  const kh = await knownHostsFor(strict, await mkdtemp(join(tmpdir(), "shoal-ms-")));
+  const khDir = await mkdtemp(join(tmpdir(), "shoal-ms-"));
+  t.after(() => rm(khDir, { recursive: true, force: true }));
+  const kh = await knownHostsFor(strict, khDir);
   await using fleet = new Fleet(sshdHosts(strict, 120, 300), { ...base, knownHosts: kh, forks: 64 });
   const events: FleetEvent[] = [];
   for await (const ev of fleet.run("true")) events.push(ev);

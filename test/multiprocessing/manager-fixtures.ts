@@ -101,3 +101,16 @@ if (isMainModule(import.meta) && process.argv[2] === "owner") {
   process.stdout.write(`${JSON.stringify({ server: manager.pid })}\n`);
   setInterval(() => undefined, 1000);
 }
+
+/** An initializer for a manager's server process: leaves a mark there. */
+export function markServer(tag: string): void {
+  (globalThis as { shoalServerTag?: string }).shoalServerTag = tag;
+}
+
+/** A factory reading what the initializer left (and where it runs). */
+export function makeTagReader(): { tag(): string | undefined; pid(): number } {
+  return {
+    tag: () => (globalThis as { shoalServerTag?: string }).shoalServerTag,
+    pid: () => process.pid,
+  };
+}

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticationError, BaseManager, Pipe, Process, type Address } from "../../src/multiprocessing/index.js";
-import { QueueManager, consume, counterFactory, produce, serveQueues, type RemoteQueue } from "./manager-fixtures.js";
+import { QueueManager, consume, counterFactory, makeTagReader, markServer, produce, serveQueues, type RemoteQueue } from "./manager-fixtures.js";
 import type { AutoProxy } from "../../src/multiprocessing/index.js";
 import type { makeCounter } from "./manager-fixtures.js";
 
@@ -96,4 +96,28 @@ test("start() refuses a factory that cannot run in the server process", async ()
   }.bind({ n: 1 });
   Closures.register("Thing", bound);
   await assert.rejects(new Closures({ authkey: AUTHKEY }).start(), TypeError);
+});
+
+class TagManager extends BaseManager {}
+TagManager.register("TagReader", makeTagReader);
+
+test("start({ initializer, initargs }) runs the initializer in the server process first", async () => {
+  await using manager = await new TagManager({ authkey: AUTHKEY }).start({ initializer: markServer, initargs: ["initialized"] });
+  const reader = await manager.create<AutoProxy<ReturnType<typeof makeTagReader>>>("TagReader");
+  assert.equal(await reader.tag(), "initialized");
+  assert.equal(await reader.pid(), manager.pid);
+  assert.notEqual(manager.pid, process.pid);
+});
+
+test("getServer().serveForever({ signal }) returns when the signal aborts", async () => {
+  const manager = new TagManager({ authkey: AUTHKEY });
+  const server = manager.getServer();
+  const controller = new AbortController();
+  const serving = server.serveForever({ signal: controller.signal });
+  const reader = await manager.create<AutoProxy<ReturnType<typeof makeTagReader>>>("TagReader");
+  assert.equal(await reader.pid(), process.pid, "served in this process");
+  controller.abort();
+  await serving;
+  assert.equal(server.stopped, true);
+  await manager.shutdown();
 });

@@ -80,6 +80,19 @@ describe("list", () => {
   });
 });
 
+test("set (Python 3.14): add, discard, remove, has, len, values", async () => {
+  const s = await manager.set<string | number>(["a", 1]);
+  await s.add("b");
+  await s.add("a");
+  assert.equal(await s.len(), 3);
+  assert.equal(await s.has(1), true);
+  assert.equal(await s.discard(1), true);
+  assert.equal(await s.discard(1), false);
+  await assert.rejects(s.remove("zz"), RangeError);
+  assert.deepEqual((await s.values()).sort(), ["a", "b"]);
+  assert.deepEqual(await s.getValue(), new Set(["a", "b"]));
+});
+
 test("Namespace, Value and Array", async () => {
   const ns = await manager.Namespace<{ x: number; y: string }>({ x: 1 });
   await ns.set("y", "why");

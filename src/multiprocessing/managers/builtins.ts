@@ -5,6 +5,7 @@
 import { task } from "../../internal/task.js";
 import { ServedDict } from "./served/dict.js";
 import { ServedList } from "./served/list.js";
+import { ServedSet } from "./served/set.js";
 import { ServedNamespace } from "./served/namespace.js";
 import { ServedArray, ServedValue } from "./served/value.js";
 import { ServedQueue } from "./served/queue.js";
@@ -18,6 +19,7 @@ import type { TypeSpec } from "./registry.js";
 
 export const makeDict = (init?: unknown): ServedDict => new ServedDict(init);
 export const makeList = (init?: unknown): ServedList => new ServedList(init);
+export const makeSet = (init?: unknown): ServedSet => new ServedSet(init);
 export const makeNamespace = (init?: unknown): ServedNamespace => new ServedNamespace(init);
 export const makeValue = (typecode: unknown, value: unknown): ServedValue => new ServedValue(typecode, value);
 export const makeArray = (typecode: unknown, init: unknown): ServedArray => new ServedArray(typecode, init);
@@ -49,6 +51,7 @@ function spec(typeid: string, name: string, proxy: string, exposed: string[], un
 export const BUILTIN_TYPES: readonly TypeSpec[] = [
   spec("dict", "makeDict", "DictProxy", DICT),
   spec("list", "makeList", "ListProxy", LIST),
+  spec("set", "makeSet", "SetProxy", ["add", "discard", "remove", "has", "len", "values", "clear", "copy"]),
   spec("Namespace", "makeNamespace", "NamespaceProxy", ["get", "set", "has", "delete", "toObject"]),
   spec("Value", "makeValue", "ValueProxy", ["get", "set"]),
   spec("Array", "makeArray", "ArrayProxy", ["get", "set", "len", "toArray"]),

@@ -10,6 +10,7 @@ export type { Token as ProxyToken } from "./protocol.js";
 export type { Factory as ManagerFactory } from "./registry.js";
 export { DictProxy, type DictKey, type DictInit } from "./proxies/dict-proxy.js";
 export { ListProxy } from "./proxies/list-proxy.js";
+export { SetProxy } from "./proxies/set-proxy.js";
 export { NamespaceProxy } from "./proxies/namespace-proxy.js";
 export { ValueProxy, ArrayProxy } from "./proxies/value-proxy.js";
 export { QueueProxy } from "./proxies/queue-proxy.js";

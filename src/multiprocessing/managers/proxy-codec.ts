@@ -11,6 +11,7 @@ import { registerShareable } from "../../internal/codec.js";
 import { BaseProxy, makeProxy, proxyLocation, registerProxyType, setFallbackProxy, type ProxyLocation } from "./base-proxy.js";
 import { DictProxy } from "./proxies/dict-proxy.js";
 import { ListProxy } from "./proxies/list-proxy.js";
+import { SetProxy } from "./proxies/set-proxy.js";
 import { NamespaceProxy } from "./proxies/namespace-proxy.js";
 import { ArrayProxy, ValueProxy } from "./proxies/value-proxy.js";
 import { QueueProxy } from "./proxies/queue-proxy.js";
@@ -20,6 +21,7 @@ import { AutoProxyBase } from "./proxies/auto-proxy.js";
 
 registerProxyType("DictProxy", DictProxy);
 registerProxyType("ListProxy", ListProxy);
+registerProxyType("SetProxy", SetProxy);
 registerProxyType("NamespaceProxy", NamespaceProxy);
 registerProxyType("ValueProxy", ValueProxy);
 registerProxyType("ArrayProxy", ArrayProxy);

@@ -27,6 +27,7 @@ import { isCallableName, publicMethodsOf, type TypeSpec } from "./registry.js";
 import { CallCancelled, isContextual, kHints, type CallContext, type Session } from "./served/context.js";
 import { ServedDict } from "./served/dict.js";
 import { ServedList } from "./served/list.js";
+import { ServedSet } from "./served/set.js";
 import { ServedNamespace } from "./served/namespace.js";
 import { ServedArray, ServedValue } from "./served/value.js";
 import { BaseProxy, proxyLocation } from "./base-proxy.js";
@@ -393,7 +394,7 @@ export class Server {
     }
     const obj = entry.obj;
     let value: unknown;
-    if (obj instanceof ServedDict) value = obj.copy();
+    if (obj instanceof ServedDict || obj instanceof ServedSet) value = obj.copy();
     else if (obj instanceof ServedList || obj instanceof ServedArray) value = obj.toArray();
     else if (obj instanceof ServedNamespace) value = obj.toObject();
     else if (obj instanceof ServedValue) value = obj.get();

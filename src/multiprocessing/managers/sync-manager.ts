@@ -11,6 +11,7 @@ import { BaseManager, type BaseManagerOptions, type StartOptions } from "./base-
 import { BUILTIN_TYPES } from "./builtins.js";
 import { dictInit, type DictInit, type DictKey, type DictProxy } from "./proxies/dict-proxy.js";
 import type { ListProxy } from "./proxies/list-proxy.js";
+import type { SetProxy } from "./proxies/set-proxy.js";
 import type { NamespaceProxy } from "./proxies/namespace-proxy.js";
 import type { ArrayProxy, ValueProxy } from "./proxies/value-proxy.js";
 import type { QueueProxy } from "./proxies/queue-proxy.js";
@@ -31,6 +32,11 @@ export class SyncManager extends BaseManager {
   /** A shared list, optionally filled from `init`. */
   list<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
     return this.create("list", init === undefined ? undefined : [...init]);
+  }
+
+  /** A shared set of primitives (Python 3.14's `manager.set()`), optionally filled from `init`. */
+  set<T extends DictKey = DictKey>(init?: Iterable<T>): Promise<SetProxy<T>> {
+    return this.create("set", init === undefined ? undefined : [...init]);
   }
 
   /** A shared namespace of named values. */

@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { expandHostRange, splitTopLevel } from "../fleet/host-range.js";
-import { startTestbed, type HostFaults, type RandomFaults, type Testbed, type TestbedOptions } from "../testbed/index.js";
+import type { HostFaults, RandomFaults, Testbed, TestbedOptions } from "../testbed/index.js";
 import { UsageError } from "./fleet-commands.js";
 
 interface TestbedFlags {
@@ -53,6 +53,8 @@ export function testbedCommand(): Command {
       "\nExamples:\n  shoal testbed --hosts 30 --inventory testbed.yml --hang 2 --drop db02\n  shoal run -i testbed.yml @web -- hostname",
     )
     .action(async (flags: TestbedFlags) => {
+      // Imported here, not at the top: every `shoal` command line would otherwise load the testbed.
+      const { startTestbed } = await import("../testbed/index.js");
       const testbed = await startTestbed(testbedOptions(flags)).catch((error: unknown) => {
         // A host name that does not exist, a group name or address that cannot be: the user's to fix.
         throw error instanceof RangeError || error instanceof TypeError ? new UsageError(error.message) : error;

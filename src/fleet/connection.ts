@@ -8,7 +8,7 @@
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { Client } from "ssh2";
-import type { ClientChannel, ParsedKey, SFTPWrapper } from "ssh2";
+import type { ClientChannel, ParsedKey } from "ssh2";
 import type { Credentials } from "./credentials.js";
 import { isKeyProblem } from "./credentials.js";
 import type { ErrorKind } from "./events.js";
@@ -17,6 +17,7 @@ import type { HandshakeGate } from "./handshake-gate.js";
 import { HandshakeGate as Gate } from "./handshake-gate.js";
 import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
 import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
+import { SftpSession } from "./sftp-session.js";
 
 /** Where and as whom to connect, after the inventory and ~/.ssh/config are applied. */
 export interface ConnectSpec {
@@ -52,6 +53,8 @@ export class FleetError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly phase: "connect" | "banner" | "kex" | "auth" | "command" | "transfer",
+    /** The short reason to group hosts by in summaries, when the message is too specific for that. */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -370,11 +373,27 @@ export class HostConnection {
     });
   }
 
-  /** Opens an SFTP session. */
-  sftp(): Promise<SFTPWrapper> {
+  /** Opens an SFTP session whose requests all settle, even if the connection drops. */
+  sftp(): Promise<SftpSession> {
     return new Promise((resolve, reject) => {
-      this.#client.sftp((err, sftp) => (err ? reject(new FleetError("channel", `cannot start SFTP: ${err.message}`, "transfer")) : resolve(sftp)));
+      if (this.#closed) return reject(new FleetError("channel", "cannot start SFTP: the connection is closed", "transfer", "connection lost"));
+      const onClose = () => reject(new FleetError("channel", "connection lost while starting SFTP", "transfer", "connection lost"));
+      this.#client.once("close", onClose);
+      this.#client.sftp((err, sftp) => {
+        this.#client.removeListener("close", onClose);
+        if (err) reject(new FleetError("channel", `cannot start SFTP: ${err.message}`, "transfer"));
+        else resolve(new SftpSession(sftp, (listener) => this.#onClose(listener)));
+      });
     });
+  }
+
+  #onClose(listener: () => void): () => void {
+    if (this.#closed) {
+      queueMicrotask(listener);
+      return () => {};
+    }
+    this.#client.once("close", listener);
+    return () => this.#client.removeListener("close", listener);
   }
 
   /** Round trip time of one global request (keepalive@openssh.com) on the open connection, in ms. */

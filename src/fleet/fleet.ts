@@ -54,12 +54,23 @@ export interface FleetOptions extends ResolveOptions, CredentialOptions {
   acceptNew?: boolean | undefined;
   /**
    * Keep connections open after a command for the next one (an interactive shell, repeated runs):
-   * the second command costs a channel, not a handshake. Close them with `close()`.
+   * the second command costs a channel, not a handshake. Close them with `close()`. A number keeps
+   * at most that many, closing the least recently used first (each holds an open file).
    */
-  keepConnections?: boolean | undefined;
+  keepConnections?: boolean | number | undefined;
 }
 
-export interface RunOptions {
+/** Which of the fleet's hosts a run works on. */
+export interface SelectOptions {
+  /**
+   * A subset of the fleet's hosts (names or `Host`s of this fleet), in the order given; default
+   * every host. One `Fleet` over a whole inventory serves every selection, and kept connections
+   * are shared by all of them.
+   */
+  hosts?: Iterable<Host | string> | undefined;
+}
+
+export interface RunOptions extends SelectOptions {
   /** Milliseconds for the command on each host, from its start there. */
   timeout?: number | undefined;
   /** Ask for a pseudo-terminal. */
@@ -72,7 +83,7 @@ export interface RunOptions {
   collect?: boolean | undefined;
 }
 
-export interface PingOptions {
+export interface PingOptions extends SelectOptions {
   signal?: AbortSignal | undefined;
 }
 
@@ -80,6 +91,7 @@ type Emit = (ev: FleetEvent) => Promise<void>;
 
 interface Job {
   kind: "run" | "put" | "get" | "ping";
+  hosts: readonly Host[];
   work(conn: HostConnection, host: Host, emit: Emit, startedAt: number, signal: AbortSignal): Promise<Partial<HostResult>>;
   signal?: AbortSignal | undefined;
   /** Called once before any host starts (e.g. scan local files). */
@@ -104,6 +116,7 @@ export function stateOf(kind: ErrorKind): FinalState {
 
 /** Short reasons per kind, to group failed hosts by in summaries. */
 function reasonOf(err: FleetError): string {
+  if (err.reason) return err.reason;
   if (err.kind === "timeout") return err.phase === "command" ? err.message.replace(/^command /, "command ") : "connect timed out";
   if (err.kind === "refused") return "connection refused";
   if (err.kind === "dns") return "name does not resolve";
@@ -125,6 +138,7 @@ export class Fleet implements AsyncDisposable {
   readonly #open = new Map<string, HostConnection>();
   readonly #store = new OutputStore();
   readonly #jumps = new Map<string, Promise<HostConnection>>();
+  #byName: Map<string, Host> | undefined;
   #closed = false;
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
@@ -153,6 +167,7 @@ export class Fleet implements AsyncDisposable {
     const collect = options.collect ?? true;
     return this.#start({
       kind: "run",
+      hosts: this.#select(options.hosts),
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
         const out = collect ? this.#store.create(`${host.name}.out`) : undefined;
@@ -192,10 +207,11 @@ export class Fleet implements AsyncDisposable {
   }
 
   /** Copies a local file (or tree with `recursive`) to `remote` on every host. */
-  put(local: string, remote: string, options: TransferOptions = {}): FleetRun {
+  put(local: string, remote: string, options: TransferOptions & SelectOptions = {}): FleetRun {
     let treeP: ReturnType<typeof scanLocal> | undefined;
     return this.#start({
       kind: "put",
+      hosts: this.#select(options.hosts),
       signal: options.signal,
       prepare: async () => {
         treeP = scanLocal(local, options);
@@ -210,9 +226,10 @@ export class Fleet implements AsyncDisposable {
   }
 
   /** Fetches `remote` (a file, or a tree with `recursive`) from every host into `localDir/HOST/`. */
-  get(remote: string, localDir: string, options: TransferOptions = {}): FleetRun {
+  get(remote: string, localDir: string, options: TransferOptions & SelectOptions = {}): FleetRun {
     return this.#start({
       kind: "get",
+      hosts: this.#select(options.hosts),
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
         const r = await getTree(conn, host.name, remote, localDir, { ...options, signal }, throttle((bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: 0 })));
@@ -225,6 +242,7 @@ export class Fleet implements AsyncDisposable {
   ping(options: PingOptions = {}): FleetRun {
     return this.#start({
       kind: "ping",
+      hosts: this.#select(options.hosts),
       signal: options.signal,
       work: async (conn, host, emit, startedAt) => {
         const rttMs = await conn.ping();
@@ -245,6 +263,35 @@ export class Fleet implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The fleet's own hosts for a selection; a host the fleet does not have is a RangeError. */
+  #select(selection: Iterable<Host | string> | undefined): readonly Host[] {
+    if (selection === undefined) return this.hosts;
+    this.#byName ??= new Map(this.hosts.map((h) => [h.name, h]));
+    const chosen: Host[] = [];
+    const seen = new Set<string>();
+    for (const h of selection) {
+      const name = typeof h === "string" ? h : h.name;
+      const host = this.#byName.get(name);
+      if (host === undefined) throw new RangeError(`Cannot select host ${JSON.stringify(name)}: it is not one of this fleet's hosts`);
+      if (!seen.has(name)) chosen.push(host);
+      seen.add(name);
+    }
+    return chosen;
+  }
+
+  /** Keeps a connection for the next run, closing the least recently used past the limit. */
+  #keep(name: string, conn: HostConnection): void {
+    const keep = this.#options.keepConnections;
+    if (!keep || this.#closed || !conn.alive) return conn.close();
+    this.#open.set(name, conn);
+    const limit = keep === true ? Infinity : keep;
+    for (const [oldest, c] of this.#open) {
+      if (this.#open.size <= limit) break;
+      this.#open.delete(oldest);
+      c.close();
+    }
   }
 
   #knownHostsFor(files: string[] | undefined): Promise<KnownHosts> | null {
@@ -271,7 +318,7 @@ export class Fleet implements AsyncDisposable {
     run._abort = (reason) => controller.abort(reason);
     await job.prepare?.();
     const hostQueue = new Queue<Host>();
-    for (const h of this.hosts) {
+    for (const h of job.hosts) {
       await emitRaw({ type: "queued", host: h.name, time: performance.now() - startedAt });
       hostQueue.putNowait(h);
     }
@@ -279,7 +326,7 @@ export class Fleet implements AsyncDisposable {
     const worker = async () => {
       for await (const host of hostQueue) await this.#one(job, host, emitRaw, startedAt, signal, run);
     };
-    await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, this.hosts.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, job.hosts.length)) }, worker));
     if (!this.#options.keepConnections) await this.#closeJumps();
     // Keys trusted under accept-new are written once, at the end.
     for (const kh of this.#knownHosts.values()) await (await kh).saveAccepted();
@@ -316,11 +363,13 @@ export class Fleet implements AsyncDisposable {
       await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message });
       const partial = (e as { partial?: Partial<HostResult> }).partial ?? {};
       await done({ state: stateOf(err.kind), kind: err.kind, reason: reasonOf(err), connectMs: reused ? 0 : conn.connectMs, ...partial });
-      conn.close();
+      // A command stopped by Ctrl-C lost only its channel: the connection serves the next. (Not after a
+      // timeout: a connection that went silent would time every later command out instead of failing fast.)
+      if (err.phase === "command" && err.kind === "killed") this.#keep(host.name, conn);
+      else conn.close();
       return;
     }
-    if (this.#options.keepConnections && !this.#closed && conn.alive) this.#open.set(host.name, conn);
-    else conn.close();
+    this.#keep(host.name, conn);
   }
 
   async #closeJumps(): Promise<void> {

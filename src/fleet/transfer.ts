@@ -4,11 +4,12 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readdir, rename, stat, utimes } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, sep } from "node:path";
-import type { SFTPWrapper, Stats } from "ssh2";
+import type { Stats } from "ssh2";
 import type { HostConnection } from "./connection.js";
 import { FleetError } from "./connection.js";
+import type { SftpSession } from "./sftp-session.js";
 
 export interface TransferOptions {
   /** Copy folders and everything under them. */
@@ -72,14 +73,6 @@ export interface TransferOutcome {
   skipped: number;
 }
 
-function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
-}
-
-function remoteStat(sftp: SFTPWrapper, path: string): Promise<Stats | undefined> {
-  return new Promise((resolve) => sftp.stat(path, (err, st) => resolve(err ? undefined : st)));
-}
-
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -107,7 +100,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
     for (const f of tree.files) {
       options.signal?.throwIfAborted();
       const dest = f.rel ? posix.join(target, f.rel) : target;
-      const existing = await remoteStat(sftp, dest);
+      const existing = await sftp.stat(dest);
       if (existing && existing.size === f.size) {
         const same = options.checksum ? (await remoteSha256(conn, dest)) === f.sha256 : existing.mtime === f.mtime;
         if (same) {
@@ -120,13 +113,14 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
       const tmp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
       const base = done;
       try {
-        await sftpCall<void>((cb) =>
-          sftp.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: (sent: number) => progress(base + sent) }, (err) => cb(err, undefined)),
+        await sftp.call<void>(dest, (cb) =>
+          sftp.raw.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: (sent: number) => progress(base + sent) }, (err) => cb(err, undefined)),
         );
-        await sftpCall<void>((cb) => sftp.utimes(tmp, f.mtime, f.mtime, (err) => cb(err, undefined)));
+        await sftp.call<void>(dest, (cb) => sftp.raw.utimes(tmp, f.mtime, f.mtime, (err) => cb(err, undefined)));
         await renameRemote(sftp, tmp, dest);
       } catch (err) {
-        sftp.unlink(tmp, () => {});
+        // The file under its real name is untouched; the temporary one goes, if the connection still can.
+        if (!sftp.lost) sftp.raw.unlink(tmp, () => {});
         throw err instanceof FleetError ? err : new FleetError("channel", `cannot write ${dest}: ${(err as Error).message}`, "transfer");
       }
       done = base + f.size;
@@ -144,7 +138,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
  * finds the same files (and skips them); with a trailing slash it goes under REMOTE/NAME. A file goes
  * to REMOTE, or under it when REMOTE is a folder or ends with a slash.
  */
-async function remoteTarget(sftp: SFTPWrapper, tree: LocalTree, remote: string): Promise<string> {
+async function remoteTarget(sftp: SftpSession, tree: LocalTree, remote: string): Promise<string> {
   const under = remote.endsWith("/");
   const target = under ? posix.join(remote, basename(tree.root)) : remote;
   if (tree.isDir) {
@@ -152,35 +146,36 @@ async function remoteTarget(sftp: SFTPWrapper, tree: LocalTree, remote: string):
     await mkdirRemote(sftp, target);
     return target;
   }
-  if (!under && (await remoteStat(sftp, remote))?.isDirectory()) return posix.join(remote, basename(tree.root));
+  if (!under && (await sftp.stat(remote))?.isDirectory()) return posix.join(remote, basename(tree.root));
   return target;
 }
 
-async function mkdirRemote(sftp: SFTPWrapper, path: string): Promise<void> {
-  const st = await remoteStat(sftp, path);
+async function mkdirRemote(sftp: SftpSession, path: string): Promise<void> {
+  const st = await sftp.stat(path);
   if (st?.isDirectory()) return;
-  await sftpCall<void>((cb) => sftp.mkdir(path, (err) => cb(err, undefined))).catch((err: Error) => {
-    throw new FleetError("channel", `cannot create folder ${path}: ${err.message}`, "transfer");
+  await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, (err) => cb(err, undefined))).catch((err: Error) => {
+    throw err instanceof FleetError ? err : new FleetError("channel", `cannot create folder ${path}: ${err.message}`, "transfer");
   });
 }
 
-async function renameRemote(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+async function renameRemote(sftp: SftpSession, from: string, to: string): Promise<void> {
   // posix-rename@openssh.com replaces the target atomically; plain SFTP rename refuses an existing one.
   try {
-    await sftpCall<void>((cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined)));
+    await sftp.call<void>(to, (cb) => sftp.raw.ext_openssh_rename(from, to, (err) => cb(err, undefined)));
     return;
-  } catch {
+  } catch (err) {
+    if (err instanceof FleetError) throw err;
     /* not supported: fall back */
   }
-  await new Promise<void>((resolve) => sftp.unlink(to, () => resolve()));
-  await sftpCall<void>((cb) => sftp.rename(from, to, (err) => cb(err, undefined)));
+  await sftp.call<void>(to, (cb) => sftp.raw.unlink(to, () => cb(undefined, undefined)));
+  await sftp.call<void>(to, (cb) => sftp.raw.rename(from, to, (err) => cb(err, undefined)));
 }
 
 /** Fetches a remote file or tree into `localDir/<host>/...`. */
 export async function getTree(conn: HostConnection, host: string, remote: string, localDir: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
   const sftp = await conn.sftp();
   try {
-    const st = await remoteStat(sftp, remote);
+    const st = await sftp.stat(remote);
     if (!st) throw new FleetError("channel", `no such file: ${remote}`, "transfer");
     if (st.isDirectory() && !options.recursive) throw new FleetError("channel", `${remote} is a folder (use -r)`, "transfer");
     const hostDir = join(localDir, host.replace(/[/\\]/g, "_"));
@@ -188,7 +183,7 @@ export async function getTree(conn: HostConnection, host: string, remote: string
     const walk = async (r: string, l: string, s: Stats) => {
       if (s.isDirectory()) {
         await mkdir(l, { recursive: true });
-        const entries = await sftpCall<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(r, cb));
+        const entries = await sftp.call<{ filename: string; attrs: Stats }[]>(r, (cb) => sftp.raw.readdir(r, cb));
         for (const e of entries.sort((a, b) => (a.filename < b.filename ? -1 : 1))) await walk(posix.join(r, e.filename), join(l, e.filename), e.attrs);
       } else if (s.isFile()) list.push({ remote: r, local: l, size: s.size, mtime: s.mtime, mode: s.mode & 0o7777 });
     };
@@ -209,11 +204,15 @@ export async function getTree(conn: HostConnection, host: string, remote: string
       const tmp = join(dirname(f.local), `.${basename(f.local)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
       const base = done;
       await mkdir(dirname(f.local), { recursive: true });
-      await sftpCall<void>((cb) => sftp.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: (got: number) => progress(base + got) }, (err) => cb(err, undefined))).catch((err: Error) => {
-        throw new FleetError("channel", `cannot read ${f.remote}: ${err.message}`, "transfer");
-      });
-      await utimes(tmp, f.mtime, f.mtime);
-      await rename(tmp, f.local);
+      try {
+        await sftp.call<void>(f.remote, (cb) => sftp.raw.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: (got: number) => progress(base + got) }, (err) => cb(err, undefined)));
+        await utimes(tmp, f.mtime, f.mtime);
+        await rename(tmp, f.local);
+      } catch (err) {
+        // Nothing half-fetched is left under the real name, nor under the temporary one.
+        await rm(tmp, { force: true });
+        throw err instanceof FleetError ? err : new FleetError("channel", `cannot read ${f.remote}: ${(err as Error).message}`, "transfer");
+      }
       done = base + f.size;
       files++;
       progress(done);

@@ -403,21 +403,32 @@ export class SSHClient implements HostKeyStore {
         await Promise.race([closed, grace(KILL_GRACE)]);
       }
     };
+    // A timeout or an abort wins even when the killed command's end arrives first.
+    let interruption: unknown;
+    let killed: Promise<void> | undefined;
+    let wake: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => (wake = resolve));
+    const interrupt = (reason: unknown) => {
+      if (killed) return;
+      interruption = reason;
+      killed = kill();
+      wake();
+    };
+    const onAbort = () => interrupt(options.signal!.reason);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = timeout === undefined ? undefined : setTimeout(() => interrupt(new SSHTimeoutError("command", timeout)), remaining(deadline));
     let result: RunResult;
-    let onAbort: (() => void) | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const interrupted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => void kill().then(() => reject(options.signal!.reason));
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeout !== undefined) timer = setTimeout(() => void kill().then(() => reject(new SSHTimeoutError("command", timeout))), remaining(deadline));
-    });
-    interrupted.catch(() => {});
     try {
-      result = await Promise.race([finished, interrupted]);
+      await Promise.race([finished.catch(() => {}), interrupted]);
+      if (killed) {
+        await killed;
+        throw interruption;
+      }
+      result = await finished;
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort!);
+      options.signal?.removeEventListener("abort", onAbort);
     }
     if (options.check && (result.exitStatus !== 0 || result.exitSignal !== null)) throw new CommandError(command, result);
     return result;

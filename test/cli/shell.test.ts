@@ -164,6 +164,9 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await terminal.type(`:get notes.txt ${join(state, "fetched")}`, "Enter");
   await terminal.waitFor(/:get notes\.txt [^\n]*\n[\s\S]*5 hosts in \S+: ok 5/, mark);
   assert.equal(await readFile(join(state, "fetched", "web03", "notes.txt"), "utf8"), "from the shell\n");
+  // One fleet serves every selection: @web, then web0[1-5] (its command cancelled), :put and :get all
+  // ran on the connections opened by the first command; no web host was connected to twice.
+  assert.deepEqual([...new Set(testbed.hosts.filter((h) => h.group === "web").map((h) => testbed.connectionCount(h.name)))], [1]);
 
   // !cmd runs locally.
   await terminal.type("!echo local-$((6*7))", "Enter");

@@ -7,11 +7,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { deserialize, serialize } from "node:v8";
+import { serialize } from "node:v8";
 import { randomBytes } from "node:crypto";
 import { Client, Connection, SyncManager, type Address, type ManagerServer, type DictProxy, type AutoProxy } from "../../src/multiprocessing/index.js";
 import { answerChallenge, deliverChallenge } from "../../src/multiprocessing/auth.js";
 import { makeCounter } from "./manager-fixtures.js";
+import { decodeMessage } from "../../src/multiprocessing/managers/wire.js";
 
 const AUTHKEY = "s3cret";
 
@@ -80,7 +81,7 @@ async function authenticated(): Promise<{ conn: Connection; socket: Socket }> {
 
 async function request(conn: Connection, message: unknown[]): Promise<[number, number, unknown]> {
   await conn.sendBytes(serialize(message));
-  return deserialize(await conn.recvBytes()) as [number, number, unknown];
+  return decodeMessage(await conn.recvBytes()) as [number, number, unknown];
 }
 
 test("nothing is deserialized before the challenge: a shutdown request sent first is never run", async () => {
@@ -133,6 +134,15 @@ test("a hostile client reaches nothing but exposed methods of registered types",
   await stillServing();
 });
 
+test("requests may come as JSON too; broken JSON ends the connection", async () => {
+  const { conn, socket } = await authenticated();
+  await conn.sendBytes(Buffer.from(JSON.stringify([1, "call", counterId, "read", [], 0])));
+  assert.deepEqual(decodeMessage(await conn.recvBytes()), [1, 0, 100]);
+  socket.write(frame(Buffer.from("[1, \"call\", ")));
+  await closed(socket);
+  await stillServing();
+});
+
 test("garbage, truncated and oversized frames after authentication end only that connection", async () => {
   const garbage = await authenticated();
   garbage.socket.write(frame(randomBytes(64)));
@@ -164,7 +174,7 @@ test("200 clients connecting and dropping at random leave the server serving the
       await conn.sendBytes(serialize([1, "call", counterId, "read", [], 0]));
       socket.destroy(); // gone before the reply
     } else {
-      const reply = await request(conn, [1, "call", counterId, "read", [], 0]);
+      const reply = await request(conn, [1, "call", counterId, "read", [], 0]); // v8-serialized request, JSON reply
       assert.deepEqual(reply, [1, 0, 100]);
       conn.close();
     }

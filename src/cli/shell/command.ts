@@ -6,7 +6,6 @@ import { InventoryError } from "../../fleet/inventory-error.js";
 import type { FleetOptions } from "../../fleet/fleet.js";
 import { askSecret, once } from "../prompt.js";
 import { UsageError } from "../fleet-commands.js";
-import { Shell } from "./shell.js";
 
 interface ShellFlags {
   inventory?: string;
@@ -53,6 +52,8 @@ export function shellCommand(): Command {
         knownHosts: flags.strictHostKeys === false ? false : flags.knownHosts,
         password: flags.askPass ? ask : undefined,
       };
+      // Imported here, not at the top: only `shoal shell` needs the shell and its terminal handling.
+      const { Shell } = await import("./shell.js");
       const shell = new Shell({
         inventory,
         fleetOptions,

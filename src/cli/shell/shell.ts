@@ -13,6 +13,7 @@ import { describeHosts, foldHosts } from "../../fleet/host-range.js";
 import { parseDuration, formatDuration } from "../../fleet/duration.js";
 import type { Inventory } from "../../fleet/inventory.js";
 import { loadSets, saveSets, setsOf } from "../../fleet/last-sets.js";
+import { RESERVED_FDS, openFileLimit } from "../../fleet/limits.js";
 import { scanLocal } from "../../fleet/transfer.js";
 import { completer } from "./completion.js";
 import { drive } from "./drive.js";
@@ -21,7 +22,7 @@ import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
 /** What a shell needs. */
 export interface ShellOptions {
   inventory: Inventory;
-  /** How the fleets connect (forks, timeouts, credentials, known_hosts); `keepConnections` is always on. */
+  /** How the fleet connects (forks, timeouts, credentials, known_hosts); `keepConnections` is always on. */
   fleetOptions: FleetOptions;
   /** A pattern selected at start. */
   initialPattern?: string | undefined;
@@ -33,9 +34,6 @@ export interface ShellOptions {
   /** The history file; `false` keeps no history. */
   historyFile?: string | false;
 }
-
-/** Fleets kept open at once: one per recent selection, each with its connections. */
-const FLEETS_KEPT = 4;
 
 const HELP = `Every line runs on the selected hosts. Shell commands:
   use PATTERN        select hosts: @group, names, globs, web[01-05], lists a,b, !exclude, &intersect
@@ -55,7 +53,8 @@ export class Shell {
   readonly #input: NodeJS.ReadableStream;
   readonly #output: NodeJS.WritableStream;
   readonly #historyFile: string | false | undefined;
-  readonly #fleets = new Map<string, Fleet>();
+  /** One fleet over the whole inventory: every selection runs on it and shares its open connections. */
+  #fleetOnce: Fleet | undefined;
   readonly #pending: string[] = [];
   #rl: Interface | undefined;
   #selection: Host[] = [];
@@ -70,7 +69,9 @@ export class Shell {
 
   constructor(options: ShellOptions) {
     this.#inventory = options.inventory;
-    this.#fleetOptions = { ...options.fleetOptions, keepConnections: true };
+    // Connections stay open for every host used, up to what the open-file limit allows.
+    const keep = Math.max(64, (openFileLimit() ?? 1024) - 2 * RESERVED_FDS);
+    this.#fleetOptions = { ...options.fleetOptions, keepConnections: keep };
     this.#color = options.color;
     this.#input = options.input ?? process.stdin;
     this.#output = options.output ?? process.stdout;
@@ -117,8 +118,7 @@ export class Shell {
     }
     // Let the line being handled finish (its run ends at once once cancelled).
     while (this.#busy) await new Promise((resolve) => setTimeout(resolve, 10));
-    await Promise.all([...this.#fleets.values()].map((f) => f.close()));
-    this.#fleets.clear();
+    await this.#fleetOnce?.close();
     this.#print("\n");
   }
 
@@ -255,25 +255,14 @@ export class Shell {
     }
   }
 
-  /** The fleet for the current selection: kept open across commands, so connections are reused. */
+  /**
+   * The shell's one fleet, over the whole inventory: a run names the selected hosts, and whatever
+   * connections earlier commands opened (on any selection) are reused.
+   */
   #fleet(): Fleet {
     if (this.#selection.length === 0) throw new Error("No hosts selected: use @group first (:groups lists them)");
-    const key = this.#selection.map((h) => h.name).join("\n");
-    let fleet = this.#fleets.get(key);
-    if (fleet === undefined) {
-      fleet = new Fleet(this.#selection, this.#fleetOptions);
-      this.#fleets.set(key, fleet);
-      while (this.#fleets.size > FLEETS_KEPT) {
-        const [oldest, old] = this.#fleets.entries().next().value as [string, Fleet];
-        this.#fleets.delete(oldest);
-        void old.close();
-      }
-    } else {
-      // Most recently used last, so the eviction above drops the least recent.
-      this.#fleets.delete(key);
-      this.#fleets.set(key, fleet);
-    }
-    return fleet;
+    this.#fleetOnce ??= new Fleet(this.#inventory.hosts, this.#fleetOptions);
+    return this.#fleetOnce;
   }
 
   #view(mode: Parameters<typeof drive>[1]["mode"]) {
@@ -283,7 +272,7 @@ export class Shell {
 
   async #run(command: string): Promise<void> {
     const fleet = this.#fleet();
-    const run = fleet.run(command, { timeout: this.#timeout });
+    const run = fleet.run(command, { timeout: this.#timeout, hosts: this.#selection });
     await this.#follow(run, this.#gather ? { kind: "gather" } : { kind: "live" });
   }
 
@@ -293,8 +282,8 @@ export class Shell {
     const fleet = this.#fleet();
     if (verb === ":put") {
       const tree = await scanLocal(from, { recursive: true });
-      await this.#follow(fleet.put(from, to, { recursive: true }), { kind: "put", totalBytes: tree.totalBytes * this.#selection.length });
-    } else await this.#follow(fleet.get(from, to, { recursive: true }), { kind: "get" });
+      await this.#follow(fleet.put(from, to, { recursive: true, hosts: this.#selection }), { kind: "put", totalBytes: tree.totalBytes * this.#selection.length });
+    } else await this.#follow(fleet.get(from, to, { recursive: true, hosts: this.#selection }), { kind: "get" });
   }
 
   async #follow(run: FleetRun, mode: Parameters<typeof drive>[1]["mode"]): Promise<void> {

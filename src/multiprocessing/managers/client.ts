@@ -10,7 +10,7 @@
  * the promise then resolves with: an abort never loses an item taken from a queue or a lock
  * acquired on the caller's behalf.
  */
-import { deserialize, serialize } from "node:v8";
+import { decodeMessage, encodeMessage } from "./wire.js";
 import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../../internal/codec.js";
 import { Client, type Address } from "../listener.js";
 import type { Connection } from "../connection.js";
@@ -69,11 +69,11 @@ export class Channel {
   request(request: readonly unknown[], signal?: AbortSignal): Promise<Outcome> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId++;
-    const bytes = serialize([id, ...request]);
+    const bytes = encodeMessage([id, ...request]);
     return new Promise<Outcome>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       if (signal !== undefined) {
-        onAbort = () => void this.#send(serialize([id, "cancel"])).catch(() => undefined);
+        onAbort = () => void this.#send(encodeMessage([id, "cancel"])).catch(() => undefined);
         signal.addEventListener("abort", onAbort, { once: true });
       }
       this.#pending.set(id, {
@@ -97,7 +97,7 @@ export class Channel {
    * answers only if it fails, and that error is kept for the next call on the same object.
    */
   post(request: readonly unknown[]): Promise<void> {
-    return this.#send(serialize([this.#nextId++, "post", ...request]));
+    return this.#send(encodeMessage([this.#nextId++, "post", ...request]));
   }
 
   /** The error of a failed posted call on `objectId`, if one arrived (taken once). */
@@ -162,7 +162,7 @@ export class Channel {
     try {
       while (this.#pending.size > 0) {
         const frame = await conn.recvFrame("recv");
-        const reply = deserialize(frame) as [number, number, unknown, unknown?];
+        const reply = decodeMessage(frame) as [number, number, unknown, unknown?];
         if (reply.length === 4 && reply[1] === ERROR && typeof reply[3] === "number") {
           this.#postErrors.set(reply[3], rebuildError(reply[2] as SerializedError));
           continue;
@@ -209,7 +209,11 @@ export function closeChannels(address: Address): void {
 
 /** Encodes call arguments (shoal objects inside become markers); throws TypeError naming the part. */
 export function encodeArgs(args: readonly unknown[], where: string): unknown {
-  return encodeForTransfer(args, "process", where);
+  for (let i = 0; i < args.length; i++) {
+    const type = typeof args[i];
+    if ((type === "object" && args[i] !== null) || type === "function" || type === "symbol") return encodeForTransfer(args, "process", where);
+  }
+  return args; // primitives only: nothing to encode or refuse
 }
 
 /** Turns a reply into its value, or throws its error. PROXY replies are handed to `makeProxy`. */

@@ -15,7 +15,7 @@
  * proxies to report their end); asking for the same object again (a factory that returns an
  * existing object) gives the same id.
  */
-import { deserialize, serialize } from "node:v8";
+import { decodeMessage, encodeMessage } from "./wire.js";
 import { randomBytes } from "node:crypto";
 import { decodeFromTransfer, encodeForTransfer } from "../../internal/codec.js";
 import { loadTask, isTaskRef, type TaskFunction } from "../../internal/task.js";
@@ -248,7 +248,7 @@ export class Server {
         }
         let request: unknown;
         try {
-          request = deserialize(frame);
+          request = decodeMessage(frame);
         } catch {
           return; // not a message of ours: drop the connection
         }
@@ -423,7 +423,7 @@ export class Server {
   }
 
   #failPosted(conn: Connection, callId: number, objectId: unknown, error: unknown): void {
-    if (!conn.closed) conn.sendRaw(serialize([callId, ERROR, serializeError(error), objectId])).catch(() => undefined);
+    if (!conn.closed) conn.sendRaw(encodeMessage([callId, ERROR, serializeError(error), objectId])).catch(() => undefined);
   }
 
   #fail(conn: Connection, callId: number, error: unknown): void {
@@ -434,9 +434,9 @@ export class Server {
     if (conn.closed) return;
     let bytes: Buffer;
     try {
-      bytes = serialize([callId, kind, kind === RETURN ? encodeForTransfer(value, "process", "Manager reply") : value]);
+      bytes = encodeMessage(value === undefined ? [callId, kind] : [callId, kind, kind === RETURN ? encodeForTransfer(value, "process", "Manager reply") : value]);
     } catch (error) {
-      bytes = serialize([callId, ERROR, serializeError(error)]);
+      bytes = encodeMessage([callId, ERROR, serializeError(error)]);
     }
     conn.sendRaw(bytes).catch(() => undefined);
   }

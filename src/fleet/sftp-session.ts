@@ -1,0 +1,97 @@
+/**
+ * An SFTP session whose every request settles, even when the connection drops under it.
+ *
+ * ssh2 (1.17) leaves callbacks pending forever once the channel is gone: a request sent after
+ * the channel closed is never answered, and `fastPut`/`fastGet`, on a dropped connection, try to
+ * close their remote handle on the dead channel and wait for that reply before calling back. So
+ * a host that drops mid-transfer would hang its worker (and the whole run) forever. Here every
+ * request is raced against the end of the channel and of the connection: a transfer to a dropped
+ * host fails with `connection lost`, at once.
+ */
+import type { SFTPWrapper, Stats } from "ssh2";
+import { FleetError } from "./connection.js";
+
+type Callback<T> = (err: Error | null | undefined, value: T) => void;
+
+/** What ends a session from outside: the connection closing. Returns a function that stops listening. */
+export type OnConnectionClose = (listener: () => void) => () => void;
+
+export class SftpSession {
+  readonly #raw: SFTPWrapper;
+  readonly #pending = new Set<() => void>();
+  readonly #stopWatching: () => void;
+  #lost = false;
+
+  constructor(raw: SFTPWrapper, onConnectionClose: OnConnectionClose) {
+    this.#raw = raw;
+    const lost = () => this.#lose();
+    raw.on("close", lost);
+    raw.on("error", () => {});
+    this.#stopWatching = onConnectionClose(lost);
+  }
+
+  /** The ssh2 session, for calls made through `call`. */
+  get raw(): SFTPWrapper {
+    return this.#raw;
+  }
+
+  /** Whether the channel is gone (closed by either side, or its connection dropped). */
+  get lost(): boolean {
+    // ssh2 marks the channel closed before it fails its pending requests with "No response from server".
+    return this.#lost || (this.#raw as unknown as { incoming?: { state?: string } }).incoming?.state === "closed";
+  }
+
+  /**
+   * Runs one ssh2 call and settles with its result, or rejects with `connection lost` as soon as
+   * the channel or connection ends. `what` names the file for the message.
+   */
+  call<T>(what: string, fn: (cb: Callback<T>) => void): Promise<T> {
+    if (this.lost) return Promise.reject(lostError(what));
+    return new Promise<T>((resolve, reject) => {
+      const onLost = () => reject(lostError(what));
+      this.#pending.add(onLost);
+      try {
+        fn((err, value) => {
+          if (!this.#pending.delete(onLost)) return;
+          if (!err) resolve(value);
+          else reject(this.lost ? lostError(what) : err);
+        });
+      } catch (err) {
+        this.#pending.delete(onLost);
+        reject(this.lost ? lostError(what) : err);
+      }
+    });
+  }
+
+  /** The file's attributes, or undefined when it does not exist (or cannot be read). Rejects only when the connection is lost. */
+  stat(path: string): Promise<Stats | undefined> {
+    return this.call<Stats>(path, (cb) => this.#raw.stat(path, cb)).catch((err: unknown) => {
+      if (err instanceof FleetError) throw err;
+      return undefined;
+    });
+  }
+
+  /** Ends the session. Safe to call twice. */
+  end(): void {
+    this.#stopWatching();
+    if (this.lost) return;
+    try {
+      this.#raw.end();
+    } catch {
+      /* already ending */
+    }
+  }
+
+  #lose(): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#stopWatching();
+    const waiting = [...this.#pending];
+    this.#pending.clear();
+    for (const reject of waiting) reject();
+  }
+}
+
+function lostError(what: string): FleetError {
+  return new FleetError("channel", `connection lost during the transfer of ${what}`, "transfer", "connection lost");
+}

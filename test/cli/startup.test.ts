@@ -1,0 +1,42 @@
+/**
+ * `shoal run`, `hosts` and the other fleet commands start without loading what only `testbed`,
+ * `demo` and `shell` need (the testbed's SSH servers, the demo, the shell's terminal handling):
+ * those are imported by their own actions.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+/** Runs `shoal ARGS` in a child whose module hooks list every module it loads. */
+async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; modules: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-startup-"));
+  try {
+    await writeFile(
+      join(dir, "hooks.mjs"),
+      `import { writeSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, "loaded " + r.url + "\\n"); return r; }\n`,
+    );
+    await writeFile(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`);
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, MAIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
+        err ? reject(Object.assign(err, { stderr })) : resolve({ stdout, stderr }),
+      );
+    });
+    return { stdout, modules: stderr.split("\n").filter((l) => l.startsWith("loaded ")).map((l) => l.slice("loaded ".length)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("`shoal hosts` loads neither the testbed, the demo nor the shell", async () => {
+  const { stdout, modules } = await modulesLoadedBy(["hosts", "-H", "web[1-2]"]);
+  assert.equal(stdout, "web1\nweb2\n");
+  assert.ok(modules.some((m) => m.endsWith("/src/cli/testbed-commands.js")), "the hooks saw the command modules");
+  const heavy = modules.filter((m) => /\/src\/testbed\/|\/src\/cli\/demo\.js$|\/src\/cli\/shell\/(shell|drive)\.js$|\/cli-progress\//.test(m));
+  assert.deepEqual(heavy, []);
+});

@@ -1,0 +1,99 @@
+/**
+ * A host that drops the connection mid-transfer (or mid-command) ends, at once, in its one right
+ * state: `unreachable`, `connection lost`; and nothing half-copied is left under the real name.
+ * (ssh2 alone never calls fastPut/fastGet back on a dropped connection: these runs used to hang.)
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestbed } from "../../src/testbed/index.js";
+import type { Testbed } from "../../src/testbed/index.js";
+import { Inventory } from "../../src/fleet/inventory.js";
+import { Fleet } from "../../src/fleet/fleet.js";
+import type { FleetRun } from "../../src/fleet/fleet.js";
+import type { HostResult } from "../../src/fleet/events.js";
+
+let testbed: Testbed;
+let inventory: Inventory;
+let dir: string;
+const savedEnv = { ...process.env };
+const SIZE = 2_000_000;
+
+before(async () => {
+  // 2 MB/s: a 2 MB copy takes about a second there, and the drop comes 100 ms into it.
+  testbed = await startTestbed({ hosts: 4, faults: { web01: { drop: true, slow: 2 } } });
+  Object.assign(process.env, testbed.env());
+  inventory = await Inventory.load(testbed.inventoryFile);
+  dir = await mkdtemp(join(tmpdir(), "shoal-drop-"));
+});
+
+after(async () => {
+  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
+  await testbed.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs to the end (or fails the test after `boundMs`), checking that every host ends exactly once. */
+async function finish(run: FleetRun, boundMs: number): Promise<Map<string, HostResult>> {
+  const done = new Map<string, HostResult>();
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the run did not end within ${boundMs} ms; ended: ${[...done.keys()].join(",")}`)), boundMs);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        for await (const ev of run) {
+          if (ev.type !== "done") continue;
+          assert.equal(done.has(ev.host), false, `${ev.host} ended twice`);
+          done.set(ev.host, ev.result);
+        }
+      })(),
+      hung,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.ok(performance.now() - t0 < boundMs);
+  assert.deepEqual([...done.keys()].sort(), ["cache01", "db01", "web01", "web02"]);
+  return done;
+}
+
+function assertDropped(done: Map<string, HostResult>): void {
+  const r = done.get("web01")!;
+  assert.equal(r.state, "unreachable", `web01: ${r.state} ${r.reason ?? ""}`);
+  assert.equal(r.kind, "channel");
+  assert.equal(r.reason, "connection lost");
+  for (const name of ["web02", "db01", "cache01"]) assert.equal(done.get(name)!.state, "ok", `${name}: ${done.get(name)!.reason ?? ""}`);
+}
+
+test("put to a host that drops mid-transfer ends unreachable, leaving no file under the real name", async () => {
+  const local = join(dir, "payload.bin");
+  await writeFile(local, randomBytes(SIZE));
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  const done = await finish(fleet.put(local, "payload.bin"), 15_000);
+  assertDropped(done);
+  await assert.rejects(stat(join(testbed.host("web01").dir, "payload.bin")), { code: "ENOENT" });
+  assert.equal((await stat(join(testbed.host("web02").dir, "payload.bin"))).size, SIZE);
+});
+
+test("get from a host that drops mid-transfer ends unreachable, leaving nothing locally", async () => {
+  const data = randomBytes(SIZE);
+  for (const h of testbed.hosts) await writeFile(join(h.dir, "fetch.bin"), data);
+  const into = join(dir, "got");
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  const done = await finish(fleet.get("fetch.bin", into), 15_000);
+  assertDropped(done);
+  assert.deepEqual(await readdir(join(into, "web01")), []);
+  assert.equal((await stat(join(into, "db01", "fetch.bin"))).size, SIZE);
+});
+
+test("run on a host that drops mid-command ends unreachable with connection lost", async () => {
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  const done = await finish(fleet.run("sleep 1; echo ok", { timeout: 10_000 }), 15_000);
+  assertDropped(done);
+});

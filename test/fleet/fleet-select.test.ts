@@ -1,0 +1,72 @@
+/**
+ * One Fleet, many selections: `run(cmd, { hosts })` works on a subset of the fleet's hosts, and the
+ * connections kept open serve every selection (what the interactive shell relies on).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startTestbed } from "../../src/testbed/index.js";
+import type { Testbed } from "../../src/testbed/index.js";
+import { Inventory } from "../../src/fleet/inventory.js";
+import { Fleet } from "../../src/fleet/fleet.js";
+import type { FleetEvent } from "../../src/fleet/events.js";
+
+let testbed: Testbed;
+let inventory: Inventory;
+const savedEnv = { ...process.env };
+const base = { sshConfig: false as const, agent: false as const };
+
+before(async () => {
+  testbed = await startTestbed({ hosts: 4 });
+  Object.assign(process.env, testbed.env());
+  inventory = await Inventory.load(testbed.inventoryFile);
+});
+
+after(async () => {
+  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
+  await testbed.stop();
+});
+
+async function events(run: AsyncIterable<FleetEvent>): Promise<FleetEvent[]> {
+  const all: FleetEvent[] = [];
+  for await (const ev of run) all.push(ev);
+  return all;
+}
+
+const reusedOf = (evs: FleetEvent[]) => Object.fromEntries(evs.flatMap((e) => (e.type === "connected" ? [[e.host, e.reused]] : [])));
+
+test("run on a subset: only those hosts, each over the connection any earlier selection opened", async () => {
+  const before = Object.fromEntries(testbed.hosts.map((h) => [h.name, testbed.connectionCount(h.name)]));
+  await using fleet = new Fleet(inventory.select("all"), { ...base, keepConnections: true });
+  const first = await fleet.run("echo $SHOAL_HOST", { hosts: ["web01", "web02"] }).results();
+  assert.deepEqual(first.map((r) => r.host).sort(), ["web01", "web02"]);
+  assert.ok(first.every((r) => r.state === "ok" && r.stdout === `${r.host}\n`));
+  assert.equal(fleet.openConnections, 2);
+
+  // Host objects (as inventory.select gives them) select too, in any overlap with the last selection.
+  const second = await events(fleet.run("true", { hosts: inventory.select("web02,db01") }));
+  assert.deepEqual(reusedOf(second), { web02: true, db01: false });
+  assert.deepEqual(second.filter((e) => e.type === "queued").map((e) => e.host), ["web02", "db01"]);
+  assert.equal(fleet.openConnections, 3);
+
+  // A command cancelled (Ctrl-C in the shell) loses its channel, not its connection.
+  const run = fleet.run("echo started; sleep 30", { hosts: ["web01"] });
+  const seen: FleetEvent[] = [];
+  for await (const ev of run) {
+    seen.push(ev);
+    if (ev.type === "stdout") run.cancel();
+  }
+  const ended = seen.find((e) => e.type === "done");
+  assert.equal(ended?.type === "done" ? ended.result.state : undefined, "killed");
+  const third = await events(fleet.run("true", { hosts: ["web01", "web02", "db01", "cache01"] }));
+  assert.deepEqual(reusedOf(third), { web01: true, web02: true, db01: true, cache01: false });
+
+  // Each host accepted exactly one TCP connection for all of it.
+  for (const h of testbed.hosts) assert.equal(testbed.connectionCount(h.name) - before[h.name]!, 1, h.name);
+});
+
+test("a host the fleet does not have is refused by name; keepConnections: N keeps the N most recent", async () => {
+  await using fleet = new Fleet(inventory.select("@web"), { ...base, keepConnections: 1 });
+  assert.throws(() => fleet.run("true", { hosts: ["db01"] }), { name: "RangeError", message: /Cannot select host "db01": it is not one of this fleet's hosts/ });
+  await fleet.run("true").results();
+  assert.equal(fleet.openConnections, 1);
+});

@@ -1,13 +1,18 @@
 /**
  * Host-key checking for a fleet: OpenSSH known_hosts (plain, `[host]:port`, hashed `|1|` entries,
- * wildcards, `@revoked`), read once for the whole run, with the keys a run met for the first time
- * gathered so that they are shown (or saved, under accept-new) once at the end.
+ * wildcards and negations, `@revoked`), read once for the whole run, with the keys a run met for
+ * the first time gathered so that they are shown (or saved, under accept-new) once at the end.
+ *
+ * Reading and matching the file is shoal/ssh's `HostKeys`; this adds what a fleet needs on top:
+ * one lookup per host (the handshake cap and the host-key check share it), verdicts that tell an
+ * unknown key from a changed one, and keys trusted under accept-new appended once, at the end.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { globToRegExp } from "./pattern.js";
+import { HostKeys, hostKeyName } from "../ssh/host-keys.js";
+import type { PKey } from "../ssh/pkey.js";
 
 /** How a host's key compares with known_hosts. */
 export type HostKeyVerdict = "known" | "unknown" | "changed" | "revoked";
@@ -27,21 +32,12 @@ export interface HostKeyNote {
   publicKey: string;
 }
 
-interface Entry {
-  marker: "" | "@revoked" | "@cert-authority";
-  match: (name: string) => boolean;
-  keyType: string;
-  key: string;
-}
-
 export function defaultKnownHostsPath(): string {
   return join(homedir(), ".ssh", "known_hosts");
 }
 
 /** The name known_hosts uses for a host: `host`, or `[host]:port` when the port is not 22. */
-export function knownHostsName(hostname: string, port: number): string {
-  return port === 22 ? hostname : `[${hostname}]:${port}`;
-}
+export const knownHostsName: (hostname: string, port: number) => string = hostKeyName;
 
 /** `SHA256:<base64 without padding>` of a public key blob. */
 export function fingerprintOf(blob: Buffer): string {
@@ -56,7 +52,11 @@ export function keyTypeOf(blob: Buffer): string {
 }
 
 export class KnownHosts {
-  readonly #entries: Entry[] = [];
+  readonly #keys = new HostKeys();
+  /** The `@revoked` lines, as plain lines: a key is revoked for the hosts its line names (as OpenSSH reads it). */
+  readonly #revoked = new HostKeys();
+  /** The keys listed for each name looked up so far: each host is matched against the file once. */
+  readonly #listed = new Map<string, PKey[]>();
   readonly #accepted = new Map<string, string>(); // lookupName -> "type base64", trusted during this run
   /** The file new keys are appended to under accept-new. */
   readonly path: string;
@@ -80,50 +80,35 @@ export class KnownHosts {
 
   /** Adds known_hosts lines. */
   addText(text: string): void {
-    for (const raw of text.split("\n")) {
-      const line = raw.trim();
-      if (line === "" || line.startsWith("#")) continue;
-      const fields = line.split(/\s+/);
-      let marker: Entry["marker"] = "";
-      if (fields[0] === "@revoked" || fields[0] === "@cert-authority") marker = fields.shift() as Entry["marker"];
-      const [hosts, keyType, key] = fields;
-      if (!hosts || !keyType || !key) continue;
-      this.#entries.push({ marker, match: hostMatcher(hosts), keyType, key });
-    }
+    this.#keys.parse(text);
+    const revoked = this.#keys.entries().filter((e) => e.marker === "@revoked");
+    this.#revoked.clear();
+    this.#revoked.parse(revoked.map((e) => `${e.hostnames.join(",")} ${e.keyType} ${e.base64}\n`).join(""));
+    this.#listed.clear();
   }
 
   /** Compares a presented key blob with what is known for `lookupName`. */
   check(lookupName: string, blob: Buffer): HostKeyVerdict {
     const keyType = keyTypeOf(blob);
     const key = blob.toString("base64");
-    const accepted = this.#accepted.get(lookupName);
-    let sameType = false;
-    let other = false;
-    for (const e of this.#entries) {
-      if (e.marker === "@cert-authority" || !e.match(lookupName)) continue;
-      if (e.marker === "@revoked") {
-        if (e.key === key) return "revoked";
-        continue;
-      }
-      if (e.key === key) return "known";
-      other = true;
-      if (e.keyType === keyType) sameType = true;
-    }
-    if (accepted === `${keyType} ${key}`) return "known";
-    // OpenSSH: a different key of the same type is a changed key; only keys of other types is unknown.
-    return sameType ? "changed" : other ? "unknown" : "unknown";
+    if (this.#revoked.size > 0 && this.#revoked.lookupAll(lookupName).some((k) => k.getBase64() === key)) return "revoked";
+    const listed = this.#listedFor(lookupName);
+    if (listed.some((k) => k.getBase64() === key)) return "known";
+    if (this.#accepted.get(lookupName) === `${keyType} ${key}`) return "known";
+    // OpenSSH: a different key of the same type is a changed key; keys of other types only make it unknown.
+    return listed.some((k) => k.getName() === keyType) ? "changed" : "unknown";
   }
 
   /**
-   * The key known_hosts expects for a name (the first that matches), or undefined. Hosts expecting
-   * the same key are one server behind several names: the handshake cap counts them together.
+   * The key known_hosts expects for a name (the first listed), or undefined. Hosts expecting the
+   * same key are one server behind several names: the handshake cap counts them together.
    */
   expectedKey(lookupName: string): string | undefined {
-    for (const e of this.#entries) if (e.marker === "" && e.match(lookupName)) return `${e.keyType} ${e.key}`;
-    return this.#accepted.get(lookupName);
+    const first = this.#listedFor(lookupName)[0];
+    return first ? `${first.getName()} ${first.getBase64()}` : this.#accepted.get(lookupName);
   }
 
-  /** Trusts a key for the rest of the run (accept-new); `save` writes these out. */
+  /** Trusts a key for the rest of the run (accept-new); `saveAccepted` writes these out. */
   accept(lookupName: string, blob: Buffer): void {
     this.#accepted.set(lookupName, `${keyTypeOf(blob)} ${blob.toString("base64")}`);
   }
@@ -135,23 +120,15 @@ export class KnownHosts {
     this.addText(lines);
     const n = this.#accepted.size;
     this.#accepted.clear();
+    // Appended, not rewritten: the user's file (and any other files read with it) stay as they are.
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     await appendFile(this.path, lines, { mode: 0o600 });
     return n;
   }
-}
 
-function hostMatcher(field: string): (name: string) => boolean {
-  if (field.startsWith("|1|")) {
-    const [, , salt, hash] = field.split("|");
-    const saltBuf = Buffer.from(salt ?? "", "base64");
-    return (name) => createHmac("sha1", saltBuf).update(name).digest("base64") === hash;
+  #listedFor(lookupName: string): PKey[] {
+    let listed = this.#listed.get(lookupName);
+    if (listed === undefined) this.#listed.set(lookupName, (listed = this.#keys.lookupAll(lookupName)));
+    return listed;
   }
-  const positive: RegExp[] = [];
-  const negative: RegExp[] = [];
-  for (const p of field.split(",")) {
-    if (p.startsWith("!")) negative.push(globToRegExp(p.slice(1)));
-    else positive.push(globToRegExp(p));
-  }
-  return (name) => !negative.some((r) => r.test(name)) && positive.some((r) => r.test(name));
 }

@@ -20,6 +20,7 @@
  *   const wire = encodeForTransfer(value, "thread", "Thread args");   // sync; throws TypeError at once
  *   const back = decodeFromTransfer(wire, "thread");                  // sync; kinds must be registered
  *   const back2 = await decodeFromTransferAsync(wire, "thread");      // imports unknown kinds first
+ *   await decodeFromTransferAsync(wire, "process", { canImport });    // ... only modules it admits
  *
  * `encodeForTransfer` walks arrays, plain objects, Map and Set. It returns the value itself (no copy)
  * when nothing in it needs replacing, and an envelope object otherwise; `decodeFromTransfer` looks
@@ -300,12 +301,50 @@ export function decodeFromTransfer(value: unknown, boundary: Boundary): unknown 
   return unwalk(value.value, boundary, new Set());
 }
 
-/** Like `decodeFromTransfer`, importing first the modules of kinds this thread has not loaded yet. */
-export async function decodeFromTransferAsync(value: unknown, boundary: Boundary): Promise<unknown> {
+/** Options of `decodeFromTransferAsync`. */
+export interface DecodeOptions {
+  /**
+   * Whether `module` may be imported to load a kind named by a received marker (default:
+   * `isOwnModule`). Servers decoding what their clients send narrow it further.
+   */
+  canImport?: ((module: string) => boolean) | undefined;
+}
+
+/** The root of shoal's own modules (the directory above `internal/`). */
+const OWN_ROOT = new URL("../", import.meta.url).href;
+
+/**
+ * Whether `module` is one of shoal's own modules: a plain `file:` URL under shoal's root, as
+ * `import.meta.url` spells it. A marker naming anything else (a `data:` URL, another package, a path
+ * outside shoal) is never imported: importing runs the module's code.
+ */
+export function isOwnModule(module: string): boolean {
+  if (typeof module !== "string" || !module.startsWith("file:")) return false;
+  let url: URL;
+  try {
+    url = new URL(module);
+  } catch {
+    return false;
+  }
+  return url.href === module && url.search === "" && url.hash === "" && url.href.startsWith(OWN_ROOT) && /\.(?:m?js|ts)$/.test(url.pathname);
+}
+
+/**
+ * Like `decodeFromTransfer`, importing first the modules of kinds this thread has not loaded yet,
+ * when `canImport` admits them (by default only shoal's own modules).
+ * @throws TypeError naming the kind and module when a marker names a module it may not import.
+ */
+export async function decodeFromTransferAsync(value: unknown, boundary: Boundary, options: DecodeOptions = {}): Promise<unknown> {
   if (!isEnvelope(value)) return value;
-  const missing = new Set<string>();
+  const missing = new Map<string, string>();
   collectMissing(value.value, missing, new Set());
-  for (const module of missing) await import(module);
+  const canImport = options.canImport ?? isOwnModule;
+  for (const [module, kind] of missing) {
+    if (!canImport(module)) {
+      throw new TypeError(`Cannot decode a ${String(kind)}: refusing to import its module ${JSON.stringify(String(module)).slice(0, 200)}, which is not a module shoal loads objects from`);
+    }
+  }
+  for (const module of missing.keys()) await import(module);
   return unwalk(value.value, boundary, new Set());
 }
 
@@ -313,11 +352,12 @@ function isMarker(value: object): value is ShareableMarker {
   return typeof (value as Record<string, unknown>)[MARKER] === "string";
 }
 
-function collectMissing(value: unknown, missing: Set<string>, seen: Set<object>): void {
+/** Collects `module → kind` of the markers whose kind is not registered. */
+function collectMissing(value: unknown, missing: Map<string, string>, seen: Set<object>): void {
   if (typeof value !== "object" || value === null || seen.has(value) || ArrayBuffer.isView(value)) return;
   seen.add(value);
   if (isMarker(value)) {
-    if (!kinds.has(value[MARKER])) missing.add(value.module);
+    if (!kinds.has(value[MARKER])) missing.set(value.module, value[MARKER]);
     return;
   }
   if (Array.isArray(value)) for (const item of value) collectMissing(item, missing, seen);

@@ -35,6 +35,7 @@ import { BufferTooShort, EOFError, FrameError, ProcessError } from "./errors.js"
 import { DefaultSerializer, deserialize } from "node:v8";
 import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../internal/codec.js";
 import { checkTimeout, type WaitOptions } from "../internal/options.js";
+import { isShareableModule } from "./shareable-modules.js";
 
 /** Options of a connection's ends. */
 export interface ConnectionOptions {
@@ -80,16 +81,19 @@ function framedValue(value: unknown, where: string): Buffer {
   return serializer.releaseBuffer();
 }
 
+/** What a peer's message may make this process import: the modules of process-crossing kinds only. */
+const SHAREABLE = { canImport: isShareableModule };
+
 /** The value of a frame; a promise only when shoal objects inside need their modules loaded. */
 function decodeValue(frame: Buffer): unknown {
   const value: unknown = deserialize(frame);
-  return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+  return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
 }
 
 function decode(frame: Buffer): Promise<unknown> {
   try {
     const value: unknown = deserialize(frame);
-    return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : Promise.resolve(value);
+    return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : Promise.resolve(value);
   } catch (error) {
     return Promise.reject(error);
   }

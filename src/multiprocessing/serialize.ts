@@ -5,6 +5,9 @@
  */
 import { serialize, deserialize } from "node:v8";
 import { encodeForTransfer, decodeFromTransfer, decodeFromTransferAsync, needsDecoding } from "../internal/codec.js";
+import { isShareableModule } from "./shareable-modules.js";
+
+const SHAREABLE = { canImport: isShareableModule };
 
 /** The bytes of `value`; `where` names it in errors (`"Connection.send value"`). */
 export function dumps(value: unknown, where: string): Buffer {
@@ -22,8 +25,11 @@ export function loads(bytes: Uint8Array): unknown {
   return needsDecoding(value) ? decodeFromTransfer(value, "process") : value;
 }
 
-/** Like `loads`, importing first the modules of shoal kinds this process has not loaded. */
+/**
+ * Like `loads`, importing first the modules of shoal kinds this process has not loaded: only those
+ * of the kinds that cross between processes (`shareable-modules.ts`), whatever module the bytes name.
+ */
 export async function loadsAsync(bytes: Uint8Array): Promise<unknown> {
   const value: unknown = deserialize(bytes);
-  return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+  return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
 }

@@ -63,3 +63,13 @@ test("accept-new trusts for the run and appends once at the end", async (t) => {
   const again = await KnownHosts.load([path]);
   assert.equal(again.check("[h]:2200", a), "known");
 });
+
+test("names match case-insensitively and a @revoked line revokes the key for the hosts it names only, as OpenSSH reads them", () => {
+  const a = ed25519Blob();
+  const kh = new KnownHosts("/nonexistent");
+  kh.addText([`WEB1.Example.COM ssh-ed25519 ${a.toString("base64")}`, `@revoked db* ssh-ed25519 ${a.toString("base64")}`].join("\n"));
+  assert.equal(kh.check("web1.example.com", a), "known");
+  assert.equal(kh.expectedKey("web1.example.com"), `ssh-ed25519 ${a.toString("base64")}`);
+  assert.equal(kh.check("db1", a), "revoked");
+  assert.equal(kh.expectedKey("db1"), undefined);
+});

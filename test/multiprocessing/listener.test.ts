@@ -194,3 +194,58 @@ test("Client's timeout covers a handshake the other side never answers", async (
   await assert.rejects(Client(path, { authkey: KEY, timeout: 100 }), /no handshake within 100 ms/);
   assert.ok(performance.now() - started < 5000);
 });
+
+test("recv refuses a value whose shoal markers name modules outside the process-crossing kinds, importing nothing", async (t) => {
+  const [a, b] = await Pipe();
+  t.after(() => (a.close(), b.close()));
+  const globals = globalThis as { shoalHostileRecv?: number };
+  for (const module of ["data:text/javascript,globalThis.shoalHostileRecv=1", "file:///tmp/shoal-not-a-module.js"]) {
+    await a.send({ __shoal_envelope__: 1, value: [{ __shoal_shareable__: "evil.Kind", module, data: null }] });
+    await assert.rejects(b.recv(), (error: unknown) => error instanceof TypeError && /refusing to import its module/.test((error as Error).message));
+  }
+  assert.equal(globals.shoalHostileRecv, undefined);
+  await a.send("still usable");
+  assert.equal(await b.recv(), "still usable");
+});
+
+test("before authentication a 512 MiB frame is refused at once on both sides, without growing memory", async (t) => {
+  const listener = new Listener({ authkey: KEY });
+  t.after(() => listener.close());
+  const announce = (socket: import("node:net").Socket): void => {
+    const header = Buffer.alloc(4);
+    header.writeInt32BE(512 * 1024 * 1024);
+    socket.write(header);
+    socket.write(Buffer.alloc(4 * 1024 * 1024, 7)); // the start of the "payload"
+  };
+  const rssBefore = process.memoryUsage().rss;
+  // A client announcing the frame instead of answering the challenge.
+  const socket = connect(listener.address as string);
+  t.after(() => socket.destroy());
+  socket.on("error", () => undefined);
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const started = performance.now();
+  announce(socket);
+  const refused = await listener.accept().then(
+    () => new Error("accepted"),
+    (error: Error) => error,
+  );
+  assert.ok(refused instanceof AuthenticationError, refused.message);
+  assert.match(refused.message, /exceeds the limit of 256 bytes/);
+  assert.ok(performance.now() - started < 5000, "refused at once, not at the handshake timeout");
+  // A "listener" doing the same to a Client, in place of its challenge.
+  const { createServer } = await import("node:net");
+  const fake = createServer((peer) => {
+    peer.on("error", () => undefined);
+    announce(peer);
+  });
+  t.after(() => fake.close());
+  await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+  const port = (fake.address() as import("node:net").AddressInfo).port;
+  await assert.rejects(Client(["127.0.0.1", port], { authkey: KEY, timeout: 10_000 }), (error: unknown) => error instanceof AuthenticationError && /exceeds the limit of 256 bytes/.test((error as Error).message));
+  assert.ok(process.memoryUsage().rss - rssBefore < 128 * 1024 * 1024, "no buffer of the announced size was filled");
+  // The listener keeps serving.
+  const [server, client] = await Promise.all([listener.accept(), Client(listener.address, { authkey: KEY })]);
+  t.after(() => (server.close(), client.close()));
+  await client.send("after the attack");
+  assert.equal(await server.recv(), "after the attack");
+});

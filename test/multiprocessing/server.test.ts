@@ -76,3 +76,30 @@ test("onDisconnect hooks run when a caller's connection ends, and its pending ca
   assert.equal(disconnected, 1);
   assert.ok(cancelled instanceof DOMException);
 });
+
+test("a hostile authenticated client cannot make the server import code: markers naming foreign modules are refused", async (t) => {
+  const server = new ObjectServer({ authkey: KEY });
+  t.after(() => server.close());
+  await server.ready();
+  const token = server.register("Counter", new Counter());
+  const globals = globalThis as { shoalHostileRan?: number };
+  delete globals.shoalHostileRan;
+  const messageListeners = process.listenerCount("message");
+  const evil = [
+    "data:text/javascript,globalThis.shoalHostileRan=1",
+    // One of shoal's own modules that is no kind's home: importing a process's main module takes the process over.
+    new URL("../../src/multiprocessing/bootstrap.js", import.meta.url).href,
+    new URL("../../src/multiprocessing/../../../../../../tmp/x.js", import.meta.url).href,
+  ];
+  for (const module of evil) {
+    const hostile = await Client(token.address, { authkey: KEY });
+    t.after(() => hostile.close());
+    const marker = { __shoal_shareable__: "multiprocessing.NotLoadedKind", module, data: null };
+    await hostile.send({ __shoal_envelope__: 1, value: { id: 1, target: token.id, method: "add", args: [marker] } });
+    await assert.rejects(hostile.recv(), /EOF|closed/, `the connection naming ${module} is dropped`);
+  }
+  assert.equal(globals.shoalHostileRan, undefined, "no code of the client's choosing ran");
+  assert.equal(process.listenerCount("message"), messageListeners, "the child bootstrap was not imported");
+  const client = new ObjectClient(token.address, KEY);
+  assert.equal(await client.call(token.id, "add", [1]), 1);
+});

@@ -17,6 +17,7 @@ import type { Connection } from "../connection.js";
 import { EOFError, ProcessError, RemoteError } from "../errors.js";
 import { Empty, Full, ShutDown } from "../../queue/errors.js";
 import { BrokenBarrierError, ThreadError } from "../../threading/errors.js";
+import { isShareableModule } from "../shareable-modules.js";
 import { CANCELLED, ERROR, PROXY, RETURN, addressKey, type SerializedError, type TokenData } from "./protocol.js";
 
 interface Pending {
@@ -219,7 +220,7 @@ export function encodeArgs(args: readonly unknown[], where: string): unknown {
 /** Turns a reply into its value, or throws its error. PROXY replies are handed to `makeProxy`. */
 export function settle(outcome: Outcome, makeProxy: (data: TokenData) => unknown): unknown {
   const [kind, value] = outcome;
-  if (kind === RETURN) return needsDecoding(value) ? decodeFromTransferAsync(value, "process") : value;
+  if (kind === RETURN) return needsDecoding(value) ? decodeFromTransferAsync(value, "process", { canImport: isShareableModule }) : value;
   if (kind === PROXY) return makeProxy(value as TokenData);
   if (kind === ERROR) throw rebuildError(value as SerializedError);
   throw new ProcessError("Cannot finish call: the manager abandoned it");

@@ -304,8 +304,9 @@ export function registerFleetCommands(program: Command): void {
     .argument("<args...>", "[PATTERN] LOCAL REMOTE")
     .option("-r, --recursive", "copy folders")
     .option("--checksum", "skip files whose SHA-256 matches (default: size and mtime)")
+    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
     .option("--json", "NDJSON events on stdout")
-    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; checksum?: boolean; json?: boolean }) => {
+    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; checksum?: boolean; timeout?: number; json?: boolean }) => {
       const all = [...args, ...(dashDashWords ?? [])];
       const [pattern, local, remote] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("put takes [PATTERN] LOCAL REMOTE");
       await transfer("put", pattern, local!, remote!, o);
@@ -316,8 +317,9 @@ export function registerFleetCommands(program: Command): void {
     .description("fetch REMOTE from every host into LOCALDIR/HOST/")
     .argument("<args...>", "[PATTERN] REMOTE LOCALDIR")
     .option("-r, --recursive", "fetch folders")
+    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
     .option("--json", "NDJSON events on stdout")
-    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; json?: boolean }) => {
+    .action(async (args: string[], o: CommonOptions & { recursive?: boolean; timeout?: number; json?: boolean }) => {
       const all = [...args, ...(dashDashWords ?? [])];
       const [pattern, remote, localDir] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("get takes [PATTERN] REMOTE LOCALDIR");
       await transfer("get", pattern, remote!, localDir!, o);
@@ -379,7 +381,7 @@ function usage(message: string): never {
   throw new UsageError(`Invalid arguments: ${message}`);
 }
 
-async function transfer(verb: "put" | "get", pattern: string | undefined, from: string, to: string, o: CommonOptions & { recursive?: boolean; checksum?: boolean; json?: boolean }): Promise<void> {
+async function transfer(verb: "put" | "get", pattern: string | undefined, from: string, to: string, o: CommonOptions & { recursive?: boolean; checksum?: boolean; timeout?: number; json?: boolean }): Promise<void> {
   const startedAt = performance.now();
   const { hosts, inventory } = await select(pattern, o);
   const ctx = context(o, hosts);
@@ -396,7 +398,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
         throw new UsageError(`Cannot put ${from}: ${(err as Error).message}`);
       }
     }
-    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum }) : fleet.get(from, to, { recursive: o.recursive });
+    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout });
     const json = o.json ? new JsonReporter() : undefined;
     let reporter: Reporter;
     if (json) reporter = json;

@@ -374,7 +374,7 @@ export class HostConnection {
   }
 
   /** Opens an SFTP session whose requests all settle, even if the connection drops. */
-  sftp(): Promise<SftpSession> {
+  sftp(signal?: AbortSignal): Promise<SftpSession> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new FleetError("channel", "cannot start SFTP: the connection is closed", "transfer", "connection lost"));
       const onClose = () => reject(new FleetError("channel", "connection lost while starting SFTP", "transfer", "connection lost"));
@@ -382,7 +382,7 @@ export class HostConnection {
       this.#client.sftp((err, sftp) => {
         this.#client.removeListener("close", onClose);
         if (err) reject(new FleetError("channel", `cannot start SFTP: ${err.message}`, "transfer"));
-        else resolve(new SftpSession(sftp, (listener) => this.#onClose(listener)));
+        else resolve(new SftpSession(sftp, (listener) => this.#onClose(listener), signal));
       });
     });
   }

@@ -27,6 +27,7 @@ import { HandshakeGate, DEFAULT_HANDSHAKES_PER_SERVER } from "./handshake-gate.j
 import { KnownHosts, defaultKnownHostsPath } from "./known-hosts.js";
 import type { HostKeyNote } from "./known-hosts.js";
 import { OutputStore } from "./output-store.js";
+import { formatDuration } from "./duration.js";
 import type { HostOutput } from "./output-store.js";
 import { SpecResolver } from "./resolve.js";
 import type { ResolveOptions } from "./resolve.js";
@@ -61,7 +62,7 @@ export interface FleetOptions extends ResolveOptions, CredentialOptions {
 }
 
 /** Which of the fleet's hosts a run works on. */
-export interface SelectOptions {
+export interface SubsetOptions {
   /**
    * A subset of the fleet's hosts (names or `Host`s of this fleet), in the order given; default
    * every host. One `Fleet` over a whole inventory serves every selection, and kept connections
@@ -70,7 +71,7 @@ export interface SelectOptions {
   hosts?: Iterable<Host | string> | undefined;
 }
 
-export interface RunOptions extends SelectOptions {
+export interface RunOptions extends SubsetOptions {
   /** Milliseconds for the command on each host, from its start there. */
   timeout?: number | undefined;
   /** Ask for a pseudo-terminal. */
@@ -83,7 +84,7 @@ export interface RunOptions extends SelectOptions {
   collect?: boolean | undefined;
 }
 
-export interface PingOptions extends SelectOptions {
+export interface PingOptions extends SubsetOptions {
   signal?: AbortSignal | undefined;
 }
 
@@ -207,7 +208,7 @@ export class Fleet implements AsyncDisposable {
   }
 
   /** Copies a local file (or tree with `recursive`) to `remote` on every host. */
-  put(local: string, remote: string, options: TransferOptions & SelectOptions = {}): FleetRun {
+  put(local: string, remote: string, options: TransferOptions & SubsetOptions = {}): FleetRun {
     let treeP: ReturnType<typeof scanLocal> | undefined;
     return this.#start({
       kind: "put",
@@ -219,20 +220,24 @@ export class Fleet implements AsyncDisposable {
       },
       work: async (conn, host, emit, startedAt, signal) => {
         const tree = await treeP!;
-        const r = await putTree(conn, tree, remote, { ...options, signal }, throttle((bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: tree.totalBytes })));
+        const r = await withTimeout(options.timeout, signal, (s) =>
+          putTree(conn, tree, remote, { ...options, signal: s }, throttle(s, (bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: tree.totalBytes }))),
+        );
         return { state: "ok", ...r };
       },
     });
   }
 
   /** Fetches `remote` (a file, or a tree with `recursive`) from every host into `localDir/HOST/`. */
-  get(remote: string, localDir: string, options: TransferOptions & SelectOptions = {}): FleetRun {
+  get(remote: string, localDir: string, options: TransferOptions & SubsetOptions = {}): FleetRun {
     return this.#start({
       kind: "get",
       hosts: this.#select(options.hosts),
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
-        const r = await getTree(conn, host.name, remote, localDir, { ...options, signal }, throttle((bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: 0 })));
+        const r = await withTimeout(options.timeout, signal, (s) =>
+          getTree(conn, host.name, remote, localDir, { ...options, signal: s }, throttle(s, (bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: 0 }))),
+        );
         return { state: "ok", ...r };
       },
     });
@@ -450,6 +455,21 @@ export class Fleet implements AsyncDisposable {
   }
 }
 
+/** Runs a host's transfer under its timeout: the signal given to it aborts with a FleetError when time is up. */
+async function withTimeout<T>(timeout: number | undefined, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (timeout === undefined) return work(signal);
+  const controller = new AbortController();
+  const message = `transfer timed out after ${formatDuration(timeout)}`;
+  const timer = setTimeout(() => controller.abort(new FleetError("timeout", message, "transfer", message)), timeout);
+  try {
+    return await work(AbortSignal.any([signal, controller.signal]));
+  } catch (err) {
+    throw controller.signal.aborted ? controller.signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function textOf(out: HostOutput | undefined): Promise<string | undefined> {
   if (!out) return undefined;
   return out.inMemory() ?? (await out.buffer()).toString("utf8");
@@ -469,15 +489,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Progress callbacks at most every 100 ms (and always the last), so a fast copy does not flood the event queue. */
-function throttle(fn: (bytes: number) => Promise<void>): (bytes: number) => void {
+/**
+ * Progress callbacks at most every 100 ms, so a fast copy does not flood the event queue; none once
+ * `signal` aborted (ssh2 may still report writes of a copy that was given up on, after the run ended).
+ */
+function throttle(signal: AbortSignal, fn: (bytes: number) => Promise<void>): (bytes: number) => void {
   let last = 0;
   let pending: Promise<void> = Promise.resolve();
   return (bytes) => {
     const now = performance.now();
-    if (now - last < 100) return;
+    if (now - last < 100 || signal.aborted) return;
     last = now;
-    pending = pending.then(() => fn(bytes));
+    pending = pending.then(() => (signal.aborted ? undefined : fn(bytes))).catch(() => {});
   };
 }
 

@@ -12,6 +12,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { HostKeys, hostKeyName } from "../ssh/host-keys.js";
+import type { HostKeyEntry } from "../ssh/host-keys.js";
 import type { PKey } from "../ssh/pkey.js";
 
 /** How a host's key compares with known_hosts. */
@@ -52,7 +53,13 @@ export function keyTypeOf(blob: Buffer): string {
 }
 
 export class KnownHosts {
-  readonly #keys = new HostKeys();
+  /**
+   * Keys of lines naming hosts literally (`web01`, `[10.0.0.7]:2222`), by lowercased name: a fleet's
+   * known_hosts is mostly one such line per host, and looking each host up in a map keeps a run over
+   * many hosts linear. Lines with wildcards, negations or hashed names are matched by `HostKeys`.
+   */
+  readonly #literal = new Map<string, PKey[]>();
+  readonly #patterns = new HostKeys();
   /** The `@revoked` lines, as plain lines: a key is revoked for the hosts its line names (as OpenSSH reads it). */
   readonly #revoked = new HostKeys();
   /** The keys listed for each name looked up so far: each host is matched against the file once. */
@@ -80,10 +87,19 @@ export class KnownHosts {
 
   /** Adds known_hosts lines. */
   addText(text: string): void {
-    this.#keys.parse(text);
-    const revoked = this.#keys.entries().filter((e) => e.marker === "@revoked");
-    this.#revoked.clear();
-    this.#revoked.parse(revoked.map((e) => `${e.hostnames.join(",")} ${e.keyType} ${e.base64}\n`).join(""));
+    const added = new HostKeys();
+    added.parse(text);
+    const asLine = (e: HostKeyEntry) => `${e.hostnames.join(",")} ${e.keyType} ${e.base64}\n`;
+    let patterns = "";
+    let revoked = "";
+    for (const e of added.entries()) {
+      if (e.marker === "@revoked") revoked += asLine(e);
+      else if (e.marker !== undefined || e.key === undefined) continue;
+      else if (e.hostnames.some((name) => /[*?!]/.test(name) || name.startsWith("|"))) patterns += asLine(e);
+      else for (const name of e.hostnames) this.#literal.set(name.toLowerCase(), [...(this.#literal.get(name.toLowerCase()) ?? []), e.key]);
+    }
+    this.#patterns.parse(patterns);
+    this.#revoked.parse(revoked);
     this.#listed.clear();
   }
 
@@ -128,7 +144,11 @@ export class KnownHosts {
 
   #listedFor(lookupName: string): PKey[] {
     let listed = this.#listed.get(lookupName);
-    if (listed === undefined) this.#listed.set(lookupName, (listed = this.#keys.lookupAll(lookupName)));
+    if (listed === undefined) {
+      listed = this.#literal.get(lookupName.toLowerCase()) ?? [];
+      if (this.#patterns.size > 0) listed = [...listed, ...this.#patterns.lookupAll(lookupName)];
+      this.#listed.set(lookupName, listed);
+    }
     return listed;
   }
 }

@@ -18,16 +18,32 @@ export type OnConnectionClose = (listener: () => void) => () => void;
 
 export class SftpSession {
   readonly #raw: SFTPWrapper;
-  readonly #pending = new Set<() => void>();
+  readonly #pending = new Set<(err: FleetError | undefined) => void>();
   readonly #stopWatching: () => void;
   #lost = false;
+  /** Why the session ended early, when it was not the connection (a timeout, a cancelled run). */
+  #ended: FleetError | undefined;
 
-  constructor(raw: SFTPWrapper, onConnectionClose: OnConnectionClose) {
+  /**
+   * `signal` ends the session early (the transfer's timeout, a cancelled run): every request then
+   * fails at once, with the abort reason when it is a FleetError, else as `killed`.
+   */
+  constructor(raw: SFTPWrapper, onConnectionClose: OnConnectionClose, signal?: AbortSignal) {
     this.#raw = raw;
     const lost = () => this.#lose();
     raw.on("close", lost);
     raw.on("error", () => {});
-    this.#stopWatching = onConnectionClose(lost);
+    const stopConnection = onConnectionClose(lost);
+    const onAbort = () => {
+      const reason: unknown = signal?.reason;
+      this.#lose(reason instanceof FleetError ? reason : new FleetError("killed", "interrupted", "transfer"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.#stopWatching = () => {
+      stopConnection();
+      signal?.removeEventListener("abort", onAbort);
+    };
+    if (signal?.aborted) onAbort();
   }
 
   /** The ssh2 session, for calls made through `call`. */
@@ -35,7 +51,7 @@ export class SftpSession {
     return this.#raw;
   }
 
-  /** Whether the channel is gone (closed by either side, or its connection dropped). */
+  /** Whether the session takes no more requests: its channel or connection is gone, or it was ended early. */
   get lost(): boolean {
     // ssh2 marks the channel closed before it fails its pending requests with "No response from server".
     return this.#lost || (this.#raw as unknown as { incoming?: { state?: string } }).incoming?.state === "closed";
@@ -46,19 +62,19 @@ export class SftpSession {
    * the channel or connection ends. `what` names the file for the message.
    */
   call<T>(what: string, fn: (cb: Callback<T>) => void): Promise<T> {
-    if (this.lost) return Promise.reject(lostError(what));
+    if (this.lost) return Promise.reject(this.#ended ?? lostError(what));
     return new Promise<T>((resolve, reject) => {
-      const onLost = () => reject(lostError(what));
+      const onLost = (err: FleetError | undefined) => reject(err ?? lostError(what));
       this.#pending.add(onLost);
       try {
         fn((err, value) => {
           if (!this.#pending.delete(onLost)) return;
           if (!err) resolve(value);
-          else reject(this.lost ? lostError(what) : err);
+          else reject(this.lost ? (this.#ended ?? lostError(what)) : err);
         });
       } catch (err) {
         this.#pending.delete(onLost);
-        reject(this.lost ? lostError(what) : err);
+        reject(this.lost ? (this.#ended ?? lostError(what)) : err);
       }
     });
   }
@@ -71,10 +87,15 @@ export class SftpSession {
     });
   }
 
+  /** Whether the channel can still carry a request (it may be ended early, by a timeout or a cancel). */
+  get channelOpen(): boolean {
+    return (!this.#lost || this.#ended !== undefined) && (this.#raw as unknown as { incoming?: { state?: string } }).incoming?.state !== "closed";
+  }
+
   /** Ends the session. Safe to call twice. */
   end(): void {
     this.#stopWatching();
-    if (this.lost) return;
+    if (this.lost && this.#ended === undefined) return;
     try {
       this.#raw.end();
     } catch {
@@ -82,13 +103,14 @@ export class SftpSession {
     }
   }
 
-  #lose(): void {
+  #lose(ended?: FleetError): void {
     if (this.#lost) return;
     this.#lost = true;
-    this.#stopWatching();
+    this.#ended = ended;
+    if (!ended) this.#stopWatching();
     const waiting = [...this.#pending];
     this.#pending.clear();
-    for (const reject of waiting) reject();
+    for (const reject of waiting) reject(ended);
   }
 }
 

@@ -16,6 +16,8 @@ export interface TransferOptions {
   recursive?: boolean | undefined;
   /** Compare SHA-256 instead of size and mtime to decide whether a file is unchanged. */
   checksum?: boolean | undefined;
+  /** Milliseconds for the whole copy on each host, from its start there; undefined waits as long as it takes. */
+  timeout?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -90,7 +92,7 @@ async function remoteSha256(conn: HostConnection, path: string): Promise<string 
 
 /** Sends a scanned local tree to one host. */
 export async function putTree(conn: HostConnection, tree: LocalTree, remote: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
-  const sftp = await conn.sftp();
+  const sftp = await conn.sftp(options.signal);
   try {
     const target = await remoteTarget(sftp, tree, remote);
     for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d));
@@ -120,7 +122,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
         await renameRemote(sftp, tmp, dest);
       } catch (err) {
         // The file under its real name is untouched; the temporary one goes, if the connection still can.
-        if (!sftp.lost) sftp.raw.unlink(tmp, () => {});
+        if (sftp.channelOpen) sftp.raw.unlink(tmp, () => {});
         throw err instanceof FleetError ? err : new FleetError("channel", `cannot write ${dest}: ${(err as Error).message}`, "transfer");
       }
       done = base + f.size;
@@ -173,7 +175,7 @@ async function renameRemote(sftp: SftpSession, from: string, to: string): Promis
 
 /** Fetches a remote file or tree into `localDir/<host>/...`. */
 export async function getTree(conn: HostConnection, host: string, remote: string, localDir: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
-  const sftp = await conn.sftp();
+  const sftp = await conn.sftp(options.signal);
   try {
     const st = await sftp.stat(remote);
     if (!st) throw new FleetError("channel", `no such file: ${remote}`, "transfer");

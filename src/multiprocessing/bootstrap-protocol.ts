@@ -1,9 +1,13 @@
 /**
  * What a parent sends a child over the fork channel to start it (see `process.ts`, `bootstrap.ts`).
- * One `start` message, then one `{ handle: i }` message per socket carried by the arguments.
+ * One `start` message, then one `{ handle: i }` message per socket carried by the arguments. The
+ * child answers `RUNNING` once it is about to run its target (its boot is over).
  */
 import type { TaskRef } from "../internal/task.js";
 import type { Self } from "./process.js";
+
+/** The child's one message to its parent: booted, about to run the target. */
+export const RUNNING = "shoal:running";
 
 /** A `Process` subclass overriding `run()`: an export of a module. */
 export interface SubclassSpec {

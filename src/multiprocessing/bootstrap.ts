@@ -14,7 +14,7 @@ import { loadTask } from "../internal/task.js";
 import { Process, activeChildren, adoptIdentity, currentProcess, setCurrentProcess } from "./process.js";
 import { setReceivedSockets } from "./handles.js";
 import { runExitHooks } from "./exit-hooks.js";
-import type { StartMessage } from "./bootstrap-protocol.js";
+import { RUNNING, type StartMessage } from "./bootstrap-protocol.js";
 
 const SPARE_PRELOAD = ["./queue.js", "./simple-queue.js", "./joinable-queue.js", "./lock.js", "./rlock.js", "./semaphore.js", "./condition.js", "./event.js", "./barrier.js", "./value.js"].map(
   (path) => new URL(path, import.meta.url).href,
@@ -57,6 +57,11 @@ process.once("disconnect", () => {
   if (start === undefined) process.exit(0);
 });
 
+/** Tells the parent the boot is over (it waits for this to fork its next spare child). */
+function announceRunning(): void {
+  if (process.connected) process.send?.(RUNNING, undefined, undefined, () => undefined);
+}
+
 async function main(message: StartMessage): Promise<void> {
   debug("child %d: start message at %s ms", process.pid, performance.now().toFixed(1));
   process.channel?.unref();
@@ -83,12 +88,14 @@ async function main(message: StartMessage): Promise<void> {
       const instance = Reflect.construct(Process, [{ name: message.self.name, daemon: message.self.daemon }], Subclass) as Process;
       Object.assign(instance, fields ?? {});
       setCurrentProcess(instance);
+      announceRunning();
       await instance.run();
     } else {
       currentProcess();
       if (message.target !== undefined) {
         const target = (await loadTask(message.target)) as (...args: unknown[]) => unknown;
         debug("child %d: target loaded at %s ms", process.pid, performance.now().toFixed(1));
+        announceRunning();
         await target(...args);
       }
     }

@@ -10,8 +10,9 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { checkTimeout, deadlineOf, remaining } from "../internal/options.js";
+import { checkTimeout, deadlineOf, describe, remaining } from "../internal/options.js";
 import { Agent } from "./agent.js";
+import { checkConnectOptions, checkPort } from "./connect-options.js";
 import type { Channel, PtyOptions } from "./channel.js";
 import type { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { SSHConfig, expandHome } from "./config.js";
@@ -27,7 +28,7 @@ import { SFTPClient } from "./sftp-client.js";
 import { Transport, defaultUser } from "./transport.js";
 import type { DisabledAlgorithms } from "./transport.js";
 
-/** How long a killed command's channel may take to close before `run` rejects anyway (ms). */
+/** How long a killed command's channel may take to confirm its close before `run` rejects anyway (ms). */
 const KILL_GRACE = 1000;
 
 export interface ConnectOptions {
@@ -151,11 +152,13 @@ export class SSHClient implements HostKeyStore {
 
   /** Connects and authenticates. */
   async connect(options: ConnectOptions): Promise<void> {
-    if (this.#transport?.isActive()) throw new SSHException("Cannot connect: this client is already connected");
+    checkConnectOptions(options, "SSHClient.connect");
+    if (this.#transport?.isActive()) throw new SSHException(`Cannot connect to ${options.hostname}: this client is already connected`);
     const resolved = await this.#resolve(options);
+    // ssh_config may have changed them: check again what the connection will use.
+    checkConnectOptions(resolved, `SSHClient.connect (${options.hostname})`);
     const { hostname, port } = resolved;
-    checkTimeout(resolved.timeout, "SSHClient.connect: timeout");
-    checkTimeout(resolved.authTimeout, "SSHClient.connect: authTimeout");
+    for (const hop of resolved.proxyJump) parseHop(hop);
     this.#channelTimeout = checkTimeout(resolved.channelTimeout, "SSHClient.connect: channelTimeout");
     resolved.signal?.throwIfAborted();
     const keyName = hostKeyName(hostname, port);
@@ -233,7 +236,7 @@ export class SSHClient implements HostKeyStore {
     const keyFilename = merged.keyFilename === undefined ? [] : Array.isArray(merged.keyFilename) ? merged.keyFilename : [merged.keyFilename];
     const proxyJump =
       merged.proxyJump === undefined ? [] : (Array.isArray(merged.proxyJump) ? merged.proxyJump : merged.proxyJump.split(",")).map((hop) => hop.trim()).filter(Boolean);
-    return { ...merged, hostname: merged.hostname, port: merged.port ?? 22, username: merged.username ?? defaultUser(), keyFilename, proxyJump };
+    return { ...merged, hostname: merged.hostname, port: merged.port === undefined ? 22 : checkPort(merged.port, "SSHClient.connect: port"), username: merged.username ?? defaultUser(), keyFilename, proxyJump };
   }
 
   /** Connects through each jump host in turn; resolves the stream to the final target. */
@@ -261,7 +264,7 @@ export class SSHClient implements HostKeyStore {
       else delete hopOptions.sock;
       await jump.connect(hopOptions);
       const next = index + 1;
-      const [nextHost, nextPort] = next < options.proxyJump.length ? hostPortOf(options.proxyJump[next]!) : [options.hostname, options.port];
+      const [nextHost, nextPort] = next < options.proxyJump.length ? hostPortOf(options.proxyJump[next]!) : ([options.hostname, options.port] as const);
       sock = await jump.getTransport()!.openChannel("direct-tcpip", [nextHost, nextPort], ["127.0.0.1", 0], this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     }
     return sock!;
@@ -358,6 +361,7 @@ export class SSHClient implements HostKeyStore {
 
   /** Runs a command; its stdin, stdout and stderr are files on one channel. */
   async execCommand(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    checkCommand(command, options.environment, "SSHClient.execCommand");
     const transport = this.#connected("execCommand");
     const channel = await transport.openSession(this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     if (options.getPty) await channel.getPty(options.getPty === true ? {} : options.getPty);
@@ -369,6 +373,10 @@ export class SSHClient implements HostKeyStore {
 
   /** Runs a command to its end and gathers its output (asyncssh's `run`). */
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
+    checkCommand(command, options.environment, "SSHClient.run");
+    if (options.input !== undefined && typeof options.input !== "string" && !Buffer.isBuffer(options.input)) {
+      throw new TypeError(`SSHClient.run: input must be a string or a Buffer: got ${describe(options.input)}`);
+    }
     const timeout = checkTimeout(options.timeout, "SSHClient.run: timeout");
     const deadline = deadlineOf(timeout);
     options.signal?.throwIfAborted();
@@ -387,21 +395,19 @@ export class SSHClient implements HostKeyStore {
       const exit = await channel.recvExit();
       return { stdout: out.toString(), stderr: err.toString(), exitStatus: exit.exitStatus, exitSignal: exit.exitSignal };
     })();
-    // On timeout or abort: KILL the command and close the channel, waiting (briefly) for the close so
-    // the session slot is free again when the call rejects.
+    // On timeout or abort: KILL the command and close the channel at once. sshd delivers the signal
+    // to the session's whole process group (killpg); closing the channel too means a process that
+    // left the group (setsid, a daemon) but holds the pipes open cannot hold the call past its
+    // deadline, and frees the session slot. Then wait (briefly) for the close to be confirmed.
     const kill = async () => {
       const closed = new Promise((resolve) => (channel.closed ? resolve(undefined) : channel.stream?.once("close", resolve)));
       try {
         channel.signal("KILL");
+        channel.stream?.close();
       } catch {
         // the channel may already be gone
       }
-      const grace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
-      if ((await Promise.race([closed.then(() => true), grace(KILL_GRACE)])) !== true) {
-        // The command outlived its signal (a shell's child keeping the pipes open): close the channel.
-        channel.stream?.close();
-        await Promise.race([closed, grace(KILL_GRACE)]);
-      }
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, KILL_GRACE).unref())]);
     };
     // A timeout or an abort wins even when the killed command's end arrives first.
     let interruption: unknown;
@@ -438,6 +444,7 @@ export class SSHClient implements HostKeyStore {
   async invokeShell(
     options: { term?: string; width?: number; height?: number; widthPixels?: number; heightPixels?: number; environment?: Record<string, string> } = {},
   ): Promise<Channel> {
+    if (options.environment !== undefined) checkEnvironment(options.environment, "SSHClient.invokeShell");
     const transport = this.#connected("invokeShell");
     const channel = await transport.openSession(this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     await channel.getPty(options);
@@ -466,6 +473,17 @@ export class SSHClient implements HostKeyStore {
   }
 }
 
+function checkCommand(command: unknown, environment: unknown, where: string): void {
+  if (typeof command !== "string") throw new TypeError(`${where}: command must be a string: got ${describe(command)}`);
+  if (environment !== undefined) checkEnvironment(environment, where);
+}
+
+function checkEnvironment(environment: unknown, where: string): void {
+  if (typeof environment !== "object" || environment === null || !Object.values(environment).every((value) => typeof value === "string")) {
+    throw new TypeError(`${where}: environment must map names to string values: got ${describe(environment)}`);
+  }
+}
+
 async function loadConfig(file: string): Promise<SSHConfig> {
   try {
     return await SSHConfig.fromPath(file);
@@ -485,19 +503,21 @@ async function loadKey(file: string, passphrase: string | undefined, password: s
   }
 }
 
+/** `[user@]host[:port]` of a jump host; a malformed one is refused before any connection. */
 function parseHop(hop: string): { user: string | undefined; host: string; port: number | undefined } {
   const at = hop.lastIndexOf("@");
   const user = at === -1 ? undefined : hop.slice(0, at);
-  const [host, port] = hostPortOf(at === -1 ? hop : hop.slice(at + 1));
-  return { user, host, port: /:\d+$/.test(hop) ? port : undefined };
+  const address = at === -1 ? hop : hop.slice(at + 1);
+  const shape = /^(?:\[([^\]]+)\]|([^:\s[\]]+))(?::(.*))?$/.exec(address);
+  if (!shape || user === "") throw new TypeError(`SSHClient.connect: proxyJump hop must be "[user@]host[:port]": got ${JSON.stringify(hop)}`);
+  const host = shape[1] ?? shape[2]!;
+  const port = shape[3] === undefined ? undefined : checkPort(shape[3], `SSHClient.connect: proxyJump hop ${JSON.stringify(hop)} port`);
+  return { user, host, port };
 }
 
-function hostPortOf(spec: string): [string, number] {
-  const withoutUser = spec.slice(spec.lastIndexOf("@") + 1);
-  const bracketed = /^\[(.*)\](?::(\d+))?$/.exec(withoutUser);
-  if (bracketed) return [bracketed[1]!, Number(bracketed[2] ?? 22)];
-  const [host, port] = withoutUser.split(":");
-  return [host!, port ? Number(port) : 22];
+function hostPortOf(hop: string): readonly [string, number] {
+  const { host, port } = parseHop(hop);
+  return [host, port ?? 22];
 }
 
 function withTimeout<T>(promise: Promise<T>, timeout: number | undefined, phase: TimeoutPhase, host: string | undefined, onTimeout: () => unknown): Promise<T> {

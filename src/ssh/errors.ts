@@ -123,7 +123,7 @@ export class ConfigParseError extends SSHException {
 }
 
 /** The phase a {@link SSHTimeoutError} happened in. */
-export type TimeoutPhase = "connect" | "banner" | "auth" | "channel" | "read" | "command";
+export type TimeoutPhase = "connect" | "banner" | "handshake" | "auth" | "channel" | "read" | "command";
 
 /** A wait ran out of time. Its `name` is `"TimeoutError"`, as `AbortSignal.timeout()`'s. */
 export class SSHTimeoutError extends SSHException {
@@ -142,6 +142,7 @@ export class SSHTimeoutError extends SSHException {
 const PHASE_TEXT: Record<TimeoutPhase, string> = {
   connect: "the TCP connection",
   banner: "the SSH banner",
+  handshake: "the key exchange",
   auth: "authentication",
   channel: "a channel to open",
   read: "data",

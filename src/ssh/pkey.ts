@@ -45,7 +45,15 @@ export class PKey {
 
   /** Reads and parses a key file, detecting its type (paramiko's `PKey.from_path`). */
   static async fromPrivateKeyFile(path: string, options: KeyLoadOptions = {}): Promise<PKey> {
-    const data = await readFile(path);
+    let data: Buffer;
+    try {
+      data = await readFile(path);
+    } catch (error) {
+      // EISDIR and its kin do not name the file: say which key file it was.
+      const message = (error as Error).message;
+      if (!message.includes(path)) (error as Error).message = `Cannot read key file ${path}: ${message}`;
+      throw error;
+    }
     try {
       return PKey.fromPrivateKey(data, options);
     } catch (error) {

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { Stats } from "node:fs";
 import type { InputAttributes, SFTPWrapper, Stats as RemoteStats } from "ssh2";
+import { describe } from "../internal/options.js";
 import { SSHException } from "./errors.js";
 import { SFTPAttributes } from "./sftp-attributes.js";
 import { ConnectionLost, NoSuchFile, SFTPError, SFTP_STATUS, toSftpError } from "./sftp-error.js";
@@ -78,6 +79,7 @@ export class SFTPClient {
   }
 
   #path(p: string): string {
+    if (typeof p !== "string") throw new TypeError(`SFTPClient: a path must be a string: got ${describe(p)}`);
     if (this.#cwd === null || posix.isAbsolute(p)) return p;
     return posix.join(this.#cwd, p);
   }
@@ -94,8 +96,10 @@ export class SFTPClient {
           else resolve(value as T);
         });
       } catch (error) {
+        // ssh2 throws at once only for a bad argument (a mode of NaN, a non-string path): a user
+        // mistake, not a lost connection.
         this.#pending.delete(onLost);
-        reject(toSftpError(error, syscall, p));
+        reject(new TypeError(`SFTPClient.${syscall}${p !== undefined ? ` '${p}'` : ""}: ${(error as Error).message}`, { cause: error }));
       }
     });
   }
@@ -153,22 +157,29 @@ export class SFTPClient {
     return this.#call<void>(syscall, target, (done) => this.#sftp.setstat(target, attrs, done));
   }
 
-  chmod(p: string, mode: number): Promise<void> {
+  async chmod(p: string, mode: number): Promise<void> {
+    checkInteger(mode, "SFTPClient.chmod: mode");
     return this.#setstat("chmod", p, { mode });
   }
 
-  chown(p: string, uid: number, gid: number): Promise<void> {
+  async chown(p: string, uid: number, gid: number): Promise<void> {
+    checkInteger(uid, "SFTPClient.chown: uid");
+    checkInteger(gid, "SFTPClient.chown: gid");
     return this.#setstat("chown", p, { uid, gid });
   }
 
   /** Sets `[atime, mtime]` in seconds since the epoch, or now when null. */
-  utime(p: string, times: readonly [number, number] | null): Promise<void> {
+  async utime(p: string, times: readonly [number, number] | null): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const [atime, mtime] = times ?? [now, now];
+    if (typeof atime !== "number" || typeof mtime !== "number" || !Number.isFinite(atime) || !Number.isFinite(mtime)) {
+      throw new TypeError(`SFTPClient.utime: times must be [atime, mtime] in seconds, or null: got ${describe(times)}`);
+    }
     return this.#setstat("utime", p, { atime, mtime });
   }
 
-  truncate(p: string, size: number): Promise<void> {
+  async truncate(p: string, size: number): Promise<void> {
+    checkInteger(size, "SFTPClient.truncate: size");
     return this.#setstat("truncate", p, { size });
   }
 
@@ -182,19 +193,19 @@ export class SFTPClient {
     }
   }
 
-  rmdir(p: string): Promise<void> {
+  async rmdir(p: string): Promise<void> {
     const target = this.#path(p);
     return this.#call<void>("rmdir", target, (done) => this.#sftp.rmdir(target, done));
   }
 
   /** Removes a file. */
-  remove(p: string): Promise<void> {
+  async remove(p: string): Promise<void> {
     const target = this.#path(p);
     return this.#call<void>("remove", target, (done) => this.#sftp.unlink(target, done));
   }
 
   /** Same as {@link remove}. */
-  unlink(p: string): Promise<void> {
+  async unlink(p: string): Promise<void> {
     return this.remove(p);
   }
 
@@ -210,7 +221,7 @@ export class SFTPClient {
   }
 
   /** Rename that replaces the target (`posix-rename@openssh.com`). */
-  posixRename(oldpath: string, newpath: string): Promise<void> {
+  async posixRename(oldpath: string, newpath: string): Promise<void> {
     const from = this.#path(oldpath);
     const to = this.#path(newpath);
     return this.#call<void>("posixRename", from, (done) => this.#sftp.ext_openssh_rename(from, to, done));
@@ -220,7 +231,7 @@ export class SFTPClient {
    * Creates a symlink at `dest` pointing to `source` (paramiko's order). OpenSSH's server swaps the
    * two fields of the wire request; ssh2 already compensates for OpenSSH, so this is the same on both.
    */
-  symlink(source: string, dest: string): Promise<void> {
+  async symlink(source: string, dest: string): Promise<void> {
     const link = this.#path(dest);
     return this.#call<void>("symlink", link, (done) => this.#sftp.symlink(source, link, done));
   }
@@ -238,7 +249,7 @@ export class SFTPClient {
   }
 
   /** The absolute, normalized path (`realpath`). */
-  normalize(p: string): Promise<string> {
+  async normalize(p: string): Promise<string> {
     const target = this.#path(p);
     return this.#call<string>("normalize", target, (done) => this.#sftp.realpath(target, done));
   }
@@ -251,7 +262,11 @@ export class SFTPClient {
     }
     const target = this.#path(p);
     const attrs = await this.stat(target);
-    if (!attrs.isDirectory()) throw new SFTPError("chdir", SFTP_STATUS.FX_FAILURE, "not a directory", target);
+    if (!attrs.isDirectory()) {
+      const error = new SFTPError("chdir", SFTP_STATUS.FX_FAILURE, "not a directory", target);
+      error.code = "ENOTDIR";
+      throw error;
+    }
     this.#cwd = await this.normalize(target);
   }
 
@@ -276,7 +291,7 @@ export class SFTPClient {
   }
 
   /** Same as {@link open}. */
-  file(p: string, mode = "r"): Promise<SFTPFile> {
+  async file(p: string, mode = "r"): Promise<SFTPFile> {
     return this.open(p, mode);
   }
 
@@ -295,7 +310,7 @@ export class SFTPClient {
   }
 
   /** Uploads a readable stream (temporary name and rename, as {@link put}). */
-  putfo(readable: Readable, remotepath: string, options: PutfoOptions = {}): Promise<SFTPAttributes> {
+  async putfo(readable: Readable, remotepath: string, options: PutfoOptions = {}): Promise<SFTPAttributes> {
     return this.#putFrom(readableChunks(readable), remotepath, options, undefined);
   }
 
@@ -307,7 +322,8 @@ export class SFTPClient {
   ): Promise<SFTPAttributes> {
     const target = this.#path(remotepath);
     const temporary = temporaryName(target, posix);
-    const handle = await this.#call<Buffer>("open", temporary, (done) => this.#sftp.open(temporary, "w", done));
+    // Named by the path the caller gave: the temporary name would only puzzle them.
+    const handle = await this.#call<Buffer>("open", target, (done) => this.#sftp.open(temporary, "w", done));
     let closed = false;
     try {
       const total = options.fileSize ?? 0;
@@ -362,7 +378,10 @@ export class SFTPClient {
     let local: Awaited<ReturnType<typeof openLocal>> | undefined;
     try {
       const stats = await this.#call<RemoteStats>("fstat", source, (done) => this.#sftp.fstat(handle, done));
-      local = await openLocal(temporary, "w");
+      local = await openLocal(temporary, "w").catch((error: Error) => {
+        error.message = `Cannot write ${localpath}: ${error.message}`;
+        throw error;
+      });
       const file = local;
       const count = await download(this.#sftp, handle, source, async (data, at) => void (await file.write(data, 0, data.length, at)), {
         size: stats.size,
@@ -486,4 +505,8 @@ function widenWindow(sftp: SFTPWrapper, size: number): void {
 /** `.name.shoal-<random>.part` beside the target: hidden, and on the same filesystem for the rename. */
 function temporaryName(target: string, paths: typeof path.posix): string {
   return paths.join(paths.dirname(target), `.${paths.basename(target)}.shoal-${randomBytes(6).toString("hex")}.part`);
+}
+
+function checkInteger(value: unknown, where: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new TypeError(`${where} must be a whole number, zero or more: got ${describe(value)}`);
 }

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
 import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, NegotiatedAlgorithms, PseudoTtyOptions, SFTPWrapper } from "ssh2";
 import { checkTimeout } from "../internal/options.js";
+import { checkDisabledAlgorithms, checkHostname, checkPort, checkSock } from "./connect-options.js";
 import { Agent } from "./agent.js";
 import { Channel, captureEnd, toChannelError } from "./channel.js";
 import type { SessionOpener } from "./channel.js";
@@ -101,6 +102,7 @@ export class Transport implements SessionOpener {
   #closedPromise: Promise<void>;
 
   constructor(target: TransportTarget, options: TransportOptions = {}) {
+    checkTarget(target);
     this.#target = target;
     this.#options = options;
     this.#closedPromise = new Promise((resolve) => this.#client.once("close", () => resolve()));
@@ -136,6 +138,11 @@ export class Transport implements SessionOpener {
   async #start(): Promise<void> {
     const options = this.#options;
     const host = options.hostname ?? this.#describeTarget();
+    // Checked before any I/O: a bad option must not leave a socket open behind a rejected call.
+    const bannerTimeout = checkTimeout(options.bannerTimeout, "Transport: bannerTimeout");
+    const handshakeTimeout = checkTimeout(options.handshakeTimeout, "Transport: handshakeTimeout");
+    checkTimeout(options.keepaliveInterval, "Transport: keepaliveInterval");
+    checkDisabledAlgorithms(options.disabledAlgorithms, "Transport: disabledAlgorithms");
     const sock = await this.#openSocket(host);
     this.#sock = sock;
 
@@ -146,7 +153,6 @@ export class Transport implements SessionOpener {
       this.#fail(error);
       sock.destroy();
     };
-    const bannerTimeout = checkTimeout(options.bannerTimeout, "Transport: bannerTimeout");
     if (bannerTimeout !== undefined) {
       const timer = setTimeout(() => expire("banner", bannerTimeout), bannerTimeout);
       const onData = () => clearTimeout(timer);
@@ -156,9 +162,8 @@ export class Transport implements SessionOpener {
         sock.off("data", onData);
       });
     }
-    const handshakeTimeout = checkTimeout(options.handshakeTimeout, "Transport: handshakeTimeout");
     if (handshakeTimeout !== undefined) {
-      const timer = setTimeout(() => expire("banner", handshakeTimeout), handshakeTimeout);
+      const timer = setTimeout(() => expire("handshake", handshakeTimeout), handshakeTimeout);
       cleanups.push(() => clearTimeout(timer));
     }
 
@@ -420,15 +425,31 @@ export class Transport implements SessionOpener {
     return undefined;
   }
 
-  /** Sends a keepalive every `ms` (0 stops them). */
-  setKeepalive(ms: number): void {
+  /**
+   * Sends a keepalive every `ms` (0 stops them); after `countMax` unanswered in a row the peer is
+   * taken for dead and the connection is dropped (as OpenSSH's `ServerAliveCountMax`).
+   */
+  setKeepalive(ms: number, countMax: number = this.#options.keepaliveCountMax ?? 3): void {
+    checkTimeout(ms, "Transport.setKeepalive: interval");
     if (this.#keepalive) clearInterval(this.#keepalive);
     this.#keepalive = undefined;
-    if (ms > 0) {
-      const protocol = (this.#client as unknown as { _protocol?: { ping(): void } })._protocol;
-      this.#keepalive = setInterval(() => protocol?.ping(), ms);
-      this.#keepalive.unref();
-    }
+    if (ms === 0) return;
+    // ssh2 pairs each global-request reply with the oldest queued callback: a ping must queue one
+    // too, or its reply would be taken as the answer to a pending forwardIn.
+    const client = this.#client as unknown as { _protocol?: { ping(): void }; _callbacks?: Array<() => void> };
+    let unanswered = 0;
+    this.#keepalive = setInterval(() => {
+      if (!this.isActive() || !client._protocol || !client._callbacks) return;
+      if (++unanswered > countMax) {
+        clearInterval(this.#keepalive);
+        this.#fail(new SSHException(`Keepalive timeout: ${this.#options.hostname ?? this.#describeTarget()} left ${countMax} keepalives unanswered`));
+        this.#sock?.destroy();
+        return;
+      }
+      client._callbacks.push(() => (unanswered = 0));
+      client._protocol.ping();
+    }, ms);
+    this.#keepalive.unref();
   }
 
   /** Re-keys the connection. */
@@ -535,13 +556,17 @@ export class Transport implements SessionOpener {
   /** Closes the connection and every channel on it. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#keepalive) clearInterval(this.#keepalive);
-    if (!this.#active && !this.#sock) return;
+    if (!this.#active) {
+      // ssh2 never started (or a check failed first): there is no close event to wait for.
+      this.#sock?.destroy();
+      this.#closed = true;
+      return;
+    }
     if (!this.#closed) {
       this.#client.end();
       const sock = this.#sock;
       // A stuck peer must not hold close() forever: destroy the socket after a grace period.
       const timer = setTimeout(() => sock?.destroy(), 1000);
-      if (sock && !this.#active) sock.destroy();
       await this.#closedPromise;
       clearTimeout(timer);
     }
@@ -601,6 +626,21 @@ function connectSocket(address: string, port: number, timeout: number | undefine
       resolve(socket);
     });
   });
+}
+
+function checkTarget(target: TransportTarget): void {
+  if (typeof target === "string") {
+    const [host, port] = parseAddress(target);
+    checkHostname(host, "Transport: host");
+    checkPort(port, `Transport: port of ${JSON.stringify(target)}`);
+  } else if (Array.isArray(target)) {
+    checkHostname(target[0], "Transport: host");
+    checkPort(target[1], "Transport: port");
+  } else if (typeof target === "object" && target !== null && "sock" in target && !("pipe" in target)) {
+    checkSock((target as { sock: unknown }).sock, "Transport: sock");
+  } else {
+    checkSock(target, "Transport: target");
+  }
 }
 
 function parseAddress(target: readonly [string, number] | string): [string, number] {

@@ -138,10 +138,13 @@ export class Lock {
     let woken = false;
     try {
       for (;;) {
-        if (Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
+        const holder = Atomics.compareExchange(words, STATE, 0, HELD);
+        if (holder === 0) return true;
         const left = deadline === Infinity ? Infinity : deadline - performance.now();
         if (left <= 0) break;
-        woken = Atomics.wait(words, STATE, 1, left) === "ok";
+        // Sleeps while that holder has it (STATE is the holder's thread id + 1, not a flag): a
+        // thread that kept retrying instead would take the CPU from a holder that was preempted.
+        woken = Atomics.wait(words, STATE, holder, left) === "ok";
       }
     } finally {
       Atomics.sub(words, SLEEPERS, 1);

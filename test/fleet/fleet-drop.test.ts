@@ -94,6 +94,43 @@ test("get from a host that drops mid-transfer ends unreachable, leaving nothing 
 
 test("run on a host that drops mid-command ends unreachable with connection lost", async () => {
   await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
-  const done = await finish(fleet.run("sleep 1; echo ok", { timeout: 10_000 }), 15_000);
+  const done = await finish(fleet.run("sleep 0.5; echo ok", { timeout: 10_000 }), 15_000);
   assertDropped(done);
+});
+
+test("put and get: a host slower than --timeout ends timeout, and a cancel stops a copy mid-file", async (t) => {
+  // web01 moves 0.5 MB/s: 2 MB there take 4 s; web02 is fast.
+  const slowbed = await startTestbed({ hosts: 2, address: "127.0.11.1", faults: { web01: { slow: 0.5 } } });
+  t.after(() => slowbed.stop());
+  Object.assign(process.env, slowbed.env());
+  const hosts = (await Inventory.load(slowbed.inventoryFile)).select("all");
+  const local = join(dir, "slow.bin");
+  await writeFile(local, randomBytes(SIZE));
+  await using fleet = new Fleet(hosts, { sshConfig: false, agent: false });
+
+  let t0 = performance.now();
+  const timedOut = new Map((await fleet.put(local, "slow.bin", { timeout: 800 }).results()).map((r) => [r.host, r]));
+  assert.ok(performance.now() - t0 < 3000, `put took ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.equal(timedOut.get("web01")!.state, "timeout");
+  assert.equal(timedOut.get("web01")!.reason, "transfer timed out after 800ms");
+  assert.equal(timedOut.get("web02")!.state, "ok");
+  await assert.rejects(stat(join(slowbed.host("web01").dir, "slow.bin")), { code: "ENOENT" });
+
+  for (const h of slowbed.hosts) await writeFile(join(h.dir, "slow-get.bin"), randomBytes(SIZE));
+  const got = await fleet.get("slow-get.bin", join(dir, "slow-got"), { timeout: 800, hosts: ["web01"] }).results();
+  assert.deepEqual(got.map((r) => [r.host, r.state, r.reason]), [["web01", "timeout", "transfer timed out after 800ms"]]);
+  assert.deepEqual(await readdir(join(dir, "slow-got", "web01")), []);
+
+  t0 = performance.now();
+  const run = fleet.put(local, "slow2.bin", { hosts: ["web01"] });
+  const states: string[] = [];
+  let cancel: NodeJS.Timeout | undefined;
+  for await (const ev of run) {
+    // Well into the copy (which takes 4 s there), as a person pressing Ctrl-C.
+    if (ev.type === "connected") cancel = setTimeout(() => run.cancel(), 300);
+    if (ev.type === "done") states.push(ev.result.state);
+  }
+  clearTimeout(cancel);
+  assert.deepEqual(states, ["killed"]);
+  assert.ok(performance.now() - t0 < 3000, `the cancelled put took ${(performance.now() - t0).toFixed(0)} ms`);
 });

@@ -3,6 +3,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { setImmediate as tick } from "node:timers/promises";
 import { AsyncResult, Pool, ThreadPool, RemoteTraceback, MaybeEncodingError } from "../../src/multiprocessing/pool/index.js";
 import { TimeoutError } from "../../src/multiprocessing/errors.js";
@@ -157,6 +158,56 @@ for (const [kind, make] of backends) {
       assert.equal(await blocker, 1);
       const already = pool.applyAsync(f.square, [2], { signal: AbortSignal.abort(new Error("too late")) });
       await assert.rejects(already.get(), /too late/);
+    });
+
+    test("one AbortSignal per task: apply, map, imap; a signal shared by many tasks holds no listener after them", async (t) => {
+      const pool = make({ processes: 1 });
+      t.after(() => pool.terminate());
+      const blocker = pool.applyAsync(f.slowSquare, [1, 150]);
+      const controller = new AbortController();
+      const applied = pool.apply(f.square, [2], { signal: controller.signal });
+      const mapped = pool.map(f.square, [1, 2, 3], { chunksize: 1, signal: controller.signal });
+      const pulls = { count: 0 };
+      const iterator = pool.imap(f.square, f.counted(1_000_000, pulls), { buffersize: 4, signal: controller.signal });
+      controller.abort(new Error("stop"));
+      await assert.rejects(applied, /stop/);
+      await assert.rejects(mapped, /stop/);
+      await assert.rejects(iterator.next(), /stop/);
+      assert.ok(pulls.count <= 4, `the aborted imap read ${pulls.count} items`);
+      assert.equal(await blocker, 1);
+      await assert.rejects(pool.map(f.square, [1], { signal: AbortSignal.abort(new Error("before")) }), /before/);
+
+      const shared = new AbortController();
+      const many = Array.from({ length: 200 }, (_, i) => pool.applyAsync(f.square, [i], { signal: shared.signal }));
+      await Promise.all(many);
+      await pool.map(f.square, [1, 2], { signal: shared.signal });
+      for await (const _ of pool.imap(f.square, [1, 2], { signal: shared.signal })) void _;
+      assert.equal(getEventListeners(shared.signal, "abort").length, 0, "settled tasks still listen to their signal");
+      assert.equal(await pool.apply(f.square, [9]), 81);
+    });
+
+    test("bad input fails at once with an error naming the argument", async (t) => {
+      const pool = make({ processes: 1 });
+      t.after(() => pool.terminate());
+      const name = kind;
+      assert.throws(() => pool.applyAsync(42 as never, [] as never), { name: "TypeError", message: new RegExp(`^${name}.applyAsync func must be a function or a task\\(moduleUrl, name\\) reference: got (a )?number`) });
+      await assert.rejects(pool.apply("square" as never, [] as never), { name: "TypeError", message: /apply(Async)? func must be a function/ });
+      assert.throws(() => pool.applyAsync(f.square, 3 as never), { name: "TypeError", message: new RegExp(`^${name}.applyAsync: args must be an array`) });
+      await assert.rejects(pool.map(f.square, 42 as never), { name: "TypeError", message: new RegExp(`^${name}.map: iterable must be iterable: got (a )?number`) });
+      assert.throws(() => pool.imap(f.square, null as never), { name: "TypeError", message: new RegExp(`^${name}.imap: iterable must be iterable or async iterable: got null`) });
+      for (const chunksize of [0, -1, 1.5]) {
+        await assert.rejects(pool.map(f.square, [1], { chunksize }), { name: "RangeError", message: new RegExp(`^${name}.map: chunksize must be a positive integer: got ${chunksize}$`) });
+        assert.throws(() => pool.imapUnordered(f.square, [1], { chunksize }), { name: "RangeError", message: new RegExp(`^${name}.imapUnordered: chunksize must be a positive integer: got ${chunksize}$`) });
+      }
+      assert.throws(() => pool.applyAsync(f.square, [1], { signal: "no" as never }), { name: "TypeError", message: /applyAsync: signal must be an AbortSignal/ });
+      for (const processes of [0, -2, 1.5, Number.NaN]) {
+        assert.throws(() => make({ processes }), { name: "RangeError", message: new RegExp(`^${name}: processes must be an integer of at least 1: got ${processes}$`) });
+      }
+      assert.throws(() => make({ maxtasksperchild: 0 }), { name: "RangeError", message: /maxtasksperchild must be a positive integer/ });
+      assert.throws(() => make({ initializer: 7 as never }), { name: "TypeError", message: new RegExp(`^${name} initializer must be a function`) });
+      assert.throws(() => make({ initargs: "x" as never }), { name: "TypeError", message: /initargs must be an array/ });
+      // Nothing was left half-made: the pool still works.
+      assert.equal(await pool.apply(f.square, [3]), 9);
     });
 
     test("initializer runs once per worker with initargs; one that throws breaks the pool", async (t) => {

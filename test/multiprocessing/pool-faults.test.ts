@@ -4,6 +4,9 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { Writable } from "node:stream";
 import { setImmediate as tick } from "node:timers/promises";
 import { Pool, ThreadPool, WorkerLostError, PoolTerminatedError } from "../../src/multiprocessing/pool/index.js";
 import * as f from "./pool-fixtures.js";
@@ -11,8 +14,20 @@ import * as f from "./pool-fixtures.js";
 type AnyPool = Pool | ThreadPool;
 type Doomed = { get(options: { timeout: number }): Promise<unknown> };
 
-/** Submits `doomed` among ordinary tasks; the doomed one fails, every other one completes. */
-async function survives(pool: AnyPool, doomed: () => Doomed, pattern: RegExp): Promise<void> {
+/** A stream that keeps what the workers write to stderr, so it shows in the assertions, not the test output. */
+function collector(): Writable & { text: string } {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      sink.text += chunk.toString();
+      done();
+    },
+  }) as Writable & { text: string };
+  sink.text = "";
+  return sink;
+}
+
+/** Submits `doomed` among ordinary tasks; the doomed one fails, every other one completes. Returns its error. */
+async function survives(pool: AnyPool, doomed: () => Doomed, pattern: RegExp): Promise<WorkerLostError> {
   const before = pool.applyAsync(f.slowSquare, [3, 20]);
   await tick();
   const lost = doomed();
@@ -26,6 +41,7 @@ async function survives(pool: AnyPool, doomed: () => Doomed, pattern: RegExp): P
   // The pool is whole again: a replacement took the dead worker's place.
   assert.equal(pool.workerIds.length, pool.processes);
   assert.equal(await pool.apply(f.square, [6]), 36);
+  return error;
 }
 
 /** A worker dying in the middle of a batch keeps the results it finished before, and blames no one else. */
@@ -62,9 +78,14 @@ describe("Pool (processes)", () => {
   });
 
   test("a worker crashing (uncaught exception outside the task) fails that task only", async (t) => {
-    const pool = new Pool({ processes: 2 });
+    const stderr = collector();
+    const pool = new Pool({ processes: 2, stderr });
     t.after(() => pool.terminate());
-    await survives(pool, () => pool.applyAsync(f.crashLater, []), /exited with code 1/);
+    const error = await survives(pool, () => pool.applyAsync(f.crashLater, []), /exited with code 1/);
+    // The worker's last words reach the stream the pool was given, and the failed task's error.
+    assert.match(stderr.text, /Error: crashed in a timer/);
+    assert.match(error.stderr, /Error: crashed in a timer\n\s+at Timeout\._onTimeout/);
+    assert.match(error.message, /while running it; its stderr ended with:\n(.*\n)* {2}Error: crashed in a timer/);
   });
 
   test("a worker killed from outside fails its task only", async (t) => {
@@ -80,15 +101,20 @@ describe("Pool (processes)", () => {
     assert.ok(error instanceof WorkerLostError, `got ${String(error)}`);
     assert.match(error.message, new RegExp(`worker PoolWorker-\\d+:1 \\(pid ${pid}\\) was killed by SIGKILL while running it`));
     assert.equal(error.pid, pid);
+    assert.equal(error.stderr, "", "a worker that said nothing has no stderr lines");
     assert.deepEqual(await Promise.all(after), [0, 1, 4, 9, 16, 25]);
     assert.equal(isAlive(pid!), false);
     assert.notEqual(pool.workerIds[0], pid);
   });
 
   test("a worker running out of memory fails its task only", async (t) => {
-    const pool = new Pool({ processes: 2, execArgv: ["--max-old-space-size=24"] });
+    const pool = new Pool({ processes: 2, execArgv: ["--max-old-space-size=24"], stderr: null });
     t.after(() => pool.terminate());
-    await survives(pool, () => pool.applyAsync(f.exhaustMemory, []), /SIGABRT|out of memory|code 134/);
+    const error = await survives(pool, () => pool.applyAsync(f.exhaustMemory, []), /SIGABRT|out of memory|code 134/);
+    // Dropped from the output, still kept for the error; V8's native stack does not crowd it out.
+    assert.match(error.stderr, /FATAL ERROR: Reached heap limit/);
+    assert.doesNotMatch(error.stderr, /0x[0-9a-f]+ v8::/);
+    assert.match(error.message, /its stderr ended with:\n(.*\n)* {2}FATAL ERROR: Reached heap limit/);
   });
 
   test("maxtasksperchild recycles workers without losing queued tasks", async (t) => {
@@ -123,6 +149,33 @@ describe("Pool (processes)", () => {
     assert.throws(() => pool.applyAsync(f.square, [1]), /pool is terminated/);
     await pool.join();
   });
+});
+
+test("Pool: terminate() also ends a worker that ignores SIGTERM", async (t) => {
+  const pool = new Pool({ processes: 1 });
+  t.after(() => pool.terminate());
+  assert.equal(await pool.apply(f.square, [2]), 4);
+  const [pid] = pool.workerIds;
+  const stubborn = pool.applyAsync(f.ignoreSigterm, []);
+  await tick();
+  await pool.terminate();
+  await assert.rejects(stubborn.get(), PoolTerminatedError);
+  assert.equal(isAlive(pid!), false, `worker process ${pid} survived terminate()`);
+});
+
+test("Pool: a dead worker is reported at once even when a process it started still holds its stderr", async (t) => {
+  const pool = new Pool({ processes: 1, stderr: null });
+  t.after(() => pool.terminate());
+  const started = Date.now();
+  const error = await pool.apply(f.exitLeavingStderrOpen, []).catch((e: unknown) => e);
+  assert.ok(error instanceof WorkerLostError, `got ${String(error)}`);
+  const holder = Number(/holder pid (\d+)/.exec(error.stderr)?.[1]);
+  t.after(() => {
+    if (isAlive(holder)) process.kill(holder, "SIGKILL");
+  });
+  assert.ok(isAlive(holder), "the process holding stderr should still be running");
+  assert.ok(Date.now() - started < 10_000, "the pool waited for the stderr holder");
+  assert.equal(await pool.apply(f.square, [4]), 16);
 });
 
 describe("ThreadPool (worker threads)", () => {
@@ -161,11 +214,20 @@ describe("ThreadPool (worker threads)", () => {
   });
 
   test("terminate() mid-run rejects what is outstanding, leaves no thread alive, and returns", async () => {
+    // The process's OS threads (Linux): a worker thread is one; libuv's pool is warmed up first.
+    const threads = (): number => readdirSync("/proc/self/task").length;
+    await readFile(new URL(import.meta.url));
+    const before = threads();
     const pool = new ThreadPool({ processes: 2 });
+    const ids = pool.workerIds;
     const running = Array.from({ length: 6 }, () => pool.applyAsync(f.hang, []));
+    await pool.apply(f.square, [1]).catch(() => {});
+    assert.ok(threads() >= before + 2, "the worker threads should show in /proc/self/task");
     await tick();
     await pool.terminate();
     for (const result of running) await assert.rejects(result.get(), PoolTerminatedError);
     assert.deepEqual(pool.workerIds, []);
+    assert.equal(ids.length, 2);
+    assert.ok(threads() <= before, `${threads() - before} thread(s) left after terminate()`);
   });
 });

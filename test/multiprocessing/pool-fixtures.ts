@@ -142,3 +142,17 @@ export async function addUnderLock(lock: { acquire(): Promise<boolean>; release(
   }
   return counter;
 }
+
+/** Ignores SIGTERM, then hangs: only SIGKILL ends it. */
+export async function ignoreSigterm(): Promise<never> {
+  process.on("SIGTERM", () => {});
+  return hang();
+}
+
+/** Starts a process that holds this worker's stderr open, says its pid there, and exits. */
+export async function exitLeavingStderrOpen(): Promise<never> {
+  const { spawn } = await import("node:child_process");
+  const holder = spawn("sleep", ["30"], { stdio: ["ignore", "ignore", "inherit"] });
+  process.stderr.write(`holder pid ${holder.pid}\n`, () => process.exit(5));
+  return new Promise<never>(() => {});
+}

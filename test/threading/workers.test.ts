@@ -192,3 +192,24 @@ test("a worker's target and the event-loop Threads it starts keep their identiti
   assert.notEqual(out[1], t.ident);
   assert.equal(out[3], t.ident);
 });
+
+test("acquireSync sleeps while another thread holds the lock, instead of spinning", async () => {
+  const lock = new Lock();
+  const held = new Event();
+  const t = new Thread({ target: targets.holdBriefly, args: [lock, held, 500], worker: true });
+  t.start();
+  try {
+    await held.wait();
+    const before = process.cpuUsage();
+    const start = performance.now();
+    assert.equal(lock.acquireSync(), true);
+    const waited = performance.now() - start;
+    const used = process.cpuUsage(before);
+    lock.release();
+    // Spinning would burn about as much CPU as it waited (a whole core); sleeping, next to none.
+    assert.ok(waited > 200, `waited ${waited} ms`);
+    assert.ok((used.user + used.system) / 1000 < waited / 3, `used ${(used.user + used.system) / 1000} ms of CPU in ${waited} ms`);
+  } finally {
+    await t.join();
+  }
+});

@@ -21,6 +21,8 @@ type State = "pending" | "fulfilled" | "rejected";
 
 /** Settles a result (used by the pool and by `MapResult`). */
 export const settle: unique symbol = Symbol("shoal.pool.settle");
+/** Registers a function to run once when the result settles (the pool unhooks its abort listener). */
+export const whenSettled: unique symbol = Symbol("shoal.pool.whenSettled");
 /** The result as a promise (what `apply` and `map` return), without a thenable hop. */
 export const asPromise: unique symbol = Symbol("shoal.pool.asPromise");
 
@@ -32,6 +34,7 @@ export class AsyncResult<R> implements PromiseLike<R>, TaskSink {
   #promise: Promise<R> | undefined;
   #settlers: { resolve(value: R): void; reject(error: unknown): void } | undefined;
   readonly #job: string;
+  #onSettled: (() => void) | undefined;
 
   /** @internal Made by the pool. */
   constructor(callbacks: ResultCallbacks<R> | undefined, job: string) {
@@ -131,11 +134,20 @@ export class AsyncResult<R> implements PromiseLike<R>, TaskSink {
     });
   }
 
+  /** @internal */
+  [whenSettled](fn: () => void): void {
+    if (this.#state !== "pending") fn();
+    else this.#onSettled = fn;
+  }
+
   /** @internal Settles the result once: later calls are ignored. Runs the callback. */
   [settle](ok: boolean, value: unknown): void {
     if (this.#state !== "pending") return;
     this.#state = ok ? "fulfilled" : "rejected";
     this.#value = value;
+    const onSettled = this.#onSettled;
+    this.#onSettled = undefined;
+    onSettled?.();
     const callbacks = this.#callbacks;
     this.#callbacks = undefined;
     const wakers = this.#wakers;

@@ -12,7 +12,9 @@ import type { Boundary } from "../../internal/codec.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../../internal/task.js";
 import { cpuCount } from "../context.js";
 import { ProcessError } from "../errors.js";
-import { AsyncResult, asPromise, type ResultCallbacks } from "./async-result.js";
+import { describe } from "../../internal/options.js";
+import { onAbort } from "./abort-fanout.js";
+import { AsyncResult, asPromise, whenSettled, type ResultCallbacks } from "./async-result.js";
 import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.js";
 import { MapResult } from "./map-result.js";
 import { rebuildError } from "./remote-error.js";
@@ -47,8 +49,8 @@ export interface PoolOptions {
   maxtasksperchild?: number | null | undefined;
 }
 
-/** Options of `applyAsync`. */
-export interface ApplyOptions<R> extends ResultCallbacks<R> {
+/** Options of `apply`: one signal per task. */
+export interface TaskOptions {
   /**
    * Aborting rejects the result with the signal's reason. A task not sent yet never runs; one
    * already running finishes in its worker and its value is dropped.
@@ -56,8 +58,11 @@ export interface ApplyOptions<R> extends ResultCallbacks<R> {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `applyAsync`. */
+export interface ApplyOptions<R> extends ResultCallbacks<R>, TaskOptions {}
+
 /** Options of `map` and `starmap`. */
-export interface MapOptions {
+export interface MapOptions extends TaskOptions {
   /**
    * Items per task sent to a worker.
    * @default ceil(items / (processes × 4)), as in Python
@@ -69,7 +74,7 @@ export interface MapOptions {
 export interface MapAsyncOptions<R> extends MapOptions, ResultCallbacks<R[]> {}
 
 /** Options of `imap` and `imapUnordered`. */
-export interface IMapOptions {
+export interface IMapOptions extends TaskOptions {
   /** Items per task. @default 1 */
   chunksize?: number | undefined;
   /**
@@ -161,9 +166,9 @@ export abstract class BasePool implements AsyncDisposable {
   // --- Submitting --------------------------------------------------------------------------------
 
   /** Calls `fn(...args)` in a worker; resolves its value (Python's `apply`). */
-  apply<F extends TaskFunction>(fn: PoolTask<F>, args: Parameters<F>): Promise<Result<F>> {
+  apply<F extends TaskFunction>(fn: PoolTask<F>, args: Parameters<F>, options: TaskOptions = {}): Promise<Result<F>> {
     try {
-      return this.applyAsync(fn, args)[asPromise]();
+      return this.applyAsync(fn, args, { signal: options.signal })[asPromise]();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -178,20 +183,15 @@ export abstract class BasePool implements AsyncDisposable {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, "applyAsync");
     if (!Array.isArray(args)) throw new TypeError(`${this.#kind}.applyAsync: args must be an array: got ${typeof args}`);
+    const signal = this.#checkSignal(options?.signal, "applyAsync");
     const payload = encodePayload(args, this.#boundary, `${this.#kind}.applyAsync args`);
     const result = new AsyncResult<Result<F>>(options, "task");
-    const signal = options?.signal;
     if (signal?.aborted) {
       result[abandon](signal.reason as Error);
       return result;
     }
     const task = this.#enqueue(index, CALL, payload, result, 0);
-    if (signal !== undefined) {
-      signal.addEventListener("abort", () => {
-        task.cancelled = true;
-        result[abandon](signal.reason as Error);
-      }, { once: true });
-    }
+    if (signal !== undefined) this.#cancelOnAbort(signal, result, [task]);
     return result;
   }
 
@@ -240,8 +240,9 @@ export abstract class BasePool implements AsyncDisposable {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, method);
     if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`${this.#kind}.${method}: iterable must be iterable: got ${typeof iterable}`);
+      throw new TypeError(`${this.#kind}.${method}: iterable must be iterable: got ${describe(iterable)}`);
     }
+    const signal = this.#checkSignal(options.signal, method);
     const items = Array.isArray(iterable) ? iterable : Array.from(iterable);
     let chunksize = options.chunksize;
     if (chunksize === undefined) chunksize = Math.max(1, Math.ceil(items.length / (this.processes * 4)));
@@ -253,7 +254,13 @@ export abstract class BasePool implements AsyncDisposable {
       payloads.push(encodePayload(chunk, this.#boundary, `${this.#kind}.${method} items`));
     }
     const result = new MapResult<R>(items.length, chunks, options, method);
-    for (let c = 0; c < chunks; c++) this.#enqueue(index, mode, payloads[c], result, c);
+    if (signal?.aborted) {
+      result[abandon](signal.reason as Error);
+      return result;
+    }
+    const tasks: Task[] = [];
+    for (let c = 0; c < chunks; c++) tasks.push(this.#enqueue(index, mode, payloads[c], result, c));
+    if (signal !== undefined) this.#cancelOnAbort(signal, result, tasks);
     return result;
   }
 
@@ -268,10 +275,12 @@ export abstract class BasePool implements AsyncDisposable {
       iterable != null && typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function" ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       : iterable != null && typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function" ? (iterable as Iterable<unknown>)[Symbol.iterator]()
       : undefined;
-    if (source === undefined) throw new TypeError(`${this.#kind}.${method}: iterable must be iterable or async iterable: got ${typeof iterable}`);
+    if (source === undefined) throw new TypeError(`${this.#kind}.${method}: iterable must be iterable or async iterable: got ${describe(iterable)}`);
+    const signal = this.#checkSignal(options.signal, method);
     this.#openIterators++;
     let open = true;
-    return new PoolIterator<R>({
+    let unhook: (() => void) | undefined;
+    const iterator = new PoolIterator<R>({
       source,
       chunksize,
       buffersize,
@@ -285,15 +294,40 @@ export abstract class BasePool implements AsyncDisposable {
       done: () => {
         if (!open) return;
         open = false;
+        unhook?.();
         this.#openIterators--;
         this.#maybeFinishClose();
       },
       register: (iterator) => this.#iterators.add(iterator),
       unregister: (iterator) => this.#iterators.delete(iterator),
     });
+    if (signal !== undefined) {
+      // Aborting stops the feeding, cancels the chunks not sent yet, and the next `next()` rejects.
+      const abort = (): void => iterator[abandon](signal.reason as Error);
+      if (signal.aborted) abort();
+      else if (open) unhook = onAbort(signal, abort);
+    }
+    return iterator;
   }
 
   readonly #iterators = new Set<TaskSink>();
+
+  #checkSignal(signal: AbortSignal | undefined, method: string): AbortSignal | undefined {
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${this.#kind}.${method}: signal must be an AbortSignal: got ${describe(signal)}`);
+    return signal;
+  }
+
+  /**
+   * Aborting `signal` rejects `result` with its reason and cancels the tasks not sent yet. The
+   * listener goes when the result settles, so one signal may serve any number of tasks.
+   */
+  #cancelOnAbort<R>(signal: AbortSignal, result: AsyncResult<R>, tasks: readonly Task[]): void {
+    const unhook = onAbort(signal, () => {
+      for (const task of tasks) task.cancelled = true;
+      result[abandon](signal.reason as Error);
+    });
+    result[whenSettled](unhook);
+  }
 
   #checkRunning(action: string): void {
     if (this.#state === "RUN") return;

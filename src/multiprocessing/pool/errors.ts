@@ -24,6 +24,8 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** The error a worker thread died of (an uncaught exception, running out of memory), if any. */
   readonly error?: Error | undefined;
+  /** The last lines the worker process wrote to stderr (Pool), `""` when none. */
+  readonly stderr?: string | undefined;
 }
 
 /** Says how a worker ended, for messages: `exited with code 3`, `was killed by SIGKILL`. */
@@ -50,9 +52,13 @@ export class WorkerLostError extends ProcessError {
   readonly threadId: number | undefined;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** The last lines the worker process wrote to stderr before it died (Pool), `""` when none. */
+  readonly stderr: string;
   constructor(worker: string, where: { pid?: number | undefined; threadId?: number | undefined }, exit: WorkerExit) {
     const at = where.pid !== undefined ? ` (pid ${where.pid})` : where.threadId !== undefined ? ` (thread ${where.threadId})` : "";
-    super(`Cannot complete task: worker ${worker}${at} ${describeExit(exit)} while running it`, exit.error ? { cause: exit.error } : undefined);
+    const said = exit.stderr ? `; its stderr ended with:\n${exit.stderr.replace(/^/gm, "  ")}` : "";
+    super(`Cannot complete task: worker ${worker}${at} ${describeExit(exit)} while running it${said}`, exit.error ? { cause: exit.error } : undefined);
+    this.stderr = exit.stderr ?? "";
     this.worker = worker;
     this.pid = where.pid;
     this.threadId = where.threadId;

@@ -112,14 +112,17 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     this.#close();
     for (const task of this.#tasks.values()) task.cancelled = true;
     this.#tasks.clear();
-    const source = this.#hooks.source;
+    this.#closeSource();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  #closeSource(): void {
     try {
-      const closing = source.return?.();
+      const closing = this.#hooks.source.return?.();
       if (closing instanceof Promise) closing.catch(() => {});
     } catch {
       // The source's own cleanup failing is not the consumer's concern.
     }
-    return Promise.resolve({ done: true, value: undefined });
   }
 
   /** What the next call gets now, if it need not wait. */
@@ -196,7 +199,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
       let step: IteratorResult<unknown> | Promise<IteratorResult<unknown>> = pending;
       for (;;) {
         step = await step;
-        if (this.#closed) return;
+        if (this.#closed || this.#failure !== undefined) return;
         if (step.done) this.#inputDone = true;
         else chunk.push(step.value);
         if (chunk.length === chunksize || (this.#inputDone && chunk.length > 0)) {
@@ -268,11 +271,13 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     for (let i = 0; i < values.length; i++) this.#out.push({ ok: true, value: values[i], last: i === values.length - 1 });
   }
 
-  /** @internal The pool was terminated. */
+  /** @internal The pool was terminated, or the job's signal aborted. */
   [abandon](error: Error): void {
     if (this.#closed || this.#failure !== undefined) return;
     this.#failure = { error };
+    for (const task of this.#tasks.values()) task.cancelled = true;
     this.#tasks.clear();
+    this.#closeSource();
     this.#inputDone = true;
     this.#hooks.done();
     this.#hooks.unregister(this);

@@ -25,7 +25,7 @@ export class Pool extends BasePool {
    *   that cannot be sent to another process.
    */
   constructor(options: ProcessPoolOptions = {}) {
-    const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env };
+    const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env, stderr: options.stderr };
     super(options, "process", "Pool", (name, events) => new ProcessLink(name, events, linkOptions));
   }
 

@@ -2,19 +2,28 @@
  * The pool's side of a Pool worker process: `node process-entry.js` with two socket pairs carrying
  * length-prefixed frames (the framing of `multiprocessing.connection`): tasks on its descriptor 3,
  * results on its descriptor 4.
- * The child's stdout and stderr are the parent's, as in Python.
+ * The child's stdout is the parent's, as in Python. Its stderr goes through the pool, which
+ * forwards it (to the parent's stderr unless told otherwise) and keeps its last lines for the error
+ * of a task whose worker dies.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { FrameParser, frameOf } from "../framing.js";
 import type { WorkerExit } from "./errors.js";
+import { StderrTail } from "./stderr-tail.js";
 import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
 /** After SIGTERM, a worker that is still alive this long later gets SIGKILL (ms). */
 const KILL_GRACE_MS = 1000;
+/**
+ * How long after the worker exits its stderr may stay open (ms): a process the task started may hold
+ * the pipe, and the pool must not wait for that process.
+ */
+const STDERR_GRACE_MS = 200;
 
 /**
  * The parent's Node options a worker should have too: not the debugger's (every worker would
@@ -47,6 +56,12 @@ export interface ProcessLinkOptions {
   execArgv?: string[] | undefined;
   /** Environment of the worker processes. @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Where the workers' stderr goes; `null` drops it. Either way the pool keeps each worker's last
+   * lines, and a task whose worker dies gets them in its `WorkerLostError` (`stderr`).
+   * @default process.stderr (as in Python, where the children write to the parent's stderr)
+   */
+  stderr?: Writable | null | undefined;
 }
 
 export class ProcessLink implements WorkerLink {
@@ -55,6 +70,10 @@ export class ProcessLink implements WorkerLink {
   readonly #child: ChildProcess;
   readonly #tasks: Socket;
   readonly #results: Socket;
+  readonly #stderr: Socket;
+  readonly #stderrTail = new StderrTail();
+  #stderrClosed = false;
+  #stderrTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #events: WorkerEvents;
   readonly #parser = new FrameParser(2 ** 31 - 1);
   #exit: WorkerExit | undefined;
@@ -65,10 +84,21 @@ export class ProcessLink implements WorkerLink {
   constructor(name: string, events: WorkerEvents, options: ProcessLinkOptions) {
     this.#events = events;
     this.#child = spawn(process.execPath, [...(options.execArgv ?? inheritedExecArgv()), ENTRY, name], {
-      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
+      stdio: ["ignore", "inherit", "pipe", "pipe", "pipe"],
       env: options.env ?? process.env,
     });
     this.pid = this.#child.pid;
+    const forward = options.stderr === undefined ? process.stderr : options.stderr;
+    this.#stderr = this.#child.stdio[2] as Socket;
+    this.#stderr.on("data", (chunk: Buffer) => {
+      this.#stderrTail.push(chunk);
+      forward?.write(chunk);
+    });
+    this.#stderr.on("error", () => {});
+    this.#stderr.on("close", () => {
+      this.#stderrClosed = true;
+      this.#report();
+    });
     this.#tasks = this.#child.stdio[3] as Socket;
     this.#tasks.on("error", () => {});
     this.#results = this.#child.stdio[4] as Socket;
@@ -101,9 +131,18 @@ export class ProcessLink implements WorkerLink {
   /** Reports the exit once the child is gone AND every byte it wrote has been read. */
   #report(): void {
     if (this.#reported || this.#exit === undefined || !this.#resultsClosed) return;
+    if (!this.#stderrClosed) {
+      // Its last words are usually in the pipe already; wait a little for them, not for ever.
+      this.#stderrTimer ??= setTimeout(() => {
+        this.#stderrClosed = true;
+        this.#report();
+      }, STDERR_GRACE_MS);
+      return;
+    }
     this.#reported = true;
     if (this.#killTimer !== undefined) clearTimeout(this.#killTimer);
-    this.#events.exit(this.#exit);
+    if (this.#stderrTimer !== undefined) clearTimeout(this.#stderrTimer);
+    this.#events.exit({ ...this.#exit, stderr: this.#stderrTail.lines() });
   }
 
   send(record: Outgoing): void {
@@ -116,12 +155,14 @@ export class ProcessLink implements WorkerLink {
     this.#child.ref();
     (this.#tasks as Socket & { ref(): void }).ref();
     (this.#results as Socket & { ref(): void }).ref();
+    (this.#stderr as Socket & { ref(): void }).ref();
   }
 
   unref(): void {
     this.#child.unref();
     (this.#tasks as Socket & { unref(): void }).unref();
     (this.#results as Socket & { unref(): void }).unref();
+    (this.#stderr as Socket & { unref(): void }).unref();
   }
 
   kill(): void {

@@ -13,9 +13,13 @@ export interface BlockingOptions extends RemoteWaitOptions {
   block?: boolean | undefined;
 }
 
-/** The part of the options the server sees, checked; and the signal. */
-export function remoteWait(options: BlockingOptions | undefined, where: string): { wire: { block: boolean; timeout: number | undefined }; signal: AbortSignal | undefined } {
+/**
+ * The part of the options the server sees, checked; and the signal. The default (block, no
+ * timeout) crosses as `null`, which keeps the request plain JSON (an object would need v8).
+ */
+export function remoteWait(options: BlockingOptions | undefined, where: string): { wire: { block: boolean; timeout: number | undefined } | null; signal: AbortSignal | undefined } {
   const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
   const signal = checkSignal(options?.signal, `${where}: signal`);
-  return { wire: { block: options?.block !== false, timeout }, signal };
+  const block = options?.block !== false;
+  return { wire: block && timeout === undefined ? null : { block, timeout }, signal };
 }

@@ -103,7 +103,7 @@ function withCommon(cmd: Command, connects = true): Command {
     .option("--no-strict-host-keys", "do not check host keys at all (throwaway test hosts only)")
     .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts, or the host's known_hosts var)")
     .option("-A, --ask-pass", "ask for a password once, used for every host that needs one")
-    .option("--handshakes <n>", "SSH handshakes in flight per server (default 8, under sshd's MaxStartups)", positiveInt("handshakes"))
+    .option("--handshakes <n>", "SSH handshakes in flight per server, fixed (default: 8, growing while the server drops none)", positiveInt("handshakes"))
     .option("--no-color", "no colours, even on a terminal");
 }
 

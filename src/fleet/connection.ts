@@ -17,7 +17,10 @@ import type { HandshakeGate } from "./handshake-gate.js";
 import { HandshakeGate as Gate } from "./handshake-gate.js";
 import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
 import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
+import { useKeyObjects } from "./key-objects.js";
 import { SftpSession } from "./sftp-session.js";
+
+useKeyObjects();
 
 /** Where and as whom to connect, after the inventory and ~/.ssh/config are applied. */
 export interface ConnectSpec {

@@ -23,7 +23,7 @@ import type { CredentialOptions } from "./credentials.js";
 import { FleetError, connect } from "./connection.js";
 import type { ConnectSpec, HostConnection } from "./connection.js";
 import type { ErrorKind, FinalState, FleetEvent, HostResult } from "./events.js";
-import { HandshakeGate, DEFAULT_HANDSHAKES_PER_SERVER } from "./handshake-gate.js";
+import { HandshakeGate } from "./handshake-gate.js";
 import { KnownHosts, defaultKnownHostsPath } from "./known-hosts.js";
 import type { HostKeyNote } from "./known-hosts.js";
 import { OutputStore } from "./output-store.js";
@@ -40,7 +40,7 @@ export const DEFAULT_FORKS = 64;
 export interface FleetOptions extends ResolveOptions, CredentialOptions {
   /** Hosts worked on at a time (default 64). */
   forks?: number | undefined;
-  /** SSH handshakes in flight per server (default 8, under sshd's MaxStartups of 10). */
+  /** SSH handshakes in flight per server, fixed. Default: 8 (under sshd's MaxStartups of 10), growing while the server drops none. */
   handshakesPerServer?: number | undefined;
   /** Extra connect attempts after a failed connect (never after the command started). Default 0. */
   retries?: number | undefined;
@@ -148,7 +148,7 @@ export class Fleet implements AsyncDisposable {
     if (!Number.isInteger(forks) || forks < 1) throw new RangeError(`Fleet: forks must be a positive integer: got ${forks}`);
     this.#forks = forks;
     this.#options = options;
-    this.#gate = new HandshakeGate(options.handshakesPerServer ?? DEFAULT_HANDSHAKES_PER_SERVER);
+    this.#gate = new HandshakeGate(options.handshakesPerServer);
     this.#credentials = new Credentials(options);
     this.#resolver = new SpecResolver(options);
   }

@@ -8,6 +8,13 @@
  * addresses on one port when known_hosts says nothing. When a server still drops
  * connections before its banner (a lower MaxStartups), its cap halves, and grows back by one per
  * successful handshake (AIMD, as TCP does).
+ *
+ * Without an explicit cap the gate also probes upward, as TCP's slow start does: a server that has
+ * never dropped a connection gets one more handshake in flight per completed handshake, up to
+ * `PROBE_HANDSHAKES_PER_SERVER`. A server with MaxStartups raised is then kept busy (eight
+ * handshakes leave a two-core sshd partly idle between round trips), while the first drop of one
+ * with the default `10:30:100` (dropping starts at 10) sets its ceiling back to the safe default
+ * for the rest of the run; the dropped hosts are retried, so every host still completes.
  */
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
@@ -19,6 +26,8 @@ export interface HandshakeSlot {
 
 interface Server {
   limit: number;
+  /** The highest the limit may grow: the probe ceiling until the server drops a connection. */
+  ceiling: number;
   inFlight: number;
   waiters: (() => void)[];
 }
@@ -26,13 +35,22 @@ interface Server {
 /** Default handshakes in flight per server: under sshd's default MaxStartups start of 10, with margin. */
 export const DEFAULT_HANDSHAKES_PER_SERVER = 8;
 
+/** How far the default cap may grow on a server that never drops a connection. */
+export const PROBE_HANDSHAKES_PER_SERVER = 64;
+
 export class HandshakeGate {
   readonly #servers = new Map<string, Server>();
   readonly #max: number;
+  readonly #probe: number;
 
-  constructor(perServer: number = DEFAULT_HANDSHAKES_PER_SERVER) {
-    if (!Number.isInteger(perServer) || perServer < 1) throw new RangeError(`HandshakeGate: perServer must be a positive integer: got ${perServer}`);
-    this.#max = perServer;
+  /**
+   * `perServer` fixes the cap (no probing above it); without it each server starts at
+   * `DEFAULT_HANDSHAKES_PER_SERVER` and probes upward until it drops a connection.
+   */
+  constructor(perServer?: number) {
+    if (perServer !== undefined && (!Number.isInteger(perServer) || perServer < 1)) throw new RangeError(`HandshakeGate: perServer must be a positive integer: got ${perServer}`);
+    this.#max = perServer ?? DEFAULT_HANDSHAKES_PER_SERVER;
+    this.#probe = perServer ?? PROBE_HANDSHAKES_PER_SERVER;
   }
 
   /**
@@ -78,19 +96,20 @@ export class HandshakeGate {
     };
   }
 
-  /** A handshake completed: the server can take one more at a time (up to the cap). */
+  /** A handshake completed: the server can take one more at a time (up to its ceiling). */
   succeeded(key: string): void {
     const s = this.#server(key);
-    if (s.limit < this.#max) {
+    if (s.limit < s.ceiling) {
       s.limit++;
       this.#wake(s);
     }
   }
 
-  /** The server dropped a connection before its banner: halve its cap. */
+  /** The server dropped a connection before its banner: halve its cap, and stop probing above the default. */
   dropped(key: string): void {
     const s = this.#server(key);
-    s.limit = Math.max(1, Math.floor(s.limit / 2));
+    s.ceiling = this.#max;
+    s.limit = Math.max(1, Math.min(this.#max, Math.floor(s.limit / 2)));
   }
 
   /** Current cap of a server (for tests and diagnostics). */
@@ -100,7 +119,7 @@ export class HandshakeGate {
 
   #server(key: string): Server {
     let s = this.#servers.get(key);
-    if (!s) this.#servers.set(key, (s = { limit: this.#max, inFlight: 0, waiters: [] }));
+    if (!s) this.#servers.set(key, (s = { limit: this.#max, ceiling: this.#probe, inFlight: 0, waiters: [] }));
     return s;
   }
 

@@ -18,7 +18,7 @@ export { Fleet, FleetRun, DEFAULT_FORKS, stateOf, type FleetOptions, type RunOpt
 export { FleetError, HostConnection, connect, type ConnectSpec, type ConnectContext, type ExecOptions, type ExecResult } from "./connection.js";
 export { FINAL_STATES, type FinalState, type ErrorKind, type FleetEvent, type HostResult } from "./events.js";
 export type { QueuedEvent, ConnectingEvent, ConnectedEvent, OutputEvent, ExitEvent, ErrorEvent, ProgressEvent, PingEvent, DoneEvent } from "./events.js";
-export { HandshakeGate, DEFAULT_HANDSHAKES_PER_SERVER } from "./handshake-gate.js";
+export { HandshakeGate, DEFAULT_HANDSHAKES_PER_SERVER, PROBE_HANDSHAKES_PER_SERVER } from "./handshake-gate.js";
 export { KnownHosts, fingerprintOf, knownHostsName, defaultKnownHostsPath, type HostKeyNote, type HostKeyVerdict } from "./known-hosts.js";
 export { Credentials, type CredentialOptions, type Prompt } from "./credentials.js";
 export { OutputStore, HostOutput } from "./output-store.js";

@@ -303,9 +303,19 @@ export class SharedStore implements Storage<unknown> {
     const capacity = this.#counts[CAPACITY] as number;
     const head = this.#heap ? 0 : (this.#counts[HEAD] as number);
     const slots = this.#slots;
-    const order: number[] = [];
-    for (let i = 0; i < count; i++) order.push(((head + i) % capacity) * SLOT);
-    order.sort((a, b) => (slots[a + OFFSET] as number) - (slots[b + OFFSET] as number));
+    const order: number[] = new Array<number>(count);
+    // A deque's entries lie in the arena in queue order already (allocated in put order, and
+    // compaction keeps it): the sort, O(n log n) under the lock, is needed for a heap only.
+    let sorted = true;
+    let last = -1;
+    for (let i = 0; i < count; i++) {
+      const s = ((head + i) % capacity) * SLOT;
+      order[i] = s;
+      const offset = slots[s + OFFSET] as number;
+      if (offset < last) sorted = false;
+      last = offset;
+    }
+    if (!sorted) order.sort((a, b) => (slots[a + OFFSET] as number) - (slots[b + OFFSET] as number));
     let top = 0;
     for (const s of order) {
       const offset = slots[s + OFFSET] as number;

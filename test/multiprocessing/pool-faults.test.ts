@@ -220,9 +220,9 @@ describe("ThreadPool (worker threads)", () => {
     const before = threads();
     const pool = new ThreadPool({ processes: 2 });
     const ids = pool.workerIds;
-    const running = Array.from({ length: 6 }, () => pool.applyAsync(f.hang, []));
-    await pool.apply(f.square, [1]).catch(() => {});
+    await Promise.all([pool.apply(f.square, [1]), pool.apply(f.square, [2])]);
     assert.ok(threads() >= before + 2, "the worker threads should show in /proc/self/task");
+    const running = Array.from({ length: 6 }, () => pool.applyAsync(f.hang, []));
     await tick();
     await pool.terminate();
     for (const result of running) await assert.rejects(result.get(), PoolTerminatedError);

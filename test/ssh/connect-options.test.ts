@@ -41,6 +41,17 @@ async function connect(extra: Partial<ConnectOptions> = {}): Promise<SSHClient> 
   return client;
 }
 
+/** Waits for a promise, failing the test (rather than hanging it) after a generous bound. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Freezes the server side of a connection until the returned function is called. */
 async function freezeServer(client: SSHClient): Promise<() => void> {
   const pid = Number((await client.run("echo $PPID")).stdout);
@@ -129,7 +140,7 @@ test("keepaliveInterval: a server that stops answering is detected and the conne
   const transport = client.getTransport()!;
   const thaw = await freezeServer(client);
   try {
-    await transport.closedPromise; // 3 unanswered keepalives, then dropped
+    await within(transport.closedPromise, 5000, "the drop after 3 unanswered keepalives");
     assert.equal(transport.isActive(), false);
     await assert.rejects(client.run("true"), /not connected|closed/);
   } finally {
@@ -150,7 +161,7 @@ test("Transport.setKeepalive: pings are answered while the server lives, and a f
   assert.equal(transport.isActive(), true);
   const thaw = await freezeServer(client);
   try {
-    await transport.closedPromise;
+    await within(transport.closedPromise, 5000, "the drop after unanswered keepalives");
     assert.equal(transport.isActive(), false);
   } finally {
     thaw();
@@ -164,6 +175,15 @@ test("sock: SSH over a socket the caller opened", async () => {
   await using client = await connect({ sock: socket, hostname: sshd.host });
   assert.equal((await client.run("echo over-sock")).stdout, "over-sock\n");
   assert.ok(socket.bytesRead > 0 && socket.bytesWritten > 0, "the traffic went through the given socket");
+  // paramiko's Transport(sock) too.
+  const raw = net.connect(sshd.port, sshd.host);
+  await using transport = new Transport({ sock: raw });
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  assert.equal(transport.isAuthenticated(), true);
+  const channel = await transport.openSession();
+  await channel.execCommand("echo transport-sock");
+  assert.equal(await channel.makefile().text(), "transport-sock\n");
+  assert.equal(await channel.recvExitStatus(), 0);
 });
 
 test("disabledAlgorithms: a disabled cipher, MAC or kex is never negotiated", async () => {

@@ -120,10 +120,17 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
       tcpConnected = true;
       phase = "banner";
     }
-    sock.once("data", () => {
+    // Lines before the version string are allowed (RFC 4253 §4.2), and sshd past its MaxStartups
+    // writes one ("Exceeded MaxStartups") before closing: only "SSH-" is the banner.
+    let preBanner = "";
+    const onPreBanner = (chunk: Buffer) => {
+      preBanner = (preBanner + chunk.toString("latin1")).slice(-1024);
+      if (!/(?:^|\n)SSH-/.test(preBanner)) return;
       sawBanner = true;
       phase = "kex";
-    });
+      sock.removeListener("data", onPreBanner);
+    };
+    sock.on("data", onPreBanner);
     sock.on("error", (err: NodeJS.ErrnoException) => finish(socketError(err, tcpConnected, sawBanner, spec)));
     sock.once("close", () => {
       if (!sawBanner) {
@@ -144,7 +151,8 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
         return finish(new FleetError("auth", `authentication failed for ${spec.username}@${spec.hostname}${authNotes.length ? ` (${authNotes.join("; ")})` : ""}`, "auth"));
       }
       if (err.level === "client-socket") return finish(socketError(err as NodeJS.ErrnoException, tcpConnected, sawBanner, spec));
-      finish(new FleetError(sawBanner ? "channel" : tcpConnected ? "maxstartups" : "refused", err.message, phase));
+      if (tcpConnected && !sawBanner) return finish(new FleetError("maxstartups", `connection closed before the SSH banner (the server is dropping new connections: MaxStartups?)${preBanner.includes("MaxStartups") ? `: ${preBanner.trim()}` : ""}`, "banner"));
+      finish(new FleetError(sawBanner ? "channel" : "refused", err.message, phase));
     });
     client.on("close", () => {
       if (!settled) finish(sawBanner ? new FleetError("channel", `connection lost during ${phase}`, phase) : new FleetError("maxstartups", "connection closed before the SSH banner", "banner"));

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { checkTimeout, deadlineOf, describe, remaining } from "../internal/options.js";
+import { checkSignal, checkTimeout, deadlineOf, describe, remaining } from "../internal/options.js";
 import { Agent } from "./agent.js";
 import { checkConnectOptions, checkPort } from "./connect-options.js";
 import type { Channel, PtyOptions } from "./channel.js";
@@ -79,9 +79,11 @@ export interface ExecOptions {
   getPty?: boolean | PtyOptions;
   /** Environment variables (sshd accepts only those listed in its `AcceptEnv`; others are dropped silently). */
   environment?: Record<string, string>;
+  /** Aborting it sends the command `KILL` and closes its channel: its files end, `recvExit` resolves. */
+  signal?: AbortSignal;
 }
 
-export interface RunOptions extends Omit<ExecOptions, "timeout"> {
+export interface RunOptions extends Omit<ExecOptions, "timeout" | "signal"> {
   /** Sent to the command's stdin, then EOF. */
   input?: string | Buffer;
   /** Reject with `CommandError` on a non-zero exit status or a signal. */
@@ -362,12 +364,29 @@ export class SSHClient implements HostKeyStore {
   /** Runs a command; its stdin, stdout and stderr are files on one channel. */
   async execCommand(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     checkCommand(command, options.environment, "SSHClient.execCommand");
+    const timeout = checkTimeout(options.timeout, "SSHClient.execCommand: timeout");
+    const signal = checkSignal(options.signal, "SSHClient.execCommand: signal");
     const transport = this.#connected("execCommand");
     const channel = await transport.openSession(this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     if (options.getPty) await channel.getPty(options.getPty === true ? {} : options.getPty);
     if (options.environment) channel.updateEnvironment(options.environment);
-    if (options.timeout !== undefined) channel.settimeout(checkTimeout(options.timeout, "SSHClient.execCommand: timeout")!);
+    if (timeout !== undefined) channel.settimeout(timeout);
     await channel.execCommand(command);
+    if (signal) {
+      const onAbort = () => {
+        try {
+          channel.signal("KILL");
+          channel.stream?.close();
+        } catch {
+          // the channel is already gone
+        }
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        channel.stream?.once("close", () => signal.removeEventListener("abort", onAbort));
+      }
+    }
     return { stdin: channel.makefileStdin(), stdout: channel.makefile(), stderr: channel.makefileStderr() };
   }
 

@@ -4,18 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runExample, type ExampleRun } from "./run-example.js";
 
-async function run(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; code: number | null }> {
-  const file = fileURLToPath(new URL(`../../examples/multiprocessing/${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  clearTimeout(timer);
-  return { stdout, code };
+function run(name: string, env: NodeJS.ProcessEnv = {}): Promise<ExampleRun> {
+  return runExample("multiprocessing", name, env);
 }
 
 test("process-hello: f('bob') runs in a child after its sleep", async () => {

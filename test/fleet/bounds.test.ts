@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { OutputStore } from "../../src/fleet/output-store.js";
 import { openFileLimit, planForks } from "../../src/fleet/limits.js";
-import { HandshakeGate } from "../../src/fleet/handshake-gate.js";
+import { DEFAULT_HANDSHAKES_PER_SERVER, HandshakeGate, PROBE_HANDSHAKES_PER_SERVER } from "../../src/fleet/handshake-gate.js";
 
 test("output past the per-host or shared budget spills to disk and reads back whole", async () => {
   const store = new OutputStore({ perHost: 1024, total: 4096 });
@@ -78,4 +78,37 @@ test("the handshake gate caps slots per server; loopback addresses share one ser
   await assert.rejects(waiting, /stop/);
   s1.release();
   s2.release();
+});
+
+test("the default handshake gate probes upward until a server drops, then keeps to the safe default", () => {
+  const gate = new HandshakeGate();
+  const key = "loopback:22";
+  assert.equal(gate.limit(key), DEFAULT_HANDSHAKES_PER_SERVER);
+  for (let i = 0; i < 100; i++) gate.succeeded(key);
+  assert.equal(gate.limit(key), PROBE_HANDSHAKES_PER_SERVER);
+  gate.dropped(key);
+  assert.equal(gate.limit(key), DEFAULT_HANDSHAKES_PER_SERVER);
+  for (let i = 0; i < 100; i++) gate.succeeded(key);
+  assert.equal(gate.limit(key), DEFAULT_HANDSHAKES_PER_SERVER);
+  // Another server probes on its own; an explicit cap is never exceeded.
+  gate.succeeded("loopback:2222");
+  assert.equal(gate.limit("loopback:2222"), DEFAULT_HANDSHAKES_PER_SERVER + 1);
+  const fixed = new HandshakeGate(3);
+  for (let i = 0; i < 10; i++) fixed.succeeded(key);
+  assert.equal(fixed.limit(key), 3);
+});
+
+test("ssh2 signs and verifies with cached key objects, with the same results", async () => {
+  await import("../../src/fleet/connection.js"); // installs the cache
+  const { utils } = (await import("ssh2")).default;
+  const pair = utils.generateKeyPairSync("ed25519");
+  const priv = utils.parseKey(pair.private);
+  const pub = utils.parseKey(pair.public);
+  assert.ok(!(priv instanceof Error) && !Array.isArray(priv) && !(pub instanceof Error) && !Array.isArray(pub));
+  const data = Buffer.from("exchange hash");
+  const sig = priv.sign(data);
+  assert.ok(Buffer.isBuffer(sig) && sig.length === 64);
+  assert.equal(pub.verify(data, sig), true);
+  assert.equal(pub.verify(Buffer.from("another hash"), sig), false);
+  assert.equal(priv.sign(data).equals(sig), true); // ed25519 is deterministic: same key, same signature
 });

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile, copyFile } from "node:fs/promises";
 import net from "node:net";
+import { Readable } from "node:stream";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -299,4 +300,33 @@ test("a server killed in the middle of an upload: the put rejects, no file under
   await using retry = await again.openSftp();
   assert.equal((await retry.put(source, target)).stSize, data.length);
   assert.equal((await readdir(sshd.workDir)).filter((name) => name === "killed.bin").length, 1);
+});
+
+test("put confirm: a size that differs from what was announced is refused, and nothing takes the real name", async () => {
+  await using client = await connect();
+  await using sftp = await client.openSftp();
+  const target = path.join(sshd.workDir, "confirm.txt");
+  await assert.rejects(
+    sftp.putfo(Readable.from([Buffer.from("ten bytes!")]), target, { fileSize: 999 }),
+    (error: unknown) => error instanceof SFTPError && error.path === target && /size mismatch/.test(error.message),
+  );
+  assert.ok(!existsSync(target));
+  assert.deepEqual((await readdir(sshd.workDir)).filter((name) => name.includes("confirm")), [], "the temporary file is removed");
+  // confirm: false skips the check.
+  await sftp.putfo(Readable.from([Buffer.from("ten bytes!")]), target, { fileSize: 999, confirm: false });
+  assert.equal(await readFile(target, "utf8"), "ten bytes!");
+});
+
+test("execCommand signal: aborting kills the command and ends its files", async () => {
+  await using client = await connect();
+  const controller = new AbortController();
+  const { stdout } = await client.execCommand("echo started; sleep 30; echo never", { signal: controller.signal });
+  assert.equal(await stdout.readline(), "started\n");
+  const started = performance.now();
+  controller.abort();
+  assert.equal(await stdout.text(), "");
+  assert.equal((await stdout.channel.recvExit()).exitStatus === 0, false);
+  assert.ok(performance.now() - started < 2000);
+  await assert.rejects(client.execCommand("true", { signal: AbortSignal.abort() }), { name: "AbortError" });
+  assert.equal((await client.run("echo alive")).stdout, "alive\n");
 });

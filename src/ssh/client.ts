@@ -107,6 +107,16 @@ export interface ExecResult {
 }
 
 export class SSHClient implements HostKeyStore {
+  /**
+   * Timeouts used when `connect` is given none, as paramiko's (`banner_timeout` 15 s,
+   * `auth_timeout` 30 s): a host that accepts and never speaks SSH must not hang `connect` forever.
+   * Process-wide; set a field to `undefined` to wait without a bound.
+   */
+  static defaultTimeouts: { bannerTimeout: number | undefined; authTimeout: number | undefined } = {
+    bannerTimeout: 15_000,
+    authTimeout: 30_000,
+  };
+
   #systemHostKeys = new HostKeys();
   #hostKeys = new HostKeys();
   #hostKeysFilename: string | undefined;
@@ -172,7 +182,7 @@ export class SSHClient implements HostKeyStore {
       const transport = new Transport(sock ?? [hostname, port], {
         hostname: keyName,
         timeout: resolved.timeout,
-        bannerTimeout: resolved.bannerTimeout,
+        bannerTimeout: resolved.bannerTimeout ?? SSHClient.defaultTimeouts.bannerTimeout,
         keepaliveInterval: resolved.keepaliveInterval,
         disabledAlgorithms: resolved.disabledAlgorithms,
         compress: resolved.compress,
@@ -184,7 +194,7 @@ export class SSHClient implements HostKeyStore {
       resolved.signal?.addEventListener("abort", abort, { once: true });
       try {
         await transport.startClient();
-        await withTimeout(this.#authenticate(transport, resolved), resolved.authTimeout, "auth", keyName, () => transport.close());
+        await withTimeout(this.#authenticate(transport, resolved), resolved.authTimeout ?? SSHClient.defaultTimeouts.authTimeout, "auth", keyName, () => transport.close());
       } finally {
         resolved.signal?.removeEventListener("abort", abort);
       }

@@ -190,6 +190,20 @@ test("timeout: banner (a listener that accepts and never sends one)", async () =
   }
 });
 
+test("timeout: without bannerTimeout, paramiko's default bounds the wait (never a hang)", async (t) => {
+  assert.equal(SSHClient.defaultTimeouts.bannerTimeout, 15_000);
+  assert.equal(SSHClient.defaultTimeouts.authTimeout, 30_000);
+  const saved = { ...SSHClient.defaultTimeouts };
+  SSHClient.defaultTimeouts.bannerTimeout = 250; // the default, lowered so that the test is quick
+  t.after(() => Object.assign(SSHClient.defaultTimeouts, saved));
+  const silent = await startSilentListener();
+  t.after(() => silent.stop());
+  await assert.rejects(
+    new SSHClient().connect({ hostname: silent.host, port: silent.port, username: "x", password: "x" }),
+    (error: unknown) => error instanceof SSHTimeoutError && error.phase === "banner",
+  );
+});
+
 test("timeout: auth (a server that never answers the auth request)", async (t) => {
   // ssh2's own server: a real SSH server whose authentication handler never decides.
   const hostKey = ssh2.utils.generateKeyPairSync("ed25519").private;

@@ -12,7 +12,9 @@ test("starts 200 hosts quickly, each with its own address, key and name", async 
   const testbed = await startTestbed({ hosts: 200 });
   const elapsed = performance.now() - started;
   t.after(() => testbed.stop());
-  assert.ok(elapsed < 3000, `200 hosts took ${elapsed.toFixed(0)} ms to start`);
+  // A generous bound (it takes ~0.1 s on a quiet machine): it catches a start-up that is serial or
+  // pathological, not a loaded machine.
+  assert.ok(elapsed < 20_000, `200 hosts took ${elapsed.toFixed(0)} ms to start`);
   assert.equal(testbed.hosts.length, 200);
   assert.equal(new Set(testbed.hosts.map((h) => h.address)).size, 200);
   assert.equal(new Set(testbed.hosts.map((h) => h.hostKey)).size, 200);

@@ -2,13 +2,12 @@
  * The lesson's paramiko examples (examples/ssh/), run as programs against the test sshd.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
+import { runExample, type ExampleRun } from "./run-example.js";
 
 let sshd: Sshd;
 before(async () => {
@@ -16,15 +15,8 @@ before(async () => {
 });
 after(() => sshd?.stop());
 
-async function run(name: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; code: number | null }> {
-  const file = fileURLToPath(new URL(`../../examples/ssh/${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  clearTimeout(timer);
-  return { stdout, code };
+function run(name: string, env: NodeJS.ProcessEnv): Promise<ExampleRun> {
+  return runExample("ssh", name, env);
 }
 
 function hostEnv(): NodeJS.ProcessEnv {

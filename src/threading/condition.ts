@@ -22,7 +22,7 @@
 import { checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
-import { heldBy, Lock, type AcquireOptions, type Held } from "./lock.js";
+import { enterHolding, Lock, type AcquireOptions, type Held } from "./lock.js";
 import { RLock, type RLockState } from "./rlock.js";
 import { allocateWords, checkWords, HEADER_WORDS, holdAlive, notAcrossProcesses, recall, releaseAlive, remember, waitAsync } from "./shared.js";
 import { WaiterQueue } from "./waiters.js";
@@ -119,9 +119,8 @@ export class Condition {
   }
 
   /** `using _ = await cond.enter()`: holds the underlying lock until disposed. */
-  async enter(options?: WaitOptions): Promise<Held> {
-    if (!(await this.#lock.acquire(options))) throw new ThreadError(`Cannot enter condition: timed out after ${options?.timeout} ms`);
-    return heldBy(this.#lock);
+  enter(options?: WaitOptions): Promise<Held> {
+    return enterHolding(this.#lock, options, "condition");
   }
 
   /** Runs `fn` holding the underlying lock. */

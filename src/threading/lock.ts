@@ -196,19 +196,13 @@ export class Lock {
   }
 
   /** Acquires the lock and returns a handle whose disposal releases it: `using _ = await lock.enter()`. */
-  async enter(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
-    return heldBy(this);
+  enter(options?: WaitOptions): Promise<Held> {
+    return enterHolding(this, options, "lock");
   }
 
   /** Runs `fn` holding the lock (Python's `with lock:`), releasing it however `fn` ends. */
-  async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    return runHolding(this, fn, options, "lock");
   }
 
   /** Blocking twin of `withLock` for worker threads. */
@@ -364,6 +358,31 @@ export class Lock {
 
   get [Symbol.toStringTag](): string {
     return this.locked() ? "Lock (locked)" : "Lock (unlocked)";
+  }
+}
+
+/** What `enter`/`withLock` need of a lock-like primitive. */
+interface Acquirable {
+  acquire(options?: WaitOptions): Promise<boolean>;
+  release(): void;
+}
+
+/**
+ * Python's `with lock:` entry for every lock-like primitive: acquires, or throws `ThreadError`
+ * naming `what` at the timeout; the handle's disposal releases.
+ */
+export async function enterHolding(lock: Acquirable, options: WaitOptions | undefined, what: string): Promise<Held> {
+  if (!(await lock.acquire(options))) throw new ThreadError(`Cannot enter ${what}: timed out after ${options?.timeout} ms`);
+  return heldBy(lock);
+}
+
+/** Runs `fn` holding `lock` (the `with` block), releasing it however `fn` ends. */
+export async function runHolding<T>(lock: Acquirable, fn: () => T | Promise<T>, options: WaitOptions | undefined, what: string): Promise<T> {
+  if (!(await lock.acquire(options))) throw new ThreadError(`Cannot enter ${what}: timed out after ${options?.timeout} ms`);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
   }
 }
 

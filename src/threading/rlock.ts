@@ -9,7 +9,7 @@ import type { WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { currentIdent } from "./current.js";
 import { ThreadError } from "./errors.js";
-import { acquireTimeout, heldBy, Lock, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
+import { acquireTimeout, enterHolding, Lock, runHolding, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember } from "./shared.js";
 
 const OWNER_HIGH = HEADER_WORDS; // ident / 2^21 (the owner's worker threadId)
@@ -149,19 +149,13 @@ export class RLock {
   }
 
   /** `using _ = await rlock.enter()`. */
-  async enter(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
-    return heldBy(this);
+  enter(options?: WaitOptions): Promise<Held> {
+    return enterHolding(this, options, "lock");
   }
 
   /** Runs `fn` holding the lock, releasing it however `fn` ends. */
-  async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    return runHolding(this, fn, options, "lock");
   }
 
   /** For Condition: see `Lock._afterRelease`. */

@@ -8,8 +8,7 @@
 import { deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
-import { ThreadError } from "./errors.js";
-import { acquireTimeout, heldBy, Lock, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
+import { acquireTimeout, enterHolding, Lock, runHolding, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
 import { ThreadHold } from "./hold.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember } from "./shared.js";
 
@@ -151,19 +150,13 @@ export class Semaphore {
   protected checkRelease(_value: number, _n: number): void {}
 
   /** `using _ = await sem.enter()`: holds a permit until disposed. */
-  async enter(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter ${this.constructor.name}: timed out after ${options?.timeout} ms`);
-    return heldBy(this);
+  enter(options?: WaitOptions): Promise<Held> {
+    return enterHolding(this, options, this.constructor.name);
   }
 
   /** Runs `fn` holding a permit. */
-  async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
-    if (!(await this.acquire(options))) throw new ThreadError(`Cannot enter ${this.constructor.name}: timed out after ${options?.timeout} ms`);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    return runHolding(this, fn, options, this.constructor.name);
   }
 }
 

@@ -1,12 +1,15 @@
 """Python's Manager, the anchor of bench/manager: prints one JSON line of rates.
 
-usage: python3 anchor_manager.py dict PAIRS | queue ITEMS
+usage: python3 anchor_manager.py dict PAIRS WARMUP | queue ITEMS
 """
 import json, sys, time
 from multiprocessing import Manager, Process
 
 
-def dict_child(d, n, out):
+def dict_child(d, n, out, warmup):
+    for i in range(warmup):  # the same untimed pairs as shoal's
+        d[i] = i
+        d[i]
     t = time.perf_counter()
     for i in range(n):
         d[i] = i
@@ -32,7 +35,7 @@ if __name__ == "__main__":
         out = m.Queue()
         if what == "dict":
             d = m.dict()  # keep a reference: a temporary proxy would free the dict before the child uses it
-            p = Process(target=dict_child, args=(d, n, out))
+            p = Process(target=dict_child, args=(d, n, out, int(sys.argv[3])))
             p.start(); p.join()
             print(json.dumps({"rate": out.get(timeout=600)}))
         else:

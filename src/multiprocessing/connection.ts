@@ -36,6 +36,8 @@ import { DefaultSerializer, deserialize } from "node:v8";
 import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../internal/codec.js";
 import { checkTimeout, type WaitOptions } from "../internal/options.js";
 import { isShareableModule } from "./shareable-modules.js";
+import { parkSpin, unparkSpin, type SpinTarget } from "./spin-read.js";
+import { writeThrough } from "./socket-io.js";
 
 /** Options of a connection's ends. */
 export interface ConnectionOptions {
@@ -122,6 +124,13 @@ export class Connection implements Disposable {
   #closed = false;
   #busy = 0;
   #holdsProcess = true;
+  /** This connection as the spinning reads of `spin-read.ts` see it. */
+  readonly #spinTarget: SpinTarget = ((connection: Connection): SpinTarget => ({
+    get spinSocket(): Socket | null {
+      return connection.#paused ? null : connection.#socket;
+    },
+    onChunk: (chunk) => connection.#onChunk(chunk),
+  }))(this);
 
   /**
    * Wraps a connected stream socket. Meant for `Pipe`, `Listener` and `Client`; use those.
@@ -331,6 +340,7 @@ export class Connection implements Disposable {
     return new Promise<unknown>((resolve, reject) => {
       const check = (): void => {
         if (this.#head < this.#frames.length) {
+          unparkSpin(this.#spinTarget, true);
           this.#release();
           if (transform === undefined) {
             resolve(this.#take());
@@ -342,9 +352,11 @@ export class Connection implements Disposable {
             reject(error);
           }
         } else if (this.#ended !== null || this.#closed) {
+          unparkSpin(this.#spinTarget, false);
           this.#release();
           reject(this.#closed && this.#ended === null ? new ProcessError(`Cannot ${op}: connection is closed`) : this.#endError(op));
         } else {
+          parkSpin(this.#spinTarget);
           this.#waiters.push(check);
         }
       };
@@ -414,26 +426,31 @@ export class Connection implements Disposable {
     if (this.#reading || this.#socket === null) return;
     this.#reading = true;
     const socket = this.#socket;
-    const push = (frame: Buffer): void => {
-      this.#frames.push(frame);
-      this.#queuedBytes += frame.length;
-    };
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        this.#parser.push(chunk, push);
-      } catch (error) {
-        this.#end(error as Error);
-        socket.destroy();
-      }
-      if (this.#queuedBytes > READ_AHEAD && !this.#paused) {
-        this.#paused = true;
-        socket.pause();
-      }
-      this.#wake();
-    });
+    socket.on("data", (chunk: Buffer) => this.#onChunk(chunk));
     socket.on("end", () => this.#end(null));
     socket.resume();
   }
+
+  /** Takes bytes read from the socket (by the stream, or by a spinning wait). */
+  #onChunk(chunk: Buffer): void {
+    const socket = this.#socket;
+    try {
+      this.#parser.push(chunk, this.#pushFrame);
+    } catch (error) {
+      this.#end(error as Error);
+      socket?.destroy();
+    }
+    if (this.#queuedBytes > READ_AHEAD && !this.#paused) {
+      this.#paused = true;
+      socket?.pause();
+    }
+    this.#wake();
+  }
+
+  readonly #pushFrame = (frame: Buffer): void => {
+    this.#frames.push(frame);
+    this.#queuedBytes += frame.length;
+  };
 
   #end(error: Error | null): void {
     if (this.#ended === null) {
@@ -489,8 +506,7 @@ export class Connection implements Disposable {
     frame.writeInt32BE(frame.length - 4, 0);
     const socket = this.#socket!;
     if (socket.destroyed || socket.writableEnded) return this.#write(frame.subarray(4));
-    socket.write(frame);
-    if (socket.writableLength === 0 && !socket.destroyed) return RESOLVED;
+    if (writeThrough(socket, frame) || (socket.writableLength === 0 && !socket.destroyed)) return RESOLVED;
     this.#hold();
     return new Promise<void>((resolve, reject) => {
       socket.write(EMPTY, (error) => {
@@ -515,9 +531,8 @@ export class Connection implements Disposable {
       settle?.(error);
     };
     if (payload.byteLength <= COPY_LIMIT) {
-      socket.write(frameOf(payload));
       // Written straight to the kernel (the common case for small messages): nothing to wait for.
-      if (socket.writableLength === 0 && !socket.destroyed) return RESOLVED;
+      if (writeThrough(socket, frameOf(payload)) || (socket.writableLength === 0 && !socket.destroyed)) return RESOLVED;
       // Still queued: an empty write's callback runs once everything before it is flushed.
       socket.write(EMPTY, done);
     } else {

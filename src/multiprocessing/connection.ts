@@ -38,6 +38,7 @@ import { checkTimeout, type WaitOptions } from "../internal/options.js";
 import { isShareableModule } from "./shareable-modules.js";
 import { parkSpin, unparkSpin, type SpinTarget } from "./spin-read.js";
 import { writeThrough } from "./socket-io.js";
+import { NOT_SCALAR, decodeScalar, encodeScalar } from "./scalar-codec.js";
 
 /** Options of a connection's ends. */
 export interface ConnectionOptions {
@@ -88,12 +89,16 @@ const SHAREABLE = { canImport: isShareableModule };
 
 /** The value of a frame; a promise only when shoal objects inside need their modules loaded. */
 function decodeValue(frame: Buffer): unknown {
+  const scalar = decodeScalar(frame);
+  if (scalar !== NOT_SCALAR) return scalar;
   const value: unknown = deserialize(frame);
   return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
 }
 
 function decode(frame: Buffer): Promise<unknown> {
   try {
+    const scalar = decodeScalar(frame);
+    if (scalar !== NOT_SCALAR) return Promise.resolve(scalar);
     const value: unknown = deserialize(frame);
     return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : Promise.resolve(value);
   } catch (error) {
@@ -168,6 +173,8 @@ export class Connection implements Disposable {
    */
   send(value: unknown): Promise<void> {
     this.#checkWritable("send");
+    const scalar = encodeScalar(value);
+    if (scalar !== undefined) return this.#write(scalar);
     return this.#writeFramed(framedValue(value, "Connection.send value"));
   }
 

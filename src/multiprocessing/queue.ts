@@ -27,6 +27,7 @@ import { dumps, loads } from "./serialize.js";
 import { beforeExit } from "./exit-hooks.js";
 import { ProcessError } from "./errors.js";
 import type { Dispatch } from "./server.js";
+import { packItems, unpackItems } from "./item-batch.js";
 
 export type { QueueWaitOptions } from "../queue/queue.js";
 
@@ -41,9 +42,9 @@ function queueDispatch(state: OwnedQueue): Dispatch {
   return (method, args, _caller, signal) => {
     switch (method) {
       case "put":
-        return state.put(args[0] as Buffer[], args[1] as number | undefined, signal, args[2] === true);
+        return state.put(unpackItems(args[0], "Queue.put"), args[1] as number | undefined, signal, args[2] === true);
       case "get":
-        return state.get(args[0] as number, args[1] as number | undefined, signal);
+        return state.get(args[0] as number, args[1] as number | undefined, signal).then(packItems);
       case "qsize":
         return state.size;
       case "full":
@@ -132,7 +133,7 @@ export class Queue<T = unknown> extends SharedObject {
     const timeout = options.block === false ? 0 : checkTimeout(options.timeout, `${this.constructor.name}.put: timeout`);
     const signal = checkSignal(options.signal, `${this.constructor.name}.put: signal`);
     this.#send();
-    await this.call("put", [[bytes], timeout], signal);
+    await this.call("put", [packItems([bytes]), timeout], signal);
   }
 
   /** `put(item, { block: false })`. */
@@ -150,11 +151,11 @@ export class Queue<T = unknown> extends SharedObject {
     const signal = checkSignal(options.signal, `${this.constructor.name}.get: signal`);
     this.#send();
     if (this.ref.isOwner) {
-      const [item] = (await this.call("get", [1, timeout], signal)) as Uint8Array[];
+      const [item] = unpackItems(await this.call("get", [1, timeout], signal), "Queue.get");
       return loads(item!) as T;
     }
     this.#batch = performance.now() - this.#batchAt < KEEPING_UP_MS ? Math.min(this.#batch * 2, MAX_PREFETCH) : 1;
-    const items = (await this.call("get", [this.#batch, timeout], signal)) as Uint8Array[];
+    const items = unpackItems(await this.call("get", [this.#batch, timeout], signal), "Queue.get");
     if (items.length > 1) {
       this.#incoming = items;
       this.#inHead = 1;
@@ -225,7 +226,7 @@ export class Queue<T = unknown> extends SharedObject {
     const batch = this.#outgoing;
     this.#outgoing = [];
     this.#exitHook ??= beforeExit(() => this.#atExit());
-    const sending = this.ref.call("put", [batch, undefined]).catch((error: Error) => {
+    const sending = this.ref.call("put", [packItems(batch), undefined]).catch((error: Error) => {
       this.#sendError ??= error;
     });
     this.#inFlight.add(sending);
@@ -241,7 +242,7 @@ export class Queue<T = unknown> extends SharedObject {
     const left = this.#incoming.slice(this.#inHead);
     this.#incoming = [];
     this.#inHead = 0;
-    if (left.length > 0) await this.ref.call("put", [left, undefined, true]).catch(() => undefined);
+    if (left.length > 0) await this.ref.call("put", [packItems(left), undefined, true]).catch(() => undefined);
   }
 }
 

@@ -6,11 +6,14 @@
 import { serialize, deserialize } from "node:v8";
 import { encodeForTransfer, decodeFromTransfer, decodeFromTransferAsync, needsDecoding } from "../internal/codec.js";
 import { isShareableModule } from "./shareable-modules.js";
+import { NOT_SCALAR, decodeScalar, encodeScalar } from "./scalar-codec.js";
 
 const SHAREABLE = { canImport: isShareableModule };
 
 /** The bytes of `value`; `where` names it in errors (`"Connection.send value"`). */
 export function dumps(value: unknown, where: string): Buffer {
+  const scalar = encodeScalar(value);
+  if (scalar !== undefined) return scalar;
   const encoded = encodeForTransfer(value, "process", where);
   try {
     return serialize(encoded);
@@ -21,6 +24,8 @@ export function dumps(value: unknown, where: string): Buffer {
 
 /** The value of `bytes` (from `dumps`), with shoal objects inside rebuilt. */
 export function loads(bytes: Uint8Array): unknown {
+  const scalar = decodeScalar(bytes);
+  if (scalar !== NOT_SCALAR) return scalar;
   const value: unknown = deserialize(bytes);
   return needsDecoding(value) ? decodeFromTransfer(value, "process") : value;
 }
@@ -30,6 +35,8 @@ export function loads(bytes: Uint8Array): unknown {
  * of the kinds that cross between processes (`shareable-modules.ts`), whatever module the bytes name.
  */
 export async function loadsAsync(bytes: Uint8Array): Promise<unknown> {
+  const scalar = decodeScalar(bytes);
+  if (scalar !== NOT_SCALAR) return scalar;
   const value: unknown = deserialize(bytes);
   return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
 }

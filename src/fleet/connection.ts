@@ -19,6 +19,7 @@ import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
 import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
 import { useKeyObjects } from "./key-objects.js";
 import { SftpSession } from "./sftp-session.js";
+import { signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
 
 useKeyObjects();
 
@@ -184,32 +185,9 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
         );
       },
     } as Parameters<Client["connect"]>[0]);
-    signFirst(client);
+    signPublickeyAtOnce(client);
+    skipHostKeyProofs(client);
   });
-}
-
-/**
- * Sends a publickey request already signed, as paramiko and OpenSSH's client may (RFC 4252 §7),
- * instead of ssh2's query-then-sign: one round trip and one authorized_keys lookup less per host,
- * which is what a handshake cap per server is bounded by. Falls back silently if ssh2's internals differ.
- */
-function signFirst(client: Client): void {
-  type Sign = (data: Buffer, cb: (sig: Buffer) => void) => void;
-  type SigningKey = { isPrivateKey?: () => boolean; sign?: (data: Buffer, hash?: string) => Buffer | Error };
-  const proto = (client as unknown as { _protocol?: { authPK?: (u: string, k: unknown, algo?: string, sign?: Sign) => void } })._protocol;
-  const original = proto?.authPK;
-  if (!proto || typeof original !== "function") return;
-  proto.authPK = (user, key, algo, sign) => {
-    const k = key as SigningKey;
-    if (!sign && typeof k?.sign === "function" && k.isPrivateKey?.()) {
-      const hash = algo === "rsa-sha2-256" ? "sha256" : algo === "rsa-sha2-512" ? "sha512" : undefined;
-      sign = (data, cb) => {
-        const sig = k.sign!(data, hash);
-        if (!(sig instanceof Error)) cb(sig);
-      };
-    }
-    original.call(proto, user, key, algo, sign);
-  };
 }
 
 /**

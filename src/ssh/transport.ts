@@ -8,7 +8,7 @@ import { lookup } from "node:dns/promises";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
-import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, NegotiatedAlgorithms, ParsedKey, PseudoTtyOptions, SFTPWrapper } from "ssh2";
+import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, NegotiatedAlgorithms, PseudoTtyOptions, SFTPWrapper } from "ssh2";
 import { checkTimeout } from "../internal/options.js";
 import { checkDisabledAlgorithms, checkHostname, checkPort, checkSock } from "./connect-options.js";
 import { Agent } from "./agent.js";
@@ -17,6 +17,7 @@ import type { SessionOpener } from "./channel.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
+import { signPublickeyAtOnce, skipHostKeyProofs } from "./protocol-shortcuts.js";
 
 const { Client } = ssh2;
 
@@ -190,6 +191,7 @@ export class Transport implements SessionOpener {
     try {
       this.#client.connect(config);
       signPublickeyAtOnce(this.#client);
+      skipHostKeyProofs(this.#client);
       await firstAuth;
     } finally {
       for (const cleanup of cleanups) cleanup();
@@ -604,27 +606,6 @@ export class Transport implements SessionOpener {
       );
     });
   }
-}
-
-type SignedAuthPK = (username: string, key: ParsedKey, keyAlgo: string | undefined, sign?: (data: Buffer, done: (signature: Buffer) => void) => void) => void;
-
-/**
- * A public key whose private half we hold is offered signed in the first request. ssh2 (like
- * OpenSSH's client) first asks whether the key would do and signs after the server's `PK_OK`: one
- * more round trip, and one more authorized_keys scan by sshd, on every connection. RFC 4252 §7
- * allows the signed request at once; a refusal is the same `USERAUTH_FAILURE` either way.
- */
-function signPublickeyAtOnce(client: InstanceType<typeof Client>): void {
-  const protocol = (client as unknown as { _protocol?: { authPK: SignedAuthPK } })._protocol;
-  if (!protocol || typeof protocol.authPK !== "function") return;
-  const authPK = protocol.authPK.bind(protocol);
-  protocol.authPK = (username, key, keyAlgo, sign) => {
-    if (sign !== undefined || typeof keyAlgo === "function" || typeof key?.isPrivateKey !== "function" || !key.isPrivateKey()) {
-      return authPK(username, key, keyAlgo, sign);
-    }
-    const hash = keyAlgo === "rsa-sha2-512" ? "sha512" : keyAlgo === "rsa-sha2-256" ? "sha256" : undefined;
-    return authPK(username, key, keyAlgo, (data, done) => done(key.sign(data, hash) as Buffer));
-  };
 }
 
 function connectSocket(address: string, port: number, timeout: number | undefined, host: string): Promise<net.Socket> {

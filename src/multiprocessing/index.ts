@@ -9,6 +9,7 @@ export { Empty, Full, ShutDown } from "../queue/errors.js";
 export { ThreadError, BrokenBarrierError } from "../threading/errors.js";
 export { Process, type ProcessOptions, currentProcess, parentProcess, activeChildren } from "./process.js";
 export { cpuCount, processCpuCount, isMainModule } from "./context.js";
+export { getContext, setStartMethod, getStartMethod, getAllStartMethods, SpawnContext, type StartMethod } from "./start-methods.js";
 export { Connection, type ConnectionOptions } from "./connection.js";
 export { Pipe, type PipeOptions } from "./pipe.js";
 export { Listener, Client, type Address, type Family, type ListenerOptions, type ClientOptions, type AcceptOptions } from "./listener.js";

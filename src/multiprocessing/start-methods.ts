@@ -1,0 +1,104 @@
+/**
+ * Start methods and contexts (Python's `multiprocessing/context.py`): `getContext()`,
+ * `setStartMethod()`, `getStartMethod()`, `getAllStartMethods()`.
+ *
+ * Node has no `fork()`, so a child always starts as a new Node process that imports the target's
+ * module: Python's "spawn", the one start method here. "fork" and "forkserver" are refused with
+ * the reason. A context is the facade Python code reaches for (`ctx = mp.get_context("spawn")`,
+ * then `ctx.Process`, `ctx.Queue`, ...): ported code keeps its shape.
+ */
+import { ProcessError } from "./errors.js";
+import { Process, activeChildren, currentProcess, parentProcess } from "./process.js";
+import { cpuCount } from "./context.js";
+import { Pipe } from "./pipe.js";
+import { Queue } from "./queue.js";
+import { SimpleQueue } from "./simple-queue.js";
+import { JoinableQueue } from "./joinable-queue.js";
+import { Lock } from "./lock.js";
+import { RLock } from "./rlock.js";
+import { Semaphore, BoundedSemaphore } from "./semaphore.js";
+import { Condition } from "./condition.js";
+import { Event } from "./event.js";
+import { Barrier } from "./barrier.js";
+import { Value, Array } from "./value.js";
+import { Listener, Client } from "./listener.js";
+import { Pool } from "./pool/pool.js";
+import { Manager } from "./managers/sync-manager.js";
+
+/** How a child process starts. */
+export type StartMethod = "spawn";
+
+const ALL: readonly StartMethod[] = ["spawn"];
+
+/** The factories and functions of `multiprocessing`, for one start method. */
+export class SpawnContext {
+  readonly Process = Process;
+  readonly Pipe = Pipe;
+  readonly Queue = Queue;
+  readonly SimpleQueue = SimpleQueue;
+  readonly JoinableQueue = JoinableQueue;
+  readonly Lock = Lock;
+  readonly RLock = RLock;
+  readonly Semaphore = Semaphore;
+  readonly BoundedSemaphore = BoundedSemaphore;
+  readonly Condition = Condition;
+  readonly Event = Event;
+  readonly Barrier = Barrier;
+  readonly Value = Value;
+  readonly Array = Array;
+  readonly Listener = Listener;
+  readonly Client = Client;
+  readonly Pool = Pool;
+  readonly Manager = Manager;
+  readonly ProcessError = ProcessError;
+  readonly cpuCount = cpuCount;
+  readonly currentProcess = currentProcess;
+  readonly parentProcess = parentProcess;
+  readonly activeChildren = activeChildren;
+
+  /** This context's start method. */
+  getStartMethod(): StartMethod {
+    return "spawn";
+  }
+}
+
+const SPAWN = new SpawnContext();
+let chosen: StartMethod | null = null;
+
+function checkMethod(method: unknown, where: string): StartMethod {
+  if (method === "spawn") return method;
+  if (method === "fork" || method === "forkserver") {
+    throw new RangeError(`${where}: "${method}" is not available: Node has no fork(); every child starts as a new process ("spawn")`);
+  }
+  throw new RangeError(`${where}: unknown start method ${JSON.stringify(method)}: expected one of ${ALL.map((m) => `"${m}"`).join(", ")}`);
+}
+
+/** The context of `method` (default: the chosen start method, "spawn"). */
+export function getContext(method?: StartMethod): SpawnContext {
+  if (method !== undefined) checkMethod(method, "getContext");
+  return SPAWN;
+}
+
+/**
+ * Chooses the start method, once. A second call throws `ProcessError` ("context has already been
+ * set", as Python's RuntimeError) unless `force` is given.
+ */
+export function setStartMethod(method: StartMethod, options: { force?: boolean | undefined } = {}): void {
+  const checked = checkMethod(method, "setStartMethod");
+  if (chosen !== null && !options.force) throw new ProcessError(`Cannot set the start method: the context has already been set (to "${chosen}")`);
+  chosen = checked;
+}
+
+/**
+ * The start method in use. Like Python, asking fixes it to the default ("spawn") unless
+ * `allowNone` is given, which returns null while none was chosen.
+ */
+export function getStartMethod(options: { allowNone?: boolean | undefined } = {}): StartMethod | null {
+  if (chosen === null && !options.allowNone) chosen = "spawn";
+  return chosen;
+}
+
+/** The start methods this platform offers: `["spawn"]`. */
+export function getAllStartMethods(): StartMethod[] {
+  return [...ALL];
+}

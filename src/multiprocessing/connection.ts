@@ -26,6 +26,10 @@
  * then the bytes stay in the kernel, which is what lets an unused end be handed to a child process
  * (`Process` args) without losing anything: the child receives the socket itself.
  *
+ * A `recv` that has to wait first lets `spin-read.ts` read the socket directly for a few
+ * microseconds once the process is otherwise idle (a reply on its way is taken without an
+ * event-loop wake-up); small messages are written straight to the socket (`socket-io.ts`).
+ *
  * The socket keeps the process alive only while something waits on it (a `recv`, a `poll`, an
  * unflushed `send`): an idle connection does not hold the process open, as in Python.
  */

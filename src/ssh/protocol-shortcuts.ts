@@ -35,7 +35,9 @@ export function signPublickeyAtOnce(client: Client): void {
     const hash = keyAlgo === "rsa-sha2-512" ? "sha512" : keyAlgo === "rsa-sha2-256" ? "sha256" : undefined;
     return authPK(username, key, keyAlgo, (data, done) => {
       const signature = key.sign(data, hash);
-      if (!(signature instanceof Error)) done(signature);
+      // A key that cannot sign must still end the attempt (the server refuses an empty signature)
+      // rather than leave the login waiting for a callback that never comes.
+      done(signature instanceof Error ? Buffer.alloc(0) : signature);
     });
   };
 }

@@ -549,6 +549,12 @@ export function activeChildren(): Process[] {
   return [...children].filter((child) => child.isAlive());
 }
 
+/** The position (and default name) of the next child of this process, whatever starts it. @internal */
+export function nextChildIdentity(): number[] {
+  childCounter += 1;
+  return [...self.identity, childCounter];
+}
+
 /** This process's identity (for the bootstrap and the object server). @internal */
 export function selfIdentity(): Readonly<Self> {
   return self;

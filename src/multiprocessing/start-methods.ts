@@ -2,10 +2,16 @@
  * Start methods and contexts (Python's `multiprocessing/context.py`): `getContext()`,
  * `setStartMethod()`, `getStartMethod()`, `getAllStartMethods()`.
  *
- * Node has no `fork()`, so a child always starts as a new Node process that imports the target's
- * module: Python's "spawn", the one start method here. "fork" and "forkserver" are refused with
- * the reason. A context is the facade Python code reaches for (`ctx = mp.get_context("spawn")`,
- * then `ctx.Process`, `ctx.Queue`, ...): ported code keeps its shape.
+ * Node has no `fork()`: "fork" and "forkserver" are refused with the reason. Two methods remain:
+ *
+ * - "spawn" (the default), as Python's: a new Node process imports the target's module.
+ * - "worker", an addition: the target runs on a `worker_threads` thread of this process
+ *   (`WorkerProcess`). It starts in milliseconds, and the context's queues and locks are those of
+ *   `shoal/queue` and `shoal/threading`, shared memory with the parent; there is no separate
+ *   address space or pid.
+ *
+ * A context is the facade Python code reaches for (`ctx = mp.get_context("spawn")`, then
+ * `ctx.Process`, `ctx.Queue`, ...): ported code keeps its shape.
  */
 import { ProcessError } from "./errors.js";
 import { Process, activeChildren, currentProcess, parentProcess } from "./process.js";
@@ -24,11 +30,15 @@ import { Value, Array } from "./value.js";
 import { Listener, Client } from "./listener.js";
 import { Pool } from "./pool/pool.js";
 import { Manager } from "./managers/sync-manager.js";
+import { ThreadPool } from "./pool/thread-pool.js";
+import { WorkerProcess } from "./worker-process.js";
+import * as threading from "../threading/index.js";
+import * as queue from "../queue/index.js";
 
 /** How a child process starts. */
-export type StartMethod = "spawn";
+export type StartMethod = "spawn" | "worker";
 
-const ALL: readonly StartMethod[] = ["spawn"];
+const ALL: readonly StartMethod[] = ["spawn", "worker"];
 
 /** The factories and functions of `multiprocessing`, for one start method. */
 export class SpawnContext {
@@ -62,21 +72,58 @@ export class SpawnContext {
   }
 }
 
+/**
+ * The factories of the "worker" start method: `WorkerProcess`, the thread-shared queues and locks,
+ * `ThreadPool` as its `Pool`. (No `Pipe`, `Value` or `Array`: a socket cannot be handed to a
+ * thread; share a `SharedArrayBuffer` instead.)
+ */
+export class WorkerContext {
+  readonly Process = WorkerProcess;
+  readonly Queue = queue.Queue;
+  readonly SimpleQueue = queue.SimpleQueue;
+  readonly JoinableQueue = queue.Queue;
+  readonly Lock = threading.Lock;
+  readonly RLock = threading.RLock;
+  readonly Semaphore = threading.Semaphore;
+  readonly BoundedSemaphore = threading.BoundedSemaphore;
+  readonly Condition = threading.Condition;
+  readonly Event = threading.Event;
+  readonly Barrier = threading.Barrier;
+  readonly Pool = ThreadPool;
+  readonly Manager = Manager;
+  readonly ProcessError = ProcessError;
+  readonly cpuCount = cpuCount;
+  readonly currentProcess = currentProcess;
+  readonly parentProcess = parentProcess;
+
+  /** This context's start method. */
+  getStartMethod(): StartMethod {
+    return "worker";
+  }
+}
+
+/** A context: what `getContext()` returns. */
+export type Context = SpawnContext | WorkerContext;
+
 const SPAWN = new SpawnContext();
+const WORKER = new WorkerContext();
 let chosen: StartMethod | null = null;
 
 function checkMethod(method: unknown, where: string): StartMethod {
-  if (method === "spawn") return method;
+  if (method === "spawn" || method === "worker") return method;
   if (method === "fork" || method === "forkserver") {
     throw new RangeError(`${where}: "${method}" is not available: Node has no fork(); every child starts as a new process ("spawn")`);
   }
   throw new RangeError(`${where}: unknown start method ${JSON.stringify(method)}: expected one of ${ALL.map((m) => `"${m}"`).join(", ")}`);
 }
 
-/** The context of `method` (default: the chosen start method, "spawn"). */
-export function getContext(method?: StartMethod): SpawnContext {
-  if (method !== undefined) checkMethod(method, "getContext");
-  return SPAWN;
+/** The context of `method` (default: the chosen start method, else "spawn"). */
+export function getContext(method: "spawn"): SpawnContext;
+export function getContext(method: "worker"): WorkerContext;
+export function getContext(method?: StartMethod): Context;
+export function getContext(method?: StartMethod): Context {
+  const checked = method === undefined ? (chosen ?? "spawn") : checkMethod(method, "getContext");
+  return checked === "worker" ? WORKER : SPAWN;
 }
 
 /**
@@ -98,7 +145,7 @@ export function getStartMethod(options: { allowNone?: boolean | undefined } = {}
   return chosen;
 }
 
-/** The start methods this platform offers: `["spawn"]`. */
+/** The start methods this platform offers: `["spawn", "worker"]`. */
 export function getAllStartMethods(): StartMethod[] {
   return [...ALL];
 }

@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ProcessError, Queue, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "../../src/multiprocessing/index.js";
+import { ProcessError, Queue, WorkerProcess, getAllStartMethods, getContext, getStartMethod, setStartMethod, currentProcess } from "../../src/multiprocessing/index.js";
+import { reportIdentity } from "./start-method-fixtures.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Event } from "../../src/threading/index.js";
 
 test("getContext('spawn') runs a Process and a Queue as Python's ctx.Process and ctx.Queue do", async () => {
   const ctx = getContext("spawn");
@@ -18,14 +22,90 @@ test("getContext('spawn') runs a Process and a Queue as Python's ctx.Process and
 test("fork and forkserver are refused with the reason, unknown methods with the choices", () => {
   assert.throws(() => getContext("fork" as "spawn"), /"fork" is not available: Node has no fork\(\)/);
   assert.throws(() => setStartMethod("forkserver" as "spawn"), /setStartMethod: "forkserver" is not available/);
-  assert.throws(() => getContext("threads" as "spawn"), /getContext: unknown start method "threads": expected one of "spawn"/);
-  assert.deepEqual(getAllStartMethods(), ["spawn"]);
+  assert.throws(() => getContext("threads" as "spawn"), /getContext: unknown start method "threads": expected one of "spawn", "worker"/);
+  assert.deepEqual(getAllStartMethods(), ["spawn", "worker"]);
 });
 
-test("the start method is set once, unless forced; asking fixes the default", () => {
+test("the start method is set once, unless forced; asking fixes the default; getContext() follows it", () => {
   assert.equal(getStartMethod({ allowNone: true }), null);
   assert.equal(getStartMethod(), "spawn");
-  assert.throws(() => setStartMethod("spawn"), (error: unknown) => error instanceof ProcessError && /context has already been set/.test(error.message));
+  assert.equal(getContext().getStartMethod(), "spawn");
+  assert.throws(() => setStartMethod("worker"), (error: unknown) => error instanceof ProcessError && /context has already been set/.test(error.message));
+  setStartMethod("worker", { force: true });
+  assert.equal(getStartMethod({ allowNone: true }), "worker");
+  assert.equal(getContext().getStartMethod(), "worker");
   setStartMethod("spawn", { force: true });
-  assert.equal(getStartMethod({ allowNone: true }), "spawn");
+});
+
+test("getContext('worker') runs the target on a worker thread, sharing the thread primitives", async () => {
+  const ctx = getContext("worker");
+  assert.equal(ctx.getStartMethod(), "worker");
+  const q = new ctx.Queue<unknown>();
+  const p = new ctx.Process({ target: reportIdentity, args: [q], name: "reporter" });
+  assert.ok(p instanceof WorkerProcess);
+  assert.equal(p.pid, null);
+  p.start();
+  assert.deepEqual(await q.get({ timeout: 30_000 }), ["reporter", process.pid, currentProcess().name]);
+  await p.join();
+  assert.equal(p.exitcode, 0);
+  assert.equal(p.isAlive(), false);
+  assert.match(String(p), /name='reporter' stopped exitcode=0/);
+});
+
+test("a worker process's exit code: 1 when the target throws, the code given to process.exit", async () => {
+  const ctx = getContext("worker");
+  const thrower = new ctx.Process({
+    target: () => {
+      throw new Error("expected by the test");
+    },
+  });
+  const exiter = new ctx.Process({ target: () => process.exit(3) });
+  thrower.start();
+  exiter.start();
+  await Promise.all([thrower.join(), exiter.join()]);
+  assert.equal(thrower.exitcode, 1);
+  assert.equal(exiter.exitcode, 3);
+});
+
+test("terminate() stops a busy worker process: exitcode -15, as after SIGTERM; join honours its timeout", async () => {
+  const ctx = getContext("worker");
+  const started = new Event();
+  const p = new ctx.Process({
+    target: (started: Event) => {
+      started.set();
+      for (;;);
+    },
+    args: [started],
+  });
+  p.start();
+  assert.equal(await started.wait({ timeout: 30_000 }), true);
+  await p.join({ timeout: 50 });
+  assert.equal(p.isAlive(), true);
+  assert.throws(() => p.close(), /Cannot close .*: process is still running/);
+  p.terminate();
+  await p.join();
+  assert.equal(p.exitcode, -15);
+  p.close();
+  assert.throws(() => p.start(), RangeError);
+});
+
+test("a worker process refuses what cannot reach a thread, at start, naming it", () => {
+  const ctx = getContext("worker");
+  const p = new ctx.Process({ target: () => undefined, args: [() => 1] });
+  assert.throws(() => p.start(), /args/);
+  assert.throws(() => new ctx.Process({ target: 42 as unknown as () => void }), /target must be a function/);
+});
+
+test("a worker process whose target throws prints \"Process NAME:\" and the stack on the parent's stderr", async () => {
+  const index = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  const script = `
+    const { getContext } = await import(${JSON.stringify(index)});
+    const p = new (getContext("worker").Process)({ name: "doomed", target: () => { throw new TypeError("no luck"); } });
+    p.start();
+    await p.join();
+    console.log("exitcode", p.exitcode);
+  `;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 60_000 });
+  assert.equal(stdout.trim(), "exitcode 1");
+  assert.match(stderr, /^Process doomed:\nTypeError: no luck\n\s+at /);
 });

@@ -13,6 +13,7 @@ import { Ring } from "./ring.js";
 import type { WorkerExit } from "./errors.js";
 import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
+import { workerExecArgv } from "../../internal/worker-exec-argv.js";
 
 const RING_BYTES = 1 << 20;
 
@@ -46,7 +47,7 @@ export class ThreadLink implements WorkerLink {
       workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2 },
       transferList: [port2],
       resourceLimits: options.resourceLimits,
-      execArgv: options.execArgv,
+      execArgv: options.execArgv ?? workerExecArgv(),
     });
     this.threadId = this.#worker.threadId;
     this.#worker.on("error", (error) => {

@@ -75,6 +75,7 @@ export class WorkerProcess {
   start(): void {
     if (this.#state === "closed") throw new RangeError(`Cannot start ${this.#name}: process object is closed`);
     if (this.#state !== "initial") throw new ProcessError(`Cannot start ${this.#name}: a process can only be started once`);
+    if (selfIdentity().daemon) throw new ProcessError(`Cannot start ${this.#name}: daemonic processes are not allowed to have children`);
     if (this.#target === undefined) throw new ProcessError(`Cannot start ${this.#name}: a worker process needs a target`);
     const ref = toTaskRef(this.#target as TaskFunction, `${this.#name} target`);
     const args = encodeForTransfer(this.#args, "thread", `${this.#name} args`);

@@ -4,6 +4,7 @@
  */
 import { Pipe, Process, type Connection } from "../../src/multiprocessing/index.js";
 import { python, report } from "./anchor.js";
+import { echo } from "../../test/fixtures/process-targets.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20_000);
 const MESSAGES = Number(process.env.MESSAGES ?? 1000);
@@ -11,20 +12,7 @@ const WARMUP = 5000;
 
 async function roundTrips(): Promise<number> {
   const [mine, theirs] = await Pipe();
-  const p = new Process({
-    target: async (conn: Connection) => {
-      for (;;) {
-        let value: unknown;
-        try {
-          value = await conn.recv();
-        } catch {
-          return;
-        }
-        await conn.send(value);
-      }
-    },
-    args: [theirs],
-  });
+  const p = new Process({ target: echo, args: [theirs] });
   p.start();
   // Warm up both sides (JIT, and the spare process shoal forks after a start) before timing.
   for (let i = 0; i < WARMUP; i++) {

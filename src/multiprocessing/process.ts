@@ -27,6 +27,7 @@ import type { Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { within } from "../internal/within.js";
 import { ProcessError } from "./errors.js";
 import { collectingConnections, detachSocket } from "./handles.js";
 import { collectingModules } from "./transfer-modules.js";
@@ -354,21 +355,7 @@ export class Process {
     if (this.#state === "closed") throw new RangeError(`Cannot join ${this.#name}: process object is closed`);
     const sentinel = this.sentinel;
     if (this.#exitcode !== null) return;
-    await new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      if (timeout !== undefined) timer = setTimeout(done, timeout);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      void sentinel.then(done);
-    });
+    await within(sentinel, timeout, signal);
   }
 
   /** Whether the process has started and not ended. */

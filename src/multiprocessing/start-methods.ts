@@ -40,8 +40,20 @@ export type StartMethod = "spawn" | "worker";
 
 const ALL: readonly StartMethod[] = ["spawn", "worker"];
 
-/** The factories and functions of `multiprocessing`, for one start method. */
-export class SpawnContext {
+/** What every context has: the start method, the `Manager`, and the module functions. */
+abstract class BaseContext {
+  readonly Manager = Manager;
+  readonly ProcessError = ProcessError;
+  readonly cpuCount = cpuCount;
+  readonly currentProcess = currentProcess;
+  readonly parentProcess = parentProcess;
+
+  /** This context's start method. */
+  abstract getStartMethod(): StartMethod;
+}
+
+/** The factories of the "spawn" start method: children are new Node processes. */
+export class SpawnContext extends BaseContext {
   readonly Process = Process;
   readonly Pipe = Pipe;
   readonly Queue = Queue;
@@ -59,14 +71,8 @@ export class SpawnContext {
   readonly Listener = Listener;
   readonly Client = Client;
   readonly Pool = Pool;
-  readonly Manager = Manager;
-  readonly ProcessError = ProcessError;
-  readonly cpuCount = cpuCount;
-  readonly currentProcess = currentProcess;
-  readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;
 
-  /** This context's start method. */
   getStartMethod(): StartMethod {
     return "spawn";
   }
@@ -77,7 +83,7 @@ export class SpawnContext {
  * `ThreadPool` as its `Pool`. (No `Pipe`, `Value` or `Array`: a socket cannot be handed to a
  * thread; share a `SharedArrayBuffer` instead.)
  */
-export class WorkerContext {
+export class WorkerContext extends BaseContext {
   readonly Process = WorkerProcess;
   readonly Queue = queue.Queue;
   readonly SimpleQueue = queue.SimpleQueue;
@@ -90,13 +96,7 @@ export class WorkerContext {
   readonly Event = threading.Event;
   readonly Barrier = threading.Barrier;
   readonly Pool = ThreadPool;
-  readonly Manager = Manager;
-  readonly ProcessError = ProcessError;
-  readonly cpuCount = cpuCount;
-  readonly currentProcess = currentProcess;
-  readonly parentProcess = parentProcess;
 
-  /** This context's start method. */
   getStartMethod(): StartMethod {
     return "worker";
   }

@@ -17,6 +17,7 @@ import { Worker } from "node:worker_threads";
 import { constants } from "node:os";
 import { encodeForTransfer } from "../internal/codec.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { within } from "../internal/within.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { ProcessError } from "./errors.js";
 import { workerExecArgv } from "../internal/worker-exec-argv.js";
@@ -115,21 +116,7 @@ export class WorkerProcess {
     if (this.#state === "closed") throw new RangeError(`Cannot join ${this.#name}: process object is closed`);
     if (this.#exitcode !== null) return;
     const sentinel = this.sentinel;
-    await new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      if (timeout !== undefined) timer = setTimeout(done, timeout);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      void sentinel.then(done);
-    });
+    await within(sentinel, timeout, signal);
   }
 
   /** Whether the worker has started and not ended. */

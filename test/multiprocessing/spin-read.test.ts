@@ -7,18 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Pipe, Process, type Connection } from "../../src/multiprocessing/index.js";
 import { spinCounts } from "../../src/multiprocessing/spin-read.js";
-
-async function echo(conn: Connection): Promise<void> {
-  for (;;) {
-    let value: unknown;
-    try {
-      value = await conn.recv();
-    } catch {
-      return;
-    }
-    await conn.send(value);
-  }
-}
+import { echo } from "../fixtures/process-targets.js";
 
 test("a round trip with a child is answered by the spinning read", async () => {
   const [mine, theirs] = await Pipe();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ProcessError, Queue, WorkerProcess, getAllStartMethods, getContext, getStartMethod, setStartMethod, currentProcess } from "../../src/multiprocessing/index.js";
-import { reportIdentity } from "./start-method-fixtures.js";
+import { reportIdentity } from "../fixtures/process-targets.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Event } from "../../src/threading/index.js";

@@ -24,8 +24,9 @@ import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { enterHolding, Lock, type AcquireOptions, type Held } from "./lock.js";
 import { RLock, type RLockState } from "./rlock.js";
-import { allocateWords, checkWords, HEADER_WORDS, holdAlive, notAcrossProcesses, recall, releaseAlive, remember, waitAsync } from "./shared.js";
+import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember, waitAsync } from "./shared.js";
 import { WaiterQueue } from "./waiters.js";
+import { ParkedHold } from "./parked-hold.js";
 
 /** Checks of WOKEN by a blocking wait before it parks (a few microseconds). */
 const WAIT_SPINS = 2000;
@@ -58,8 +59,7 @@ export class Condition {
   readonly #words: Int32Array;
   readonly #waiters = new WaiterQueue();
   #pumping = false;
-  #parked = false;
-  #holdsAlive = false;
+  readonly #parkedHold = new ParkedHold(this.#waiters);
 
   /** @param lock the lock to use; a new RLock by default (as in Python). */
   constructor(lock?: ConditionLock) {
@@ -148,12 +148,12 @@ export class Condition {
     const ticket = this.#takeTicket(where);
     const lock = this.#lock;
     const holding = lock instanceof Lock && lock._holds > 0;
-    const promise = this.#waiters.add(timeout, signal, ticket, this.#onGiveUp);
+    const promise = this.#waiters.add(timeout, signal, ticket, this.#parkedHold.onGiveUp);
     let saved = 0;
     if (holding) lock._exitHold();
     else saved = lock._releaseSave();
     if (!this.#pumping) void this.#pump();
-    else this.#updateAlive();
+    else this.#parkedHold.update();
     let notified = false;
     let failure: { error: unknown } | undefined;
     try {
@@ -266,7 +266,7 @@ export class Condition {
     while (woken !== next && this.#clearCancelled(woken)) woken = (woken + 1) | 0;
     Atomics.store(words, WOKEN, woken);
     this.#wakeLocal(woken);
-    if (Atomics.load(words, SLEEPERS) > (this.#parked ? 1 : 0) && !this.#lock._afterRelease(this.#wakeOthers)) this.#wakeOthers();
+    if (Atomics.load(words, SLEEPERS) > (this.#parkedHold.parked ? 1 : 0) && !this.#lock._afterRelease(this.#wakeOthers)) this.#wakeOthers();
   }
 
   /** Wakes the other threads sleeping on WOKEN (sent once the lock is released, when possible). */
@@ -324,7 +324,7 @@ export class Condition {
       waiters.shift();
       waiter.resolve(true);
     }
-    if (this.#holdsAlive) this.#updateAlive();
+    this.#parkedHold.onGiveUp();
   }
 
   async #pump(): Promise<void> {
@@ -336,32 +336,18 @@ export class Condition {
         this.#wakeLocal(woken);
         if (this.#waiters.live === 0) break;
         Atomics.add(words, SLEEPERS, 1);
-        this.#parked = true;
-        this.#updateAlive();
+        this.#parkedHold.setParked(true);
         try {
           const wait = waitAsync(words, WOKEN, woken);
           if (wait.async) await wait.value;
         } finally {
-          this.#parked = false;
           Atomics.sub(words, SLEEPERS, 1);
-          this.#updateAlive();
+          this.#parkedHold.setParked(false);
         }
       }
     } finally {
       this.#pumping = false;
     }
-  }
-
-  readonly #onGiveUp = (): void => {
-    if (this.#holdsAlive) this.#updateAlive();
-  };
-
-  #updateAlive(): void {
-    const want = this.#parked && this.#waiters.liveNonDaemon > 0;
-    if (want === this.#holdsAlive) return;
-    this.#holdsAlive = want;
-    if (want) holdAlive();
-    else releaseAlive();
   }
 }
 

@@ -16,8 +16,9 @@
 import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
-import { allocateWords, checkWords, HEADER_WORDS, holdAlive, notAcrossProcesses, recall, releaseAlive, remember, waitAsync } from "./shared.js";
+import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember, waitAsync } from "./shared.js";
 import { WaiterQueue } from "./waiters.js";
+import { ParkedHold } from "./parked-hold.js";
 import { threadId } from "node:worker_threads";
 
 const STATE = HEADER_WORDS;
@@ -67,8 +68,7 @@ export class Lock {
   readonly #words: Int32Array;
   readonly #waiters = new WaiterQueue();
   #pumping = false;
-  #parked = false;
-  #holdsAlive = false;
+  readonly #parkedHold = new ParkedHold(this.#waiters);
   /** Wake-ups to send once the lock is released (see `_afterRelease`). */
   #deferred: Array<() => void> | undefined;
   /** This thread's holds (see `_enterHold`). */
@@ -114,9 +114,9 @@ export class Lock {
     }
     if (this.#waiters.live === 0 && this.tryAcquire()) return RESOLVED_TRUE;
     if (timeout === 0) return RESOLVED_FALSE;
-    const promise = this.#waiters.add(timeout, options?.signal, 0, this.#onGiveUp);
+    const promise = this.#waiters.add(timeout, options?.signal, 0, this.#parkedHold.onGiveUp);
     if (!this.#pumping) void this.#pump();
-    else this.#updateAlive();
+    else this.#parkedHold.update();
     return promise;
   }
 
@@ -161,10 +161,10 @@ export class Lock {
   release(): void {
     const words = this.#words;
     if (Atomics.load(words, STATE) === 0) throw new ThreadError("Cannot release lock: lock is not acquired");
-    if (this.#waiters.live > 0 && Atomics.load(words, SLEEPERS) === (this.#parked ? 1 : 0)) {
+    if (this.#waiters.live > 0 && Atomics.load(words, SLEEPERS) === (this.#parkedHold.parked ? 1 : 0)) {
       // Nobody else sleeps on it: hand it to the next waiter of this thread, still held.
       this.#waiters.shift()!.resolve(true);
-      if (this.#holdsAlive) this.#updateAlive();
+      this.#parkedHold.onGiveUp();
     } else {
       Atomics.store(words, STATE, 0);
       if (Atomics.load(words, SLEEPERS) > 0) Atomics.notify(words, STATE, 1);
@@ -305,8 +305,7 @@ export class Lock {
           continue;
         }
         Atomics.add(words, SLEEPERS, 1);
-        this.#parked = true;
-        this.#updateAlive();
+        this.#parkedHold.setParked(true);
         let woken = false;
         try {
           holder = Atomics.compareExchange(words, STATE, 0, HELD);
@@ -317,31 +316,14 @@ export class Lock {
           const wait = waitAsync(words, STATE, holder);
           if (wait.async) woken = (await wait.value) === "ok";
         } finally {
-          this.#parked = false;
           Atomics.sub(words, SLEEPERS, 1);
-          this.#updateAlive();
+          this.#parkedHold.setParked(false);
         }
         if (woken && this.#waiters.live === 0) this.#passOnWakeUp();
       }
     } finally {
       this.#pumping = false;
     }
-  }
-
-  readonly #onGiveUp = (): void => {
-    if (this.#holdsAlive) this.#updateAlive();
-  };
-
-  /**
-   * A pending `Atomics.waitAsync` does not keep a thread alive; while the pump waits for another
-   * thread on behalf of non-daemon waiters, a timer does.
-   */
-  #updateAlive(): void {
-    const want = this.#parked && this.#waiters.liveNonDaemon > 0;
-    if (want === this.#holdsAlive) return;
-    this.#holdsAlive = want;
-    if (want) holdAlive();
-    else releaseAlive();
   }
 
   /** The lock was just taken for the next local waiter. */

@@ -195,24 +195,9 @@ export function readInline(source: Buffer, offset: number, length: number): unkn
 /** The item whose bytes `encodeItem` made (a copy of it, or the same primitive value). */
 export function decodeItem(bytes: Uint8Array): unknown {
   const view = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const inline = readInline(view, 0, view.length);
+  if (inline !== NOT_INLINE) return inline;
   switch (view[0]) {
-    case INT32:
-      return view.readInt32LE(1);
-    case FLOAT64:
-      return view.readDoubleLE(1);
-    case STRING:
-      return view.toString("utf16le", 1);
-    case UNDEFINED:
-      return undefined;
-    case NULL:
-      return null;
-    case TRUE:
-      return true;
-    case FALSE:
-      return false;
-    case RAW_UINT8ARRAY:
-    case RAW_BUFFER:
-      return rawCopy(view[0]!, view, 1, view.length);
     case CLONE:
       return received(v8.deserialize(view.subarray(1)));
     case CLONE_WITH_BUFFERS: {

@@ -18,7 +18,7 @@ import type { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { SSHConfig, expandHome } from "./config.js";
 import type { SSHConfigDict } from "./config.js";
 import { AuthenticationError, BadHostKeyError, CommandError, PasswordRequiredException, SSHException, SSHTimeoutError } from "./errors.js";
-import type { TimeoutPhase } from "./errors.js";
+import { withTimeout } from "./with-timeout.js";
 import { HostKeys, hostKeyName } from "./host-keys.js";
 import { PKey } from "./pkey.js";
 import { AcceptNewPolicy, AutoAddPolicy, RejectPolicy } from "./policies.js";
@@ -547,24 +547,4 @@ function parseHop(hop: string): { user: string | undefined; host: string; port: 
 function hostPortOf(hop: string): readonly [string, number] {
   const { host, port } = parseHop(hop);
   return [host, port ?? 22];
-}
-
-function withTimeout<T>(promise: Promise<T>, timeout: number | undefined, phase: TimeoutPhase, host: string | undefined, onTimeout: () => unknown): Promise<T> {
-  if (timeout === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new SSHTimeoutError(phase, timeout, host));
-      void Promise.resolve(onTimeout()).catch(() => {});
-    }, timeout);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -18,6 +18,7 @@ import { AuthenticationError, BadAuthenticationType, BadHostKeyError, Incompatib
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
 import { signPublickeyAtOnce, skipHostKeyProofs } from "./protocol-shortcuts.js";
+import { withTimeout } from "./with-timeout.js";
 
 const { Client } = ssh2;
 
@@ -591,20 +592,7 @@ export class Transport implements SessionOpener {
   }
 
   #withTimeout<T>(phase: TimeoutPhase, timeout: number | undefined, promise: Promise<T>): Promise<T> {
-    if (timeout === undefined) return promise;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SSHTimeoutError(phase, timeout, this.#options.hostname)), timeout);
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return withTimeout(promise, timeout, phase, this.#options.hostname);
   }
 }
 

@@ -36,13 +36,13 @@
 import type { Socket } from "node:net";
 import { FrameParser, frameHeader, frameOf } from "./framing.js";
 import { BufferTooShort, EOFError, FrameError, ProcessError } from "./errors.js";
-import { DefaultSerializer, deserialize } from "node:v8";
-import { decodeFromTransferAsync, encodeForTransfer, needsDecoding } from "../internal/codec.js";
+import { DefaultSerializer } from "node:v8";
+import { encodeForTransfer } from "../internal/codec.js";
+import { loadsImporting } from "./serialize.js";
 import { checkTimeout, type WaitOptions } from "../internal/options.js";
-import { isShareableModule } from "./shareable-modules.js";
 import { parkSpin, unparkSpin, type SpinTarget } from "./spin-read.js";
 import { writeThrough } from "./socket-io.js";
-import { NOT_SCALAR, decodeScalar, encodeScalar } from "./scalar-codec.js";
+import { encodeScalar } from "./scalar-codec.js";
 
 /** Options of a connection's ends. */
 export interface ConnectionOptions {
@@ -88,23 +88,9 @@ function framedValue(value: unknown, where: string): Buffer {
   return serializer.releaseBuffer();
 }
 
-/** What a peer's message may make this process import: the modules of process-crossing kinds only. */
-const SHAREABLE = { canImport: isShareableModule };
-
-/** The value of a frame; a promise only when shoal objects inside need their modules loaded. */
-function decodeValue(frame: Buffer): unknown {
-  const scalar = decodeScalar(frame);
-  if (scalar !== NOT_SCALAR) return scalar;
-  const value: unknown = deserialize(frame);
-  return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
-}
-
 function decode(frame: Buffer): Promise<unknown> {
   try {
-    const scalar = decodeScalar(frame);
-    if (scalar !== NOT_SCALAR) return Promise.resolve(scalar);
-    const value: unknown = deserialize(frame);
-    return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : Promise.resolve(value);
+    return Promise.resolve(loadsImporting(frame));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -237,7 +223,7 @@ export class Connection implements Disposable {
       return Promise.reject(error);
     }
     if (this.#head < this.#frames.length) return decode(this.#take());
-    return this.#waitFrame("recv", decodeValue);
+    return this.#waitFrame("recv", loadsImporting);
   }
 
   /**

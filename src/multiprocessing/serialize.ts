@@ -33,10 +33,16 @@ export function loads(bytes: Uint8Array): unknown {
 /**
  * Like `loads`, importing first the modules of shoal kinds this process has not loaded: only those
  * of the kinds that cross between processes (`shareable-modules.ts`), whatever module the bytes name.
+ * The value itself when nothing needs loading; a promise otherwise (`loadsAsync` always gives one).
  */
-export async function loadsAsync(bytes: Uint8Array): Promise<unknown> {
+export function loadsImporting(bytes: Uint8Array): unknown {
   const scalar = decodeScalar(bytes);
   if (scalar !== NOT_SCALAR) return scalar;
   const value: unknown = deserialize(bytes);
   return needsDecoding(value) ? decodeFromTransferAsync(value, "process", SHAREABLE) : value;
+}
+
+/** `loadsImporting`, always as a promise. */
+export async function loadsAsync(bytes: Uint8Array): Promise<unknown> {
+  return loadsImporting(bytes);
 }

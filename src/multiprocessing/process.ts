@@ -26,6 +26,7 @@ import { encodeForTransfer } from "../internal/codec.js";
 import type { Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
+import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
 import { ProcessError } from "./errors.js";
@@ -76,9 +77,6 @@ export function adoptIdentity(identity: Self): void {
   current = undefined;
 }
 
-function inheritedExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !/^--(test|inspect|watch|debug|experimental-test)/.test(arg));
-}
 
 let spare: { child: ChildProcess; key: string } | undefined;
 const SPARE_DELAY_MS = 50;

@@ -20,7 +20,7 @@ import { checkSignal, checkTimeout, describe, type WaitOptions } from "../intern
 import { within } from "../internal/within.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { ProcessError } from "./errors.js";
-import { workerExecArgv } from "../internal/worker-exec-argv.js";
+import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
 import { nextChildIdentity, selfIdentity } from "./process.js";
 import type { WorkerProcessStart } from "./worker-process-main.js";
 
@@ -86,7 +86,7 @@ export class WorkerProcess {
       args,
       identity: { name: this.#name, authkey: me.authkey, daemon: this.#daemon, identity: this.#identity, parent: { pid: process.pid, name: me.name } },
     };
-    const worker = new Worker(MAIN, { workerData: start, name: this.#name, execArgv: workerExecArgv() });
+    const worker = new Worker(MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv() });
     this.#worker = worker;
     this.#state = "started";
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));

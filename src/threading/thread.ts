@@ -18,7 +18,7 @@ import { currentIdentity, newIdent, setFallbackThread, threadStorage } from "./c
 import { ThreadError } from "./errors.js";
 import { excepthook, exceptArgs } from "./excepthook.js";
 import { holdAlive, releaseAlive } from "./shared.js";
-import { workerExecArgv } from "../internal/worker-exec-argv.js";
+import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
 
 /** Options of a Thread. */
 export interface ThreadOptions<A extends unknown[] = never[]> {
@@ -201,7 +201,7 @@ export class Thread<A extends unknown[] = never[]> {
     this.#started = true;
     this.#ident = newIdent();
     const start: WorkerStart = { ref, args, name: this.#name, ident: this.#ident, daemon: this.#daemon };
-    const worker = new Worker(WORKER_MAIN, { workerData: start, name: this.#name, execArgv: workerExecArgv() });
+    const worker = new Worker(WORKER_MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv() });
     this.#nativeId = worker.threadId;
     this.#alive = true;
     alive.add(this);

@@ -15,6 +15,7 @@ import type { WorkerExit } from "./errors.js";
 import { StderrTail } from "./stderr-tail.js";
 import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
+import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
 /** After SIGTERM, a worker that is still alive this long later gets SIGKILL (ms). */
@@ -24,29 +25,6 @@ const KILL_GRACE_MS = 1000;
  * the pipe, and the pool must not wait for that process.
  */
 const STDERR_GRACE_MS = 200;
-
-/**
- * The parent's Node options a worker should have too: not the debugger's (every worker would
- * fight for the same inspector port), not the test runner's or the watcher's.
- */
-function inheritedExecArgv(): string[] {
-  const kept: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!/^--(inspect|debug|test|watch|experimental-test)/.test(arg)) {
-      kept.push(arg);
-    } else if (!arg.includes("=") && TAKES_VALUE.has(arg) && i + 1 < args.length) {
-      i++; // its value is the next argument
-    }
-  }
-  return kept;
-}
-
-const TAKES_VALUE = new Set([
-  "--inspect-port", "--debug-port", "--test-name-pattern", "--test-skip-pattern", "--test-reporter",
-  "--test-reporter-destination", "--test-concurrency", "--test-timeout", "--test-shard", "--watch-path",
-]);
 
 export interface ProcessLinkOptions {
   /**

@@ -13,7 +13,7 @@ import { Ring } from "./ring.js";
 import type { WorkerExit } from "./errors.js";
 import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
-import { workerExecArgv } from "../../internal/worker-exec-argv.js";
+import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
 
 const RING_BYTES = 1 << 20;
 
@@ -47,7 +47,7 @@ export class ThreadLink implements WorkerLink {
       workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2 },
       transferList: [port2],
       resourceLimits: options.resourceLimits,
-      execArgv: options.execArgv ?? workerExecArgv(),
+      execArgv: options.execArgv ?? inheritedExecArgv(),
     });
     this.threadId = this.#worker.threadId;
     this.#worker.on("error", (error) => {

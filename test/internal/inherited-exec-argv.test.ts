@@ -1,0 +1,57 @@
+/**
+ * Children and workers started by a program run as `node --input-type=module -e '...'`: neither
+ * the eval code (a child would run it again instead of its entry) nor `--input-type` (a worker,
+ * whose entry is a file, would refuse to load) is passed on.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { inheritedExecArgv } from "../../src/internal/inherited-exec-argv.js";
+
+test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool start from node --input-type=module -e", async () => {
+  const threading = new URL("../../src/threading/index.js", import.meta.url).href;
+  const multiprocessing = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  // A child that ran this code again instead of its target stops at once: the test fails, and
+  // nothing multiplies.
+  const script = `
+    if (process.env.SHOAL_EVAL_RERUN) { console.log("eval code ran again"); process.exit(0); }
+    process.env.SHOAL_EVAL_RERUN = "1";
+    const { Thread } = await import(${JSON.stringify(threading)});
+    const { Pool, Process, Queue, ThreadPool, getContext } = await import(${JSON.stringify(multiprocessing)});
+    const t = new Thread({ worker: true, target: () => console.log("thread ran") });
+    t.start();
+    await t.join();
+    const threadPool = new ThreadPool({ processes: 1 });
+    console.log("thread pool", await threadPool.apply((x) => x * 2, [21]));
+    await threadPool.terminate();
+    const w = new (getContext("worker").Process)({ target: () => console.log("worker process ran") });
+    w.start();
+    await w.join();
+    const q = new Queue();
+    const p = new Process({ target: async (q) => q.put("process ran"), args: [q] });
+    p.start();
+    console.log(await q.get({ timeout: 30000 }));
+    await p.join();
+    const pool = new Pool({ processes: 1 });
+    console.log("pool", await pool.apply((x) => x + 1, [41]));
+    await pool.terminate();
+    console.log("exitcodes", w.exitcode, p.exitcode);
+  `;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 90_000 });
+  assert.equal(stderr, "");
+  assert.deepEqual(stdout.trim().split("\n"), ["thread ran", "thread pool 42", "worker process ran", "process ran", "pool 42", "exitcodes 0 0"]);
+});
+
+test("inheritedExecArgv drops eval, input type, inspector, test and watch flags, with their values", () => {
+  const saved = process.execArgv;
+  try {
+    Object.defineProperty(process, "execArgv", {
+      value: ["--input-type", "module", "--no-warnings", "-e", "code()", "--input-type=commonjs", "--max-old-space-size=64", "--inspect-brk=9229", "--test-timeout", "5", "--print=1", "--import", "./x.js"],
+      configurable: true,
+    });
+    assert.deepEqual(inheritedExecArgv(), ["--no-warnings", "--max-old-space-size=64", "--import", "./x.js"]);
+  } finally {
+    Object.defineProperty(process, "execArgv", { value: saved, configurable: true });
+  }
+});

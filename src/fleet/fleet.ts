@@ -22,6 +22,7 @@ import { Credentials } from "./credentials.js";
 import type { CredentialOptions } from "./credentials.js";
 import { FleetError, connect } from "./connection.js";
 import type { ConnectSpec, HostConnection } from "./connection.js";
+import { FileError } from "./file-error.js";
 import type { ErrorKind, FinalState, FleetEvent, HostResult } from "./events.js";
 import { HandshakeGate } from "./handshake-gate.js";
 import { KnownHosts, defaultKnownHostsPath } from "./known-hosts.js";
@@ -113,6 +114,11 @@ export function stateOf(kind: ErrorKind): FinalState {
     default:
       return "unreachable";
   }
+}
+
+/** The final state a failure leaves its host in: a file the host refused is `failed`, the host was reached. */
+function stateOfError(err: FleetError): FinalState {
+  return err instanceof FileError ? "failed" : stateOf(err.kind);
 }
 
 /** Short reasons per kind, to group failed hosts by in summaries. */
@@ -356,7 +362,7 @@ export class Fleet implements AsyncDisposable {
       await emit({ type: "connecting", host: host.name, time: time(), attempt: 1 });
     } else {
       const c = await this.#connect(spec, host, emit, time, signal, run);
-      if (c instanceof FleetError) return done({ state: stateOf(c.kind), kind: c.kind, reason: reasonOf(c) });
+      if (c instanceof FleetError) return done({ state: stateOfError(c), kind: c.kind, reason: reasonOf(c) });
       conn = c;
     }
     await emit({ type: "connected", host: host.name, time: time(), connectMs: reused ? 0 : Math.round(conn.connectMs), reused });
@@ -367,7 +373,7 @@ export class Fleet implements AsyncDisposable {
       const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "command") : new FleetError("channel", (e as Error).message, job.kind === "run" ? "command" : "transfer");
       await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message });
       const partial = (e as { partial?: Partial<HostResult> }).partial ?? {};
-      await done({ state: stateOf(err.kind), kind: err.kind, reason: reasonOf(err), connectMs: reused ? 0 : conn.connectMs, ...partial });
+      await done({ state: stateOfError(err), kind: err.kind, reason: reasonOf(err), connectMs: reused ? 0 : conn.connectMs, ...partial });
       // A command stopped by Ctrl-C lost only its channel: the connection serves the next. (Not after a
       // timeout: a connection that went silent would time every later command out instead of failing fast.)
       if (err.phase === "command" && err.kind === "killed") this.#keep(host.name, conn);

@@ -40,6 +40,12 @@ export function selectHosts(inventory: Inventory, pattern: string, options: Sele
     const op = raw[0] === "!" || raw[0] === "&" ? raw[0] : "";
     const item = op ? raw.slice(1).trim() : raw;
     if (item === "") throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${op}" must be followed by a group, host, glob or range`, pattern);
+    const inner = /[&!]/.exec(item);
+    if (inner) {
+      // "@prod&!web03" meant "in @prod and not web03": "&!" is an exclusion.
+      const fixed = op + item.replace(/&?!|&/g, (m) => (m.endsWith("!") ? ",!" : ",&"));
+      throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${inner[0]}" begins an item of the comma-separated list (write ${JSON.stringify(pattern.replace(raw, fixed))})`, pattern);
+    }
     const hosts = resolveItem(inventory, item, pattern, options, adHoc);
     if (op === "!") for (const h of hosts) excluded.add(h.name);
     else if (op === "&") intersections.push(new Set(hosts.map((h) => h.name)));

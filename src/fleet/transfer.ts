@@ -9,6 +9,7 @@ import { basename, dirname, join, posix, relative, sep } from "node:path";
 import type { Stats } from "ssh2";
 import type { HostConnection } from "./connection.js";
 import { FleetError } from "./connection.js";
+import { FileError } from "./file-error.js";
 import type { SftpSession } from "./sftp-session.js";
 
 export interface TransferOptions {
@@ -123,7 +124,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
       } catch (err) {
         // The file under its real name is untouched; the temporary one goes, if the connection still can.
         if (sftp.channelOpen) sftp.raw.unlink(tmp, () => {});
-        throw err instanceof FleetError ? err : new FleetError("channel", `cannot write ${dest}: ${(err as Error).message}`, "transfer");
+        throw FileError.of(`cannot write ${dest}`, err);
       }
       done = base + f.size;
       files++;
@@ -156,7 +157,7 @@ async function mkdirRemote(sftp: SftpSession, path: string): Promise<void> {
   const st = await sftp.stat(path);
   if (st?.isDirectory()) return;
   await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, (err) => cb(err, undefined))).catch((err: Error) => {
-    throw err instanceof FleetError ? err : new FleetError("channel", `cannot create folder ${path}: ${err.message}`, "transfer");
+    throw FileError.of(`cannot create folder ${path}`, err);
   });
 }
 
@@ -178,18 +179,18 @@ export async function getTree(conn: HostConnection, host: string, remote: string
   const sftp = await conn.sftp(options.signal);
   try {
     const st = await sftp.stat(remote);
-    if (!st) throw new FleetError("channel", `no such file: ${remote}`, "transfer");
-    if (st.isDirectory() && !options.recursive) throw new FleetError("channel", `${remote} is a folder (use -r)`, "transfer");
+    if (!st) throw new FileError(`no such file: ${remote}`);
+    if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (use -r)`);
     const hostDir = join(localDir, host.replace(/[/\\]/g, "_"));
     const list: { remote: string; local: string; size: number; mtime: number; mode: number }[] = [];
     const walk = async (r: string, l: string, s: Stats) => {
       if (s.isDirectory()) {
-        await mkdir(l, { recursive: true });
-        const entries = await sftp.call<{ filename: string; attrs: Stats }[]>(r, (cb) => sftp.raw.readdir(r, cb));
+        await mkdir(l, { recursive: true }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${l}`, err)));
+        const entries = await sftp.call<{ filename: string; attrs: Stats }[]>(r, (cb) => sftp.raw.readdir(r, cb)).catch((err: unknown) => Promise.reject(FileError.of(`cannot list ${r}`, err)));
         for (const e of entries.sort((a, b) => (a.filename < b.filename ? -1 : 1))) await walk(posix.join(r, e.filename), join(l, e.filename), e.attrs);
       } else if (s.isFile()) list.push({ remote: r, local: l, size: s.size, mtime: s.mtime, mode: s.mode & 0o7777 });
     };
-    await mkdir(hostDir, { recursive: true });
+    await mkdir(hostDir, { recursive: true }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${hostDir}`, err)));
     await walk(remote, join(hostDir, posix.basename(remote)), st);
     let done = 0;
     let files = 0;
@@ -213,7 +214,7 @@ export async function getTree(conn: HostConnection, host: string, remote: string
       } catch (err) {
         // Nothing half-fetched is left under the real name, nor under the temporary one.
         await rm(tmp, { force: true });
-        throw err instanceof FleetError ? err : new FleetError("channel", `cannot read ${f.remote}: ${(err as Error).message}`, "transfer");
+        throw FileError.of(`cannot fetch ${f.remote}`, err);
       }
       done = base + f.size;
       files++;

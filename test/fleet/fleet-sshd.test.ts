@@ -199,7 +199,25 @@ test("put is atomic and skips unchanged files; get lands in LOCALDIR/HOST/", asy
   assert.ok(got.every((r) => r.state === "ok" && r.files === 1));
   for (const h of hosts) assert.deepEqual(await readFile(join(into, h.name, "payload.bin")), data);
   const missing = await fleet.get(join(sshd.workDir, "nope"), into).results();
-  assert.ok(missing.every((r) => r.state === "unreachable" && /no such file/.test(r.reason!)));
+  // The host answered "no such file": it was reached, so it is `failed` (exit status 1), not `unreachable`.
+  assert.ok(missing.every((r) => r.state === "failed" && /no such file/.test(r.reason!)), JSON.stringify(missing));
+});
+
+test("a put the host refuses is 'failed', one reason for all hosts; its message keeps what the server said", async () => {
+  const local = join(dir, "refused.bin");
+  await writeFile(local, "x");
+  const hosts = sshdHosts(sshd, 3, 90);
+  await using fleet = new Fleet(hosts, base);
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.put(local, "/shoal-may-not-write-here")) events.push(ev);
+  const results = events.flatMap((e) => (e.type === "done" ? [e.result] : []));
+  // The temporary file's name differs on every host: the reason leaves it out so that hosts group.
+  assert.deepEqual(
+    results.map((r) => [r.state, r.reason]),
+    hosts.map(() => ["failed", "cannot write /shoal-may-not-write-here: permission denied"]),
+  );
+  assert.ok(events.every((e) => e.type !== "error" || /^cannot write \/shoal-may-not-write-here: Permission denied/.test(e.message)));
+  assert.equal(exitStatusOf(results), 1);
 });
 
 test("put -r copies a tree; get -r fetches it back", async (t) => {

@@ -46,4 +46,7 @@ test("unknown groups and hosts are refused, unless ad hoc hosts are allowed", ()
   assert.throws(() => names("web[1-"), PatternError);
   assert.throws(() => names(" , "), PatternError);
   assert.throws(() => names("!"), PatternError);
+  // "&" and "!" begin list items: written inside one, they get the corrected pattern, not "Unknown group".
+  assert.throws(() => names("@prod&!web03"), (e: unknown) => e instanceof PatternError && e.message.includes('(write "@prod,!web03")'));
+  assert.throws(() => names("web*&@eu"), (e: unknown) => e instanceof PatternError && e.message.includes('(write "web*,&@eu")'));
 });

@@ -1,0 +1,30 @@
+/**
+ * A transfer that reached its host but could not be done there: a missing file, a denied
+ * permission, a full disk. The host answered, so it ends `failed` (exit status 1), as a command
+ * that exits non-zero does, not `unreachable`.
+ */
+import { FleetError } from "./connection.js";
+
+/** SFTP status codes whose text is worth grouping hosts by (RFC 4254 draft, section 7). */
+const SFTP_STATUS: Readonly<Record<number, string>> = { 2: "no such file or folder", 3: "permission denied", 8: "not supported by the server" };
+
+export class FileError extends FleetError {
+  override name = "FileError";
+  constructor(message: string, reason?: string) {
+    super("channel", message, "transfer", reason);
+  }
+
+  /**
+   * `action` ("cannot write /srv/app.tar") with what the server or the local file system said.
+   * The summary groups hosts by the action and the status alone: the server's own text may name
+   * the temporary file, which differs on every host. A FleetError (a lost connection, a timeout)
+   * is returned as it is.
+   */
+  static of(action: string, err: unknown): FleetError {
+    if (err instanceof FleetError) return err;
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    const said = typeof message === "string" && message !== "" ? message : String(err);
+    const status = typeof code === "number" ? SFTP_STATUS[code] : typeof code === "string" ? code : undefined;
+    return new FileError(`${action}: ${said}`, status ? `${action}: ${status}` : undefined);
+  }
+}

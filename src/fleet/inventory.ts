@@ -69,7 +69,9 @@ export class Inventory {
     try {
       text = await readFile(path, "utf8");
     } catch (err) {
-      throw new InventoryError(`Cannot read inventory: ${(err as Error).message}`, path, 0, 0);
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a folder" : (err as Error).message;
+      throw new InventoryError(`Cannot read inventory: ${why}`, path, 0, 0);
     }
     return Inventory.parse(text, path);
   }

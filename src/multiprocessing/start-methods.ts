@@ -26,7 +26,8 @@ import { Semaphore, BoundedSemaphore } from "./semaphore.js";
 import { Condition } from "./condition.js";
 import { Event } from "./event.js";
 import { Barrier } from "./barrier.js";
-import { Value, Array } from "./value.js";
+import { Value, Array, RawValue, RawArray } from "./value.js";
+import { threadArray, threadRawArray, threadRawValue, threadValue } from "./thread-ctypes.js";
 import { Listener, Client } from "./listener.js";
 import { Pool } from "./pool/pool.js";
 import { Manager } from "./managers/sync-manager.js";
@@ -68,6 +69,8 @@ export class SpawnContext extends BaseContext {
   readonly Barrier = Barrier;
   readonly Value = Value;
   readonly Array = Array;
+  readonly RawValue = RawValue;
+  readonly RawArray = RawArray;
   readonly Listener = Listener;
   readonly Client = Client;
   readonly Pool = Pool;
@@ -80,8 +83,8 @@ export class SpawnContext extends BaseContext {
 
 /**
  * The factories of the "worker" start method: `WorkerProcess`, the thread-shared queues and locks,
- * `ThreadPool` as its `Pool`. (No `Pipe`, `Value` or `Array`: a socket cannot be handed to a
- * thread; share a `SharedArrayBuffer` instead.)
+ * `Value`/`Array`/`RawValue`/`RawArray` in shared memory (synchronous `.value` and `arr[i]`), and
+ * `ThreadPool` as its `Pool`.
  */
 export class WorkerContext extends BaseContext {
   readonly Process = WorkerProcess;
@@ -95,6 +98,10 @@ export class WorkerContext extends BaseContext {
   readonly Condition = threading.Condition;
   readonly Event = threading.Event;
   readonly Barrier = threading.Barrier;
+  readonly Value = threadValue;
+  readonly Array = threadArray;
+  readonly RawValue = threadRawValue;
+  readonly RawArray = threadRawArray;
   readonly Pool = ThreadPool;
 
   getStartMethod(): StartMethod {

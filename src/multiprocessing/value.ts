@@ -189,6 +189,16 @@ function SharedArrayOf<C extends TypeCode>(typecode: C, sizeOrValues: number | R
 }
 export { SharedArrayOf as Array };
 
+/** A shared number without a lock (Python's `RawValue`): `Value(typecode, value, { lock: false })`. */
+export function RawValue<C extends TypeCode>(typecode: C, value?: ElementOf<C>): SharedValue<C> {
+  return Value(typecode, value, { lock: false });
+}
+
+/** A shared array without a lock (Python's `RawArray`): `Array(typecode, sizeOrValues, { lock: false })`. */
+export function RawArray<C extends TypeCode>(typecode: C, sizeOrValues: number | ReadonlyArray<ElementOf<C>>): SharedArray<C> {
+  return SharedArrayOf(typecode, sizeOrValues, { lock: false });
+}
+
 type Extra = { typecode: TypeCode; length: number; lock: { token: Token; reentrant: boolean } | null };
 
 function lockExtra(lock: Lock | null): Extra["lock"] {

@@ -5,10 +5,12 @@
  * codes: 0 after the target returns, 1 after it throws ("Process NAME:" and the stack on stderr),
  * or the code the target gave `process.exit`.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, threadId, workerData } from "node:worker_threads";
 import { decodeFromTransferAsync } from "../internal/codec.js";
 import { loadTask, type TaskRef } from "../internal/task.js";
 import { adoptIdentity, type Self } from "./process.js";
+import { _becomeWorkerThread } from "../threading/thread.js";
+import { newIdent } from "../threading/current.js";
 
 /** What the parent sends. @internal */
 export interface WorkerProcessStart {
@@ -19,6 +21,9 @@ export interface WorkerProcessStart {
 
 const start = workerData as WorkerProcessStart;
 adoptIdentity({ ...start.identity, authkey: Buffer.from(start.identity.authkey) });
+// The thread of a process is that process's main thread, as Python's child processes see it (with
+// an ident of its own, which RLock ownership rests on).
+_becomeWorkerThread({ name: "MainThread", ident: newIdent(), daemon: false, nativeId: threadId });
 
 try {
   const target = (await loadTask(start.ref)) as (...args: unknown[]) => unknown;

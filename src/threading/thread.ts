@@ -10,7 +10,7 @@
  * An exception escaping the target goes to `excepthook` ("Exception in thread NAME:" + stack on
  * stderr) and never takes the process down.
  */
-import { isMainThread, Worker } from "node:worker_threads";
+import { isMainThread, threadId, Worker } from "node:worker_threads";
 import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { encodeForTransfer } from "../internal/codec.js";
 import { toTaskRef, loadTask, type TaskFunction, type TaskRef, isTaskRef } from "../internal/task.js";
@@ -278,10 +278,12 @@ export class Thread<A extends unknown[] = never[]> {
 // --- The thread this code runs on -------------------------------------------------------------
 
 // The process's main thread has ident 1 (the first ident of threadId 0); inside a worker this is
-// a stand-in carrying that name and ident.
+// a stand-in carrying that name and ident. A worker that is not a shoal Thread (a WorkerProcess, a
+// pool worker, a plain Worker) gets an ident of its own: with the main thread's, an RLock would take
+// all of them for one owner and let them in together.
 const main: Thread = Thread._special({ name: "MainThread", ident: isMainThread ? newIdent() : 1, daemon: false, nativeId: process.pid });
-let self: Thread = main;
-setFallbackThread(main);
+let self: Thread = isMainThread ? main : Thread._special({ name: `Worker-${threadId}`, ident: newIdent(), daemon: false, nativeId: threadId });
+setFallbackThread(self);
 
 /** @internal For worker-main.ts: makes the Thread object of this worker thread itself. */
 export function _becomeWorkerThread(spec: { name: string; ident: number; daemon: boolean; nativeId: number }): Thread {

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ProcessError, Queue, WorkerProcess, getAllStartMethods, getContext, getStartMethod, setStartMethod, currentProcess } from "../../src/multiprocessing/index.js";
-import { reportIdentity } from "../fixtures/process-targets.js";
+import { holdRLockUntil, reportIdentity } from "../fixtures/process-targets.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Event } from "../../src/threading/index.js";
+import { Event, RLock, currentThread } from "../../src/threading/index.js";
 
 test("getContext('spawn') runs a Process and a Queue as Python's ctx.Process and ctx.Queue do", async () => {
   const ctx = getContext("spawn");
@@ -108,4 +108,30 @@ test("a worker process whose target throws prints \"Process NAME:\" and the stac
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 60_000 });
   assert.equal(stdout.trim(), "exitcode 1");
   assert.match(stderr, /^Process doomed:\nTypeError: no luck\n\s+at /);
+});
+
+test("a worker process's thread owns an RLock as itself: neither the main thread nor another worker process gets in", async (t) => {
+  const ctx = getContext("worker");
+  const rlock = new RLock();
+  const [held, go, otherHeld, otherGo] = [new Event(), new Event(), new Event(), new Event()];
+  const out = new ctx.Queue<[string, number]>();
+  const first = new ctx.Process({ target: holdRLockUntil, args: [rlock, held, go, out] });
+  const second = new ctx.Process({ target: holdRLockUntil, args: [rlock, otherHeld, otherGo, out] });
+  // A failed assertion must not leave the workers waiting for `go` and the test file hanging.
+  t.after(() => [first, second].forEach((p) => p.isAlive() && p.terminate()));
+  first.start();
+  assert.equal(await held.wait({ timeout: 30_000 }), true);
+  // Before, every worker process had the main thread's ident (1), and an RLock let them all in.
+  assert.equal(await rlock.acquire({ timeout: 50 }), false, "the main thread must not enter the worker's RLock");
+  second.start();
+  assert.equal(await otherHeld.wait({ timeout: 100 }), false, "a second worker process must wait");
+  go.set();
+  assert.equal(await otherHeld.wait({ timeout: 30_000 }), true);
+  otherGo.set();
+  await first.join();
+  await second.join();
+  assert.deepEqual([first.exitcode, second.exitcode], [0, 0]);
+  const [a, b] = [await out.get(), await out.get()];
+  assert.deepEqual([a[0], b[0]], ["MainThread", "MainThread"], "a process's thread is its MainThread, as in Python's children");
+  assert.equal(new Set([a[1], b[1], currentThread().ident]).size, 3, "with an ident of its own");
 });

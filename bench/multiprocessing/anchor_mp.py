@@ -1,6 +1,6 @@
 """Python anchors of bench/multiprocessing: prints one JSON object with the measures.
 
-Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS
+Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS | value WORKERS INCREMENTS
 """
 import json
 import multiprocessing as mp
@@ -40,6 +40,14 @@ def consume(q, n, out):
 
 def first(q):
     q.put(1)
+
+
+def increment(v, n, ready, go):
+    ready.set()
+    go.wait()
+    for _ in range(n):
+        with v.get_lock():
+            v.value += 1
 
 
 def pipe(rounds, messages):
@@ -103,8 +111,28 @@ def start(runs):
     return {"medianMs": times[len(times) // 2]}
 
 
+def value(workers, n):
+    """`with v.get_lock(): v.value += 1`, n times in each of WORKERS processes (started before timing)."""
+    ctx = mp.get_context("spawn")
+    v = ctx.Value("i", 0)
+    go = ctx.Event()
+    readies = [ctx.Event() for _ in range(workers)]
+    ps = [ctx.Process(target=increment, args=(v, n, r, go)) for r in readies]
+    for p in ps:
+        p.start()
+    for r in readies:
+        r.wait()
+    t0 = time.perf_counter()
+    go.set()
+    for p in ps:
+        p.join()
+    elapsed = time.perf_counter() - t0
+    assert v.value == workers * n
+    return {"incrementsPerSecond": workers * n / elapsed}
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
     args = [int(a) for a in sys.argv[2:]]
-    result = {"pipe": pipe, "queue": queue, "start": start}[kind](*args)
+    result = {"pipe": pipe, "queue": queue, "start": start, "value": value}[kind](*args)
     print(json.dumps(result))

@@ -28,6 +28,8 @@ export { Barrier, type BarrierOptions } from "./barrier.js";
 export { Value, Array, RawValue, RawArray, SharedValue, SharedArray, type SharedNumberOptions } from "./value.js";
 export { ThreadValue, ThreadArray, threadValue, threadArray, threadRawValue, threadRawArray, type ThreadCtypeLock, type ThreadCtypeOptions, type TypedArrayOf } from "./thread-ctypes.js";
 export type { TypeCode } from "./typecodes.js";
+export { SharedMemory, FileExistsError, FileNotFoundError, type SharedMemoryOptions } from "./shared-memory.js";
+export { ShareableList, type ShareableItem } from "./shareable-list.js";
 export { ObjectServer, ProxyReturn, publicMethods, type Caller, type Dispatch, type RegisterOptions, type ServedEntry, type ObjectServerOptions } from "./server.js";
 export { ObjectClient, type CallOptions } from "./client.js";
 export { registerRemoteError, errorFromWire, errorToWire, type Token, type Request, type Reply, type WireError } from "./protocol.js";

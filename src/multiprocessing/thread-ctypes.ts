@@ -19,6 +19,7 @@ import { describe } from "../internal/options.js";
 import { Lock as ThreadLock } from "../threading/lock.js";
 import { RLock as ThreadRLock } from "../threading/rlock.js";
 import type { RLockState } from "../threading/rlock.js";
+import { withIndexAccess } from "./index-access.js";
 import { TYPED_ARRAYS, checkTypeCode, type ElementOf, type TypeCode } from "./typecodes.js";
 
 /** The typed array that holds a type code's numbers. */
@@ -195,13 +196,6 @@ export class ThreadValue<C extends TypeCode = TypeCode> {
   }
 }
 
-/** Canonical array indices ("0", "17"), which the proxy answers from the shared memory. */
-function indexOf(key: string | symbol): number | undefined {
-  if (typeof key !== "string" || key === "" || key.length > 15) return undefined;
-  const n = Number(key);
-  return Number.isInteger(n) && n >= 0 && String(n) === key ? n : undefined;
-}
-
 /**
  * An array of numbers shared by the threads of one process (the worker context's `Array`):
  * `arr[i]` reads and writes element i, `arr.length`, `for (const x of arr)`, `arr.toArray()`.
@@ -218,22 +212,7 @@ export class ThreadArray<C extends TypeCode = TypeCode> {
     this.lock = lock;
     Object.defineProperty(this, "cells", { enumerable: false });
     Object.defineProperty(this, "lock", { enumerable: false });
-    return new Proxy(this, {
-      get(target, key, receiver) {
-        const i = indexOf(key);
-        return i === undefined ? Reflect.get(target, key, receiver) : i < target.cells.length ? target.cells.load(i) : undefined;
-      },
-      set(target, key, value, receiver) {
-        const i = indexOf(key);
-        if (i === undefined) return Reflect.set(target, key, value, receiver);
-        target.set(i, value as ElementOf<C>);
-        return true;
-      },
-      has(target, key) {
-        const i = indexOf(key);
-        return i === undefined ? Reflect.has(target, key) : i < target.cells.length;
-      },
-    });
+    return withIndexAccess<ThreadArray<C>, ElementOf<C>>(this);
   }
 
   get typecode(): C {

@@ -9,6 +9,7 @@ import { parentPort, threadId, workerData } from "node:worker_threads";
 import { decodeFromTransferAsync } from "../internal/codec.js";
 import { loadTask, type TaskRef } from "../internal/task.js";
 import { adoptIdentity, type Self } from "./process.js";
+import { adoptSeed, type RegistrySeed } from "./shared-memory-registry.js";
 import { _becomeWorkerThread } from "../threading/thread.js";
 import { newIdent } from "../threading/current.js";
 
@@ -17,9 +18,12 @@ export interface WorkerProcessStart {
   ref: TaskRef;
   args: unknown;
   identity: Self;
+  /** The parent's SharedMemory names, so that this thread finds them by name. */
+  sharedMemory?: RegistrySeed;
 }
 
 const start = workerData as WorkerProcessStart;
+adoptSeed(start.sharedMemory);
 adoptIdentity({ ...start.identity, authkey: Buffer.from(start.identity.authkey) });
 // The thread of a process is that process's main thread, as Python's child processes see it (with
 // an ident of its own, which RLock ownership rests on).

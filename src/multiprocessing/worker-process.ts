@@ -23,6 +23,7 @@ import { ProcessError } from "./errors.js";
 import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
 import { nextChildIdentity, selfIdentity } from "./process.js";
 import type { WorkerProcessStart } from "./worker-process-main.js";
+import { seedForChild } from "./shared-memory-registry.js";
 
 const MAIN = new URL("./worker-process-main.js", import.meta.url);
 
@@ -86,7 +87,9 @@ export class WorkerProcess {
       args,
       identity: { name: this.#name, authkey: me.authkey, daemon: this.#daemon, identity: this.#identity, parent: { pid: process.pid, name: me.name } },
     };
-    const worker = new Worker(MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv() });
+    const registry = seedForChild();
+    start.sharedMemory = registry.seed;
+    const worker = new Worker(MAIN, { workerData: start, transferList: registry.transfer, name: this.#name, execArgv: inheritedExecArgv() });
     this.#worker = worker;
     this.#state = "started";
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
@@ -99,6 +102,7 @@ export class WorkerProcess {
       process.stderr.write(`Process ${this.#name}:\n${(error as Error)?.stack ?? String(error)}\n`);
     });
     worker.on("exit", (code) => {
+      registry.forget();
       this.#exitcode = this.#stoppedBy ?? code;
       this.#worker = null;
       this.#target = undefined;

@@ -5,14 +5,17 @@ import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_
 import { Ring } from "./ring.js";
 import { HEADER_BYTES, OK_CLONED, OVERSIZE } from "./wire.js";
 import { WorkerRuntime } from "./worker-runtime.js";
+import { adoptSeed, type RegistrySeed } from "../shared-memory-registry.js";
 
 interface ThreadWorkerData {
   inbox: SharedArrayBuffer;
   outbox: SharedArrayBuffer;
   port: MessagePort;
+  sharedMemory: RegistrySeed;
 }
 
 const data = workerData as ThreadWorkerData;
+adoptSeed(data.sharedMemory);
 const inbox = new Ring(data.inbox);
 const outbox = new Ring(data.outbox);
 const port = data.port;

@@ -14,6 +14,7 @@ import type { WorkerExit } from "./errors.js";
 import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
+import { seedForChild } from "../shared-memory-registry.js";
 
 const RING_BYTES = 1 << 20;
 
@@ -37,15 +38,18 @@ export class ThreadLink implements WorkerLink {
   #waiting = false;
   #error: Error | undefined;
   #gone = false;
+  readonly #forgetRegistry: () => void;
 
   constructor(name: string, events: WorkerEvents, options: ThreadLinkOptions) {
     this.#events = events;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
+    const registry = seedForChild();
+    this.#forgetRegistry = registry.forget;
     this.#worker = new Worker(ENTRY, {
       name,
-      workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2 },
-      transferList: [port2],
+      workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2, sharedMemory: registry.seed },
+      transferList: [port2, ...registry.transfer],
       resourceLimits: options.resourceLimits,
       execArgv: options.execArgv ?? inheritedExecArgv(),
     });
@@ -130,6 +134,7 @@ export class ThreadLink implements WorkerLink {
   }
 
   #exited(code: number): void {
+    this.#forgetRegistry();
     if (this.#gone) return;
     // Everything the thread wrote is still in the ring: deliver it before reporting the exit.
     this.#poll();

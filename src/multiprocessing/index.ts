@@ -30,6 +30,7 @@ export { ThreadValue, ThreadArray, threadValue, threadArray, threadRawValue, thr
 export type { TypeCode } from "./typecodes.js";
 export { SharedMemory, FileExistsError, FileNotFoundError, type SharedMemoryOptions } from "./shared-memory.js";
 export { ShareableList, type ShareableItem } from "./shareable-list.js";
+export { SharedMemoryManager } from "./shared-memory-manager.js";
 export { ObjectServer, ProxyReturn, publicMethods, type Caller, type Dispatch, type RegisterOptions, type ServedEntry, type ObjectServerOptions } from "./server.js";
 export { ObjectClient, type CallOptions } from "./client.js";
 export { registerRemoteError, errorFromWire, errorToWire, type Token, type Request, type Reply, type WireError } from "./protocol.js";

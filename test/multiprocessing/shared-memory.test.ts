@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FileExistsError, FileNotFoundError, Process, ShareableList, SharedMemory, ThreadPool, getContext } from "../../src/multiprocessing/index.js";
+import { FileExistsError, FileNotFoundError, Process, ProcessError, ShareableList, SharedMemory, SharedMemoryManager, ThreadPool, getContext } from "../../src/multiprocessing/index.js";
 import { Queue } from "../../src/queue/index.js";
 import { fillArrived, fillSharedMemory, sumSharedMemory, transformList } from "../fixtures/process-targets.js";
 
@@ -108,4 +108,24 @@ test("ShareableList: Python's example; items change in place, within their room;
   assert.match(String(a), /^ShareableList\(\["HOWDY", <5 bytes>, "DRY ICE", 200, null, true, 42\], name="psm_/);
   a.shm.close();
   a.shm.unlink();
+});
+
+test("SharedMemoryManager unlinks what it made at shutdown (and at the end of a using block)", () => {
+  let names: string[];
+  {
+    using smm = new SharedMemoryManager().start();
+    const shm = smm.SharedMemory(16);
+    const list = smm.ShareableList([1, "two"]);
+    names = [shm.name, list.shm.name];
+    assert.equal(new SharedMemory({ name: names[0] }).size, 16);
+    assert.equal(new ShareableList(null, { name: names[1] })[1], "two");
+  }
+  for (const name of names) assert.throws(() => new SharedMemory({ name }), FileNotFoundError);
+  const smm = new SharedMemoryManager();
+  assert.throws(() => smm.SharedMemory(1), (e: unknown) => e instanceof ProcessError && /not started \(call start\(\)\)/.test(e.message));
+  smm.start();
+  assert.throws(() => smm.start(), /started already/);
+  smm.shutdown();
+  smm.shutdown();
+  assert.throws(() => smm.ShareableList([]), /the manager is shut down/);
 });

@@ -1,6 +1,6 @@
 """Python anchors of bench/multiprocessing: prints one JSON object with the measures.
 
-Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS | value WORKERS INCREMENTS
+Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS | value WORKERS INCREMENTS | shareable_list OPS
 """
 import json
 import multiprocessing as mp
@@ -131,8 +131,22 @@ def value(workers, n):
     return {"incrementsPerSecond": workers * n / elapsed}
 
 
+def shareable_list(ops):
+    """`sl[i] = sl[i] + 1` over a ShareableList of 8 numbers and 2 strings, ops times."""
+    from multiprocessing import shared_memory
+    sl = shared_memory.ShareableList([0.0] * 8 + ["ab", "cd"])
+    t0 = time.perf_counter()
+    for i in range(ops):
+        j = i & 7
+        sl[j] = sl[j] + 1
+    elapsed = time.perf_counter() - t0
+    sl.shm.close()
+    sl.shm.unlink()
+    return {"pairsPerSecond": ops / elapsed}
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
     args = [int(a) for a in sys.argv[2:]]
-    result = {"pipe": pipe, "queue": queue, "start": start, "value": value}[kind](*args)
+    result = {"pipe": pipe, "queue": queue, "start": start, "value": value, "shareable_list": shareable_list}[kind](*args)
     print(json.dumps(result))

@@ -341,24 +341,19 @@ function notAcrossProcesses(what: string, where: string): TypeError {
   );
 }
 
-registerShareable<ThreadValue, Wire>({
-  kind: "multiprocessing.ThreadValue",
-  module: import.meta.url,
-  is: (value): value is ThreadValue => value instanceof ThreadValue,
-  encode(value, boundary, where) {
-    if (boundary === "process") throw notAcrossProcesses("Value", where);
-    return { code: value.typecode, array: value.getObj() as unknown as Numbers, lock: lockWire(value.lockOrNull) };
-  },
-  decode: (wire) => new ThreadValue(new SharedCells(wire.array, wire.code), lockOf(wire.lock)),
-});
+/** Both kinds cross threads the same way: their typed array (shared as it is) and their lock's shared state. */
+function registerCtype<T extends ThreadValue | ThreadArray>(what: "Value" | "Array", Kind: new (cells: SharedCells, lock: ThreadCtypeLock | null) => T): void {
+  registerShareable<T, Wire>({
+    kind: `multiprocessing.Thread${what}`,
+    module: import.meta.url,
+    is: (value): value is T => value instanceof Kind,
+    encode(value, boundary, where) {
+      if (boundary === "process") throw notAcrossProcesses(what, where);
+      return { code: value.typecode, array: value.getObj() as unknown as Numbers, lock: lockWire(value.lockOrNull) };
+    },
+    decode: (wire) => new Kind(new SharedCells(wire.array, wire.code), lockOf(wire.lock)),
+  });
+}
 
-registerShareable<ThreadArray, Wire>({
-  kind: "multiprocessing.ThreadArray",
-  module: import.meta.url,
-  is: (value): value is ThreadArray => value instanceof ThreadArray,
-  encode(array, boundary, where) {
-    if (boundary === "process") throw notAcrossProcesses("Array", where);
-    return { code: array.typecode, array: array.getObj() as unknown as Numbers, lock: lockWire(array.lockOrNull) };
-  },
-  decode: (wire) => new ThreadArray(new SharedCells(wire.array, wire.code), lockOf(wire.lock)),
-});
+registerCtype("Value", ThreadValue);
+registerCtype("Array", ThreadArray);

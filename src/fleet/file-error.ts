@@ -5,7 +5,7 @@
  */
 import { FleetError } from "./connection.js";
 
-/** SFTP status codes whose text is worth grouping hosts by (RFC 4254 draft, section 7). */
+/** SFTP status codes whose text is worth grouping hosts by (draft-ietf-secsh-filexfer-02, section 7). */
 const SFTP_STATUS: Readonly<Record<number, string>> = { 2: "no such file or folder", 3: "permission denied", 8: "not supported by the server" };
 
 export class FileError extends FleetError {

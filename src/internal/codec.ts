@@ -15,6 +15,8 @@
  *     encode: (lock, boundary, where) => lock.sharedState,   // must be structured-cloneable;
  *                                        // throw TypeError(`${where}: ...`) if it cannot cross `boundary`
  *     decode: (data, boundary) => Lock.fromShared(data),
+ *     // commit/rollback (optional), for kinds that move rather than share: called once the whole
+ *     // value has encoded, or instead when a later part of it could not cross.
  *   });
  *
  *   const wire = encodeForTransfer(value, "thread", "Thread args");   // sync; throws TypeError at once
@@ -50,6 +52,13 @@ export interface Shareable<T = unknown, D = unknown> {
   encode(value: T, boundary: Boundary, where: string): D;
   /** A working object from `encode`'s data. */
   decode(data: D, boundary: Boundary): T;
+  /**
+   * For kinds that move rather than share (a Pipe end): called for each encoded instance once the
+   * whole value has encoded, so that a later part that cannot cross leaves the instance untouched.
+   */
+  commit?(value: T): void;
+  /** Called instead of `commit` when a later part of the value could not cross. */
+  rollback?(value: T): void;
 }
 
 /** The marker that stands for a registered instance inside a transferred value. */
@@ -99,8 +108,15 @@ export function encodeForTransfer(value: unknown, boundary: Boundary, where: str
     if (typeof value === "function" || typeof value === "symbol") cannot(value, boundary, where);
     return value;
   }
-  const state: WalkState = { changed: false, path: new Set() };
-  const out = walk(value, boundary, where, state);
+  const state: WalkState = { changed: false, path: new Set(), moved: [] };
+  let out: unknown;
+  try {
+    out = walk(value, boundary, where, state);
+  } catch (error) {
+    for (const [kind, object] of state.moved) kind.rollback?.(object);
+    throw error;
+  }
+  for (const [kind, object] of state.moved) kind.commit?.(object);
   if (!state.changed) return value;
   const envelope: TransferEnvelope = { [ENVELOPE]: 1, value: out };
   return envelope;
@@ -109,6 +125,8 @@ export function encodeForTransfer(value: unknown, boundary: Boundary, where: str
 interface WalkState {
   changed: boolean;
   path: Set<object>;
+  /** Instances of kinds with `commit`, in the order they were encoded. */
+  moved: Array<[Shareable, object]>;
 }
 
 function walk(value: unknown, boundary: Boundary, where: string, state: WalkState): unknown {
@@ -124,6 +142,7 @@ function walk(value: unknown, boundary: Boundary, where: string, state: WalkStat
     if (kind.is(object)) {
       state.changed = true;
       const marker: ShareableMarker = { [MARKER]: kind.kind, module: kind.module, data: kind.encode(object, boundary, where) };
+      if (kind.commit !== undefined || kind.rollback !== undefined) state.moved.push([kind, object]);
       return marker;
     }
   }

@@ -4,7 +4,7 @@
  */
 import "./handles.js";
 
-export { ProcessError, TimeoutError, AuthenticationError, BufferTooShort, EOFError, RemoteError } from "./errors.js";
+export { ProcessError, TimeoutError, AuthenticationError, BufferTooShort, EOFError, FrameError, RemoteError } from "./errors.js";
 export { Empty, Full, ShutDown } from "../queue/errors.js";
 export { ThreadError, BrokenBarrierError } from "../threading/errors.js";
 export { Process, type ProcessOptions, currentProcess, parentProcess, activeChildren } from "./process.js";
@@ -13,6 +13,7 @@ export { getContext, setStartMethod, getStartMethod, getAllStartMethods, SpawnCo
 export { WorkerProcess, type WorkerProcessOptions } from "./worker-process.js";
 export { Connection, type ConnectionOptions } from "./connection.js";
 export { Pipe, type PipeOptions } from "./pipe.js";
+export { ThreadConnection, threadPipe, type ThreadPipeOptions, type ThreadConnectionSyncOptions } from "./thread-pipe.js";
 export { Listener, Client, type Address, type Family, type ListenerOptions, type ClientOptions, type AcceptOptions } from "./listener.js";
 export { wait, type Waitable } from "./wait.js";
 export * as connection from "./connection-module.js";

@@ -28,6 +28,7 @@ import { Event } from "./event.js";
 import { Barrier } from "./barrier.js";
 import { Value, Array, RawValue, RawArray } from "./value.js";
 import { threadArray, threadRawArray, threadRawValue, threadValue } from "./thread-ctypes.js";
+import { threadPipe } from "./thread-pipe.js";
 import { Listener, Client } from "./listener.js";
 import { Pool } from "./pool/pool.js";
 import { Manager } from "./managers/sync-manager.js";
@@ -83,11 +84,12 @@ export class SpawnContext extends BaseContext {
 
 /**
  * The factories of the "worker" start method: `WorkerProcess`, the thread-shared queues and locks,
- * `Value`/`Array`/`RawValue`/`RawArray` in shared memory (synchronous `.value` and `arr[i]`), and
- * `ThreadPool` as its `Pool`.
+ * `Pipe` (thread connections built on those queues), `Value`/`Array`/`RawValue`/`RawArray` in shared
+ * memory (synchronous `.value` and `arr[i]`), and `ThreadPool` as its `Pool`.
  */
 export class WorkerContext extends BaseContext {
   readonly Process = WorkerProcess;
+  readonly Pipe = threadPipe;
   readonly Queue = queue.Queue;
   readonly SimpleQueue = queue.SimpleQueue;
   readonly JoinableQueue = queue.Queue;

@@ -8,10 +8,11 @@
 import { Connection, kWhenReadable } from "./connection.js";
 import { Listener } from "./listener.js";
 import { Process } from "./process.js";
+import { ThreadConnection } from "./thread-pipe.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 
 /** What `wait` can watch (a `Process` stands for its sentinel). */
-export type Waitable = Connection | Listener | Process | Promise<unknown>;
+export type Waitable = Connection | ThreadConnection | Listener | Process | Promise<unknown>;
 
 /**
  * Resolves the ready objects, in the order given, as soon as one is ready; an empty list when
@@ -21,12 +22,15 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
   const timeout = checkTimeout(options.timeout, "wait: timeout");
   const signal = checkSignal(options.signal, "wait: signal");
   const settled = new Set<T>();
+  // A thread connection is watched with its own poll, which must not outlive this wait.
+  const polls = new AbortController();
   const readiness = objects.map((object, index) => {
     let promise: Promise<unknown>;
     if (object instanceof Connection || object instanceof Listener) promise = object[kWhenReadable]();
+    else if (object instanceof ThreadConnection) promise = object.poll({ timeout: Infinity, signal: polls.signal }).then(() => undefined, (error: unknown) => (polls.signal.aborted ? new Promise(() => {}) : Promise.reject(error)));
     else if (object instanceof Promise) promise = object;
     else if (object instanceof Process) promise = object.sentinel;
-    else throw new TypeError(`wait: objects[${index}] must be a Connection, a Listener, a Process or a sentinel promise: got ${describe(object)}`);
+    else throw new TypeError(`wait: objects[${index}] must be a Connection, a ThreadConnection, a Listener, a Process or a sentinel promise: got ${describe(object)}`);
     return promise.then(
       () => settled.add(object),
       () => settled.add(object),
@@ -45,9 +49,10 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
     await Promise.race([Promise.race(readiness), stop]);
     // Let others that are ready in the same turn be counted too.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    return objects.filter((object) => settled.has(object));
   } finally {
     clearTimeout(timer);
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    polls.abort();
   }
-  return objects.filter((object) => settled.has(object));
 }

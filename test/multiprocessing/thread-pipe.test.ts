@@ -16,11 +16,11 @@ import {
   ThreadPool,
   TimeoutError,
   WorkerProcess,
+  FrameError,
   getContext,
   threadPipe,
+  wait,
 } from "../../src/multiprocessing/index.js";
-// Not re-exported by shoal/multiprocessing (the spawn Connection throws it too): taken from its module.
-import { FrameError } from "../../src/multiprocessing/errors.js";
 import { SimpleQueue } from "../../src/queue/index.js";
 import { Thread } from "../../src/threading/index.js";
 import { bytesSync, closeAfterOne, drainSync, echoSync, pingSync, pollSyncTwice, sendAndLeave } from "../fixtures/thread-pipe-targets.js";
@@ -366,4 +366,24 @@ test("a start() that fails on a later argument leaves the end here and open; one
   assert.equal(await a.recv({ timeout: 30_000 }), "and still");
   a.close();
   b.close();
+});
+
+test("wait() watches thread connections: none ready within the timeout, then the one with a message; its poll ends with it", async (t) => {
+  const [a, b] = ctx.Pipe();
+  const [c, d] = ctx.Pipe();
+  assert.deepEqual(await wait([b, d], { timeout: 50 }), []);
+  a.send("for b");
+  assert.deepEqual(await wait([b, d], { timeout: 30_000 }), [b]);
+  assert.equal(await b.recv({ timeout: 30_000 }), "for b");
+  // No poll of the finished wait is left on d: it can be handed to a worker, which echoes.
+  const p = new ctx.Process({ target: echoSync, args: [d] });
+  t.after(() => p.isAlive() && p.terminate());
+  p.start();
+  c.send("echo me");
+  assert.equal(await c.recv({ timeout: 30_000 }), "echo me");
+  c.close();
+  await p.join({ timeout: 30_000 });
+  a.close();
+  assert.deepEqual(await wait([b], { timeout: 30_000 }), [b], "the end of the stream is ready too");
+  await assert.rejects(b.recv(), EOFError);
 });

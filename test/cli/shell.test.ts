@@ -91,6 +91,9 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await terminal.waitFor(/@web\s+50 hosts\s+web\[01-50\]/);
   await terminal.waitFor(/@db\s+3 hosts/);
   await terminal.waitFor(/shoal no hosts> $/m);
+  // A shell command typed without its colon, before any host is chosen: said how to write it.
+  await terminal.type("help", "Enter");
+  await terminal.waitFor(/No hosts selected to run "help" on; shell commands start with ":" \(:help\), and use @group selects hosts/);
 
   // A command on 50 hosts, then again on the open connections: the second at most half the first
   // (3.5x faster on a quiet machine; the connection count below is what proves the reuse). The command is `true`: what is measured is the connection, not the command. Between
@@ -200,6 +203,8 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await again.waitFor(/shoal no hosts> $/m);
   await again.type("", "Up");
   await again.waitFor(/shoal no hosts> :groups$/m);
-  await again.type("", "C-u", "C-d");
+  // `exit` alone leaves too (on the hosts it would only end each remote shell).
+  await again.type("", "C-u");
+  await again.type("exit", "Enter");
   await again.waitFor(/shell-exited-0/);
 });

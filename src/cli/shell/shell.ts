@@ -15,7 +15,7 @@ import type { Inventory } from "../../fleet/inventory.js";
 import { loadSets, saveSets, setsOf } from "../../fleet/last-sets.js";
 import { RESERVED_FDS, openFileLimit } from "../../fleet/limits.js";
 import { scanLocal } from "../../fleet/transfer.js";
-import { completer } from "./completion.js";
+import { SHELL_COMMANDS, completer } from "./completion.js";
 import { drive } from "./drive.js";
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
 
@@ -43,7 +43,7 @@ const HELP = `Every line runs on the selected hosts. Shell commands:
   :put LOCAL REMOTE  copy a file to the selected hosts  :get REMOTE DIR  fetch into DIR/HOST/
   :timeout DURATION  per-host command timeout (10s, 2m; 0 = none)
   !COMMAND           run COMMAND here, locally
-  Ctrl-C cancels the running command; Ctrl-D (or :quit) leaves.
+  Ctrl-C cancels the running command; Ctrl-D (or :quit, or exit) leaves.
 `;
 
 export class Shell {
@@ -204,6 +204,14 @@ export class Shell {
         return;
       default:
         if (word!.startsWith(":")) throw new Error(`Unknown shell command ${word}: type :help for the list`);
+        // `exit` alone on every host would only end each remote shell at once: it means leaving.
+        if ((word === "exit" || word === "quit") && args === "") {
+          this.#rl?.close();
+          return;
+        }
+        if (this.#selection.length === 0 && SHELL_COMMANDS.includes(`:${word}` as (typeof SHELL_COMMANDS)[number])) {
+          throw new Error(`No hosts selected to run "${line}" on; shell commands start with ":" (:${word}), and use @group selects hosts`);
+        }
         return this.#run(line);
     }
   }

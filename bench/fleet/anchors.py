@@ -1,7 +1,9 @@
 """Python anchors of the fleet benchmarks: paramiko with threads and a queue, and asyncssh.
 
-usage: anchors.py paramiko|asyncssh HOSTS_FILE PORT USER KEY FORKS COMMAND [--gather]
+usage: anchors.py paramiko|asyncssh HOSTS_FILE PORT USER KEY FORKS COMMAND [--gather] [--p256]
 Prints one JSON line: {"ok": N, "failed": N, "groups": N}.
+--p256: key exchange by ECDH on P-256 instead of the library's default curve25519 (sshd computes
+curve25519 with slow reference code), the choice shoal makes against OpenSSH.
 """
 import json
 import sys
@@ -11,6 +13,8 @@ warnings.filterwarnings("ignore")
 
 mode, hosts_file, port, user, key, forks, command = sys.argv[1:8]
 gather = "--gather" in sys.argv
+p256 = "--p256" in sys.argv
+CURVE25519 = ["curve25519-sha256", "curve25519-sha256@libssh.org"]
 port, forks = int(port), int(forks)
 hosts = [h.strip() for h in open(hosts_file) if h.strip()]
 outputs = {}
@@ -37,7 +41,8 @@ def paramiko_run():
             c = paramiko.SSHClient()
             c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             try:
-                c.connect(h, port=port, username=user, pkey=pkey, look_for_keys=False, allow_agent=False, timeout=30, banner_timeout=30, auth_timeout=30)
+                c.connect(h, port=port, username=user, pkey=pkey, look_for_keys=False, allow_agent=False, timeout=30, banner_timeout=30, auth_timeout=30,
+                          disabled_algorithms={"kex": CURVE25519} if p256 else None)
                 _, out, _ = c.exec_command(command)
                 text = out.read()
                 status = out.channel.recv_exit_status()
@@ -67,7 +72,8 @@ def asyncssh_run():
     async def one(h, sem, client_key):
         async with sem:
             try:
-                async with asyncssh.connect(h, port=port, username=user, client_keys=[client_key], known_hosts=None, agent_path=None, connect_timeout=30) as conn:
+                extra = {"kex_algs": ["ecdh-sha2-nistp256"]} if p256 else {}
+                async with asyncssh.connect(h, port=port, username=user, client_keys=[client_key], known_hosts=None, agent_path=None, connect_timeout=30, **extra) as conn:
                     r = await conn.run(command)
                     if r.exit_status == 0:
                         outputs[h] = r.stdout

@@ -19,7 +19,7 @@ import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
 import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
 import { useKeyObjects } from "./key-objects.js";
 import { SftpSession } from "./sftp-session.js";
-import { signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
+import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
 
 useKeyObjects();
 
@@ -187,6 +187,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     } as Parameters<Client["connect"]>[0]);
     signPublickeyAtOnce(client);
     skipHostKeyProofs(client);
+    preferCheapKexOnOpenSsh(client);
   });
 }
 

@@ -17,7 +17,7 @@ import type { SessionOpener } from "./channel.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
-import { signPublickeyAtOnce, skipHostKeyProofs } from "./protocol-shortcuts.js";
+import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "./protocol-shortcuts.js";
 import { withTimeout } from "./with-timeout.js";
 
 const { Client } = ssh2;
@@ -193,6 +193,8 @@ export class Transport implements SessionOpener {
       this.#client.connect(config);
       signPublickeyAtOnce(this.#client);
       skipHostKeyProofs(this.#client);
+      // A kex list the caller chose keeps the caller's order.
+      if (options.algorithms?.kex === undefined) preferCheapKexOnOpenSsh(this.#client);
       await firstAuth;
     } finally {
       for (const cleanup of cleanups) cleanup();

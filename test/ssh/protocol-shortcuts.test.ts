@@ -1,14 +1,17 @@
 /**
  * What shoal's clients ask of sshd on a connection, read from sshd's own debug log: the public key
- * is offered signed at once (no "would this key do?" query first), and the host keys sshd announces
- * after login are not made to be proven (a signature per host key for sshd on every connection).
+ * is offered signed at once (no "would this key do?" query first), the host keys sshd announces
+ * after login are not made to be proven (a signature per host key for sshd on every connection),
+ * and the key exchange is ECDH on P-256, which sshd computes with OpenSSL, rather than curve25519,
+ * which it computes with slow reference code; other servers keep curve25519.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, rm, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { AutoAddPolicy, SSHClient } from "../../src/ssh/index.js";
+import { AutoAddPolicy, SSHClient, Transport } from "../../src/ssh/index.js";
+import { startTestbed } from "../../src/testbed/index.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
@@ -50,6 +53,7 @@ function assertShortcuts(log: string): void {
   assert.doesNotMatch(log, /hostkeys-prove-00@openssh\.com/, "no host-key proof was asked for");
   // A query-then-sign login makes sshd look the key up twice ("matching key found" twice).
   assert.equal(log.match(/matching key found/g)?.length, 1, "the key was offered signed, once");
+  assert.match(log, /kex: algorithm: ecdh-sha2-nistp256/, "P-256 ECDH, not sshd's reference curve25519");
 }
 
 test("SSHClient logs in with one signed request and asks no host-key proofs", async () => {
@@ -74,4 +78,20 @@ test("a fleet run logs in with one signed request and asks no host-key proofs", 
     assert.equal(result?.state, "ok");
   });
   assertShortcuts(log);
+});
+
+test("the kex order moves only for OpenSSH, and a kex list the caller gives keeps its order", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const host = testbed.hosts[0]!;
+  // The testbed is ssh2's server, not OpenSSH: curve25519 stays first.
+  await using other = new Transport([host.address, host.port]);
+  await other.connect({ username: host.user, password: host.password });
+  assert.match(other.getSecurityOptions()?.kex ?? "", /^curve25519-sha256/);
+  await using chosen = new Transport([sshd.host, sshd.port], { algorithms: { kex: ["curve25519-sha256", "ecdh-sha2-nistp256"] } });
+  await chosen.connect({ username: sshd.user, password: sshd.password });
+  assert.equal(chosen.getSecurityOptions()?.kex, "curve25519-sha256");
+  await using chosenByUs = new Transport([sshd.host, sshd.port]);
+  await chosenByUs.connect({ username: sshd.user, password: sshd.password });
+  assert.equal(chosenByUs.getSecurityOptions()?.kex, "ecdh-sha2-nistp256");
 });

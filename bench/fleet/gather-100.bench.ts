@@ -2,25 +2,40 @@
  * `hostname; uname -a` collected from 100 hosts and gathered (identical outputs grouped): shoal -b
  * against clush -b, pdsh | dshbak -c, pssh -i, and paramiko/asyncssh grouping in Python.
  *
- *   node dist/bench/fleet/gather-100.bench.js [HOSTS]
+ * A run lasts about 1.4 s and swings by a tenth from one to the next, so shoal, paramiko and asyncssh
+ * run ROUNDS times (default 5), interleaved, and their medians are compared; pssh, pdsh and clush
+ * run once.
+ *
+ *   node dist/bench/fleet/gather-100.bench.js [HOSTS] [--rounds N]
  */
 import { describe, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
-const HOSTS = Number(process.argv[2] ?? 100);
+const HOSTS = Number(process.argv[2]?.startsWith("-") ? 100 : (process.argv[2] ?? 100));
+const roundsAt = process.argv.indexOf("--rounds");
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 5;
+
+function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
 const COMMAND = "hostname; uname -a";
 const bed = await startBed(HOSTS, 4000);
 try {
-  const results: Measured[] = [];
   await runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]);
-  const shoal = await runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]);
-  results.push(shoal);
-  results.push(await runPython(bed, "paramiko", COMMAND));
-  results.push(await runPython(bed, "asyncssh", COMMAND));
+  const runs: Record<string, Measured[]> = { shoal: [], paramiko: [], asyncssh: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs["shoal"]!.push(await runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]));
+    runs["paramiko"]!.push(await runPython(bed, "paramiko", COMMAND));
+    runs["asyncssh"]!.push(await runPython(bed, "asyncssh", COMMAND));
+  }
+  const results: Measured[] = Object.values(runs).map(median);
+  const shoal = results[0]!;
   results.push(await runPssh(bed, COMMAND));
   results.push(await runPdsh(bed, COMMAND, 64, bed.hosts, true));
   results.push(await runClush(bed, COMMAND, 64, bed.hostsFile, true));
-  for (const m of results) console.log(`  ${describe(m, HOSTS)}`);
+  for (const [name, list] of Object.entries(runs)) console.log(`  ${name} runs: ${list.map((m) => `${(m.wallMs / 1000).toFixed(2)}s`).join(" ")}`);
+  for (const m of results) console.log(`  ${describe(m, HOSTS)}${["pssh", "pdsh", "clush"].includes(m.name) ? "" : ` (median of ${ROUNDS})`}`);
   const header = /^127\.0\.1\.\[1-100\] \(100\)$/m.test(shoal.stdout);
   const anchors = results.slice(1).filter((m) => m.ok === HOSTS);
   const fastest = anchors.reduce((a, b) => (b.wallMs < a.wallMs ? b : a), anchors[0] ?? shoal);

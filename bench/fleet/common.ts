@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { startSshd } from "../../test/fixtures/sshd.js";
 import type { Sshd } from "../../test/fixtures/sshd.js";
 
-export const SHOAL = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+export const SHOAL = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 export const ANCHORS_PY = fileURLToPath(new URL("../../../bench/fleet/anchors.py", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
 

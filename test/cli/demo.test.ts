@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 
 test("shoal demo (npm start) runs the tour on a testbed and stops everything", { timeout: 120_000 }, async () => {
   const child = spawn(process.execPath, [MAIN, "demo", "--hosts", "12"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });

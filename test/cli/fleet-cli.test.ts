@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSshd } from "../fixtures/sshd.js";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 const sshd = await startSshd({ listenAll: true, maxStartups: 1000 });
 const dir = await mkdtemp(join(tmpdir(), "shoal-cli-"));
 test.after(async () => {

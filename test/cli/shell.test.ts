@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { startTestbed } from "../../src/testbed/index.js";
 
 const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 const TMUX = "/usr/bin/tmux";
 const missing = !existsSync(TMUX);
 if (missing && process.env["CI"] === "true") throw new Error("tmux is missing: the shell tests drive the shell through it (apt-get install tmux)");

@@ -6,15 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+/** What the `shoal` bin runs: the command bundled by scripts/bundle.mjs, with lazy chunks. */
+const BUNDLE = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 
 /** Runs `shoal ARGS` in a child whose module hooks list every module it loads. */
-async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; modules: string[] }> {
+async function modulesLoadedBy(args: string[], main = MAIN): Promise<{ stdout: string; modules: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), "shoal-startup-"));
   try {
     await writeFile(
@@ -23,7 +25,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; module
     );
     await writeFile(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`);
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      execFile(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, MAIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
+      execFile(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, main, ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
         err ? reject(Object.assign(err, { stderr })) : resolve({ stdout, stderr }),
       );
     });
@@ -39,4 +41,15 @@ test("`shoal hosts` loads neither the testbed, the demo nor the shell", async ()
   assert.ok(modules.some((m) => m.endsWith("/src/cli/testbed-commands.js")), "the hooks saw the command modules");
   const heavy = modules.filter((m) => /\/src\/testbed\/|\/src\/cli\/demo\.js$|\/src\/cli\/shell\/(shell|drive)\.js$|\/cli-progress\//.test(m));
   assert.deepEqual(heavy, []);
+});
+
+test("the bundled command (the bin) lists hosts without loading the testbed, demo, shell or progress-bar chunks", async () => {
+  const { stdout, modules } = await modulesLoadedBy(["hosts", "-H", "web[1-2]"], BUNDLE);
+  assert.equal(stdout, "web1\nweb2\n");
+  assert.ok(modules.some((m) => m.endsWith("/dist/shoal.mjs")), "the hooks saw the bundle");
+  const heavy = modules.filter((m) => /\/chunks\/(testbed|demo|shell|cli-progress)-[^/]+\.mjs$/.test(m));
+  assert.deepEqual(heavy, []);
+  // The chunks are there, under the names the pattern looks for.
+  const chunks = await readdir(join(dirname(BUNDLE), "chunks"));
+  for (const name of ["testbed", "demo", "shell", "cli-progress"]) assert.ok(chunks.some((c) => c.startsWith(`${name}-`)), `a ${name} chunk in ${chunks.join(" ")}`);
 });

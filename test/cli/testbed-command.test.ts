@@ -9,7 +9,7 @@ import { connect as netConnect } from "node:net";
 import { parse } from "yaml";
 import ssh2 from "ssh2";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 
 function start(args: string[]): { child: ChildProcess; stderr: () => string; ready: Promise<void>; exit: Promise<number | null> } {
   const child = spawn(process.execPath, [MAIN, "testbed", ...args], { stdio: ["ignore", "pipe", "pipe"] });

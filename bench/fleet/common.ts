@@ -74,6 +74,12 @@ export interface Measured {
   stderr: string;
 }
 
+/** The run with the median wall time (the lower middle one of an even count). */
+export function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 /** Runs a command line, timing it from spawn to exit. */
 export function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ wallMs: number; status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

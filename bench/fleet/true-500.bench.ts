@@ -15,17 +15,13 @@
  *
  *   node dist/bench/fleet/true-500.bench.js [HOSTS] [--quick] [--rounds N]
  */
-import { describe, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
+import { describe, median, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
 const HOSTS = Number(process.argv[2]?.startsWith("-") ? 500 : (process.argv[2] ?? 500));
 const roundsAt = process.argv.indexOf("--rounds");
 const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
 
-function median(runs: Measured[]): Measured {
-  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
 
 const bed = await startBed(HOSTS, 4000);
 try {

@@ -24,7 +24,7 @@ export interface RegistrySeed {
 
 const table = new Map<string, SharedArrayBuffer>();
 const channel = new BroadcastChannel("shoal:multiprocessing:shared-memory");
-// Only read synchronously: it must never keep a thread alive.
+// It must never keep a thread alive.
 channel.unref();
 
 /** Children still starting: the parent's changes go to them on their port too. */
@@ -34,6 +34,10 @@ function apply(change: Change): void {
   if (change.op === "create") table.set(change.name, change.buffer);
   else table.delete(change.name);
 }
+
+// Changes are also taken as they come, not only when the table is consulted: a thread that never
+// looks a name up would otherwise keep every segment ever made alive in its channel's queue.
+channel.onmessage = (event: MessageEvent) => apply(event.data as Change);
 
 // Node takes a BroadcastChannel here too (documented since v15.4); @types/node declares MessagePort only.
 const channelPort = channel as unknown as MessagePort;

@@ -3,13 +3,13 @@
  * ssh-agent, and the AuthenticationError that says what was tried and what the server allows.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { appendFile, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { AuthenticationError, AutoAddPolicy, PKey, PasswordRequiredException, SSHClient } from "../../src/ssh/index.js";
 import type { ConnectOptions } from "../../src/ssh/index.js";
 import { sshKeygen, startSshd } from "../fixtures/sshd.js";
+import { startSshAgent } from "../fixtures/ssh-agent.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
 let sshd: Sshd;
@@ -85,16 +85,7 @@ test("pkey: a loaded key object; its fingerprint matches ssh-keygen", async () =
 
 test("ssh-agent: keys held by a real ssh-agent", async (t) => {
   const socket = path.join(sshd.dir, "agent.sock");
-  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "inherit"] });
-  t.after(() => agent.kill());
-  await new Promise<void>((resolve, reject) => {
-    agent.stdout.once("data", () => resolve());
-    agent.once("error", reject);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const add = spawn("ssh-add", [keys["rsa"]!], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
-    add.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ssh-add exited ${code}`))));
-  });
+  await startSshAgent(t, socket, [keys["rsa"]!]);
   assert.equal(await whoami({ ...base(), allowAgent: true, agent: socket }), sshd.user);
 });
 

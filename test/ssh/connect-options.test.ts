@@ -6,7 +6,6 @@
  * process (the parent of the remote shell).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile, copyFile } from "node:fs/promises";
 import net from "node:net";
@@ -17,6 +16,7 @@ import { after, before, test } from "node:test";
 import { AuthenticationError, AutoAddPolicy, HostKeys, RejectPolicy, SFTPError, SSHClient, SSHException, SSHTimeoutError, Transport } from "../../src/ssh/index.js";
 import type { ConnectOptions } from "../../src/ssh/index.js";
 import { startSshd } from "../fixtures/sshd.js";
+import { startSshAgent } from "../fixtures/ssh-agent.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
 let sshd: Sshd;
@@ -218,16 +218,7 @@ test("lookForKeys: ~/.ssh/id_ed25519 (and ~/ssh/) are found; lookForKeys: false 
 
 test("allowAgent: SSH_AUTH_SOCK's agent is used by default and not with allowAgent: false", async (t) => {
   const socket = path.join(sshd.dir, "agent-default.sock");
-  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "inherit"] });
-  t.after(() => agent.kill());
-  await new Promise<void>((resolve, reject) => {
-    agent.stdout.once("data", () => resolve());
-    agent.once("error", reject);
-  });
-  await new Promise<void>((resolve, reject) => {
-    const add = spawn("ssh-add", [sshd.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
-    add.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ssh-add exited ${code}`))));
-  });
+  await startSshAgent(t, socket, [sshd.keyPath]);
   const oldSock = process.env["SSH_AUTH_SOCK"];
   process.env["SSH_AUTH_SOCK"] = socket;
   try {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Part of `npm run build`: bundles the `shoal` command (dist/src/cli/main.js, compiled by tsc) and
-// the packages it uses into dist/shoal.mjs, with what only `testbed`, `demo` and `shell` need in
-// chunks of dist/chunks/ that their actions import. Node then reads a few files instead of about
+// the packages it uses into dist/shoal.mjs, with what only `testbed`, `demo` and `shell` need, and
+// the fleet itself (with ssh2, which `hosts` and `groups` never load), in chunks of dist/chunks/
+// that their actions import. Node then reads a few files instead of about
 // 150 (shoal's modules, yaml's, commander's): the command starts in ~0.13 s instead of ~0.18 s.
 // ssh2 stays a package: it finds its optional native addon by a path relative to its own files.
 import { build } from "esbuild";

@@ -12,11 +12,10 @@ import { InventoryError, PatternError } from "../fleet/inventory-error.js";
 import type { Host, HostVars } from "../fleet/host.js";
 import { HostRangeError, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
 import { parseDuration } from "../fleet/duration.js";
-import { Fleet, DEFAULT_FORKS } from "../fleet/fleet.js";
-import type { FleetOptions, FleetRun } from "../fleet/fleet.js";
+import type { Fleet, FleetOptions, FleetRun } from "../fleet/fleet.js";
 import { summarize, exitStatusOf, formatSummary } from "../fleet/summary.js";
 import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
-import { planForks } from "../fleet/limits.js";
+import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
 import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
@@ -174,6 +173,15 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
   return hosts.map((h) => (h.vars.port === undefined ? { ...h, vars: { ...h.vars, port: o.port } } : h));
 }
 
+/**
+ * The fleet (and ssh2 with it, ~50 ms to load) is imported only by the commands that connect:
+ * `hosts` and `groups` answer without it.
+ */
+async function newFleet(hosts: Host[], options: FleetOptions): Promise<Fleet> {
+  const { Fleet } = await import("../fleet/fleet.js");
+  return new Fleet(hosts, options);
+}
+
 function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
   const ask = once(askSecret);
   return {
@@ -281,7 +289,7 @@ export function registerFleetCommands(program: Command): void {
       const fds = 1 + (o.outDir ? 2 : 0) + (o.gather ? 1 : 0);
       const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, fds);
       const input = o.stdin ? await readStdin() : undefined;
-      const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, forks));
+      const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
       try {
         const reporters: Reporter[] = [];
         let json: JsonReporter | undefined;
@@ -334,7 +342,7 @@ export function registerFleetCommands(program: Command): void {
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
       const ctx = context(o, hosts);
-      const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
+      const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
       try {
         const json = o.json ? new JsonReporter() : undefined;
         outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt });
@@ -386,7 +394,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
   const { hosts, inventory } = await select(pattern, o);
   const ctx = context(o, hosts);
   const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
-  const fleet = new Fleet(withDefaults(hosts, o), fleetOptions(o, forks));
+  const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
   try {
     let totalBytes = 0;
     if (verb === "put") {

@@ -35,8 +35,9 @@ import type { ResolveOptions } from "./resolve.js";
 import { getTree, putTree, scanLocal } from "./transfer.js";
 import type { TransferOptions } from "./transfer.js";
 
-/** Default hosts at a time: ClusterShell's fanout. */
-export const DEFAULT_FORKS = 64;
+import { DEFAULT_FORKS } from "./limits.js";
+
+export { DEFAULT_FORKS };
 
 export interface FleetOptions extends ResolveOptions, CredentialOptions {
   /** Hosts worked on at a time (default 64). */

@@ -21,6 +21,9 @@ export function openFileLimit(): number | undefined {
   }
 }
 
+/** Default hosts at a time: ClusterShell's fanout. */
+export const DEFAULT_FORKS = 64;
+
 /** Descriptors Node, the terminal and the reporters keep for themselves. */
 export const RESERVED_FDS = 64;
 

@@ -2,6 +2,7 @@
  * Round trips and server work that ssh2 spends on every connection and shoal does without.
  * Both reach into ssh2's protocol object; if its internals differ, nothing is changed.
  */
+import { createRequire } from "node:module";
 import type { Client, ParsedKey } from "ssh2";
 
 type SignedAuthPK = (username: string, key: ParsedKey, keyAlgo: string | undefined, sign?: (data: Buffer, done: (signature: Buffer) => void) => void) => void;
@@ -64,14 +65,51 @@ export function signPublickeyAtOnce(client: Client): void {
  * `client.connect()`.
  */
 export function skipHostKeyProofs(client: Client): void {
-  const handlers = protocolOf(client)?._handlers;
+  const protocol = protocolOf(client);
+  const handlers = protocol?._handlers;
   const original = handlers?.GLOBAL_REQUEST;
-  if (!handlers || typeof original !== "function") return;
-  handlers.GLOBAL_REQUEST = (protocol, name, wantReply, data) => {
+  if (!protocol || !handlers || typeof original !== "function") return;
+  handlers.GLOBAL_REQUEST = (p, name, wantReply, data) => {
     // OpenSSH sends it without asking for a reply; one that asks is answered as before.
     if (name === "hostkeys-00@openssh.com" && !wantReply) return;
-    original(protocol, name, wantReply, data);
+    original(p, name, wantReply, data);
   };
+  // ssh2 parses every announced key before that handler sees the request (a third of a
+  // millisecond per login): the message is dropped before parsing too.
+  if (dropUnparsedHostKeys()) announcementsIgnored.add(protocol);
+}
+
+/** Protocols whose unanswered host-key announcements are dropped before ssh2 parses them. */
+const announcementsIgnored = new WeakSet<object>();
+let messageHandlersWrapped: boolean | undefined;
+
+const GLOBAL_REQUEST = 80;
+const HOSTKEYS_REQUEST = Buffer.from("hostkeys-00@openssh.com");
+
+/** Wraps ssh2's handler of GLOBAL_REQUEST messages once; false if its internals differ. */
+function dropUnparsedHostKeys(): boolean {
+  if (messageHandlersWrapped !== undefined) return messageHandlersWrapped;
+  messageHandlersWrapped = false;
+  let table: unknown;
+  try {
+    table = createRequire(import.meta.url)("ssh2/lib/protocol/handlers.js");
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(table) || typeof table[GLOBAL_REQUEST] !== "function") return false;
+  const handlers = table as Array<(protocol: object, payload: Buffer) => unknown>;
+  const parse = handlers[GLOBAL_REQUEST]!;
+  handlers[GLOBAL_REQUEST] = (protocol, payload) => {
+    if (announcementsIgnored.has(protocol) && isUnansweredHostKeys(payload)) return undefined;
+    return parse(protocol, payload);
+  };
+  return (messageHandlersWrapped = true);
+}
+
+/** byte 80, string "hostkeys-00@openssh.com", boolean want_reply = false, keys... (RFC 4254 §4). */
+export function isUnansweredHostKeys(payload: Buffer): boolean {
+  const n = HOSTKEYS_REQUEST.length;
+  return payload.length > 5 + n && payload.readUInt32BE(1) === n && payload[5 + n] === 0 && payload.compare(HOSTKEYS_REQUEST, 0, n, 5, 5 + n) === 0;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `shoal run`, `hosts` and the other fleet commands start without loading what only `testbed`,
  * `demo` and `shell` need (the testbed's SSH servers, the demo, the shell's terminal handling):
- * those are imported by their own actions.
+ * those are imported by their own actions. `hosts` and `groups`, which connect nowhere, do not load
+ * the fleet and ssh2 either.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -39,7 +40,7 @@ test("`shoal hosts` loads neither the testbed, the demo nor the shell", async ()
   const { stdout, modules } = await modulesLoadedBy(["hosts", "-H", "web[1-2]"]);
   assert.equal(stdout, "web1\nweb2\n");
   assert.ok(modules.some((m) => m.endsWith("/src/cli/testbed-commands.js")), "the hooks saw the command modules");
-  const heavy = modules.filter((m) => /\/src\/testbed\/|\/src\/cli\/demo\.js$|\/src\/cli\/shell\/(shell|drive)\.js$|\/cli-progress\//.test(m));
+  const heavy = modules.filter((m) => /\/src\/testbed\/|\/src\/cli\/demo\.js$|\/src\/cli\/shell\/(shell|drive)\.js$|\/cli-progress\/|\/node_modules\/ssh2\/|\/src\/fleet\/fleet\.js$/.test(m));
   assert.deepEqual(heavy, []);
 });
 
@@ -47,9 +48,9 @@ test("the bundled command (the bin) lists hosts without loading the testbed, dem
   const { stdout, modules } = await modulesLoadedBy(["hosts", "-H", "web[1-2]"], BUNDLE);
   assert.equal(stdout, "web1\nweb2\n");
   assert.ok(modules.some((m) => m.endsWith("/dist/shoal.mjs")), "the hooks saw the bundle");
-  const heavy = modules.filter((m) => /\/chunks\/(testbed|demo|shell|cli-progress)-[^/]+\.mjs$/.test(m));
-  assert.deepEqual(heavy, []);
+  const heavy = modules.filter((m) => /\/chunks\/(testbed|demo|shell|cli-progress|fleet)-[^/]+\.mjs$|\/node_modules\/ssh2\//.test(m));
+  assert.deepEqual(heavy, [], "hosts connects nowhere: neither the fleet nor ssh2 (~50 ms) is loaded");
   // The chunks are there, under the names the pattern looks for.
   const chunks = await readdir(join(dirname(BUNDLE), "chunks"));
-  for (const name of ["testbed", "demo", "shell", "cli-progress"]) assert.ok(chunks.some((c) => c.startsWith(`${name}-`)), `a ${name} chunk in ${chunks.join(" ")}`);
+  for (const name of ["testbed", "demo", "shell", "cli-progress", "fleet"]) assert.ok(chunks.some((c) => c.startsWith(`${name}-`)), `a ${name} chunk in ${chunks.join(" ")}`);
 });

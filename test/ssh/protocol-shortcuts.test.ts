@@ -16,6 +16,7 @@ import { Fleet } from "../../src/fleet/fleet.js";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
 import { knownHostsFor, sshdHosts } from "../fleet/helpers.js";
+import { isUnansweredHostKeys } from "../../src/ssh/protocol-shortcuts.js";
 
 let sshd: Sshd;
 let dir: string;
@@ -94,4 +95,19 @@ test("the kex order moves only for OpenSSH, and a kex list the caller gives keep
   await using chosenByUs = new Transport([sshd.host, sshd.port]);
   await chosenByUs.connect({ username: sshd.user, password: sshd.password });
   assert.equal(chosenByUs.getSecurityOptions()?.kex, "ecdh-sha2-nistp256");
+});
+
+test("only an unanswered hostkeys-00 announcement is dropped before ssh2 parses it", () => {
+  const request = (name: string, wantReply: boolean, rest = Buffer.alloc(0)): Buffer => {
+    const n = Buffer.from(name);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(n.length);
+    return Buffer.concat([Buffer.from([80]), length, n, Buffer.from([wantReply ? 1 : 0]), rest]);
+  };
+  const key = Buffer.from("0000000b7373682d65643235353139", "hex");
+  assert.equal(isUnansweredHostKeys(request("hostkeys-00@openssh.com", false, key)), true);
+  assert.equal(isUnansweredHostKeys(request("hostkeys-00@openssh.com", true, key)), false, "one asking for a reply is answered");
+  assert.equal(isUnansweredHostKeys(request("keepalive@openssh.com", false)), false);
+  assert.equal(isUnansweredHostKeys(request("hostkeys-00@openssh.cox", false, key)), false);
+  assert.equal(isUnansweredHostKeys(request("hostkeys-00@openssh.com", false).subarray(0, 20)), false, "a truncated message goes to ssh2, which reports it");
 });

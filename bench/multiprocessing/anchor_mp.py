@@ -1,6 +1,6 @@
 """Python anchors of bench/multiprocessing: prints one JSON object with the measures.
 
-Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS | value WORKERS INCREMENTS | shareable_list OPS
+Usage: python3 anchor_mp.py pipe ROUNDS MIB_MESSAGES | queue ITEMS | start RUNS | burst N | value WORKERS INCREMENTS | shareable_list OPS
 """
 import json
 import multiprocessing as mp
@@ -107,8 +107,25 @@ def start(runs):
         times.append((time.perf_counter() - t0) * 1000)
         p.join()
         time.sleep(0.3)  # the same pause as shoal's bench between starts
+    cold = times[0]
     times.sort()
-    return {"medianMs": times[len(times) // 2]}
+    return {"medianMs": times[len(times) // 2], "firstMs": cold}
+
+
+def burst(n):
+    """n processes started at once by a fresh program, until each has sent its first message."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    t0 = time.perf_counter()
+    ps = [ctx.Process(target=first, args=(q,)) for _ in range(n)]
+    for p in ps:
+        p.start()
+    for _ in range(n):
+        q.get()
+    elapsed = (time.perf_counter() - t0) * 1000
+    for p in ps:
+        p.join()
+    return {"ms": elapsed}
 
 
 def value(workers, n):
@@ -148,5 +165,5 @@ def shareable_list(ops):
 if __name__ == "__main__":
     kind = sys.argv[1]
     args = [int(a) for a in sys.argv[2:]]
-    result = {"pipe": pipe, "queue": queue, "start": start, "value": value, "shareable_list": shareable_list}[kind](*args)
+    result = {"pipe": pipe, "queue": queue, "start": start, "burst": burst, "value": value, "shareable_list": shareable_list}[kind](*args)
     print(json.dumps(result))

@@ -170,6 +170,7 @@ function installExitHook(): void {
 }
 
 let makeSelf: () => Process;
+let adoptStarted: (child: ChildProcess, name: string) => Process;
 let adoptAsSelf: (instance: Process) => void;
 
 /** A process running a function (or an overridden `run()`). */
@@ -199,6 +200,14 @@ export class Process {
     };
     adoptAsSelf = (instance: Process): void => {
       instance.#isSelf = true;
+    };
+    adoptStarted = (child: ChildProcess, name: string): Process => {
+      const adopted = new Process({ name, daemon: true });
+      adopted.#state = "started";
+      children.add(adopted);
+      adopted.#sentinel = new Promise<void>((resolve) => (adopted.#settle = resolve));
+      adopted.#watch(child);
+      return adopted;
     };
   }
 
@@ -264,6 +273,18 @@ export class Process {
   }
 
   #launch(child: ChildProcess, message: StartMessage, sockets: Socket[]): void {
+    this.#watch(child);
+    if (this.#daemon) child.unref();
+    let unsent = 1 + sockets.length;
+    const sent = (): void => {
+      if (--unsent === 0) (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    };
+    child.send(message, sent);
+    sockets.forEach((socket, index) => child.send({ handle: index }, socket, { keepOpen: false }, sent));
+  }
+
+  /** Follows a started child: its pid, its exit, and for a daemon, its end at this process's exit. */
+  #watch(child: ChildProcess): void {
     this.#child = child;
     this.#pid = child.pid ?? null;
     child.once("exit", (code, signal) => {
@@ -283,14 +304,7 @@ export class Process {
     if (this.#daemon) {
       installExitHook();
       daemonChildren.add(child);
-      child.unref();
     }
-    let unsent = 1 + sockets.length;
-    const sent = (): void => {
-      if (--unsent === 0) (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    };
-    child.send(message, sent);
-    sockets.forEach((socket, index) => child.send({ handle: index }, socket, { keepOpen: false }, sent));
   }
 
   #encodeArguments(): { payload: Buffer; connections: Connection[]; modules: string[] } {
@@ -532,6 +546,15 @@ export function parentProcess(): { readonly pid: number; readonly name: string }
 /** The children started by this process that are still running. */
 export function activeChildren(): Process[] {
   return [...children].filter((child) => child.isAlive());
+}
+
+/**
+ * A `Process` for a child started by other means (a process Pool's worker), so that
+ * `activeChildren()` lists it as Python's lists its pool workers: daemonic, with its pid, `join()`,
+ * `terminate()` and `exitcode`; it cannot be started again. @internal
+ */
+export function adoptChildProcess(child: ChildProcess, name: string): Process {
+  return adoptStarted(child, name);
 }
 
 /** The position (and default name) of the next child of this process, whatever starts it. @internal */

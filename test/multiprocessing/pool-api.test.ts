@@ -7,6 +7,7 @@ import { getEventListeners } from "node:events";
 import { setImmediate as tick } from "node:timers/promises";
 import { AsyncResult, Pool, ThreadPool, RemoteTraceback, MaybeEncodingError } from "../../src/multiprocessing/pool/index.js";
 import { TimeoutError } from "../../src/multiprocessing/errors.js";
+import { activeChildren } from "../../src/multiprocessing/process.js";
 import { task } from "../../src/internal/task.js";
 import { Lock } from "../../src/threading/index.js";
 import * as f from "./pool-fixtures.js";
@@ -278,4 +279,26 @@ test("Pool refuses shared memory at once: processes cannot share it", async (t) 
   const pool = new Pool({ processes: 1 });
   t.after(() => pool.terminate());
   assert.throws(() => pool.applyAsync(f.identity, [new SharedArrayBuffer(4)]), TypeError);
+});
+
+test("activeChildren() lists a Pool's workers, daemonic, until they end (as Python's active_children)", async () => {
+  const pool = new Pool({ processes: 2 });
+  assert.equal(await pool.apply(f.square, [3]), 9);
+  const listed = activeChildren().filter((p) => p.name.startsWith("PoolWorker-"));
+  assert.deepEqual(listed.map((p) => p.pid).sort(), [...pool.workerIds].sort());
+  for (const worker of listed) {
+    assert.equal(worker.daemon, true);
+    assert.equal(worker.isAlive(), true);
+    assert.throws(() => worker.start(), /only be started once/);
+  }
+  pool.close();
+  await pool.join();
+  await Promise.all(listed.map((worker) => worker.join()));
+  assert.deepEqual(listed.map((worker) => worker.exitcode), [0, 0]);
+  assert.deepEqual(activeChildren().filter((p) => p.name.startsWith("PoolWorker-")), []);
+  // A thread pool's workers are threads: not children.
+  const threads = new ThreadPool({ processes: 1 });
+  assert.equal(await threads.apply(f.square, [2]), 4);
+  assert.deepEqual(activeChildren(), []);
+  await threads.terminate();
 });

@@ -16,6 +16,7 @@ import { StderrTail } from "./stderr-tail.js";
 import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
+import { adoptChildProcess } from "../process.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
 /** After SIGTERM, a worker that is still alive this long later gets SIGKILL (ms). */
@@ -66,6 +67,8 @@ export class ProcessLink implements WorkerLink {
       env: options.env ?? process.env,
     });
     this.pid = this.#child.pid;
+    // Listed by activeChildren(), as Python lists its pool workers.
+    if (this.pid !== undefined) adoptChildProcess(this.#child, name);
     const forward = options.stderr === undefined ? process.stderr : options.stderr;
     this.#stderr = this.#child.stdio[2] as Socket;
     this.#stderr.on("data", (chunk: Buffer) => {

@@ -7,6 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import ssh2 from "ssh2";
 import type { ParsedKey } from "ssh2";
 import { PasswordRequiredException, SSHException } from "./errors.js";
+import { generateOpenSshKeyPair } from "./keygen.js";
 
 const { utils } = ssh2;
 
@@ -194,13 +195,7 @@ export class PKey {
 
   /** Generates a new key pair (`"ed25519"`, `"ecdsa"` with 256/384/521 bits, `"rsa"` with `bits`). */
   static generateKey(type: "ed25519" | "ecdsa" | "rsa", bits?: number): PKey {
-    const pair =
-      type === "ed25519"
-        ? utils.generateKeyPairSync("ed25519", {})
-        : type === "ecdsa"
-          ? utils.generateKeyPairSync("ecdsa", { bits: (bits ?? 256) as 256 | 384 | 521 })
-          : utils.generateKeyPairSync("rsa", { bits: bits ?? 3072 });
-    return PKey.fromPrivateKey(pair.private);
+    return PKey.fromPrivateKey(generateOpenSshKeyPair(type, { bits }).private);
   }
 }
 

@@ -3,7 +3,7 @@
  * describe them (known_hosts entries, SHA256 fingerprints).
  */
 import { createHash } from "node:crypto";
-import ssh2 from "ssh2";
+import { generateOpenSshKeyPair } from "../ssh/keygen.js";
 
 /** An ed25519 key pair in OpenSSH formats. */
 export interface KeyPair {
@@ -15,13 +15,8 @@ export interface KeyPair {
 
 /** Generates an ed25519 key pair (about 0.2 ms: cheap enough for a key per host). */
 export function generateKeyPair(comment: string): KeyPair {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
-    // ssh2 1.17 drops a leading zero byte of the public key (1 key in 256), writing a key nothing
-    // can parse: check it and draw again.
-    const parsed = ssh2.utils.parseKey(pair.private);
-    if (!(parsed instanceof Error)) return { privateKey: pair.private, publicKey: pair.public.trim() };
-  }
+  const pair = generateOpenSshKeyPair("ed25519", { comment });
+  return { privateKey: pair.private, publicKey: pair.public };
 }
 
 /** The `type base64` part of a public key line, without its comment. */

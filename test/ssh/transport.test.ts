@@ -21,6 +21,7 @@ import {
   Transport,
 } from "../../src/ssh/index.js";
 import { startSilentListener, startSshd } from "../fixtures/sshd.js";
+import { generateOpenSshKeyPair } from "../../src/ssh/keygen.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
 let sshd: Sshd;
@@ -206,7 +207,7 @@ test("timeout: without bannerTimeout, paramiko's default bounds the wait (never 
 
 test("timeout: auth (a server that never answers the auth request)", async (t) => {
   // ssh2's own server: a real SSH server whose authentication handler never decides.
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519").private;
+  const hostKey = generateOpenSshKeyPair("ed25519").private;
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (connection) => {
     connection.on("error", () => {});
     connection.on("authentication", () => {});

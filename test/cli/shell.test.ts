@@ -183,6 +183,8 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await terminal.type(":gr", "Tab");
   await terminal.waitFor(/> :groups *$/m);
   await terminal.type("", "Enter");
+  // The list and the next prompt first: keys typed while it prints would land inside it.
+  await terminal.waitFor(/@backend .*\n.*shoal @db \(3\)> $/m);
 
   // Ctrl-C at the prompt drops the line being typed, as in bash.
   await terminal.type("half a comm", "C-c");

@@ -32,7 +32,7 @@ await build({
     ].join("\n"),
   },
   // package.json says "sideEffects": false for consumers tree-shaking the library; the command needs
-  // its side-effect imports (memory.js sets V8 flags before anything else loads).
+  // its side-effect imports (such as the codec registrations of the modules it loads).
   ignoreAnnotations: true,
   logLevel: "warning",
 });

@@ -17,6 +17,7 @@ import { summarize, exitStatusOf, formatSummary } from "../fleet/summary.js";
 import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
+import { capYoungGeneration } from "./memory.js";
 import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
 
@@ -179,6 +180,7 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
  */
 async function newFleet(hosts: Host[], options: FleetOptions): Promise<Fleet> {
   const { Fleet } = await import("../fleet/fleet.js");
+  capYoungGeneration();
   return new Fleet(hosts, options);
 }
 

@@ -3,7 +3,6 @@
  * The `shoal` command. Fleet commands (run, put, get, ping, hosts, groups) live in
  * fleet-commands.ts; testbed, demo and shell in testbed-commands.ts.
  */
-import "./memory.js";
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
 import { registerTestbedCommands } from "./testbed-commands.js";

@@ -6,6 +6,7 @@ import { InventoryError } from "../../fleet/inventory-error.js";
 import type { FleetOptions } from "../../fleet/fleet.js";
 import { askSecret, once } from "../prompt.js";
 import { UsageError } from "../fleet-commands.js";
+import { capYoungGeneration } from "../memory.js";
 
 interface ShellFlags {
   inventory?: string;
@@ -43,6 +44,7 @@ export function shellCommand(): Command {
         if (error instanceof InventoryError) throw new UsageError(error.message);
         throw error;
       }
+      capYoungGeneration();
       const ask = once(askSecret);
       const fleetOptions: FleetOptions = {
         forks: flags.forks,

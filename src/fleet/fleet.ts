@@ -34,7 +34,6 @@ import { SpecResolver } from "./resolve.js";
 import type { ResolveOptions } from "./resolve.js";
 import { getTree, putTree, scanLocal } from "./transfer.js";
 import type { TransferOptions } from "./transfer.js";
-
 import { DEFAULT_FORKS } from "./limits.js";
 
 export { DEFAULT_FORKS };

@@ -82,6 +82,12 @@ export function skipHostKeyProofs(client: Client): void {
 /** Protocols whose unanswered host-key announcements are dropped before ssh2 parses them. */
 const announcementsIgnored = new WeakSet<object>();
 let messageHandlersWrapped: boolean | undefined;
+let announcementsDropped = 0;
+
+/** How many host-key announcements this process dropped unparsed (for tests). @internal */
+export function droppedHostKeyAnnouncements(): number {
+  return announcementsDropped;
+}
 
 const GLOBAL_REQUEST = 80;
 const HOSTKEYS_REQUEST = Buffer.from("hostkeys-00@openssh.com");
@@ -100,7 +106,10 @@ function dropUnparsedHostKeys(): boolean {
   const handlers = table as Array<(protocol: object, payload: Buffer) => unknown>;
   const parse = handlers[GLOBAL_REQUEST]!;
   handlers[GLOBAL_REQUEST] = (protocol, payload) => {
-    if (announcementsIgnored.has(protocol) && isUnansweredHostKeys(payload)) return undefined;
+    if (announcementsIgnored.has(protocol) && isUnansweredHostKeys(payload)) {
+      announcementsDropped++;
+      return undefined;
+    }
     return parse(protocol, payload);
   };
   return (messageHandlersWrapped = true);

@@ -16,7 +16,7 @@ import { Fleet } from "../../src/fleet/fleet.js";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
 import { knownHostsFor, sshdHosts } from "../fleet/helpers.js";
-import { isUnansweredHostKeys } from "../../src/ssh/protocol-shortcuts.js";
+import { droppedHostKeyAnnouncements, isUnansweredHostKeys } from "../../src/ssh/protocol-shortcuts.js";
 
 let sshd: Sshd;
 let dir: string;
@@ -58,6 +58,7 @@ function assertShortcuts(log: string): void {
 }
 
 test("SSHClient logs in with one signed request and asks no host-key proofs", async () => {
+  const dropped = droppedHostKeyAnnouncements();
   const log = await logOf(async () => {
     const client = new SSHClient();
     client.setMissingHostKeyPolicy(new AutoAddPolicy());
@@ -69,6 +70,7 @@ test("SSHClient logs in with one signed request and asks no host-key proofs", as
     }
   });
   assertShortcuts(log);
+  assert.equal(droppedHostKeyAnnouncements(), dropped + 1, "sshd's host-key announcement was dropped before ssh2 parsed its keys");
 });
 
 test("a fleet run logs in with one signed request and asks no host-key proofs", async () => {

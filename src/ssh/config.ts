@@ -1,8 +1,10 @@
 /**
  * paramiko's `SSHConfig`: OpenSSH client configuration (`~/.ssh/config`). `Host` blocks with
- * wildcard and `!negated` patterns, `Match all|host|originalhost|user|localuser`, `Include` (globs,
- * relative to `~/.ssh`), first value wins, token expansion (`%h %p %r %u %l %L %d %n %C %%` and `~`).
+ * wildcard and `!negated` patterns, `Match all|host|originalhost|user|localuser|exec|canonical|final`,
+ * `Include` (globs, relative to `~/.ssh`), first value wins, token expansion
+ * (`%h %p %r %u %l %L %d %n %C %%` and `~`).
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -11,6 +13,17 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { ConfigParseError } from "./errors.js";
 import { globMatch } from "./host-keys.js";
+
+/**
+ * `Match exec`: the command, its tokens expanded, run by `/bin/sh -c` as OpenSSH runs it (stdin and
+ * stdout to /dev/null, stderr shown); it matches when the command exits 0.
+ */
+function execMatches(tokens: Record<string, string>, command: string): boolean {
+  const expanded = expandHome(command.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all));
+  const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"] });
+  if (run.error) throw new ConfigParseError(`Match exec ${JSON.stringify(command)}: cannot run /bin/sh: ${run.error.message}`);
+  return run.status === 0;
+}
 
 /** Keys that collect every value instead of keeping the first. */
 const MULTI_VALUED = new Set(["identityfile", "localforward", "remoteforward", "dynamicforward", "certificatefile", "sendenv", "setenv"]);
@@ -144,7 +157,14 @@ export class SSHConfig {
     }
   }
 
-  /** The options that apply to `hostname`, with tokens expanded. */
+  /**
+   * The options that apply to `hostname`, with tokens expanded. As OpenSSH does, a config with a
+   * `Match final` is read a second time, in which `Match final` and `Match canonical` match (the
+   * values of the first pass stay: first value wins); so is one with `CanonicalizeHostname` on
+   * (shoal does not search `CanonicalDomains`: the name stays as given). `Match exec` runs its
+   * command through `/bin/sh -c` (stdin and stdout closed, stderr shown), only when the criteria
+   * before it on the line matched, and matches when it exits 0.
+   */
   lookup(hostname: string, options: { user?: string } = {}): SSHConfigDict {
     const result = new SSHConfigDict();
     const collect = (block: Block) => {
@@ -158,22 +178,41 @@ export class SSHConfig {
         }
       }
     };
-    for (const block of this.#blocks) {
-      if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user)) collect(block);
+    const pass = (final: boolean) => {
+      for (const block of this.#blocks) {
+        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user, final)) collect(block);
+      }
+    };
+    // The final pass collects every multi-valued option again: keep the first pass's lists apart.
+    pass(false);
+    if (this.#wantsFinalPass(result)) {
+      const firstLists = new Map([...result].filter(([key]) => MULTI_VALUED.has(key)));
+      for (const key of firstLists.keys()) result.delete(key);
+      pass(true);
+      for (const [key, list] of firstLists) {
+        const added = (result.get(key) as string[] | undefined) ?? [];
+        result.set(key, [...(list as string[]), ...added.filter((value) => !(list as string[]).includes(value))]);
+      }
     }
     if (!result.has("hostname")) result.set("hostname", hostname);
     this.#expandTokens(result, hostname, options.user);
     return result;
   }
 
-  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined): boolean {
+  /** A second pass is made when a `Match final` (not negated) exists or CanonicalizeHostname is on. */
+  #wantsFinalPass(sofar: SSHConfigDict): boolean {
+    if (/^(yes|always)$/i.test(sofar.getString("canonicalizehostname") ?? "")) return true;
+    return this.#blocks.some((block) => block.kind === "match" && block.patterns.some((p) => p.toLowerCase() === "final"));
+  }
+
+  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean): boolean {
     for (let i = 0; i < criteria.length; i++) {
       let keyword = criteria[i]!.toLowerCase();
       const negate = keyword.startsWith("!");
       if (negate) keyword = keyword.slice(1);
       let ok: boolean;
       if (keyword === "all") ok = true;
-      else if (keyword === "canonical" || keyword === "final") ok = false;
+      else if (keyword === "canonical" || keyword === "final") ok = final;
       else {
         const argument = criteria[++i];
         if (argument === undefined) throw new ConfigParseError(`Match ${keyword} needs an argument`);
@@ -182,7 +221,7 @@ export class SSHConfig {
         else if (keyword === "originalhost") ok = hostMatches(patterns, hostname);
         else if (keyword === "user") ok = hostMatches(patterns, user ?? sofar.getString("user") ?? os.userInfo().username);
         else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
-        else if (keyword === "exec") throw new ConfigParseError("Match exec is not supported by lookup()");
+        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, user), argument);
         else throw new ConfigParseError(`Unsupported Match criterion: ${keyword}`);
       }
       if (ok === negate) return false;
@@ -190,26 +229,30 @@ export class SSHConfig {
     return true;
   }
 
-  #expandTokens(dict: SSHConfigDict, original: string, user: string | undefined): void {
-    const rawHost = dict.getString("hostname") ?? original;
-    const host = rawHost.replace(/%h/g, original).replace(/%%/g, "%");
-    dict.set("hostname", host);
+  /** The `%` tokens of a host, from what is known of it so far. */
+  #tokens(dict: SSHConfigDict, original: string, user: string | undefined): Record<string, string> {
+    const host = (dict.getString("hostname") ?? original).replace(/%h/g, original).replace(/%%/g, "%");
     const port = dict.getString("port") ?? "22";
     const remoteUser = user ?? dict.getString("user") ?? os.userInfo().username;
-    const localUser = os.userInfo().username;
     const fqdn = os.hostname();
-    const tokens: Record<string, string> = {
+    return {
       "%": "%",
       h: host,
       n: original,
       p: port,
       r: remoteUser,
-      u: localUser,
-      l: fqdn.split(".")[0]!,
+      u: os.userInfo().username,
+      // OpenSSH: %l is the local host name with its domain, %L without it.
+      l: fqdn,
       L: fqdn.split(".")[0]!,
       d: os.homedir(),
-      C: createHash("sha1").update(`${fqdn.split(".")[0]}${host}${port}${remoteUser}`).digest("hex"),
+      C: createHash("sha1").update(`${fqdn}${host}${port}${remoteUser}`).digest("hex"),
     };
+  }
+
+  #expandTokens(dict: SSHConfigDict, original: string, user: string | undefined): void {
+    const tokens = this.#tokens(dict, original, user);
+    dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
       const expanded = key === "hostname" ? value.replace(/%h/g, original).replace(/%%/g, "%") : value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
       return expandHome(expanded);

@@ -4,6 +4,7 @@
  * (pty, environment) and opens on the request, which is also when an open failure surfaces.
  */
 import type { ClientChannel, PseudoTtyOptions } from "ssh2";
+import { Agent } from "./agent.js";
 import { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { ChannelException, SSHException, SSHTimeoutError } from "./errors.js";
 
@@ -21,7 +22,7 @@ export interface SessionOpener {
   openRequest(
     kind: "exec" | "shell" | "subsystem",
     argument: string,
-    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined },
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined },
   ): Promise<ClientChannel>;
 }
 
@@ -38,6 +39,7 @@ export class Channel {
   #stream: ClientChannel | undefined;
   #env: Record<string, string> | undefined;
   #pty: PseudoTtyOptions | undefined;
+  #agent: Agent | undefined;
   #timeout: number | null = null;
   #openTimeout: number | undefined;
   #combineStderr = false;
@@ -64,6 +66,20 @@ export class Channel {
       width: options.widthPixels ?? 0,
       height: options.heightPixels ?? 0,
     };
+  }
+
+  /**
+   * Forwards an ssh-agent to the command or shell to come (paramiko's `request_forward_agent`,
+   * `ssh -A`): there, `SSH_AUTH_SOCK` reaches `agent` (default: this machine's `SSH_AUTH_SOCK`),
+   * which signs for programs on the server without its keys leaving it. Only for servers you trust:
+   * their root can use the agent while the connection lasts. The request is refused with
+   * `SSHException` when the server does not allow forwarding (`AllowAgentForwarding no`).
+   */
+  async requestForwardAgent(agent: Agent | string | undefined = undefined): Promise<void> {
+    this.#checkUnopened("requestForwardAgent");
+    const chosen = agent instanceof Agent ? agent : new Agent(agent ?? process.env["SSH_AUTH_SOCK"]);
+    if (!chosen.available) throw new SSHException("Cannot forward the agent: SSH_AUTH_SOCK is not set and no agent was given");
+    this.#agent = chosen;
   }
 
   /** Changes the pty size of an open channel. */
@@ -115,7 +131,7 @@ export class Channel {
 
   async #request(kind: "exec" | "shell" | "subsystem", argument: string): Promise<void> {
     this.#checkUnopened(kind);
-    const stream = await this.#opener.openRequest(kind, argument, { env: this.#env, pty: this.#pty, timeout: this.#openTimeout });
+    const stream = await this.#opener.openRequest(kind, argument, { env: this.#env, pty: this.#pty, timeout: this.#openTimeout, agent: this.#agent });
     this.adopt(stream);
   }
 

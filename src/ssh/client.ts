@@ -81,6 +81,11 @@ export interface ExecOptions {
   environment?: Record<string, string>;
   /** Aborting it sends the command `KILL` and closes its channel: its files end, `recvExit` resolves. */
   signal?: AbortSignal;
+  /**
+   * Forwards the ssh-agent to the command (`ssh -A`; paramiko's `AgentRequestHandler`): the `agent`
+   * given to `connect()`, or `SSH_AUTH_SOCK`. See `Channel.requestForwardAgent`.
+   */
+  agentForward?: boolean;
 }
 
 export interface RunOptions extends Omit<ExecOptions, "timeout" | "signal"> {
@@ -125,6 +130,8 @@ export class SSHClient implements HostKeyStore {
   #transport: Transport | undefined;
   #jumps: SSHClient[] = [];
   #channelTimeout: number | undefined;
+  /** The agent `connect()` was given (forwarded on request). */
+  #agent: Agent | string | undefined;
 
   /** Sets the policy for unknown hosts (an instance or a class). Default `RejectPolicy`. */
   setMissingHostKeyPolicy(policy: MissingHostKeyPolicy | (new () => MissingHostKeyPolicy)): void {
@@ -172,6 +179,7 @@ export class SSHClient implements HostKeyStore {
     const { hostname, port } = resolved;
     for (const hop of resolved.proxyJump) parseHop(hop);
     this.#channelTimeout = checkTimeout(resolved.channelTimeout, "SSHClient.connect: channelTimeout");
+    this.#agent = resolved.agent;
     resolved.signal?.throwIfAborted();
     const keyName = hostKeyName(hostname, port);
 
@@ -380,6 +388,7 @@ export class SSHClient implements HostKeyStore {
     const channel = await transport.openSession(this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     if (options.getPty) await channel.getPty(options.getPty === true ? {} : options.getPty);
     if (options.environment) channel.updateEnvironment(options.environment);
+    if (options.agentForward) await channel.requestForwardAgent(this.#agent);
     if (timeout !== undefined) channel.settimeout(timeout);
     await channel.execCommand(command);
     if (signal) {
@@ -412,6 +421,7 @@ export class SSHClient implements HostKeyStore {
     const execOptions: ExecOptions = {};
     if (options.getPty !== undefined) execOptions.getPty = options.getPty;
     if (options.environment !== undefined) execOptions.environment = options.environment;
+    if (options.agentForward !== undefined) execOptions.agentForward = options.agentForward;
     const { stdin, stdout, stderr } = await this.execCommand(command, execOptions);
     const channel = stdout.channel;
     const finished = (async () => {
@@ -471,13 +481,14 @@ export class SSHClient implements HostKeyStore {
 
   /** An interactive shell on a pty. */
   async invokeShell(
-    options: { term?: string; width?: number; height?: number; widthPixels?: number; heightPixels?: number; environment?: Record<string, string> } = {},
+    options: { term?: string; width?: number; height?: number; widthPixels?: number; heightPixels?: number; environment?: Record<string, string>; agentForward?: boolean } = {},
   ): Promise<Channel> {
     if (options.environment !== undefined) checkEnvironment(options.environment, "SSHClient.invokeShell");
     const transport = this.#connected("invokeShell");
     const channel = await transport.openSession(this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
     await channel.getPty(options);
     if (options.environment) channel.updateEnvironment(options.environment);
+    if (options.agentForward) await channel.requestForwardAgent(this.#agent);
     await channel.invokeShell();
     return channel;
   }

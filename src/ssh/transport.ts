@@ -522,23 +522,35 @@ export class Transport implements SessionOpener {
   openRequest(
     kind: "exec" | "shell" | "subsystem",
     argument: string,
-    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined },
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined },
   ): Promise<ClientChannel> {
     this.#checkAuthenticated(kind);
+    if (options.agent !== undefined) this.#forwardTo(options.agent);
     const opened = new Promise<ClientChannel>((resolve, reject) => {
       const done = (error: Error | undefined, channel: ClientChannel) => {
-        if (error) return reject(toChannelError(error));
+        if (error) return reject(error.message === "Unable to request agent forwarding" ? new SSHException(`${error.message}: the server refused it (AllowAgentForwarding?)`) : toChannelError(error));
         captureEnd(channel);
         resolve(channel);
       };
-      const requestOptions: { env?: Record<string, string>; pty?: PseudoTtyOptions } = {};
+      const requestOptions: { env?: Record<string, string>; pty?: PseudoTtyOptions; agentForward?: boolean } = {};
       if (options.env) requestOptions.env = options.env;
       if (options.pty) requestOptions.pty = options.pty;
+      if (options.agent) requestOptions.agentForward = true;
       if (kind === "exec") this.#client.exec(argument, requestOptions, done);
-      else if (kind === "shell") this.#client.shell(options.pty ?? false, options.env ? { env: options.env } : {}, done);
+      else if (kind === "shell") this.#client.shell(options.pty ?? false, { ...(options.env ? { env: options.env } : {}), ...(options.agent ? { agentForward: true } : {}) }, done);
       else this.#client.subsys(argument, done);
     });
     return this.#withTimeout("channel", options.timeout, opened);
+  }
+
+  /**
+   * The agent that the server's `auth-agent@openssh.com` channels reach. ssh2 takes it from its
+   * connect options only; a transport authenticated otherwise gets it here, before the request.
+   */
+  #forwardTo(agent: Agent): void {
+    const client = this.#client as unknown as { _agent?: unknown };
+    if (!("_agent" in client)) throw new SSHException("Cannot forward the agent: this version of ssh2 keeps its agent elsewhere");
+    client._agent ??= agent.ssh2Agent;
   }
 
   /** @internal Opens the SFTP subsystem. */

@@ -89,6 +89,47 @@ test("ssh-agent: keys held by a real ssh-agent", async (t) => {
   assert.equal(await whoami({ ...base(), allowAgent: true, agent: socket }), sshd.user);
 });
 
+test("agentForward: the command on the server reaches the local agent (ssh -A); without it, no agent there", async (t) => {
+  const socket = path.join(sshd.dir, "forwarded-agent.sock");
+  await startSshAgent(t, socket, [keys["ed25519"]!]);
+  const fingerprint = (await sshKeygen(["-l", "-f", `${keys["ed25519"]}.pub`])).split(" ")[1]!;
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect({ ...base(), keyFilename: keys["ed25519"]!, agent: socket });
+  // Without forwarding, ssh-add finds no agent on the server (exit status 2).
+  const alone = await client.run("ssh-add -l");
+  assert.equal(alone.exitStatus, 2, alone.stderr);
+  const forwarded = await client.run("ssh-add -l", { agentForward: true });
+  assert.equal(forwarded.exitStatus, 0, forwarded.stderr);
+  assert.ok(forwarded.stdout.includes(fingerprint), forwarded.stdout);
+  // The same through a Channel, as paramiko's request_forward_agent.
+  const channel = await client.getTransport()!.openSession();
+  await channel.requestForwardAgent(socket);
+  await channel.execCommand("ssh-add -l >/dev/null && echo agent-ok");
+  assert.equal((await channel.makefile().read()).toString().trim(), "agent-ok");
+  const without = await client.getTransport()!.openSession();
+  await assert.rejects(without.requestForwardAgent(""), /SSH_AUTH_SOCK is not set and no agent was given/);
+  without.close();
+  // An interactive shell too.
+  const shell = await client.invokeShell({ agentForward: true });
+  shell.send("ssh-add -l >/dev/null && echo shell-agent-ok; exit\n");
+  let screen = "";
+  for (let chunk = await shell.recv(4096); chunk.length > 0; chunk = await shell.recv(4096)) screen += chunk.toString();
+  assert.match(screen, /shell-agent-ok\r?$/m, "the output line, not the echoed command");
+});
+
+test("agentForward against a server that does not allow it: SSHException, saying so", async (t) => {
+  const strict = await startSshd({ extraConfig: ["AllowAgentForwarding no"] });
+  t.after(() => strict.stop());
+  const socket = path.join(strict.dir, "agent.sock");
+  await startSshAgent(t, socket, [keys["ed25519"]!]);
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect({ hostname: strict.host, port: strict.port, username: strict.user, password: strict.password, allowAgent: false, lookForKeys: false, agent: socket });
+  await assert.rejects(client.run("true", { agentForward: true }), /agent forwarding: the server refused it/);
+  assert.equal((await client.run("echo still-usable")).stdout, "still-usable\n");
+});
+
 test("AuthenticationError lists the methods tried and those the server allows", async () => {
   await assert.rejects(whoami({ ...base(), keyFilename: keys["unauthorized"]!, password: "wrong" }), (error: unknown) => {
     assert.ok(error instanceof AuthenticationError);

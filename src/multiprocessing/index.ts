@@ -8,6 +8,7 @@ export { ProcessError, TimeoutError, AuthenticationError, BufferTooShort, EOFErr
 export { Empty, Full, ShutDown } from "../queue/errors.js";
 export { ThreadError, BrokenBarrierError } from "../threading/errors.js";
 export { Process, type ProcessOptions, currentProcess, parentProcess, activeChildren } from "./process.js";
+export { ParentProcess } from "./parent-process.js";
 export { cpuCount, processCpuCount, isMainModule } from "./context.js";
 export { getContext, setStartMethod, getStartMethod, getAllStartMethods, SpawnContext, WorkerContext, type Context, type StartMethod } from "./start-methods.js";
 export { WorkerProcess, type WorkerProcessOptions } from "./worker-process.js";

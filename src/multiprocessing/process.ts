@@ -34,6 +34,7 @@ import { collectingConnections, detachSocket } from "./handles.js";
 import { collectingModules } from "./transfer-modules.js";
 import type { Connection } from "./connection.js";
 import { RUNNING, type StartMessage, type SubclassSpec } from "./bootstrap-protocol.js";
+import { ParentProcess } from "./parent-process.js";
 
 const BOOTSTRAP = fileURLToPath(new URL("./bootstrap.js", import.meta.url));
 
@@ -538,9 +539,13 @@ export function setCurrentProcess(instance: Process): void {
   current = instance;
 }
 
-/** The parent of this process (pid and name), or null in the main process. */
-export function parentProcess(): { readonly pid: number; readonly name: string } | null {
-  return self.parent;
+let parent: ParentProcess | undefined;
+
+/** The process that started this one (Python's `parent_process()`), or null in the main process. */
+export function parentProcess(): ParentProcess | null {
+  if (self.parent === null) return null;
+  if (parent === undefined || parent.pid !== self.parent.pid) parent = new ParentProcess(self.parent.pid, self.parent.name);
+  return parent;
 }
 
 /** The children started by this process that are still running. */

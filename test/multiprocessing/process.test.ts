@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, type Connection } from "../../src/multiprocessing/index.js";
+import { startWatcherThenDie } from "../fixtures/process-targets.js";
 
 const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing/index.js")).href;
 
@@ -105,7 +106,7 @@ test("currentProcess, parentProcess, names and authkey are inherited as in Pytho
         const child = new mp.Process({ target: () => undefined });
         await conn.send({
           name: mp.currentProcess().name,
-          parent: mp.parentProcess(),
+          parent: { pid: mp.parentProcess()?.pid, name: mp.parentProcess()?.name, alive: mp.parentProcess()?.isAlive(), exitcode: mp.parentProcess()?.exitcode },
           authkey: mp.currentProcess().authkey.toString("hex"),
           childName: child.name,
         });
@@ -114,13 +115,26 @@ test("currentProcess, parentProcess, names and authkey are inherited as in Pytho
     }),
     t,
   );
-  const got = (await mine.recv()) as { name: string; parent: { pid: number; name: string }; authkey: string; childName: string };
+  const got = (await mine.recv()) as { name: string; parent: { pid: number; name: string; alive: boolean; exitcode: null }; authkey: string; childName: string };
   assert.equal(got.name, "Worker-A");
-  assert.deepEqual(got.parent, { pid: process.pid, name: "MainProcess" });
+  assert.deepEqual(got.parent, { pid: process.pid, name: "MainProcess", alive: true, exitcode: null });
   assert.equal(got.authkey, currentProcess().authkey.toString("hex"));
   assert.match(got.childName, /^Process-\d+:1$/);
   await p.join();
   assert.deepEqual(activeChildren(), []);
+});
+
+test("parentProcess(): a child sees its parent die (sentinel, isAlive, join), as Python's parent_process()", async (t) => {
+  const [mine, theirs] = await Pipe();
+  t.after(() => mine.close());
+  // A middle process starts a grandchild, tells us, and is killed; the grandchild reports what it saw.
+  const middle = started(new Process({ target: startWatcherThenDie, args: [theirs] }), t);
+  assert.equal(await mine.recv(), "watcher started");
+  const seen = (await mine.recv()) as { before: boolean; joinedEarly: boolean; after: boolean; pid: number };
+  await middle.join();
+  assert.equal(middle.exitcode, -9);
+  assert.deepEqual({ before: seen.before, joinedEarly: seen.joinedEarly, after: seen.after }, { before: true, joinedEarly: false, after: false });
+  assert.equal(seen.pid, middle.pid);
 });
 
 test("two children talk through a pipe their parent made", async (t) => {

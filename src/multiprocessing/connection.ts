@@ -318,6 +318,11 @@ export class Connection implements Disposable {
     this.close();
   }
 
+  /** `await using` closes it too. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
   /** The next frame's bytes (the object server reads frames itself). @internal */
   recvFrame(op: string): Promise<Buffer> {
     try {

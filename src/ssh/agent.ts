@@ -3,6 +3,7 @@
  */
 import ssh2 from "ssh2";
 import type { BaseAgent, ParsedKey } from "ssh2";
+import { SSHException } from "./errors.js";
 import { PKey } from "./pkey.js";
 
 const { createAgent } = ssh2;
@@ -17,6 +18,15 @@ export class AgentKey extends PKey {
 
   override canSign(): boolean {
     return true;
+  }
+
+  /**
+   * A local key's synchronous signature cannot come from an agent, which answers over a socket:
+   * this throws, pointing to `signWithAgent`. (SSHClient and Transport sign through the agent
+   * themselves.)
+   */
+  override signSshData(_data: Buffer, _algorithm?: string): Buffer {
+    throw new SSHException("Cannot sign synchronously with an agent's key: use await key.signWithAgent(data) (the agent answers over its socket)");
   }
 
   /** Signs with the agent (asynchronous, unlike a local key's `signSshData`). */

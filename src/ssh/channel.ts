@@ -194,10 +194,18 @@ export class Channel {
     return this.makefileStdin().write(data);
   }
 
-  /** Sends data on the stderr stream (rarely used by clients). */
-  sendStderr(data: string | Buffer): number {
-    (this.#open("sendStderr").stderr as unknown as NodeJS.WritableStream).write(data);
-    return Buffer.byteLength(data);
+  /**
+   * paramiko's `send_stderr`: extended data from the client. The protocol allows it but no server
+   * reads it (sshd discards it), and ssh2 sends extended data only as a server: this throws,
+   * saying so, rather than lose the bytes.
+   */
+  sendStderr(_data: string | Buffer): number {
+    throw new SSHException("Channel.sendStderr: a client channel cannot send on stderr with ssh2 (servers discard a client's stderr anyway); send on stdout");
+  }
+
+  /** paramiko's `sendall_stderr`: see `sendStderr`. */
+  sendallStderr(_data: string | Buffer): Promise<void> {
+    return Promise.reject(new SSHException("Channel.sendallStderr: a client channel cannot send on stderr with ssh2 (servers discard a client's stderr anyway); send on stdout"));
   }
 
   /** Sends EOF. */

@@ -155,6 +155,11 @@ export class HostKeys {
     return [...new Set(this.entries().filter((e) => e.marker === undefined).flatMap((e) => e.hostnames))];
   }
 
+  /** For each host pattern of `keys()`, its keys by type (as `lookup` gives them). */
+  values(): Array<Map<string, PKey>> {
+    return this.keys().map((name) => this.lookup(name) ?? new Map<string, PKey>());
+  }
+
   /** Number of plain key lines. */
   get size(): number {
     return this.entries().filter((e) => e.marker === undefined).length;

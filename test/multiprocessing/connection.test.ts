@@ -82,6 +82,22 @@ test("recv on a closed end throws, and a recv pending when the peer closes rejec
   b.close();
 });
 
+test("using and await using close a Connection at the end of the block", async () => {
+  const [a, b] = await Pipe();
+  {
+    using first = a;
+    await first.send(1);
+  }
+  assert.equal(a.closed, true);
+  assert.equal(await b.recv(), 1);
+  await assert.rejects(b.recv(), EOFError);
+  {
+    await using second = b;
+    assert.equal(second.closed, false);
+  }
+  assert.equal(b.closed, true);
+});
+
 test("Pipe({ duplex: false }) gives a reader and a writer", async () => {
   const [reader, writer] = await Pipe({ duplex: false });
   try {

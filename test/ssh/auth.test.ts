@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { appendFile, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { AuthenticationError, AutoAddPolicy, PKey, PasswordRequiredException, SSHClient } from "../../src/ssh/index.js";
+import { Agent, AuthenticationError, AutoAddPolicy, PKey, PasswordRequiredException, SSHClient } from "../../src/ssh/index.js";
 import type { ConnectOptions } from "../../src/ssh/index.js";
 import { sshKeygen, startSshd } from "../fixtures/sshd.js";
 import { startSshAgent } from "../fixtures/ssh-agent.js";
@@ -87,6 +87,11 @@ test("ssh-agent: keys held by a real ssh-agent", async (t) => {
   const socket = path.join(sshd.dir, "agent.sock");
   await startSshAgent(t, socket, [keys["rsa"]!]);
   assert.equal(await whoami({ ...base(), allowAgent: true, agent: socket }), sshd.user);
+  // An agent's key signs through the agent, asynchronously; the synchronous call says so.
+  const [held] = await new Agent(socket).getKeys();
+  assert.ok(held!.canSign());
+  assert.throws(() => held!.signSshData(Buffer.from("data")), /use await key\.signWithAgent/);
+  assert.ok(held!.verifySshSig(Buffer.from("data"), await held!.signWithAgent(Buffer.from("data"), "sha256")));
 });
 
 test("agentForward: the command on the server reaches the local agent (ssh -A); without it, no agent there", async (t) => {

@@ -101,6 +101,9 @@ test("environment: accepted variables arrive (sshd AcceptEnv SHOAL_*), others ar
 
 test("invokeShell: an interactive shell on a pty", async () => {
   const channel = await client.invokeShell({ term: "dumb" });
+  // A client's stderr is refused in words (ssh2 sends extended data only as a server), not lost.
+  assert.throws(() => channel.sendStderr("x"), /cannot send on stderr/);
+  await assert.rejects(channel.sendallStderr("x"), /cannot send on stderr/);
   await channel.sendall("echo shell-$((6*7))\nexit 5\n");
   const output = await channel.makefile().text();
   assert.match(output, /shell-42/);

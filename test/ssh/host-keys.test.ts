@@ -204,6 +204,11 @@ test("known_hosts: add replaces a key of the same type in place and appends new 
   assert.deepEqual(lines.filter((_, i) => i !== 3).slice(0, original.length - 1), original.filter((_, i) => i !== 3));
   assert.equal(lines.at(-2), `new.example ${fresh.toString()}`);
   assert.ok(keys.check("new.example", fresh));
+  // keys() and values() pair up, as a dict's keys and values.
+  const names = keys.keys();
+  const values = keys.values();
+  assert.equal(values.length, names.length);
+  assert.equal(values[names.indexOf("new.example")]?.get(fresh.getName())?.fingerprint, fresh.fingerprint);
 });
 
 test("hashHost agrees with ssh-keygen -F", async () => {

@@ -56,6 +56,12 @@ export interface TransportOptions {
   bannerTimeout?: number | undefined;
   /** Time for the whole key exchange (ms). */
   handshakeTimeout?: number | undefined;
+  /**
+   * Time the server may take to answer each authentication request (ms; paramiko's `auth_timeout`).
+   * Past it the call rejects `SSHTimeoutError` (phase `"auth"`) and the transport is closed: the
+   * exchange cannot resume.
+   */
+  authTimeout?: number | undefined;
   /** Keepalive interval (ms); 0 or undefined disables it. */
   keepaliveInterval?: number | undefined;
   /** Keepalives unanswered before the connection is dropped (default 3). */
@@ -142,6 +148,7 @@ export class Transport implements SessionOpener {
     const host = options.hostname ?? this.#describeTarget();
     // Checked before any I/O: a bad option must not leave a socket open behind a rejected call.
     const bannerTimeout = checkTimeout(options.bannerTimeout, "Transport: bannerTimeout");
+    checkTimeout(options.authTimeout, "Transport: authTimeout");
     const handshakeTimeout = checkTimeout(options.handshakeTimeout, "Transport: handshakeTimeout");
     checkTimeout(options.keepaliveInterval, "Transport: keepaliveInterval");
     checkDisabledAlgorithms(options.disabledAlgorithms, "Transport: disabledAlgorithms");
@@ -338,10 +345,18 @@ export class Transport implements SessionOpener {
     if (!callback) throw new SSHException("Cannot authenticate: another attempt is in progress");
     this.#authCallback = undefined;
     this.#username = next.username;
-    const verdict = await new Promise<AuthVerdict>((resolve, reject) => {
+    const answered = new Promise<AuthVerdict>((resolve, reject) => {
       this.#authWaiter = { resolve, reject };
       callback(next);
     });
+    const authTimeout = checkTimeout(this.#options.authTimeout, "Transport: authTimeout");
+    let verdict: AuthVerdict;
+    try {
+      verdict = await this.#withTimeout("auth", authTimeout, answered);
+    } catch (error) {
+      if (error instanceof SSHTimeoutError) await this.close();
+      throw error;
+    }
     if (verdict.ok) return [];
     if (verdict.partial) return verdict.allowed;
     const details = { username: next.username, methodsTried: [method], allowedMethods: verdict.allowed, host: this.#options.hostname };

@@ -225,6 +225,25 @@ test("timeout: auth (a server that never answers the auth request)", async (t) =
   assert.ok(performance.now() - start < 3000);
 });
 
+test("Transport authTimeout: an auth request the server never answers rejects SSHTimeoutError and closes the transport", async (t) => {
+  const hostKey = generateOpenSshKeyPair("ed25519").private;
+  const server = new ssh2.Server({ hostKeys: [hostKey] }, (connection) => {
+    connection.on("error", () => {});
+    connection.on("authentication", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  const transport = new Transport(["127.0.0.1", port], { authTimeout: 300 });
+  t.after(() => transport.close());
+  await transport.startClient();
+  const start = performance.now();
+  await assert.rejects(transport.authPassword("x", "x"), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "auth");
+  assert.ok(performance.now() - start < 3000);
+  assert.equal(transport.isActive(), false);
+  await assert.rejects(new Transport(["127.0.0.1", port], { authTimeout: -1 }).startClient(), /Transport: authTimeout must not be negative/);
+});
+
 test("a refused connection rejects with the socket error", async () => {
   const silent = await startSilentListener();
   const port = silent.port;

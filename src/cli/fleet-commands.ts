@@ -281,9 +281,11 @@ export function registerFleetCommands(program: Command): void {
     .option("-o, --out-dir <dir>", "write each host's stdout and stderr to DIR/HOST.stdout and DIR/HOST.stderr")
     .option("--stdin", "send the local stdin to every host")
     .option("--pty", "ask for a pseudo-terminal")
-    .action(async (pattern: string | undefined, o: CommonOptions & { timeout?: number; gather?: boolean; json?: boolean; outDir?: string; stdin?: boolean; pty?: boolean }) => {
+    .option("--forward-agent", "forward the ssh-agent to the command (as ssh -A; -A is --ask-pass, as in pssh): only to hosts you trust")
+    .action(async (pattern: string | undefined, o: CommonOptions & { timeout?: number; gather?: boolean; json?: boolean; outDir?: string; stdin?: boolean; pty?: boolean; forwardAgent?: boolean }) => {
       const words = dashDashWords ?? [];
       if (words.length === 0) throw new UsageError("Missing command: give it after `--`, e.g. shoal run @web -- uptime");
+      if (o.forwardAgent && !process.env["SSH_AUTH_SOCK"]) throw new UsageError("--forward-agent needs an ssh-agent: SSH_AUTH_SOCK is not set (start one: eval $(ssh-agent); ssh-add)");
       const command = words.join(" ");
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
@@ -301,7 +303,7 @@ export function registerFleetCommands(program: Command): void {
           reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true }));
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
-        const r = fleet.run(command, { timeout: o.timeout, pty: o.pty, input, collect: false });
+        const r = fleet.run(command, { timeout: o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent });
         outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt });
       } finally {
         await fleet.close();

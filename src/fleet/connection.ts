@@ -20,6 +20,7 @@ import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
 import { useKeyObjects } from "./key-objects.js";
 import { SftpSession } from "./sftp-session.js";
 import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
+import { enableAgentForwarding, isForwardingRefused } from "../ssh/agent-forwarding.js";
 
 useKeyObjects();
 
@@ -267,6 +268,8 @@ export interface ExecOptions {
   signal?: AbortSignal | undefined;
   /** Output as it arrives. A returned promise pauses that stream until it settles (backpressure). */
   onData?: ((stream: "stdout" | "stderr", chunk: Buffer) => void | Promise<void>) | undefined;
+  /** Forwards this ssh-agent socket to the command (`ssh -A`). */
+  forwardAgent?: string | undefined;
 }
 
 export interface ExecResult {
@@ -323,7 +326,9 @@ export class HostConnection {
         timer = setTimeout(() => done(new FleetError("timeout", `command timed out after ${formatDuration(options.timeout!)}`, "command")), options.timeout);
       }
       try {
-        this.#client.exec(command, options.pty ? { pty: true } : {}, (err, ch) => {
+        if (options.forwardAgent !== undefined) enableAgentForwarding(this.#client, options.forwardAgent);
+        this.#client.exec(command, { ...(options.pty ? { pty: true } : {}), ...(options.forwardAgent !== undefined ? { agentForward: true } : {}) }, (err, ch) => {
+          if (err && isForwardingRefused(err)) return done(new FleetError("channel", "cannot start the command: the server refused agent forwarding (AllowAgentForwarding no?)", "command", "agent forwarding refused"));
           if (err) return done(new FleetError("channel", `cannot start the command: ${err.message}`, "command"));
           channel = ch;
           if (settled) return stopChannel(ch);

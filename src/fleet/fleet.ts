@@ -83,6 +83,11 @@ export interface RunOptions extends SubsetOptions {
   signal?: AbortSignal | undefined;
   /** Keep each host's output for `results()` (default true). Past a memory budget it spills to disk. */
   collect?: boolean | undefined;
+  /**
+   * Forwards the ssh-agent to the command on every host (`ssh -A`): the fleet's `agent` option, or
+   * `SSH_AUTH_SOCK`. Only to hosts you trust: their root can use the agent while the command runs.
+   */
+  forwardAgent?: boolean | undefined;
 }
 
 export interface PingOptions extends SubsetOptions {
@@ -172,6 +177,10 @@ export class Fleet implements AsyncDisposable {
   /** Runs a shell command on every host. */
   run(command: string, options: RunOptions = {}): FleetRun {
     const collect = options.collect ?? true;
+    const forwardAgent = options.forwardAgent ? this.#credentials.agent : undefined;
+    if (options.forwardAgent && forwardAgent === undefined) {
+      throw new TypeError("Fleet.run: forwardAgent needs an ssh-agent: SSH_AUTH_SOCK is not set (or the fleet's agent option is false)");
+    }
     return this.#start({
       kind: "run",
       hosts: this.#select(options.hosts),
@@ -191,6 +200,7 @@ export class Fleet implements AsyncDisposable {
         try {
           const r = await conn.exec(command, {
             pty: options.pty,
+            forwardAgent,
             input: options.input,
             timeout: options.timeout,
             signal,

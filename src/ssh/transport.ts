@@ -12,6 +12,7 @@ import type { Algorithms, AnyAuthMethod, ClientChannel, ConnectConfig, Negotiate
 import { checkTimeout } from "../internal/options.js";
 import { checkDisabledAlgorithms, checkHostname, checkPort, checkSock } from "./connect-options.js";
 import { Agent } from "./agent.js";
+import { enableAgentForwarding, isForwardingRefused } from "./agent-forwarding.js";
 import { Channel, captureEnd, toChannelError } from "./channel.js";
 import type { SessionOpener } from "./channel.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
@@ -540,10 +541,16 @@ export class Transport implements SessionOpener {
     options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined },
   ): Promise<ClientChannel> {
     this.#checkAuthenticated(kind);
-    if (options.agent !== undefined) this.#forwardTo(options.agent);
+    if (options.agent !== undefined) {
+      try {
+        enableAgentForwarding(this.#client, options.agent.ssh2Agent);
+      } catch (error) {
+        throw new SSHException((error as Error).message);
+      }
+    }
     const opened = new Promise<ClientChannel>((resolve, reject) => {
       const done = (error: Error | undefined, channel: ClientChannel) => {
-        if (error) return reject(error.message === "Unable to request agent forwarding" ? new SSHException(`${error.message}: the server refused it (AllowAgentForwarding?)`) : toChannelError(error));
+        if (error) return reject(isForwardingRefused(error) ? new SSHException(`${error.message}: the server refused it (AllowAgentForwarding?)`) : toChannelError(error));
         captureEnd(channel);
         resolve(channel);
       };
@@ -556,16 +563,6 @@ export class Transport implements SessionOpener {
       else this.#client.subsys(argument, done);
     });
     return this.#withTimeout("channel", options.timeout, opened);
-  }
-
-  /**
-   * The agent that the server's `auth-agent@openssh.com` channels reach. ssh2 takes it from its
-   * connect options only; a transport authenticated otherwise gets it here, before the request.
-   */
-  #forwardTo(agent: Agent): void {
-    const client = this.#client as unknown as { _agent?: unknown };
-    if (!("_agent" in client)) throw new SSHException("Cannot forward the agent: this version of ssh2 keeps its agent elsewhere");
-    client._agent ??= agent.ssh2Agent;
   }
 
   /** @internal Opens the SFTP subsystem. */

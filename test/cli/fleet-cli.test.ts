@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSshd } from "../fixtures/sshd.js";
+import { startSshAgent } from "../fixtures/ssh-agent.js";
 
 const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 const sshd = await startSshd({ listenAll: true, maxStartups: 1000 });
@@ -128,6 +129,21 @@ test("run: whole lines prefixed with the host, exit 0; a failure anywhere exits 
   r = await shoal(["run", "@last.failed", "--", WHOAMI]);
   assert.equal(r.status, 0);
   assert.deepEqual(r.stdout.trim().split("\n").sort(), ["127.0.1.2: 127.0.1.2", "127.0.1.4: 127.0.1.4"]);
+});
+
+test("run --forward-agent forwards the ssh-agent to every host's command (as ssh -A); without an agent it is a usage error", async (t) => {
+  const socket = join(dir, "agent.sock");
+  await startSshAgent(t, socket, [sshd.keyPath]);
+  const check = "ssh-add -l >/dev/null && echo agent-here";
+  let r = await shoal(["run", "@web", "--forward-agent", "--", check], { env: { SSH_AUTH_SOCK: socket } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n").sort(), [1, 2, 3, 4, 5].map((i) => `127.0.1.${i}: agent-here`));
+  r = await shoal(["run", "@web", "--", check], { env: { SSH_AUTH_SOCK: socket } });
+  assert.equal(r.status, 1, "without -A the commands find no agent");
+  assert.match(r.stderr, /failed +exit 2: 127\.0\.1\.\[1-5\] \(5\)/);
+  r = await shoal(["run", "@web", "--forward-agent", "--", check], { env: { SSH_AUTH_SOCK: "" } });
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /--forward-agent needs an ssh-agent: SSH_AUTH_SOCK is not set/);
 });
 
 test("run: an unreachable host exits 2 and is named in the summary", async () => {

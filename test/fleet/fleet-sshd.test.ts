@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSshd } from "../fixtures/sshd.js";
+import { startSshAgent } from "../fixtures/ssh-agent.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import type { FleetEvent, HostResult, OutputEvent } from "../../src/fleet/events.js";
 import { exitStatusOf } from "../../src/fleet/summary.js";
@@ -284,4 +285,23 @@ test("--pty gives the command a terminal", async () => {
   const [r] = await fleet.run("tty", { pty: true }).results();
   assert.equal(r!.state, "ok");
   assert.match(r!.stdout!, /^\/dev\/pts\/\d+\r?\n$/);
+});
+
+test("run({ forwardAgent }) against a server that refuses forwarding: each host fails, saying so; without an agent it throws", async (t) => {
+  const strict = await startSshd({ listenAll: true, extraConfig: ["AllowAgentForwarding no"] });
+  t.after(() => strict.stop());
+  const strictDir = await mkdtemp(join(tmpdir(), "shoal-fleet-strict-"));
+  t.after(() => rm(strictDir, { recursive: true, force: true }));
+  const socket = join(strictDir, "agent.sock");
+  await startSshAgent(t, socket, [strict.keyPath]);
+  await using fleet = new Fleet(sshdHosts(strict, 2), { ...base, knownHosts: await knownHostsFor(strict, strictDir), agent: socket });
+  const results = await fleet.run("true", { forwardAgent: true }).results();
+  assert.equal(results.length, 2);
+  for (const r of results) {
+    assert.notEqual(r.state, "ok");
+    assert.equal(r.kind, "channel");
+    assert.equal(r.reason, "agent forwarding refused");
+  }
+  await using noAgent = new Fleet(sshdHosts(strict, 1), { ...base, knownHosts: await knownHostsFor(strict, strictDir) });
+  assert.throws(() => noAgent.run("true", { forwardAgent: true }), /forwardAgent needs an ssh-agent/);
 });

@@ -297,9 +297,28 @@ describe("synchronization primitives", () => {
 
 test("Pool: tasks run in the server's process pool", async () => {
   const pool = await manager.Pool({ processes: 2 });
-  const { square } = await import("./pool-fixtures.js");
+  const { square, add, fail } = await import("./pool-fixtures.js");
   assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
   assert.equal(await pool.apply(square, [7]), 49);
+  // The asynchronous forms, as Python's managed pool has them.
+  const seen: number[] = [];
+  const one = pool.applyAsync(square, [8], { callback: (v) => seen.push(v) });
+  assert.equal(one.ready(), false);
+  assert.throws(() => one.successful(), RangeError);
+  assert.equal(await one.get({ timeout: 30_000 }), 64);
+  assert.equal(one.successful(), true);
+  assert.deepEqual(seen, [64]);
+  assert.deepEqual(await pool.mapAsync(square, [2, 3]).get(), [4, 9]);
+  assert.deepEqual(await pool.starmapAsync(add, [[1, 2], [3, 4]]), [3, 7]);
+  const ordered: number[] = [];
+  for await (const v of pool.imap(square, [1, 2, 3, 4])) ordered.push(v);
+  assert.deepEqual(ordered, [1, 4, 9, 16]);
+  const unordered: number[] = [];
+  for await (const v of pool.imapUnordered(square, [5, 6])) unordered.push(v);
+  assert.deepEqual(unordered.sort((a, b) => a - b), [25, 36]);
+  const failed = pool.applyAsync(fail, ["no"]);
+  await assert.rejects(failed.get(), /no/);
+  assert.equal(failed.successful(), false);
   await pool.terminate();
 });
 

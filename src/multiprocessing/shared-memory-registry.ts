@@ -11,6 +11,7 @@
  * listening, receives its parent's changes on a port of its own (`seedForChild`/`adoptSeed`).
  */
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { registerWorkerSeeder } from "../internal/worker-seeds.js";
 
 type Change = { op: "create"; name: string; buffer: SharedArrayBuffer } | { op: "unlink"; name: string };
 
@@ -101,6 +102,20 @@ export function seedForChild(): { seed: RegistrySeed; transfer: MessagePort[]; f
   };
   return { seed: { table: [...table], port: port2, listening: child.listening }, transfer: [port2], forget };
 }
+
+/** `adoptSeed` under the name `internal/worker-seeds.ts` calls, in a `Thread({ worker: true })`. */
+export function adoptWorkerSeed(data: unknown): void {
+  adoptSeed(data as RegistrySeed);
+}
+
+// A Thread({ worker: true }) (started by threading, which cannot know this module) gets the table too.
+registerWorkerSeeder({
+  module: import.meta.url,
+  seed: () => {
+    const { seed, transfer, forget } = seedForChild();
+    return { data: seed, transfer, forget };
+  },
+});
 
 /** In a new worker thread, before its target runs: takes the parent's table and the changes since. */
 export function adoptSeed(seed: RegistrySeed | undefined): void {

@@ -19,6 +19,7 @@ import { ThreadError } from "./errors.js";
 import { excepthook, exceptArgs } from "./excepthook.js";
 import { holdAlive, releaseAlive } from "./shared.js";
 import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
+import { seedsForWorker, type WorkerSeeds } from "../internal/worker-seeds.js";
 
 /** Options of a Thread. */
 export interface ThreadOptions<A extends unknown[] = never[]> {
@@ -41,6 +42,8 @@ export interface WorkerStart {
   readonly name: string;
   readonly ident: number;
   readonly daemon: boolean;
+  /** What modules above threading hand the worker before its target runs. */
+  readonly seeds?: WorkerSeeds | undefined;
 }
 
 let counter = 0;
@@ -200,8 +203,9 @@ export class Thread<A extends unknown[] = never[]> {
     const args = encodeForTransfer(this.#args, "thread", "Thread args");
     this.#started = true;
     this.#ident = newIdent();
-    const start: WorkerStart = { ref, args, name: this.#name, ident: this.#ident, daemon: this.#daemon };
-    const worker = new Worker(WORKER_MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv() });
+    const seeds = seedsForWorker();
+    const start: WorkerStart = { ref, args, name: this.#name, ident: this.#ident, daemon: this.#daemon, seeds: seeds.seeds };
+    const worker = new Worker(WORKER_MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv(), transferList: seeds.transfer });
     this.#nativeId = worker.threadId;
     this.#alive = true;
     alive.add(this);
@@ -219,6 +223,7 @@ export class Thread<A extends unknown[] = never[]> {
     // After the listeners: attaching a "message" listener refs the worker's port again.
     if (this.#daemon) worker.unref();
     worker.on("exit", () => {
+      seeds.forget();
       this.#alive = false;
       alive.delete(this);
       this.#target = undefined;

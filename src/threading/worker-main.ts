@@ -7,6 +7,7 @@
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { decodeFromTransferAsync } from "../internal/codec.js";
 import { loadTask } from "../internal/task.js";
+import { adoptWorkerSeeds } from "../internal/worker-seeds.js";
 import "./index.js";
 import { _becomeWorkerThread, enumerate, type WorkerStart } from "./thread.js";
 
@@ -14,6 +15,7 @@ const start = workerData as WorkerStart;
 const me = _becomeWorkerThread({ name: start.name, ident: start.ident, daemon: start.daemon, nativeId: threadId });
 
 try {
+  await adoptWorkerSeeds(start.seeds);
   const target = (await loadTask(start.ref)) as (...args: unknown[]) => unknown;
   const args = (await decodeFromTransferAsync(start.args, "thread")) as unknown[];
   // `me` is this worker's fallback identity already (`_becomeWorkerThread`): the target runs

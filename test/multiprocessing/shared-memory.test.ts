@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FileExistsError, FileNotFoundError, Process, ProcessError, ShareableList, SharedMemory, SharedMemoryManager, ThreadPool, getContext } from "../../src/multiprocessing/index.js";
 import { Queue } from "../../src/queue/index.js";
+import { Thread } from "../../src/threading/index.js";
 import { fillArrived, fillSharedMemory, sumSharedMemory, transformList } from "../fixtures/process-targets.js";
 
 const ctx = getContext("worker");
@@ -51,6 +52,25 @@ test("a worker process attaches by name: to a segment made before it started, an
   assert.ok(during.buf.every((b) => b === 9));
   before.unlink();
   during.unlink();
+});
+
+test("a worker Thread (threading's, which knows nothing of SharedMemory) attaches by name, before and during its start", async () => {
+  const before = new SharedMemory({ create: true, size: 32 });
+  const thread = new Thread({ target: fillSharedMemory, args: [before.name, 3, 32, null], worker: true });
+  thread.start();
+  await thread.join();
+  assert.ok(before.buf.every((b) => b === 3), "a segment made before the thread started");
+  const names = new Queue<string>();
+  const late = new Thread({ target: fillSharedMemory, args: [null, 4, 8, names], worker: true });
+  late.start();
+  const during = new SharedMemory({ create: true, size: 8 });
+  names.put(during.name);
+  await late.join();
+  assert.ok(during.buf.every((b) => b === 4), "a segment made while it was starting");
+  for (const shm of [before, during]) {
+    shm.close();
+    shm.unlink();
+  }
 });
 
 test("a SharedMemory passed as an object arrives attached, even when its name is gone; a ThreadPool worker finds it by name", async () => {

@@ -11,7 +11,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 export function parseDuration(text: string, what = "duration"): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return withinLimit(Math.round(Number(trimmed) * 1000), text, what);
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
@@ -24,7 +24,13 @@ export function parseDuration(text: string, what = "duration"): number {
       `Cannot parse ${what} ${JSON.stringify(text)}: expected a number of seconds or a number with a unit (500ms, 10s, 2m, 1h)`,
     );
   }
-  return Math.round(total);
+  return withinLimit(Math.round(total), text, what);
+}
+
+/** Node's timers end at once past 2^31-1 ms (about 24.8 days): such a duration is refused. */
+function withinLimit(ms: number, text: string, what: string): number {
+  if (ms > 2 ** 31 - 1) throw new RangeError(`Cannot use ${what} ${JSON.stringify(text)}: at most 24 days (596h)`);
+  return ms;
 }
 
 /** Formats milliseconds the way parseDuration reads them back: `850ms`, `12s`, `2m30s`. */

@@ -25,6 +25,11 @@ export function checkTimeout(timeout: number | undefined, where: string): number
     throw new TypeError(`${where} must be a number of milliseconds: got ${describe(timeout)}`);
   }
   if (timeout < 0) throw new RangeError(`${where} must not be negative: got ${timeout}`);
+  // Node fires a longer timer after 1 ms: a wait of 30 days would end at once. Python raises
+  // OverflowError past its TIMEOUT_MAX; Infinity stays (where a call allows it, it waits for good).
+  if (timeout > TIMEOUT_MAX && timeout !== Infinity) {
+    throw new RangeError(`${where} must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms, about 24.8 days): got ${timeout}; leave it out to wait without a limit`);
+  }
   return timeout;
 }
 

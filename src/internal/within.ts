@@ -15,7 +15,7 @@ export function within(promise: Promise<unknown>, timeout: number | undefined, s
       clearTimeout(timer);
       reject(signal!.reason);
     };
-    if (timeout !== undefined) timer = setTimeout(done, timeout);
+    if (timeout !== undefined && timeout !== Infinity) timer = setTimeout(done, timeout);
     signal?.addEventListener("abort", onAbort, { once: true });
     void promise.then(done, done);
   });

@@ -5,7 +5,7 @@
 import { SSHTimeoutError, type TimeoutPhase } from "./errors.js";
 
 export function withTimeout<T>(promise: Promise<T>, timeout: number | undefined, phase: TimeoutPhase, host: string | undefined, onTimeout?: () => unknown): Promise<T> {
-  if (timeout === undefined) return promise;
+  if (timeout === undefined || timeout === Infinity) return promise;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new SSHTimeoutError(phase, timeout, host));

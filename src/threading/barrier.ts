@@ -66,7 +66,7 @@ export class Barrier {
       this.#cond = new Condition(new Lock());
       this.#words = allocateWords(WORDS);
       this.#words[PARTIES] = parties;
-      this.#words[TIMEOUT] = timeout === undefined ? -1 : Math.min(Math.ceil(timeout), 2 ** 31 - 1);
+      this.#words[TIMEOUT] = timeout === undefined || timeout === Infinity ? -1 : Math.ceil(timeout);
       this.#action = options.action;
     }
     this.#hold = new ThreadHold(this.#cond.lock as Lock);

@@ -256,7 +256,7 @@ export class Thread<A extends unknown[] = never[]> {
 
   #joinWithin(timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = timeout === undefined ? undefined : setTimeout(done, Math.min(timeout, 2 ** 31 - 1));
+      const timer = timeout === undefined || timeout === Infinity ? undefined : setTimeout(done, timeout);
       const onAbort = (): void => {
         cleanup();
         reject(signal!.reason);

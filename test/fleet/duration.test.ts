@@ -19,6 +19,11 @@ test("parseDuration refuses what it cannot read, saying what it expected", () =>
   }
 });
 
+test("parseDuration refuses durations past Node's longest timer (24.8 days), which would fire at once", () => {
+  assert.equal(parseDuration("596h"), 596 * 3_600_000);
+  for (const long of ["597h", "3000000"]) assert.throws(() => parseDuration(long, "timeout"), /Cannot use timeout .*: at most 24 days/);
+});
+
 test("formatDuration reads back", () => {
   for (const ms of [250, 1500, 10_000, 90_000, 120_000]) assert.equal(parseDuration(formatDuration(ms)), ms);
 });

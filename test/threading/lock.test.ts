@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Event, Lock, RLock, ThreadError } from "../../src/threading/index.js";
+import { Event, Lock, RLock, ThreadError, TIMEOUT_MAX } from "../../src/threading/index.js";
 
 test("acquire and release; locked() tells", async () => {
   const lock = new Lock();
@@ -38,6 +38,12 @@ test("bad options: negative timeout, timeout with blocking false, aborted signal
   await lock.acquire();
   await assert.rejects(lock.acquire({ timeout: -1 }), RangeError);
   await assert.rejects(lock.acquire({ blocking: false, timeout: 5 }), RangeError);
+  // Past TIMEOUT_MAX Node's timer would fire at once: refused, as Python raises OverflowError.
+  await assert.rejects(lock.acquire({ timeout: TIMEOUT_MAX + 1 }), { name: "RangeError", message: /Lock.acquire: timeout must be at most TIMEOUT_MAX/ });
+  // Infinity waits for good, as leaving the timeout out does.
+  const forever = lock.acquire({ timeout: Infinity });
+  setImmediate(() => lock.release());
+  assert.equal(await forever, true);
   const reason = new Error("stop");
   await assert.rejects(lock.acquire({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
   const controller = new AbortController();

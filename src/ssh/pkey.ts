@@ -209,10 +209,20 @@ export class RSAKey extends PKey {
 
 /** An ECDSA key on nistp256, nistp384 or nistp521. */
 export class ECDSAKey extends PKey {
-  /** A new ECDSA key pair; `bits` picks the curve (256, 384, 521). */
-  static async generate(bits = 256): Promise<PKey> {
-    return PKey.generateKey("ecdsa", bits);
+  /**
+   * A new ECDSA key pair on `curve` (paramiko's `ECDSAKey.generate(curve)`): its size (256, 384,
+   * 521) or its name (`"nistp256"`, `"secp384r1"`, `"ecdsa-sha2-nistp521"`).
+   */
+  static async generate(curve: 256 | 384 | 521 | string = 256): Promise<PKey> {
+    return PKey.generateKey("ecdsa", ecdsaBits(curve));
   }
+}
+
+/** The size of an ECDSA curve given by size or by name; RangeError for anything else. */
+function ecdsaBits(curve: number | string): 256 | 384 | 521 {
+  const bits = typeof curve === "number" ? curve : Number(/^(?:ecdsa-sha2-)?(?:nistp|secp|prime|p-?)(\d+)(?:r1|v1)?$/i.exec(curve)?.[1]);
+  if (bits === 256 || bits === 384 || bits === 521) return bits;
+  throw new RangeError(`ECDSAKey.generate: curve must be 256, 384 or 521 (or nistp256, nistp384, nistp521): got ${JSON.stringify(curve)}`);
 }
 
 /** An Ed25519 key. */

@@ -162,6 +162,15 @@ test("keys: generate, write as encrypted PEM, load back", async () => {
   }
 });
 
+test("keys: ECDSAKey.generate takes the curve by size or by name, and refuses others", async () => {
+  const { ECDSAKey } = await import("../../src/ssh/index.js");
+  assert.equal((await ECDSAKey.generate("nistp384")).getName(), "ecdsa-sha2-nistp384");
+  assert.equal((await ECDSAKey.generate("secp256r1")).getName(), "ecdsa-sha2-nistp256");
+  assert.equal((await ECDSAKey.generate(521)).getName(), "ecdsa-sha2-nistp521");
+  await assert.rejects(ECDSAKey.generate("nistp224"), /curve must be 256, 384 or 521/);
+  await assert.rejects(ECDSAKey.generate(300 as 256), /got 300/);
+});
+
 test("keys: every generated ed25519 key parses (ssh2 alone writes 1 in 256 with its public key cut short)", async () => {
   const { Ed25519Key } = await import("../../src/ssh/index.js");
   // 2,000 draws: with ssh2's flaw unchecked, the chance that none is cut short is 1 in 2,500.

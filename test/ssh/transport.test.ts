@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import net from "node:net";
-import { after, before, test } from "node:test";
+import { after, before, test, type TestContext } from "node:test";
 import ssh2 from "ssh2";
 import {
   AuthenticationError,
@@ -205,8 +205,8 @@ test("timeout: without bannerTimeout, paramiko's default bounds the wait (never 
   );
 });
 
-test("timeout: auth (a server that never answers the auth request)", async (t) => {
-  // ssh2's own server: a real SSH server whose authentication handler never decides.
+/** ssh2's own server: a real SSH server whose authentication handler never decides. Its port. */
+async function startUndecidedAuthServer(t: TestContext): Promise<number> {
   const hostKey = generateOpenSshKeyPair("ed25519").private;
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (connection) => {
     connection.on("error", () => {});
@@ -215,6 +215,11 @@ test("timeout: auth (a server that never answers the auth request)", async (t) =
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const port = (server.address() as net.AddressInfo).port;
+  return port;
+}
+
+test("timeout: auth (a server that never answers the auth request)", async (t) => {
+  const port = await startUndecidedAuthServer(t);
   const client = new SSHClient();
   client.setMissingHostKeyPolicy(AutoAddPolicy);
   const start = performance.now();
@@ -226,14 +231,7 @@ test("timeout: auth (a server that never answers the auth request)", async (t) =
 });
 
 test("Transport authTimeout: an auth request the server never answers rejects SSHTimeoutError and closes the transport", async (t) => {
-  const hostKey = generateOpenSshKeyPair("ed25519").private;
-  const server = new ssh2.Server({ hostKeys: [hostKey] }, (connection) => {
-    connection.on("error", () => {});
-    connection.on("authentication", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await startUndecidedAuthServer(t);
   const transport = new Transport(["127.0.0.1", port], { authTimeout: 300 });
   t.after(() => transport.close());
   await transport.startClient();

@@ -2,6 +2,7 @@
  * Durations as the command line takes them: `500ms`, `10s`, `2m`, `1h`, `1m30s`.
  * A bare number is seconds, as in ssh's ConnectTimeout and pssh's -t.
  */
+import { TIMEOUT_MAX } from "../internal/options.js";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -27,9 +28,9 @@ export function parseDuration(text: string, what = "duration"): number {
   return withinLimit(Math.round(total), text, what);
 }
 
-/** Node's timers end at once past 2^31-1 ms (about 24.8 days): such a duration is refused. */
+/** Node's timers end at once past TIMEOUT_MAX (2^31-1 ms, about 24.8 days): such a duration is refused. */
 function withinLimit(ms: number, text: string, what: string): number {
-  if (ms > 2 ** 31 - 1) throw new RangeError(`Cannot use ${what} ${JSON.stringify(text)}: at most 24 days (596h)`);
+  if (ms > TIMEOUT_MAX) throw new RangeError(`Cannot use ${what} ${JSON.stringify(text)}: at most 24 days (596h)`);
   return ms;
 }
 

@@ -344,13 +344,13 @@ export class Transport implements SessionOpener {
     if (this.#fatal) throw this.#fatal;
     const callback = this.#authCallback;
     if (!callback) throw new SSHException("Cannot authenticate: another attempt is in progress");
+    const authTimeout = checkTimeout(this.#options.authTimeout, "Transport: authTimeout");
     this.#authCallback = undefined;
     this.#username = next.username;
     const answered = new Promise<AuthVerdict>((resolve, reject) => {
       this.#authWaiter = { resolve, reject };
       callback(next);
     });
-    const authTimeout = checkTimeout(this.#options.authTimeout, "Transport: authTimeout");
     let verdict: AuthVerdict;
     try {
       verdict = await this.#withTimeout("auth", authTimeout, answered);

@@ -127,7 +127,9 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean,
         if (spare?.child === next) spare = undefined;
       });
     };
-    if (cold) afterBoot(child, forkSpare);
+    // After a cold child's boot, and a little later still: its first calls to this process (the
+    // connection to the owner of its queue, the handshake) would share the CPU with a booting spare.
+    if (cold) afterBoot(child, () => setTimeout(forkSpare, SPARE_DELAY_MS).unref());
     // Forked a little later, so that it does not slow down the child just started.
     else setTimeout(forkSpare, SPARE_DELAY_MS).unref();
   }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ProcessError, Queue, WorkerProcess, getAllStartMethods, getContext, getStartMethod, setStartMethod, currentProcess } from "../../src/multiprocessing/index.js";
+import { Pool, ProcessError, Queue, WorkerProcess, getAllStartMethods, getContext, getStartMethod, setStartMethod, currentProcess } from "../../src/multiprocessing/index.js";
 import { holdRLockUntil, reportIdentity } from "../fixtures/process-targets.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -17,6 +17,16 @@ test("getContext('spawn') runs a Process and a Queue as Python's ctx.Process and
   await p.join();
   assert.equal(p.exitcode, 0);
   assert.equal(ctx.cpuCount() >= 1, true);
+});
+
+test("Pool({ context }): the spawn context's pool runs; another context's is refused, naming its pool", async () => {
+  const pool = new Pool({ processes: 1, context: getContext("spawn") });
+  try {
+    assert.equal(await pool.apply(async (x: number) => x + 1, [1]), 2);
+  } finally {
+    await pool.terminate();
+  }
+  assert.throws(() => new Pool({ context: getContext("worker") }), /Pool: context: a "worker" context's pool is getContext\("worker"\)\.Pool/);
 });
 
 test("fork and forkserver are refused with the reason, unknown methods with the choices", () => {

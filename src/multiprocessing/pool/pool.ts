@@ -16,7 +16,13 @@ import { BasePool, type PoolOptions } from "./base-pool.js";
 import { ProcessLink, type ProcessLinkOptions } from "./process-link.js";
 
 /** Options of `new Pool()`. */
-export interface ProcessPoolOptions extends PoolOptions, ProcessLinkOptions {}
+export interface ProcessPoolOptions extends PoolOptions, ProcessLinkOptions {
+  /**
+   * Python's `context=`: the context whose processes the pool runs on. Only the "spawn" context's
+   * are processes; the "worker" context's pool is `getContext("worker").Pool` (a ThreadPool).
+   */
+  context?: { getStartMethod(): string } | undefined;
+}
 
 export class Pool extends BasePool {
   /**
@@ -25,6 +31,10 @@ export class Pool extends BasePool {
    *   that cannot be sent to another process.
    */
   constructor(options: ProcessPoolOptions = {}) {
+    const method = options.context?.getStartMethod();
+    if (method !== undefined && method !== "spawn") {
+      throw new TypeError(`Pool: context: a "${method}" context's pool is getContext("${method}").Pool (a ThreadPool); new Pool() runs processes ("spawn")`);
+    }
     const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env, stderr: options.stderr };
     super(options, "process", "Pool", (name, events) => new ProcessLink(name, events, linkOptions));
   }

@@ -215,19 +215,13 @@ export class Process {
   }
 
   constructor(options: ProcessOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new TypeError(`Process: options must be an object: got ${describe(options)}`);
+    checkProcessOptions(options, "Process");
     const { target, args = [], name, daemon, execArgv, env } = options;
-    if (target !== undefined && typeof target !== "function" && (typeof target !== "object" || target === null)) {
-      throw new TypeError(`Process: target must be a function or a task reference: got ${describe(target)}`);
-    }
-    if (!Array.isArray(args)) throw new TypeError(`Process: args must be an array: got ${describe(args)}`);
-    if (name !== undefined && typeof name !== "string") throw new TypeError(`Process: name must be a string: got ${describe(name)}`);
     this.#target = target;
     this.#args = args;
     this.#execArgv = execArgv;
     this.#env = env;
-    childCounter += 1;
-    this.#identity = [...self.identity, childCounter];
+    this.#identity = nextChildIdentity();
     this.#name = name ?? `Process-${this.#identity.join(":")}`;
     this.#daemon = daemon ?? self.daemon;
     this.#authkey = self.authkey;
@@ -562,6 +556,17 @@ export function activeChildren(): Process[] {
  */
 export function adoptChildProcess(child: ChildProcess, name: string): Process {
   return adoptStarted(child, name);
+}
+
+/** Checks the options both kinds of process take (`where` names the class in the errors). @internal */
+export function checkProcessOptions(options: { target?: unknown; args?: unknown; name?: unknown }, where: string): void {
+  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object: got ${describe(options)}`);
+  const { target, args = [], name } = options;
+  if (target !== undefined && typeof target !== "function" && (typeof target !== "object" || target === null)) {
+    throw new TypeError(`${where}: target must be a function or a task reference: got ${describe(target)}`);
+  }
+  if (!Array.isArray(args)) throw new TypeError(`${where}: args must be an array: got ${describe(args)}`);
+  if (name !== undefined && typeof name !== "string") throw new TypeError(`${where}: name must be a string: got ${describe(name)}`);
 }
 
 /** The position (and default name) of the next child of this process, whatever starts it. @internal */

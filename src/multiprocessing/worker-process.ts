@@ -21,7 +21,7 @@ import { within } from "../internal/within.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { ProcessError } from "./errors.js";
 import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
-import { nextChildIdentity, selfIdentity } from "./process.js";
+import { checkProcessOptions, nextChildIdentity, selfIdentity } from "./process.js";
 import type { WorkerProcessStart } from "./worker-process-main.js";
 import { seedForChild } from "./shared-memory-registry.js";
 
@@ -56,13 +56,8 @@ export class WorkerProcess {
   #settle: (() => void) | undefined;
 
   constructor(options: WorkerProcessOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new TypeError(`WorkerProcess: options must be an object: got ${describe(options)}`);
+    checkProcessOptions(options, "WorkerProcess");
     const { target, args = [], name, daemon } = options;
-    if (target !== undefined && typeof target !== "function" && (typeof target !== "object" || target === null)) {
-      throw new TypeError(`WorkerProcess: target must be a function or a task reference: got ${describe(target)}`);
-    }
-    if (!Array.isArray(args)) throw new TypeError(`WorkerProcess: args must be an array: got ${describe(args)}`);
-    if (name !== undefined && typeof name !== "string") throw new TypeError(`WorkerProcess: name must be a string: got ${describe(name)}`);
     this.#target = target;
     this.#args = args;
     this.#identity = nextChildIdentity();

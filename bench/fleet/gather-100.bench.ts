@@ -2,9 +2,8 @@
  * `hostname; uname -a` collected from 100 hosts and gathered (identical outputs grouped): shoal -b
  * against clush -b, pdsh | dshbak -c, pssh -i, and paramiko/asyncssh grouping in Python.
  *
- * A run lasts about 1.4 s and swings by a tenth from one to the next, so shoal, paramiko and asyncssh
- * run ROUNDS times (default 5), interleaved, and their medians are compared; pssh, pdsh and clush
- * run once.
+ * A run lasts about 1.5 s and swings by a tenth from one to the next, so every tool runs ROUNDS
+ * times (default 5), interleaved, and their medians are compared.
  *
  *   node dist/bench/fleet/gather-100.bench.js [HOSTS] [--rounds N]
  */
@@ -19,19 +18,20 @@ const COMMAND = "hostname; uname -a";
 const bed = await startBed(HOSTS, 4000);
 try {
   await runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]);
-  const runs: Record<string, Measured[]> = { shoal: [], paramiko: [], asyncssh: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    runs["shoal"]!.push(await runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]));
-    runs["paramiko"]!.push(await runPython(bed, "paramiko", COMMAND));
-    runs["asyncssh"]!.push(await runPython(bed, "asyncssh", COMMAND));
-  }
+  const tools: Record<string, () => Promise<Measured>> = {
+    shoal: () => runShoal(bed, ["run", "all", "-i", bed.inventory, "-b", "--", COMMAND]),
+    paramiko: () => runPython(bed, "paramiko", COMMAND),
+    asyncssh: () => runPython(bed, "asyncssh", COMMAND),
+    pssh: () => runPssh(bed, COMMAND),
+    pdsh: () => runPdsh(bed, COMMAND, 64, bed.hosts, true),
+    clush: () => runClush(bed, COMMAND, 64, bed.hostsFile, true),
+  };
+  const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const [name, run] of Object.entries(tools)) runs[name]!.push(await run());
   const results: Measured[] = Object.values(runs).map(median);
   const shoal = results[0]!;
-  results.push(await runPssh(bed, COMMAND));
-  results.push(await runPdsh(bed, COMMAND, 64, bed.hosts, true));
-  results.push(await runClush(bed, COMMAND, 64, bed.hostsFile, true));
   for (const [name, list] of Object.entries(runs)) console.log(`  ${name} runs: ${list.map((m) => `${(m.wallMs / 1000).toFixed(2)}s`).join(" ")}`);
-  for (const m of results) console.log(`  ${describe(m, HOSTS)}${["pssh", "pdsh", "clush"].includes(m.name) ? "" : ` (median of ${ROUNDS})`}`);
+  for (const m of results) console.log(`  ${describe(m, HOSTS)} (median of ${ROUNDS})`);
   const header = /^127\.0\.1\.\[1-100\] \(100\)$/m.test(shoal.stdout);
   const anchors = results.slice(1).filter((m) => m.ok === HOSTS);
   const fastest = anchors.reduce((a, b) => (b.wallMs < a.wallMs ? b : a), anchors[0] ?? shoal);

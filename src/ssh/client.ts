@@ -60,7 +60,7 @@ export interface ConnectOptions {
   /** For each channel open: exec, shell, SFTP (ms). */
   channelTimeout?: number;
   /** An open stream to run SSH over (a `ProxyCommand`, a `direct-tcpip` channel, a socket). */
-  sock?: Duplex;
+  sock?: Duplex | Channel;
   /** Jump hosts, `user@host:port`, comma-separated or a list: the first is reached directly. */
   proxyJump?: string | string[];
   /** Keepalive interval (ms). */
@@ -285,7 +285,7 @@ export class SSHClient implements HostKeyStore {
       await jump.connect(hopOptions);
       const next = index + 1;
       const [nextHost, nextPort] = next < options.proxyJump.length ? hostPortOf(options.proxyJump[next]!) : ([options.hostname, options.port] as const);
-      sock = await jump.getTransport()!.openChannel("direct-tcpip", [nextHost, nextPort], ["127.0.0.1", 0], this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {});
+      sock = (await jump.getTransport()!.openChannel("direct-tcpip", [nextHost, nextPort], ["127.0.0.1", 0], this.#channelTimeout !== undefined ? { timeout: this.#channelTimeout } : {})).stream!;
     }
     return sock!;
   }

@@ -6,6 +6,7 @@
 import { Duplex } from "node:stream";
 import { checkTimeout, describe } from "../internal/options.js";
 import { PKey } from "./pkey.js";
+import { Channel } from "./channel.js";
 
 /** paramiko's category names and ssh2's, as `disabledAlgorithms` accepts them. */
 export const ALGORITHM_CATEGORIES = ["ciphers", "cipher", "macs", "hmac", "keys", "serverHostKey", "kex", "compress"] as const;
@@ -32,8 +33,12 @@ export function checkOptionalString(value: unknown, where: string): void {
   if (value !== undefined && typeof value !== "string") throw new TypeError(`${where} must be a string: got ${describe(value)}`);
 }
 
-/** Checks a stream to run SSH over. */
+/** Checks a stream to run SSH over (a `Channel` from `openChannel` included). */
 export function checkSock(sock: unknown, where: string): void {
+  if (sock instanceof Channel) {
+    if (sock.stream === undefined || sock.closed) throw new TypeError(`${where} must be an open channel: this one ${sock.closed ? "is closed" : "has no stream yet"}`);
+    return;
+  }
   const looksDuplex =
     sock instanceof Duplex ||
     (typeof sock === "object" && sock !== null && ["write", "on", "once", "end", "destroy"].every((name) => typeof (sock as Record<string, unknown>)[name] === "function"));

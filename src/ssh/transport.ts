@@ -47,7 +47,10 @@ export interface DisabledAlgorithms {
 }
 
 /** Where a transport connects: `[host, port]`, `"host:port"`, `{ sock }`, or an open stream. */
-export type TransportTarget = readonly [string, number] | string | { sock: Duplex } | Duplex;
+/** Gets each connection a remote port forward accepts: `origin` is its source, `server` the address it reached. */
+export type PortForwardHandler = (channel: Channel, origin: [string, number], server: [string, number]) => void;
+
+export type TransportTarget = readonly [string, number] | string | { sock: Duplex | Channel } | Duplex | Channel;
 
 /** Handshake options of a transport. */
 export interface TransportOptions {
@@ -107,7 +110,7 @@ export class Transport implements SessionOpener {
   #username: string | undefined;
   #banner: string | undefined;
   #keepalive: ReturnType<typeof setInterval> | undefined;
-  #forwardHandlers = new Map<string, (channel: ClientChannel, origin: [string, number]) => void>();
+  #forwardHandlers = new Map<string, PortForwardHandler>();
   #closedPromise: Promise<void>;
 
   constructor(target: TransportTarget, options: TransportOptions = {}) {
@@ -128,7 +131,7 @@ export class Transport implements SessionOpener {
     this.#client.on("tcp connection", (details, accept, reject) => {
       const handler = this.#forwardHandlers.get(`${details.destIP}:${details.destPort}`) ?? this.#forwardHandlers.get(`*:${details.destPort}`);
       if (!handler) return reject();
-      handler(accept(), [details.srcIP, details.srcPort]);
+      handler(new Channel(this).adopt(accept()), [details.srcIP, details.srcPort], [details.destIP, details.destPort]);
     });
   }
 
@@ -212,7 +215,8 @@ export class Transport implements SessionOpener {
   async #openSocket(host: string): Promise<Duplex> {
     const target = this.#target;
     if (typeof target === "object" && !Array.isArray(target)) {
-      return "sock" in (target as object) && !("pipe" in (target as object)) ? (target as { sock: Duplex }).sock : (target as Duplex);
+      const sock = "sock" in (target as object) && !("pipe" in (target as object)) ? (target as { sock: Duplex | Channel }).sock : (target as Duplex | Channel);
+      return sock instanceof Channel ? sock.stream! : sock;
     }
     const [hostname, port] = parseAddress(target as readonly [string, number] | string);
     const timeout = checkTimeout(this.#options.timeout, "Transport: timeout");
@@ -491,16 +495,20 @@ export class Transport implements SessionOpener {
     return new Channel(this, options);
   }
 
-  /** `"direct-tcpip"`: a stream to `destAddr` through the server (the ProxyJump building block). */
+  /**
+   * `"direct-tcpip"`: a channel to `destAddr` through the server (paramiko's `open_channel`): `send`
+   * and `recv` on it, or hand it as `sock` to the next hop's `Transport` or `SSHClient.connect` (the
+   * ProxyJump building block). Its `stream` is the duplex stream itself.
+   */
   async openChannel(
     kind: "direct-tcpip",
     destAddr: readonly [string, number],
     srcAddr: readonly [string, number] = ["127.0.0.1", 0],
     options: { timeout?: number } = {},
-  ): Promise<ClientChannel> {
+  ): Promise<Channel> {
     if (kind !== "direct-tcpip") throw new TypeError(`Transport.openChannel: only "direct-tcpip" is supported: got ${JSON.stringify(kind)}`);
     this.#checkAuthenticated("openChannel");
-    return this.#withTimeout(
+    const stream = await this.#withTimeout(
       "channel",
       options.timeout,
       new Promise<ClientChannel>((resolve, reject) => {
@@ -509,16 +517,21 @@ export class Transport implements SessionOpener {
         );
       }),
     );
+    return new Channel(this).adopt(stream);
   }
 
-  /** Asks the server to listen on `address:port` and hand each connection to `handler`; resolves the port. */
-  requestPortForward(address: string, port: number, handler?: (channel: ClientChannel, origin: [string, number]) => void): Promise<number> {
+  /**
+   * Asks the server to listen on `address:port` and hand each connection to `handler` (as paramiko's
+   * `request_port_forward`: the channel, where it came from, and the address it reached); resolves
+   * the port. Without a handler, connections are closed.
+   */
+  requestPortForward(address: string, port: number, handler?: PortForwardHandler): Promise<number> {
     this.#checkAuthenticated("requestPortForward");
     return new Promise((resolve, reject) => {
       this.#client.forwardIn(address, port, (error, bound) => {
         if (error) return reject(new SSHException(`Cannot forward ${address}:${port}: ${error.message}`, { cause: error }));
         const actual = port === 0 ? bound : port;
-        this.#forwardHandlers.set(`${address}:${actual}`, handler ?? ((channel) => channel.close()));
+        this.#forwardHandlers.set(`${address}:${actual}`, handler ?? ((channel) => void channel.close()));
         resolve(actual);
       });
     });

@@ -85,6 +85,21 @@ test("proxyJump: user@bastion:port reaches the target through the bastion", asyn
   assert.equal(await sftp.normalize("."), target.home);
 });
 
+test("by hand, the paramiko way: the bastion's direct-tcpip Channel is the target's sock", async () => {
+  await using bastionClient = new SSHClient();
+  bastionClient.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await bastionClient.connect({ ...base(), hostname: bastion.host, port: bastion.port });
+  const channel = await bastionClient.getTransport()!.openChannel("direct-tcpip", [target.host, target.port]);
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect({ ...base(), hostname: target.host, port: target.port, sock: channel });
+  assert.equal(client.getTransport()!.getRemoteServerKey().fingerprint, target.hostKeyFingerprint);
+  assert.equal((await client.run("echo by hand")).stdout, "by hand\n");
+  await channel.close();
+  // A closed channel is refused at once, saying why.
+  await assert.rejects(new SSHClient().connect({ ...base(), hostname: target.host, sock: channel }), /sock must be an open channel: this one is closed/);
+});
+
 test("proxyJump chains: two hops, then the target", async () => {
   await using client = new SSHClient();
   client.setMissingHostKeyPolicy(new AutoAddPolicy());

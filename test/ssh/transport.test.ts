@@ -115,16 +115,31 @@ test("direct-tcpip channel and remote port forwarding", async () => {
   try {
     await using transport = new Transport([sshd.host, sshd.port]);
     await transport.connect({ username: sshd.user, password: sshd.password });
+    // paramiko's way: send, recv until the echo is whole, then EOF.
     const tunnel = await transport.openChannel("direct-tcpip", ["127.0.0.1", echoPort]);
-    tunnel.end("ping");
+    assert.equal(tunnel.send("ping"), 4);
     let echoed = "";
-    for await (const chunk of tunnel) echoed += String(chunk);
+    while (echoed.length < 4) echoed += String(await tunnel.recv(1024));
     assert.equal(echoed, "ping");
+    tunnel.shutdownWrite();
+    assert.equal((await tunnel.recv(1024)).length, 0, "EOF after the echo server closes its side");
+    await tunnel.close();
+    assert.equal(tunnel.closed, true);
+
+    // Its stream is a plain duplex.
+    const raw = (await transport.openChannel("direct-tcpip", ["127.0.0.1", echoPort])).stream!;
+    raw.end("pong");
+    let streamed = "";
+    for await (const chunk of raw) streamed += String(chunk);
+    assert.equal(streamed, "pong");
 
     const accepted: Array<[string, number]> = [];
-    const port = await transport.requestPortForward("127.0.0.1", 0, (channel, origin) => {
+    const reached: Array<[string, number]> = [];
+    const port = await transport.requestPortForward("127.0.0.1", 0, (channel, origin, server) => {
       accepted.push(origin);
-      channel.end("hello from the client side");
+      reached.push(server);
+      channel.send("hello from the client side");
+      channel.shutdownWrite();
     });
     assert.ok(port > 0);
     const reply = await new Promise<string>((resolve, reject) => {
@@ -136,6 +151,8 @@ test("direct-tcpip channel and remote port forwarding", async () => {
     });
     assert.equal(reply, "hello from the client side");
     assert.equal(accepted.length, 1);
+    assert.equal(accepted[0]![0], "127.0.0.1");
+    assert.deepEqual(reached, [["127.0.0.1", port]]);
     await transport.cancelPortForward("127.0.0.1", port);
   } finally {
     echo.close();

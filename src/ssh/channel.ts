@@ -7,6 +7,7 @@ import type { ClientChannel, PseudoTtyOptions } from "ssh2";
 import { Agent } from "./agent.js";
 import { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { ChannelException, SSHException, SSHTimeoutError } from "./errors.js";
+import type { ChannelLimits } from "./channel-window.js";
 
 /** pty settings, with paramiko's names. */
 export interface PtyOptions {
@@ -22,7 +23,7 @@ export interface SessionOpener {
   openRequest(
     kind: "exec" | "shell" | "subsystem",
     argument: string,
-    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined },
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined; limits?: ChannelLimits | undefined },
   ): Promise<ClientChannel>;
 }
 
@@ -42,6 +43,7 @@ export class Channel {
   #agent: Agent | undefined;
   #timeout: number | null = null;
   #openTimeout: number | undefined;
+  readonly #limits: ChannelLimits;
   #combineStderr = false;
   #exit: ExitInfo | undefined;
   #closed = false;
@@ -51,9 +53,10 @@ export class Channel {
   #stdin: ChannelStdinFile<Channel> | undefined;
 
   /** @internal Made by `Transport.openSession()`. */
-  constructor(opener: SessionOpener, options: { timeout?: number | undefined } = {}) {
+  constructor(opener: SessionOpener, options: { timeout?: number | undefined } & ChannelLimits = {}) {
     this.#opener = opener;
     this.#openTimeout = options.timeout;
+    this.#limits = { windowSize: options.windowSize, maxPacketSize: options.maxPacketSize };
   }
 
   /** Requests a pseudo-terminal for the command or shell to come. */
@@ -131,7 +134,7 @@ export class Channel {
 
   async #request(kind: "exec" | "shell" | "subsystem", argument: string): Promise<void> {
     this.#checkUnopened(kind);
-    const stream = await this.#opener.openRequest(kind, argument, { env: this.#env, pty: this.#pty, timeout: this.#openTimeout, agent: this.#agent });
+    const stream = await this.#opener.openRequest(kind, argument, { env: this.#env, pty: this.#pty, timeout: this.#openTimeout, agent: this.#agent, limits: this.#limits });
     this.adopt(stream);
   }
 
@@ -285,17 +288,21 @@ export class Channel {
     return this.#stream;
   }
 
-  /** Closes the channel (the remote command sees its pipes close). */
+  /**
+   * Closes the channel, as paramiko's `close` does: the close goes out at once, what the server still
+   * sends is discarded, and the remote command sees its pipes close. It resolves once the close is
+   * sent, not when the command ends: sshd ends the channel only when its command exits, and a
+   * command that ignores closed pipes (a `sleep`) runs on till then.
+   */
   async close(): Promise<void> {
     const stream = this.#stream;
-    if (!stream || this.#closed) {
-      this.#closed = true;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      stream.once("close", () => resolve());
-      stream.close();
-    });
+    const wasClosed = this.#closed;
+    this.#closed = true;
+    if (!stream || wasClosed) return;
+    // Unread output would hold the window shut and the stream open: let it drain into nothing.
+    stream.resume();
+    stream.stderr.resume();
+    stream.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -17,6 +17,8 @@ import { SFTPFile } from "./sftp-file.js";
 import { download, fileChunks, readableChunks, upload, writableSink } from "./sftp-transfer.js";
 import type { TransferCallback } from "./sftp-transfer.js";
 import type { Transport } from "./transport.js";
+import { checkChannelLimits, keepWindow } from "./channel-window.js";
+import type { ChannelLimits } from "./channel-window.js";
 
 const posix = path.posix;
 
@@ -66,10 +68,16 @@ export class SFTPClient {
     });
   }
 
-  /** Opens an SFTP session on an authenticated transport. */
-  static async fromTransport(transport: Transport, options: { timeout?: number; windowSize?: number; maxPacketSize?: number } = {}): Promise<SFTPClient> {
-    const sftp = await transport.openSftpChannel(options.timeout);
-    widenWindow(sftp, options.windowSize ?? DEFAULT_WINDOW);
+  /**
+   * Opens an SFTP session on an authenticated transport. Its receive window is 16 MiB unless
+   * `windowSize` says otherwise (from 2 MiB up), so that pipelined reads are never throttled by
+   * it; `maxPacketSize` (up to 32768) is paramiko's `max_packet_size`.
+   */
+  static async fromTransport(transport: Transport, options: { timeout?: number } & ChannelLimits = {}): Promise<SFTPClient> {
+    checkChannelLimits(options, "SFTPClient.fromTransport");
+    const limits = { windowSize: options.windowSize, maxPacketSize: options.maxPacketSize };
+    const sftp = await transport.openSftpChannel(options.timeout, limits);
+    if (limits.windowSize === undefined) keepWindow(sftp, DEFAULT_WINDOW);
     return new SFTPClient(sftp);
   }
 
@@ -474,33 +482,6 @@ export class SFTPClient {
 
 /** The receive window of an SFTP session: large, so pipelined reads are never throttled by it. */
 const DEFAULT_WINDOW = 16 * 1024 * 1024;
-
-/**
- * ssh2 opens every channel with a 2 MiB receive window and tops it up to 2 MiB only. Grant the
- * server more at once and keep topping it up to `size`, on this session only.
- */
-function widenWindow(sftp: SFTPWrapper, size: number): void {
-  const channel = sftp as unknown as {
-    incoming: { window: number };
-    outgoing: { id: number; state: string };
-    _protocol: { channelWindowAdjust(id: number, amount: number): void };
-    push(data: Buffer): boolean;
-  };
-  if (typeof channel.push !== "function" || !channel.incoming || !channel._protocol) return;
-  const adjust = () => {
-    const amount = size - channel.incoming.window;
-    if (amount <= 0 || channel.outgoing.state === "closed") return;
-    channel.incoming.window += amount;
-    channel._protocol.channelWindowAdjust(channel.outgoing.id, amount);
-  };
-  adjust();
-  const push = channel.push.bind(channel);
-  channel.push = (data: Buffer) => {
-    const result = push(data);
-    if (channel.incoming.window < size / 2) adjust();
-    return result;
-  };
-}
 
 /** `.name.shoal-<random>.part` beside the target: hidden, and on the same filesystem for the rename. */
 function temporaryName(target: string, paths: typeof path.posix): string {

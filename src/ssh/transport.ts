@@ -15,6 +15,8 @@ import { Agent } from "./agent.js";
 import { enableAgentForwarding, isForwardingRefused } from "./agent-forwarding.js";
 import { Channel, captureEnd, toChannelError } from "./channel.js";
 import type { SessionOpener } from "./channel.js";
+import { applyLimits, checkChannelLimits, openWithLimits } from "./channel-window.js";
+import type { ChannelLimits } from "./channel-window.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
@@ -489,8 +491,12 @@ export class Transport implements SessionOpener {
     });
   }
 
-  /** A session channel; its request (exec, shell, subsystem) opens it. */
-  async openSession(options: { timeout?: number } = {}): Promise<Channel> {
+  /**
+   * A session channel; its request (exec, shell, subsystem) opens it. `windowSize` (from 2 MiB up)
+   * and `maxPacketSize` (up to 32768) are paramiko's `window_size` and `max_packet_size`.
+   */
+  async openSession(options: { timeout?: number } & ChannelLimits = {}): Promise<Channel> {
+    checkChannelLimits(options, "Transport.openSession");
     this.#checkAuthenticated("openSession");
     return new Channel(this, options);
   }
@@ -551,9 +557,10 @@ export class Transport implements SessionOpener {
   openRequest(
     kind: "exec" | "shell" | "subsystem",
     argument: string,
-    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined },
+    options: { env: Record<string, string> | undefined; pty: PseudoTtyOptions | undefined; timeout: number | undefined; agent?: Agent | undefined; limits?: ChannelLimits | undefined },
   ): Promise<ClientChannel> {
     this.#checkAuthenticated(kind);
+    const limits = options.limits ?? {};
     if (options.agent !== undefined) {
       try {
         enableAgentForwarding(this.#client, options.agent.ssh2Agent);
@@ -564,6 +571,7 @@ export class Transport implements SessionOpener {
     const opened = new Promise<ClientChannel>((resolve, reject) => {
       const done = (error: Error | undefined, channel: ClientChannel) => {
         if (error) return reject(isForwardingRefused(error) ? new SSHException(`${error.message}: the server refused it (AllowAgentForwarding?)`) : toChannelError(error));
+        applyLimits(channel, limits);
         captureEnd(channel);
         resolve(channel);
       };
@@ -571,21 +579,29 @@ export class Transport implements SessionOpener {
       if (options.env) requestOptions.env = options.env;
       if (options.pty) requestOptions.pty = options.pty;
       if (options.agent) requestOptions.agentForward = true;
-      if (kind === "exec") this.#client.exec(argument, requestOptions, done);
-      else if (kind === "shell") this.#client.shell(options.pty ?? false, { ...(options.env ? { env: options.env } : {}), ...(options.agent ? { agentForward: true } : {}) }, done);
-      else this.#client.subsys(argument, done);
+      openWithLimits(this.#client, limits, () => {
+        if (kind === "exec") this.#client.exec(argument, requestOptions, done);
+        else if (kind === "shell") this.#client.shell(options.pty ?? false, { ...(options.env ? { env: options.env } : {}), ...(options.agent ? { agentForward: true } : {}) }, done);
+        else this.#client.subsys(argument, done);
+      });
     });
     return this.#withTimeout("channel", options.timeout, opened);
   }
 
   /** @internal Opens the SFTP subsystem. */
-  openSftpChannel(timeout?: number): Promise<SFTPWrapper> {
+  openSftpChannel(timeout?: number, limits: ChannelLimits = {}): Promise<SFTPWrapper> {
     this.#checkAuthenticated("openSftp");
     return this.#withTimeout(
       "channel",
       timeout,
       new Promise<SFTPWrapper>((resolve, reject) => {
-        this.#client.sftp((error, sftp) => (error ? reject(toChannelError(error)) : resolve(sftp)));
+        openWithLimits(this.#client, limits, () =>
+          this.#client.sftp((error, sftp) => {
+            if (error) return reject(toChannelError(error));
+            applyLimits(sftp, limits);
+            resolve(sftp);
+          }),
+        );
       }),
     );
   }

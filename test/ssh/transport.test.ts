@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import net from "node:net";
+import { Readable } from "node:stream";
 import { after, before, test, type TestContext } from "node:test";
 import ssh2 from "ssh2";
 import {
@@ -22,6 +23,7 @@ import {
 } from "../../src/ssh/index.js";
 import { startSilentListener, startSshd } from "../fixtures/sshd.js";
 import { generateOpenSshKeyPair } from "../../src/ssh/keygen.js";
+import type { Channel } from "../../src/ssh/index.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
 let sshd: Sshd;
@@ -106,6 +108,70 @@ test("keyboard-interactive answers the prompts (sshd with PAM)", async () => {
     disabledAlgorithms: { ciphers: ["aes256-gcm@openssh.com"] },
   });
   assert.equal((await client.run("echo kbd")).stdout, "kbd\n");
+});
+
+/** Every chunk a command writes to stdout, as ssh2 hands them over (one per SSH packet). */
+async function chunksOf(channel: Channel): Promise<number[]> {
+  const sizes: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    channel.stream!.on("data", (chunk: Buffer) => sizes.push(chunk.length));
+    channel.stream!.once("end", resolve);
+    channel.stream!.once("error", reject);
+  });
+  return sizes;
+}
+
+test("openSession({ maxPacketSize, windowSize }): sent in the channel-open request, honoured by the server", async () => {
+  await using transport = new Transport([sshd.host, sshd.port]);
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+  const small = await transport.openSession({ maxPacketSize: 1024 });
+  await small.execCommand("head -c 200000 /dev/zero");
+  const smallChunks = await chunksOf(small);
+  assert.equal(sum(smallChunks), 200000);
+  assert.ok(Math.max(...smallChunks) <= 1024, `no packet over 1024 bytes: got ${Math.max(...smallChunks)}`);
+
+  const plain = await transport.openSession();
+  await plain.execCommand("head -c 200000 /dev/zero");
+  assert.ok(Math.max(...(await chunksOf(plain))) > 1024, "without it, sshd sends ssh2's 32 KiB packets");
+
+  // A window of 8 MiB, kept topped up: 20 MB arrive whole.
+  const wide = await transport.openSession({ windowSize: 8 * 1024 * 1024 });
+  await wide.execCommand("head -c 20000000 /dev/zero");
+  assert.equal(sum(await chunksOf(wide)), 20000000);
+  // cat waits for input: nothing is counted against the window yet, which is all 8 MiB.
+  const idle = await transport.openSession({ windowSize: 8 * 1024 * 1024 });
+  await idle.execCommand("cat");
+  assert.equal((idle.stream as unknown as { incoming: { window: number } }).incoming.window, 8 * 1024 * 1024);
+  await idle.close();
+
+  await assert.rejects(transport.openSession({ windowSize: 65536 }), /Transport.openSession: windowSize must be an integer from 2097152 \(2 MiB, ssh2's own window\)/);
+  await assert.rejects(transport.openSession({ maxPacketSize: 65536 }), /Transport.openSession: maxPacketSize must be an integer from 1 to 32768: got number 65536/);
+  await assert.rejects(SFTPClient.fromTransport(transport, { maxPacketSize: 0 }), /SFTPClient.fromTransport: maxPacketSize must be an integer from 1 to 32768: got number 0/);
+
+  // SFTP: packets of at most 4 KiB still carry a whole 100 KB read.
+  const sftp = await SFTPClient.fromTransport(transport, { maxPacketSize: 4096, windowSize: 4 * 1024 * 1024 });
+  await sftp.putfo(Readable.from([Buffer.alloc(100_000, 7)]), "window-test.bin");
+  const file = await sftp.open("window-test.bin", "r");
+  assert.equal((await file.read()).length, 100_000);
+  await file.close();
+  await sftp.remove("window-test.bin");
+});
+
+test("Channel.close() returns while the command still runs, unread output and all (it used to wait for the command)", async () => {
+  await using transport = new Transport([sshd.host, sshd.port]);
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  for (const command of ["sleep 60", "cat", "head -c 10000000 /dev/zero; sleep 60"]) {
+    const channel = await transport.openSession();
+    await channel.execCommand(command);
+    await channel.close();
+    assert.equal(channel.closed, true, command);
+  }
+  // The transport still serves.
+  const after = await transport.openSession();
+  await after.execCommand("echo still here");
+  assert.equal(String(await after.recv(100)), "still here\n");
 });
 
 test("direct-tcpip channel and remote port forwarding", async () => {

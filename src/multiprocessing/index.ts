@@ -10,6 +10,7 @@ export { ThreadError, BrokenBarrierError } from "../threading/errors.js";
 export { Process, type ProcessOptions, currentProcess, parentProcess, activeChildren } from "./process.js";
 export { ParentProcess } from "./parent-process.js";
 export { cpuCount, processCpuCount, isMainModule } from "./context.js";
+export { setExecutable, getExecutable } from "./executable.js";
 export { getContext, setStartMethod, getStartMethod, getAllStartMethods, SpawnContext, WorkerContext, type Context, type StartMethod } from "./start-methods.js";
 export { WorkerProcess, type WorkerProcessOptions } from "./worker-process.js";
 export { Connection, type ConnectionOptions } from "./connection.js";

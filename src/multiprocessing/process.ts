@@ -35,6 +35,7 @@ import { collectingModules } from "./transfer-modules.js";
 import type { Connection } from "./connection.js";
 import { RUNNING, type StartMessage, type SubclassSpec } from "./bootstrap-protocol.js";
 import { ParentProcess } from "./parent-process.js";
+import { getExecutable } from "./executable.js";
 
 const BOOTSTRAP = fileURLToPath(new URL("./bootstrap.js", import.meta.url));
 
@@ -91,7 +92,7 @@ const SPARE_DELAY_MS = 50;
 function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
   return (
     spare !== undefined &&
-    spare.key === JSON.stringify([execArgv, env]) &&
+    spare.key === JSON.stringify([getExecutable(), execArgv, env]) &&
     spare.child.exitCode === null &&
     spare.child.signalCode === null &&
     spare.child.connected
@@ -99,7 +100,7 @@ function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
 }
 
 function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean, modules: string[]): ChildProcess {
-  const key = JSON.stringify([execArgv, env]);
+  const key = JSON.stringify([getExecutable(), execArgv, env]);
   let child: ChildProcess;
   let cold = false;
   if (spare !== undefined && hasSpare(execArgv, env)) {
@@ -156,6 +157,7 @@ function afterBoot(child: ChildProcess, then: () => void): void {
 
 function forkBootstrap(execArgv: string[], env: NodeJS.ProcessEnv, asSpare = false, modules: string[] = []): ChildProcess {
   return fork(BOOTSTRAP, asSpare ? ["--spare"] : ["--preload", ...modules], {
+    execPath: getExecutable(),
     serialization: "advanced",
     stdio: ["inherit", "inherit", "inherit", "ipc"],
     execArgv,

@@ -16,6 +16,7 @@
 import { ProcessError } from "./errors.js";
 import { Process, activeChildren, currentProcess, parentProcess } from "./process.js";
 import { cpuCount } from "./context.js";
+import { getExecutable, setExecutable } from "./executable.js";
 import { Pipe } from "./pipe.js";
 import { Queue } from "./queue.js";
 import { SimpleQueue } from "./simple-queue.js";
@@ -57,6 +58,8 @@ abstract class BaseContext {
 /** The factories of the "spawn" start method: children are new Node processes. */
 export class SpawnContext extends BaseContext {
   readonly Process = Process;
+  readonly setExecutable = setExecutable;
+  readonly getExecutable = getExecutable;
   readonly Pipe = Pipe;
   readonly Queue = Queue;
   readonly SimpleQueue = SimpleQueue;

@@ -1,18 +1,20 @@
 /**
  * `wait(objects, { timeout })` (Python's `multiprocessing.connection.wait`): which of some
- * connections, listeners and process sentinels are ready. A connection is ready when `recv` would
- * not wait (a message, or the end of the stream); a listener when `accept` would not wait; a
- * sentinel (`process.sentinel`, or any promise; or a started `Process` itself) when it has settled. Node has no `select()` over
- * these, so readiness is tracked with promises.
+ * connections, listeners, sockets and process sentinels are ready. A connection is ready when
+ * `recv` would not wait (a message, or the end of the stream); a listener when `accept` would not
+ * wait; a `net.Socket` when it has bytes to read, has ended, or failed (Python's `wait` takes
+ * sockets too); a sentinel (`process.sentinel`, or any promise; or a started `Process` itself)
+ * when it has settled. Node has no `select()` over these, so readiness is tracked with promises.
  */
 import { Connection, kWhenReadable } from "./connection.js";
 import { Listener } from "./listener.js";
 import { Process } from "./process.js";
 import { ThreadConnection } from "./thread-pipe.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { Socket } from "node:net";
 
 /** What `wait` can watch (a `Process` stands for its sentinel). */
-export type Waitable = Connection | ThreadConnection | Listener | Process | Promise<unknown>;
+export type Waitable = Connection | ThreadConnection | Listener | Process | Socket | Promise<unknown>;
 
 /**
  * Resolves the ready objects, in the order given, as soon as one is ready; an empty list when
@@ -28,9 +30,10 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
     let promise: Promise<unknown>;
     if (object instanceof Connection || object instanceof Listener) promise = object[kWhenReadable]();
     else if (object instanceof ThreadConnection) promise = object.poll({ timeout: Infinity, signal: polls.signal }).then(() => undefined, (error: unknown) => (polls.signal.aborted ? new Promise(() => {}) : Promise.reject(error)));
+    else if (object instanceof Socket) promise = whenSocketReadable(object, polls.signal);
     else if (object instanceof Promise) promise = object;
     else if (object instanceof Process) promise = object.sentinel;
-    else throw new TypeError(`wait: objects[${index}] must be a Connection, a ThreadConnection, a Listener, a Process or a sentinel promise: got ${describe(object)}`);
+    else throw new TypeError(`wait: objects[${index}] must be a Connection, a ThreadConnection, a Listener, a net.Socket, a Process or a sentinel promise: got ${describe(object)}`);
     return promise.then(
       () => settled.add(object),
       () => settled.add(object),
@@ -55,4 +58,24 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     polls.abort();
   }
+}
+
+/**
+ * Settles once `socket.read()` would return something (bytes, or null at the end) without waiting.
+ * The 'readable' listener is removed when the wait ends, which gives a socket read by 'data'
+ * events back its flow.
+ */
+function whenSocketReadable(socket: Socket, done: AbortSignal): Promise<void> {
+  if (socket.readableLength > 0 || socket.readableEnded || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const settle = () => {
+      socket.off("readable", settle);
+      socket.off("close", settle);
+      done.removeEventListener("abort", settle);
+      resolve();
+    };
+    socket.on("readable", settle);
+    socket.once("close", settle);
+    done.addEventListener("abort", settle, { once: true });
+  });
 }

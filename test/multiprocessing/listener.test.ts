@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { once } from "node:events";
 import v8 from "node:v8";
 import { Listener, Client, AuthenticationError, wait, Pipe, EOFError } from "../../src/multiprocessing/index.js";
 import { frameOf } from "../../src/multiprocessing/framing.js";
@@ -153,6 +154,30 @@ test("wait() returns the connections and listeners that are ready, or none at it
   const sentinel = new Promise<void>((resolve) => (settle = resolve));
   setTimeout(settle, 10);
   assert.deepEqual(await wait([sentinel], { timeout: 5000 }), [sentinel]);
+});
+
+test("wait() watches plain sockets, as Python's does: ready with bytes to read, at their end, and a 'data' reader keeps its flow", async (t) => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const accepted = once(server, "connection");
+  const sock = connect((server.address() as AddressInfo).port, "127.0.0.1");
+  await once(sock, "connect");
+  const [peer] = (await accepted) as [Socket];
+  t.after(() => (sock.destroy(), peer.destroy()));
+  assert.deepEqual(await wait([sock], { timeout: 30 }), [], "nothing to read yet");
+  peer.write("hello");
+  assert.deepEqual(await wait([sock], { timeout: 5000 }), [sock]);
+  assert.equal(String(sock.read()), "hello", "wait read nothing itself");
+  // A socket read by 'data' events: waiting on it does not stop its flow.
+  const received: string[] = [];
+  sock.on("data", (chunk: Buffer) => received.push(String(chunk)));
+  const waiting = wait([sock], { timeout: 5000 });
+  peer.end("bye");
+  assert.deepEqual(await waiting, [sock]);
+  await once(sock, "end");
+  assert.equal(received.join(""), "bye");
+  assert.deepEqual(await wait([sock], { timeout: 5000 }), [sock], "an ended socket is ready");
 });
 
 test("a Python multiprocessing.connection Client with the same authkey talks to a shoal Listener", async (t) => {

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, type Connection } from "../../src/multiprocessing/index.js";
+import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, getContext, getExecutable, setExecutable, Manager, type Connection } from "../../src/multiprocessing/index.js";
 import { startWatcherThenDie } from "../fixtures/process-targets.js";
 
 const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing/index.js")).href;
@@ -270,3 +270,44 @@ async function runScript(source: string): Promise<{ stdout: string; stderr: stri
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test("setExecutable: children (and a manager's server) start with the Node binary named; a path that cannot run is refused, naming it", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "shoal-exec-"));
+  t.after(() => {
+    setExecutable(process.execPath);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // A wrapper that marks its children, then runs this Node.
+  const wrapper = join(dir, "node-wrapper");
+  writeFileSync(wrapper, `#!/bin/sh\nSHOAL_VIA_WRAPPER=yes exec ${JSON.stringify(process.execPath)} "$@"\n`, { mode: 0o755 });
+  const mark = async (q: Queue<string>) => q.put(process.env["SHOAL_VIA_WRAPPER"] ?? "no");
+  const before = new Queue<string>();
+  const plain = new Process({ target: mark, args: [before] });
+  plain.start();
+  assert.equal(await before.get({ timeout: 30_000 }), "no");
+  await plain.join();
+
+  setExecutable(wrapper);
+  assert.equal(getExecutable(), wrapper);
+  assert.equal(getContext("spawn").getExecutable(), wrapper);
+  const q = new Queue<string>();
+  const p = new Process({ target: mark, args: [q] });
+  p.start();
+  assert.equal(await q.get({ timeout: 30_000 }), "yes", "not the spare child booted with the old binary");
+  await p.join();
+  assert.equal(p.exitcode, 0);
+  const manager = await Manager();
+  try {
+    assert.match(readFileSync(`/proc/${manager.pid}/environ`, "latin1"), /(^|\0)SHOAL_VIA_WRAPPER=yes\0/);
+  } finally {
+    await manager.shutdown();
+  }
+
+  const notExecutable = join(dir, "plain-file");
+  writeFileSync(notExecutable, "", { mode: 0o644 });
+  assert.throws(() => setExecutable(join(dir, "missing")), /setExecutable: ".*missing" cannot run children: no such file/);
+  assert.throws(() => setExecutable(notExecutable), /setExecutable: ".*plain-file" cannot run children: not executable/);
+  assert.throws(() => setExecutable(dir), /cannot run children: not a file/);
+  assert.throws(() => setExecutable(42 as unknown as string), /setExecutable: path must be the path of a Node binary: got number 42/);
+  assert.equal(getExecutable(), wrapper, "a refused path leaves the last good one");
+});

@@ -32,6 +32,7 @@ import { checkExposed, checkMethodToTypeid, checkTypeid, type Factory, type Type
 import { makeProxy, registerProxyType, type BaseProxy, type ProxyClass } from "./base-proxy.js";
 import type { ServerStart, ServerStarted } from "./server-main.js";
 import "./proxy-codec.js";
+import { getExecutable } from "../executable.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("./server-main.js", import.meta.url));
 
@@ -204,6 +205,7 @@ export class BaseManager implements AsyncDisposable {
     };
     this.#state = "started";
     const child = fork(SERVER_MAIN, [], {
+      execPath: getExecutable(),
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       // A larger young generation: the server allocates a little per request, all short-lived.

@@ -26,7 +26,7 @@ import type { HostKeyStore, MissingHostKeyPolicy } from "./policies.js";
 import { ProxyCommand } from "./proxy-command.js";
 import { SFTPClient } from "./sftp-client.js";
 import { Transport, defaultUser } from "./transport.js";
-import type { DisabledAlgorithms } from "./transport.js";
+import type { DisabledAlgorithms, TransportOptions, TransportTarget } from "./transport.js";
 
 /** How long a killed command's channel may take to confirm its close before `run` rejects anyway (ms). */
 const KILL_GRACE = 1000;
@@ -61,6 +61,12 @@ export interface ConnectOptions {
   channelTimeout?: number;
   /** An open stream to run SSH over (a `ProxyCommand`, a `direct-tcpip` channel, a socket). */
   sock?: Duplex | Channel;
+  /**
+   * Makes the `Transport` (paramiko 3.2's `transport_factory`): given where to connect and the
+   * options SSHClient chose, return a `Transport` (a subclass, or one wrapped for tests). Jump
+   * hosts get theirs from it too.
+   */
+  transportFactory?: (target: TransportTarget, options: TransportOptions) => Transport;
   /** Jump hosts, `user@host:port`, comma-separated or a list: the first is reached directly. */
   proxyJump?: string | string[];
   /** Keepalive interval (ms). */
@@ -187,7 +193,7 @@ export class SSHClient implements HostKeyStore {
     try {
       if (!sock && resolved.proxyJump.length > 0) sock = await this.#jumpTo(resolved);
       const known = [...(this.#hostKeys.lookup(keyName)?.keys() ?? []), ...(this.#systemHostKeys.lookup(keyName)?.keys() ?? [])];
-      const transport = new Transport(sock ?? [hostname, port], {
+      const transport = (resolved.transportFactory ?? ((target, options) => new Transport(target, options)))(sock ?? [hostname, port], {
         hostname: keyName,
         timeout: resolved.timeout,
         bannerTimeout: resolved.bannerTimeout ?? SSHClient.defaultTimeouts.bannerTimeout,
@@ -197,6 +203,7 @@ export class SSHClient implements HostKeyStore {
         preferredHostKeyTypes: known,
         hostKeyVerifier: (key) => this.#verifyHostKey(keyName, key),
       });
+      if (!(transport instanceof Transport)) throw new TypeError(`SSHClient.connect: transportFactory must return a Transport: got ${describe(transport)}`);
       this.#transport = transport;
       const abort = () => void transport.close();
       resolved.signal?.addEventListener("abort", abort, { once: true });

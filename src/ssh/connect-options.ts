@@ -78,6 +78,7 @@ export interface CheckedConnectOptions {
   sock?: unknown;
   proxyJump?: unknown;
   disabledAlgorithms?: unknown;
+  transportFactory?: unknown;
 }
 
 /** Checks the options of `SSHClient.connect`; `where` prefixes every message. */
@@ -106,4 +107,7 @@ export function checkConnectOptions(options: CheckedConnectOptions | undefined, 
     throw new TypeError(`${where}: proxyJump must be "user@host:port" or a list of them: got ${describe(jumps)}`);
   }
   checkDisabledAlgorithms(options.disabledAlgorithms, `${where}: disabledAlgorithms`);
+  if (options.transportFactory !== undefined && typeof options.transportFactory !== "function") {
+    throw new TypeError(`${where}: transportFactory must be a function returning a Transport: got ${describe(options.transportFactory)}`);
+  }
 }

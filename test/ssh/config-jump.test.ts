@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { AutoAddPolicy, SSHClient, SSHConfig } from "../../src/ssh/index.js";
+import { AutoAddPolicy, SSHClient, SSHConfig, Transport } from "../../src/ssh/index.js";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
@@ -98,6 +98,32 @@ test("by hand, the paramiko way: the bastion's direct-tcpip Channel is the targe
   await channel.close();
   // A closed channel is refused at once, saying why.
   await assert.rejects(new SSHClient().connect({ ...base(), hostname: target.host, sock: channel }), /sock must be an open channel: this one is closed/);
+});
+
+test("transportFactory (paramiko's transport_factory) makes every transport, the jump host's too; it must return a Transport", async () => {
+  const made: string[] = [];
+  class CountingTransport extends Transport {}
+  await using client = new SSHClient();
+  client.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await client.connect({
+    ...base(),
+    hostname: target.host,
+    port: target.port,
+    proxyJump: `${bastion.user}@${bastion.host}:${bastion.port}`,
+    transportFactory: (where, options) => {
+      made.push(options.hostname ?? "?");
+      return new CountingTransport(where, options);
+    },
+  });
+  assert.deepEqual(made, [`[${bastion.host}]:${bastion.port}`, `[${target.host}]:${target.port}`]);
+  assert.ok(client.getTransport() instanceof CountingTransport);
+  assert.equal((await client.run("echo made")).stdout, "made\n");
+
+  const wrong = new SSHClient();
+  await assert.rejects(
+    wrong.connect({ ...base(), hostname: target.host, port: target.port, transportFactory: () => ({}) as Transport }),
+    /SSHClient.connect: transportFactory must return a Transport: got/,
+  );
 });
 
 test("proxyJump chains: two hops, then the target", async () => {

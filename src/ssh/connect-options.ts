@@ -52,6 +52,11 @@ export function checkDisabledAlgorithms(disabled: unknown, where: string): void 
     throw new TypeError(`${where} must be an object of algorithm lists: got ${describe(disabled)}`);
   }
   for (const [category, names] of Object.entries(disabled)) {
+    if (category === "pubkeys") {
+      // paramiko's "pubkeys" picks the signature algorithms of user keys (rsa-sha2-256/512 or ssh-rsa);
+      // ssh2 takes them from the server's server-sig-algs, with no setting to turn them off.
+      throw new TypeError(`${where}.pubkeys is not supported: ssh2 picks a user key's signature algorithm from what the server offers (server-sig-algs); to leave a key out, do not pass it (keyFilename, pkey, allowAgent: false)`);
+    }
     if (!(ALGORITHM_CATEGORIES as readonly string[]).includes(category)) {
       throw new TypeError(`${where} has an unknown category ${JSON.stringify(category)}: use one of ${ALGORITHM_CATEGORIES.join(", ")}`);
     }

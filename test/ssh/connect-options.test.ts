@@ -86,6 +86,7 @@ test("bad connect arguments fail at once, naming the argument (no DNS lookup, no
     [{ proxyJump: "user@:22" }, /proxyJump hop must be "\[user@\]host\[:port\]"/],
     [{ disabledAlgorithms: { cipher: ["aes128-ctr"], mac: ["hmac-sha1"] } }, /disabledAlgorithms has an unknown category "mac"/],
     [{ disabledAlgorithms: { kex: "curve25519-sha256" } }, /disabledAlgorithms.kex must be a list of algorithm names/],
+    [{ disabledAlgorithms: { pubkeys: ["rsa-sha2-512"] } }, /disabledAlgorithms.pubkeys is not supported: ssh2 picks a user key's signature algorithm from what the server offers/],
     [{ transportFactory: "Transport" }, /transportFactory must be a function returning a Transport: got "Transport"/],
   ];
   for (const [extra, message] of cases) {

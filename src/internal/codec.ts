@@ -59,7 +59,15 @@ export interface Shareable<T = unknown, D = unknown> {
   commit?(value: T): void;
   /** Called instead of `commit` when a later part of the value could not cross. */
   rollback?(value: T): void;
+  /**
+   * For kinds that move: the value went out, then came back undecoded to the thread that sent it (a
+   * queue gives a thread back the very item it put), so the instance lives here again.
+   */
+  reclaim?(value: T): void;
 }
+
+/** The instances one `encodeForTransfer` moved out (kinds with `commit`), for `reclaimMoved`. */
+export type MovedInstances = Array<readonly [Shareable, object]>;
 
 /** The marker that stands for a registered instance inside a transferred value. */
 export interface ShareableMarker {
@@ -101,9 +109,11 @@ function boundaryName(boundary: Boundary): string {
  * Prepares `value` to cross `boundary`: registered instances become markers. Returns `value` itself
  * when it holds none.
  * @param where names the value in errors, e.g. `"Thread args"`, `"Queue.put item"`.
+ * @param moved collects the instances that moved out (Pipe ends), for a caller that may be handed
+ *   the value back undecoded (`reclaimMoved`).
  * @throws TypeError when something inside cannot cross, naming its path.
  */
-export function encodeForTransfer(value: unknown, boundary: Boundary, where: string): unknown {
+export function encodeForTransfer(value: unknown, boundary: Boundary, where: string, moved?: MovedInstances): unknown {
   if (typeof value !== "object" || value === null) {
     if (typeof value === "function" || typeof value === "symbol") cannot(value, boundary, where);
     return value;
@@ -117,9 +127,15 @@ export function encodeForTransfer(value: unknown, boundary: Boundary, where: str
     throw error;
   }
   for (const [kind, object] of state.moved) kind.commit?.(object);
+  if (moved !== undefined) moved.push(...state.moved);
   if (!state.changed) return value;
   const envelope: TransferEnvelope = { [ENVELOPE]: 1, value: out };
   return envelope;
+}
+
+/** Makes the instances an encode moved out live in this thread again: their value came back undecoded. */
+export function reclaimMoved(moved: MovedInstances): void {
+  for (const [kind, object] of moved) kind.reclaim?.(object);
 }
 
 interface WalkState {

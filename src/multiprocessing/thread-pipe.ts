@@ -169,14 +169,7 @@ export class ThreadConnection implements Disposable, AsyncDisposable {
     this.#peerClosed = parts.peerClosed;
     this.#broken = parts.broken === null ? null : new FrameError(parts.broken);
     this.#closer = { outgoing: parts.outgoing, closedFlags: parts.closedFlags, side: parts.side };
-    closeWhenCollected.register(this, this.#closer, this.#closer);
-    if (!isMainThread) {
-      openInThisThread.add(this.#closer);
-      if (!closingAtExit) {
-        closingAtExit = true;
-        process.once("exit", closeAllAtExit);
-      }
-    }
+    this.#remember();
   }
 
   /** @internal An end made of `parts` (for `threadPipe` and for ends arriving from another thread). */
@@ -376,6 +369,17 @@ export class ThreadConnection implements Disposable, AsyncDisposable {
     end.#pendingMove = undefined;
   }
 
+  /**
+   * @internal The value it went out in came back to this thread undecoded (a queue handing a
+   * thread back its own item): no other thread has this end, so it is open here again.
+   */
+  static _reclaimMove(end: ThreadConnection): void {
+    if (end.#movedTo === undefined) return;
+    end.#closed = false;
+    end.#movedTo = undefined;
+    end.#remember();
+  }
+
   #moveOut(where: string): ThreadConnectionWire {
     if (this.#closed) {
       const moved = this.#movedTo === undefined ? "" : ` (it was already handed over as ${this.#movedTo})`;
@@ -422,6 +426,18 @@ export class ThreadConnection implements Disposable, AsyncDisposable {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /** Closes this end when it is collected, or when this worker thread exits, unless closed first. */
+  #remember(): void {
+    closeWhenCollected.register(this, this.#closer, this.#closer);
+    if (!isMainThread) {
+      openInThisThread.add(this.#closer);
+      if (!closingAtExit) {
+        closingAtExit = true;
+        process.once("exit", closeAllAtExit);
+      }
+    }
+  }
 
   /** Stops closing this end on collection or thread exit: it is closed, or lives on elsewhere. */
   #forget(): void {
@@ -652,5 +668,6 @@ registerShareable<ThreadConnection, ThreadConnectionWire>({
   },
   commit: (end) => ThreadConnection._commitMove(end),
   rollback: (end) => ThreadConnection._rollbackMove(end),
+  reclaim: (end) => ThreadConnection._reclaimMove(end),
   decode: (wire) => ThreadConnection._moveIn(wire),
 });

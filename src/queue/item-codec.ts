@@ -7,6 +7,7 @@
  */
 import v8 from "node:v8";
 import { decodeFromTransfer, encodeForTransfer, needsDecoding } from "../internal/codec.js";
+import type { MovedInstances } from "../internal/codec.js";
 import { describe } from "../internal/options.js";
 import { idOfSharedBuffer, sharedBufferOf } from "./shared-buffers.js";
 
@@ -38,7 +39,7 @@ interface BufferMark {
  * @param where names the item in errors, e.g. `"Queue.put item"`.
  * @throws TypeError when the item (or something inside it) cannot cross to another thread.
  */
-export function encodeItem(item: unknown, where: string): Uint8Array {
+export function encodeItem(item: unknown, where: string, moved?: MovedInstances): Uint8Array {
   switch (typeof item) {
     case "number": {
       if ((item | 0) === item && !Object.is(item, -0)) {
@@ -75,7 +76,7 @@ export function encodeItem(item: unknown, where: string): Uint8Array {
         bytes.set(view, 1);
         return bytes;
       }
-      return encodeClone(item, where);
+      return encodeClone(item, where, moved);
     }
   }
 }
@@ -97,8 +98,8 @@ function rawCopy(tag: number, source: Uint8Array, start: number, end: number): U
   return tag === RAW_BUFFER ? copy : new Uint8Array(copy.buffer, 0, copy.length);
 }
 
-function encodeClone(item: unknown, where: string): Uint8Array {
-  const wire = encodeForTransfer(item, "thread", where);
+function encodeClone(item: unknown, where: string, moved: MovedInstances | undefined): Uint8Array {
+  const wire = encodeForTransfer(item, "thread", where, moved);
   if (hasSharedMemory(wire, new Set())) {
     // Bytes cannot hold shared memory (v8.serialize would copy it): send the buffers by id (see shared-buffers.ts).
     const found: SharedArrayBuffer[] = [];

@@ -15,7 +15,7 @@
  *   (see threading/hold.ts) and never waits for it behind itself, so `putNowait`, `getNowait` and
  *   `taskDone` stay synchronous.
  */
-import { registerShareable, type Boundary } from "../internal/codec.js";
+import { reclaimMoved, registerShareable, type Boundary, type MovedInstances } from "../internal/codec.js";
 import { checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
 import { Condition, type ConditionState } from "../threading/condition.js";
 import { Lock } from "../threading/lock.js";
@@ -125,6 +125,8 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    * gets one back, it gets the very object (as in one thread), not a copy of its bytes.
    */
   readonly #kept = new Map<number, unknown>();
+  /** What kept items moved out when they were put (Pipe ends), by origin: reclaimed if they come back here. */
+  readonly #movedOut = new Map<number, MovedInstances>();
 
   /** @param maxsize the most items held at once; 0 or less is unbounded. */
   constructor(maxsize = 0) {
@@ -661,10 +663,12 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #toShared(item: unknown, where: string, heap: boolean): unknown {
     if (typeof item !== "object" || item === null) return toShared(item, where, heap ? (x) => this._priorityOf(x) : undefined, 0);
     const origin = ORIGIN_BASE + ++origins;
-    const entry = toShared(item, where, heap ? (x) => this._priorityOf(x) : undefined, origin) as Encoded;
+    const moved: MovedInstances = [];
+    const entry = toShared(item, where, heap ? (x) => this._priorityOf(x) : undefined, origin, moved) as Encoded;
     // Keeping a large item as well as its bytes would hold it twice: it comes back as a copy.
     if (entry.bytes.length > KEEP_LIMIT) return new Encoded(entry.bytes, entry.key, entry.prefix);
     this.#kept.set(origin, item);
+    if (moved.length > 0) this.#movedOut.set(origin, moved);
     return entry;
   }
 
@@ -673,6 +677,12 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     if (entry instanceof Returned) {
       const item = this.#kept.get(entry.origin);
       this.#kept.delete(entry.origin);
+      // A Pipe end inside went out when it was put; nobody else took it, so it is live here again.
+      const moved = this.#movedOut.get(entry.origin);
+      if (moved !== undefined) {
+        this.#movedOut.delete(entry.origin);
+        reclaimMoved(moved);
+      }
       return item as T;
     }
     return decode<T>(entry);
@@ -682,7 +692,12 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   #forgetTaken(): void {
     if (this.#kept.size <= 2 * this.#store!.length + 64) return;
     const live = this.#store!.origins();
-    for (const origin of this.#kept.keys()) if (!live.has(origin)) this.#kept.delete(origin);
+    for (const origin of this.#kept.keys()) {
+      if (!live.has(origin)) {
+        this.#kept.delete(origin);
+        this.#movedOut.delete(origin);
+      }
+    }
   }
 
   /** What PriorityQueue orders by; the item itself elsewhere. */
@@ -771,12 +786,12 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 }
 
 /** An item in its shared form; `priorityOf` is given for a heap, whose entries carry their priority's bytes. */
-function toShared(item: unknown, where: string, priorityOf: ((item: unknown) => unknown) | undefined, origin: number): unknown {
+function toShared(item: unknown, where: string, priorityOf: ((item: unknown) => unknown) | undefined, origin: number, moved?: MovedInstances): unknown {
   if (priorityOf === undefined && inlineLength(item) >= 0) return item;
   const key = priorityOf === undefined ? undefined : encodePriority(priorityOf(item));
   const tag = rawBytesTag(item);
   if (tag >= 0) return new Encoded(item as Uint8Array, key, tag, origin);
-  return new Encoded(encodeItem(item, where), key, undefined, origin);
+  return new Encoded(encodeItem(item, where, moved), key, undefined, origin);
 }
 
 /** Items whose bytes are larger than this are not kept for giving back the same object. */

@@ -21,7 +21,7 @@ import {
   threadPipe,
   wait,
 } from "../../src/multiprocessing/index.js";
-import { SimpleQueue } from "../../src/queue/index.js";
+import { Queue, SimpleQueue } from "../../src/queue/index.js";
 import { Thread } from "../../src/threading/index.js";
 import { bytesSync, closeAfterOne, drainSync, echoSync, pingSync, pollSyncTwice, sendAndLeave } from "../fixtures/thread-pipe-targets.js";
 
@@ -386,4 +386,27 @@ test("wait() watches thread connections: none ready within the timeout, then the
   a.close();
   assert.deepEqual(await wait([b], { timeout: 30_000 }), [b], "the end of the stream is ready too");
   await assert.rejects(b.recv(), EOFError);
+});
+
+test("a Pipe end put into a queue shared with threads and taken back by the same thread is the same end, open (it used to come back closed)", TEST_BOUND, async () => {
+  const q = new Queue<unknown>();
+  // Sharing the queue with a worker thread moves its items to shared memory.
+  const t = new Thread({ target: async (shared: Queue<unknown>) => void shared, args: [q], worker: true });
+  t.start();
+  await t.join();
+  const [a, b] = ctx.Pipe();
+  await q.put(a);
+  const back = await q.get(WITHIN);
+  assert.equal(back, a);
+  assert.equal(a.closed, false);
+  a.send("through the end that came back");
+  assert.equal(await b.recv(), "through the end that came back");
+
+  // Inside another value, too.
+  const [c, d] = ctx.Pipe();
+  await q.put({ reply: c, note: "hi" });
+  const item = (await q.get(WITHIN)) as { reply: ThreadConnection; note: string };
+  assert.equal(item.reply, c);
+  d.send("reply");
+  assert.equal(await item.reply.recv(), "reply");
 });

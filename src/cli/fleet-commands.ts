@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { Command } from "commander";
-import { Inventory } from "../fleet/inventory.js";
+import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
 import { InventoryError, PatternError } from "../fleet/inventory-error.js";
 import type { Host, HostVars } from "../fleet/host.js";
 import { HostRangeError, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
@@ -161,7 +161,11 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
       return { hosts: withOverrides(inventory.hosts.filter((h) => names.has(h.name))), inventory };
     }
     const hosts = inventory.select(pattern, { sets, adHoc: inventory.path === null || adHocNames.length > 0 });
-    if (hosts.length === 0) throw new UsageError(`No hosts match ${JSON.stringify(pattern)}`);
+    if (hosts.length === 0) {
+      // Without an inventory only literal names match: say where one was looked for.
+      const hint = inventory.path === null && adHocNames.length === 0 ? ` (no inventory: none at ${defaultInventoryPaths().join(" or ")}; give -i FILE, or hosts with -H a,b or -h FILE)` : "";
+      throw new UsageError(`No hosts match ${JSON.stringify(pattern)}${hint}`);
+    }
     return { hosts: withOverrides(hosts), inventory };
   } catch (err) {
     if (err instanceof PatternError || err instanceof HostRangeError) throw new UsageError(err.message);

@@ -46,10 +46,10 @@ interface Ran {
   stderr: string;
 }
 
-function shoal(args: string[], options: { input?: string; env?: Record<string, string>; onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
+function shoal(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string>; onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: dir,
+      cwd: options.cwd ?? dir,
       env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -85,6 +85,15 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   assert.equal(r.stderr, `shoal: ${bad}:4:19: Invalid port: expected an integer from 1 to 65535, got "http"\n`);
   r = await shoal(["frobnicate"]);
   assert.equal(r.status, 64);
+  // No inventory anywhere: the message says where one was looked for, and the ways around it.
+  const empty = await mkdtemp(join(tmpdir(), "shoal-no-inventory-"));
+  try {
+    r = await shoal(["run", "all", "--", "true"], { cwd: empty, env: { HOME: empty } });
+    assert.equal(r.status, 64);
+    assert.match(r.stderr, /No hosts match "all" \(no inventory: none at .*shoal\.yml or .*inventory\.yml; give -i FILE, or hosts with -H a,b or -h FILE\)/);
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
 });
 
 test("hosts and groups list without connecting", async () => {

@@ -18,6 +18,7 @@ import { registerShareable } from "../internal/codec.js";
 import { describe } from "../internal/options.js";
 import { Lock as ThreadLock } from "../threading/lock.js";
 import { RLock as ThreadRLock } from "../threading/rlock.js";
+import { allocateWords, checkWords, recall, remember } from "../threading/shared.js";
 import type { RLockState } from "../threading/rlock.js";
 import { withIndexAccess } from "./index-access.js";
 import { TYPED_ARRAYS, checkTypeCode, type ElementOf, type TypeCode } from "./typecodes.js";
@@ -99,6 +100,8 @@ export class SharedCells {
   constructor(
     data: Numbers,
     readonly code: TypeCode,
+    /** Who these cells are, in every thread: a Value or Array that comes back to a thread is the same object. */
+    readonly identity: Int32Array = allocateWords(0),
   ) {
     this.#data = data;
     this.#atomic = isInteger(code);
@@ -191,6 +194,11 @@ export class ThreadValue<C extends TypeCode = TypeCode> {
     return this.#lock;
   }
 
+  /** @internal */
+  get identity(): Int32Array {
+    return this.#cells.identity;
+  }
+
   toString(): string {
     return `Value(${JSON.stringify(this.typecode)}, ${String(this.value)})`;
   }
@@ -269,6 +277,11 @@ export class ThreadArray<C extends TypeCode = TypeCode> {
     return this.lock;
   }
 
+  /** @internal */
+  get identity(): Int32Array {
+    return this.cells.identity;
+  }
+
   toString(): string {
     return `Array(${JSON.stringify(this.typecode)}, [${this.toArray().join(", ")}])`;
   }
@@ -294,7 +307,7 @@ function initialValues(code: TypeCode, sizeOrValues: unknown, where: string): Ar
 export function threadValue<C extends TypeCode>(typecode: C, value?: ElementOf<C>, options: ThreadCtypeOptions = {}): ThreadValue<C> {
   const code = checkTypeCode(typecode, "Value");
   const cells = new SharedCells(sharedNumbers(code, [value ?? (isBig(code) ? 0n : 0)], "Value"), code);
-  return new ThreadValue<C>(cells, lockFrom(options.lock, "Value"));
+  return remembered(VALUE_KIND, new ThreadValue<C>(cells, lockFrom(options.lock, "Value")));
 }
 
 /** A number shared by threads, without a lock (Python's `RawValue`). */
@@ -306,7 +319,7 @@ export function threadRawValue<C extends TypeCode>(typecode: C, value?: ElementO
 export function threadArray<C extends TypeCode>(typecode: C, sizeOrValues: number | ArrayLike<ElementOf<C>>, options: ThreadCtypeOptions = {}): ThreadArray<C> {
   const code = checkTypeCode(typecode, "Array");
   const cells = new SharedCells(sharedNumbers(code, initialValues(code, sizeOrValues, "Array"), "Array"), code);
-  return new ThreadArray<C>(cells, lockFrom(options.lock, "Array"));
+  return remembered(ARRAY_KIND, new ThreadArray<C>(cells, lockFrom(options.lock, "Array")));
 }
 
 /**
@@ -318,9 +331,19 @@ export function threadRawArray<C extends TypeCode>(typecode: C, sizeOrValues: nu
   return sharedNumbers(code, initialValues(code, sizeOrValues, "RawArray"), "RawArray") as unknown as TypedArrayOf<C>;
 }
 
+const VALUE_KIND = "multiprocessing.ThreadValue";
+const ARRAY_KIND = "multiprocessing.ThreadArray";
+
+/** Makes `value` this thread's object for its cells, which a Value or Array arriving here again is. */
+function remembered<T extends ThreadValue | ThreadArray>(kind: string, value: T): T {
+  remember(kind, value.identity, value);
+  return value;
+}
+
 interface Wire {
   code: TypeCode;
   array: Numbers;
+  identity: Int32Array;
   lock: { reentrant: true; state: RLockState } | { reentrant: false; state: Int32Array } | null;
 }
 
@@ -343,15 +366,19 @@ function notAcrossProcesses(what: string, where: string): TypeError {
 
 /** Both kinds cross threads the same way: their typed array (shared as it is) and their lock's shared state. */
 function registerCtype<T extends ThreadValue | ThreadArray>(what: "Value" | "Array", Kind: new (cells: SharedCells, lock: ThreadCtypeLock | null) => T): void {
+  const kind = what === "Value" ? VALUE_KIND : ARRAY_KIND;
   registerShareable<T, Wire>({
-    kind: `multiprocessing.Thread${what}`,
+    kind,
     module: import.meta.url,
     is: (value): value is T => value instanceof Kind,
     encode(value, boundary, where) {
       if (boundary === "process") throw notAcrossProcesses(what, where);
-      return { code: value.typecode, array: value.getObj() as unknown as Numbers, lock: lockWire(value.lockOrNull) };
+      return { code: value.typecode, array: value.getObj() as unknown as Numbers, identity: value.identity, lock: lockWire(value.lockOrNull) };
     },
-    decode: (wire) => new Kind(new SharedCells(wire.array, wire.code), lockOf(wire.lock)),
+    decode(wire) {
+      const identity = checkWords(wire.identity, 0, `worker context ${what}`);
+      return recall<T>(kind, identity) ?? remembered(kind, new Kind(new SharedCells(wire.array, wire.code, identity), lockOf(wire.lock)));
+    },
   });
 }
 

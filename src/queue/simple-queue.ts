@@ -3,6 +3,9 @@ import { Queue, type QueueState, type QueueSyncOptions, type QueueWaitOptions } 
 
 let adopting: Queue<unknown> | undefined;
 
+/** This thread's wrapper of each inner queue: a SimpleQueue that comes back is the same object. */
+const wrappers = new WeakMap<Queue<unknown>, SimpleQueue<unknown>>();
+
 /**
  * An unbounded FIFO queue without task tracking (Python's `queue.SimpleQueue`): `put` never
  * waits, so it is synchronous.
@@ -20,6 +23,7 @@ export class SimpleQueue<T = unknown> implements AsyncIterable<T> {
   constructor() {
     this.#queue = (adopting as Queue<T> | undefined) ?? new Queue<T>();
     adopting = undefined;
+    wrappers.set(this.#queue as Queue<unknown>, this as SimpleQueue<unknown>);
   }
 
   /** Puts `item` into the queue; never waits. Throws a TypeError when the queue is shared and the item cannot cross. */
@@ -74,8 +78,6 @@ export class SimpleQueue<T = unknown> implements AsyncIterable<T> {
   }
 }
 
-const adopted = new WeakMap<Queue<unknown>, SimpleQueue<unknown>>();
-
 registerShareable<SimpleQueue<unknown>, QueueState>({
   kind: "queue.SimpleQueue",
   module: new URL("./index.js", import.meta.url).href,
@@ -83,11 +85,6 @@ registerShareable<SimpleQueue<unknown>, QueueState>({
   encode: (queue, boundary, where) => Queue._share(SimpleQueue._inner(queue), boundary, where),
   decode(data) {
     const inner = Queue._fromShared(data);
-    let queue = adopted.get(inner);
-    if (queue === undefined) {
-      queue = SimpleQueue._adopt(inner);
-      adopted.set(inner, queue);
-    }
-    return queue;
+    return wrappers.get(inner) ?? SimpleQueue._adopt(inner);
   },
 });

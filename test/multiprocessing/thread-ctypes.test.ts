@@ -79,3 +79,18 @@ test("bad input names the argument; a thread-shared Value cannot go to another p
   const p = new Process({ target: incrementValue, args: [value, 1] });
   assert.throws(() => p.start(), (e: unknown) => e instanceof TypeError && /args\[0\]: cannot send the worker context's Value to another process/.test(e.message));
 });
+
+test("a worker context Value or Array that a worker thread sends back is the very object", async () => {
+  const ctx = getContext("worker");
+  const back = new ctx.Queue();
+  const value = ctx.Value("i", 5);
+  const array = ctx.Array("d", [1, 2]);
+  const raw = ctx.RawValue("i", 1);
+  const t = new ctx.Process({ target: async (objects: unknown[], reply: { put(x: unknown): Promise<void> }) => reply.put(objects), args: [[value, array, raw], back] });
+  t.start();
+  await t.join();
+  const [v, a, r] = (await back.get({ timeout: 30_000 })) as [ThreadValue, ThreadArray, ThreadValue];
+  assert.equal(v, value);
+  assert.equal(a, array);
+  assert.equal(r, raw);
+});

@@ -293,3 +293,15 @@ test("20,000 items between threads with timeouts firing: nothing lost or duplica
   assert.ok(timeouts > 0);
   await assert.rejects(q.get({ timeout: 20 }), Empty);
 });
+
+test("a SimpleQueue that a worker thread sends back is the very object (as every other queue and primitive)", async () => {
+  const back = new Queue<unknown>();
+  const sent = { simple: new SimpleQueue<number>(), queue: new Queue<number>(), lock: new Lock() };
+  const t = new Thread({ target: async (objects: Record<string, unknown>, reply: Queue<unknown>) => reply.put(objects), args: [sent, back], worker: true });
+  t.start();
+  await t.join();
+  const got = (await back.get({ timeout: 30_000 })) as typeof sent;
+  assert.equal(got.simple, sent.simple);
+  assert.equal(got.queue, sent.queue);
+  assert.equal(got.lock, sent.lock);
+});

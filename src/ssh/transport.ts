@@ -48,10 +48,10 @@ export interface DisabledAlgorithms {
   compress?: string[];
 }
 
-/** Where a transport connects: `[host, port]`, `"host:port"`, `{ sock }`, or an open stream. */
 /** Gets each connection a remote port forward accepts: `origin` is its source, `server` the address it reached. */
 export type PortForwardHandler = (channel: Channel, origin: [string, number], server: [string, number]) => void;
 
+/** Where a transport connects: `[host, port]`, `"host:port"`, `{ sock }`, or an open stream or `direct-tcpip` Channel. */
 export type TransportTarget = readonly [string, number] | string | { sock: Duplex | Channel } | Duplex | Channel;
 
 /** Handshake options of a transport. */

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSshd } from "../../test/fixtures/sshd.js";
 import type { Sshd } from "../../test/fixtures/sshd.js";
+import { PYTHON } from "../python.js";
 
 export const SHOAL = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 export const ANCHORS_PY = fileURLToPath(new URL("../../../bench/fleet/anchors.py", import.meta.url));
-export const PYTHON = "/usr/bin/python3";
 
 export interface Bed {
   sshd: Sshd;

@@ -1,12 +1,13 @@
 /** Shared helpers of the manager benchmarks: the Python anchor and the report line. */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { PYTHON } from "../python.js";
 
 const ANCHOR = fileURLToPath(new URL("../../../bench/manager/anchor_manager.py", import.meta.url));
 
 /** Runs Python's Manager anchor; resolves its rate (per second). */
 export function pythonRate(what: "dict" | "queue", ...counts: number[]): number {
-  const run = spawnSync("python3", [ANCHOR, what, ...counts.map(String)], { encoding: "utf8" });
+  const run = spawnSync(PYTHON, [ANCHOR, what, ...counts.map(String)], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`python3 anchor failed: ${run.stderr}`);
   return (JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { rate: number }).rate;
 }

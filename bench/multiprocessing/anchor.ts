@@ -1,11 +1,12 @@
 /** Runs the Python anchor (anchor_mp.py) and reads its JSON line. */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { PYTHON } from "../python.js";
 
 const ANCHOR = fileURLToPath(new URL("../../../bench/multiprocessing/anchor_mp.py", import.meta.url));
 
 export function python<T>(kind: string, ...args: number[]): T {
-  const out = execFileSync("python3", [ANCHOR, kind, ...args.map(String)], { encoding: "utf8" });
+  const out = execFileSync(PYTHON, [ANCHOR, kind, ...args.map(String)], { encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").pop()!) as T;
 }
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "../../src/multiprocessing/pool/index.js";
 import { square } from "./tasks.js";
 import { best, perSecond, ratio } from "./report.js";
+import { PYTHON } from "../python.js";
 
 const PROCESSES = Number(process.env.SHOAL_BENCH_PROCESSES ?? 2);
 const RUNS = Number(process.env.SHOAL_BENCH_RUNS ?? 3);
@@ -55,7 +56,7 @@ function* range(n: number): Generator<number> {
 }
 
 function python(): { apply_async: number; map: number; imap_unordered: number } {
-  const out = execFileSync("python3", [ANCHOR, String(PROCESSES), String(RUNS), String(TASKS), String(ITEMS), String(IMAP_ITEMS)], { encoding: "utf8" });
+  const out = execFileSync(PYTHON, [ANCHOR, String(PROCESSES), String(RUNS), String(TASKS), String(ITEMS), String(IMAP_ITEMS)], { encoding: "utf8" });
   return JSON.parse(out) as { apply_async: number; map: number; imap_unordered: number };
 }
 

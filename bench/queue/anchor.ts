@@ -1,12 +1,13 @@
 /** Runs bench/queue/anchor_queue.py (Python's queue.Queue) and formats the lines of the queue benchmarks. */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { PYTHON } from "../python.js";
 
 const SCRIPT = fileURLToPath(new URL("../../../bench/queue/anchor_queue.py", import.meta.url));
 
 /** The JSON result of the Python anchor, run with `args`. */
 export function python<T>(...args: Array<string | number>): T {
-  const out = execFileSync("python3", [SCRIPT, ...args.map(String)], { encoding: "utf8" });
+  const out = execFileSync(PYTHON, [SCRIPT, ...args.map(String)], { encoding: "utf8" });
   return JSON.parse(out) as T;
 }
 

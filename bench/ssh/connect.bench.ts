@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AutoAddPolicy, PKey, SSHClient } from "../../src/ssh/index.js";
 import { startSshd } from "../../test/fixtures/sshd.js";
+import { PYTHON } from "../python.js";
 
 const run = promisify(execFile);
 const total = Number(process.argv[2] ?? 256);
@@ -37,7 +38,7 @@ try {
   };
   await measure(concurrency); // warm up
   const shoal = await measure(total);
-  const { stdout } = await run("/usr/bin/python3", [script, sshd.host, String(sshd.port), sshd.user, sshd.keyPath, String(total), String(concurrency)]);
+  const { stdout } = await run(PYTHON, [script, sshd.host, String(sshd.port), sshd.user, sshd.keyPath, String(total), String(concurrency)]);
   const asyncssh = Number(stdout.trim());
   console.log(
     `ssh new connections (connect, key auth, true, close), ${concurrency} at a time: shoal ${shoal.toFixed(0)}/s  asyncssh ${asyncssh.toFixed(0)}/s  ratio ${(shoal / asyncssh).toFixed(2)}x (goal >= 1x)`,

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AutoAddPolicy, SSHClient } from "../../src/ssh/index.js";
 import { startSshd } from "../../test/fixtures/sshd.js";
+import { PYTHON } from "../python.js";
 
 const run = promisify(execFile);
 const count = Number(process.argv[2] ?? 300);
@@ -25,7 +26,7 @@ try {
   const shoal = count / ((performance.now() - start) / 1000);
   await client.close();
 
-  const { stdout } = await run("/usr/bin/python3", [script, sshd.host, String(sshd.port), sshd.user, sshd.keyPath, String(count)]);
+  const { stdout } = await run(PYTHON, [script, sshd.host, String(sshd.port), sshd.user, sshd.keyPath, String(count)]);
   const paramiko = Number(stdout.trim());
   console.log(
     `ssh commands on one connection, one after another: shoal ${shoal.toFixed(0)}/s  paramiko ${paramiko.toFixed(0)}/s  ratio ${(shoal / paramiko).toFixed(2)}x (goal >= 1x)`,

@@ -1,5 +1,6 @@
 /** Shared formatting and anchors of the threading benchmarks. */
 import { execFileSync } from "node:child_process";
+import { PYTHON } from "../python.js";
 
 /** Formats a rate: 6.51M/s, 475k/s. */
 export function rate(perSecond: number): string {
@@ -18,7 +19,7 @@ export function line(what: string, ours: string, ourRate: number, anchor: string
 /** Runs a Python script printing one number (a rate); undefined (and a note) when python3 is missing. */
 export function pythonRate(script: string): number | undefined {
   try {
-    return Number(execFileSync("python3", ["-c", script], { encoding: "utf8" }).trim());
+    return Number(execFileSync(PYTHON, ["-c", script], { encoding: "utf8" }).trim());
   } catch (error) {
     console.log(`python3 anchor skipped: ${(error as Error).message.split("\n")[0]}`);
     return undefined;

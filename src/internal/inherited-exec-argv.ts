@@ -1,6 +1,7 @@
 /**
- * The Node flags a child process or a worker thread starts with: this process's, less those that
- * describe how this program was invoked rather than how Node should run:
+ * The Node flags a child process starts with: this process's, less those that describe how this
+ * program was invoked rather than how Node should run (worker threads inherit this process's flags
+ * as Node passes them: `start-worker.ts`):
  *
  * - `-e`/`--eval`, `-p`/`--print` and their code: a child given them runs that code instead of its
  *   entry (`node -e` starting a Process would start itself again, and again);

@@ -13,14 +13,14 @@
  * and -15 / -9 after `terminate()` / `kill()` (a thread cannot be signalled: it is stopped, and
  * reported as the signal Python would show).
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { constants } from "node:os";
 import { encodeForTransfer } from "../internal/codec.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { ProcessError } from "./errors.js";
-import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
+import { startWorker } from "../internal/start-worker.js";
 import { checkProcessOptions, nextChildIdentity, selfIdentity } from "./process.js";
 import type { WorkerProcessStart } from "./worker-process-main.js";
 import { seedForChild } from "./shared-memory-registry.js";
@@ -84,7 +84,7 @@ export class WorkerProcess {
     };
     const registry = seedForChild();
     start.sharedMemory = registry.seed;
-    const worker = new Worker(MAIN, { workerData: start, transferList: registry.transfer, name: this.#name, execArgv: inheritedExecArgv() });
+    const worker = startWorker(MAIN, { workerData: start, transferList: registry.transfer, name: this.#name });
     this.#worker = worker;
     this.#state = "started";
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));

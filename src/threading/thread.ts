@@ -10,7 +10,7 @@
  * An exception escaping the target goes to `excepthook` ("Exception in thread NAME:" + stack on
  * stderr) and never takes the process down.
  */
-import { isMainThread, threadId, Worker } from "node:worker_threads";
+import { isMainThread, threadId } from "node:worker_threads";
 import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { encodeForTransfer } from "../internal/codec.js";
 import { toTaskRef, loadTask, type TaskFunction, type TaskRef, isTaskRef } from "../internal/task.js";
@@ -18,7 +18,7 @@ import { currentIdentity, newIdent, setFallbackThread, threadStorage } from "./c
 import { ThreadError } from "./errors.js";
 import { excepthook, exceptArgs } from "./excepthook.js";
 import { holdAlive, releaseAlive } from "./shared.js";
-import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
+import { startWorker } from "../internal/start-worker.js";
 import { seedsForWorker, type WorkerSeeds } from "../internal/worker-seeds.js";
 
 /** Options of a Thread. */
@@ -205,7 +205,7 @@ export class Thread<A extends unknown[] = never[]> {
     this.#ident = newIdent();
     const seeds = seedsForWorker();
     const start: WorkerStart = { ref, args, name: this.#name, ident: this.#ident, daemon: this.#daemon, seeds: seeds.seeds };
-    const worker = new Worker(WORKER_MAIN, { workerData: start, name: this.#name, execArgv: inheritedExecArgv(), transferList: seeds.transfer });
+    const worker = startWorker(WORKER_MAIN, { workerData: start, name: this.#name, transferList: seeds.transfer });
     this.#nativeId = worker.threadId;
     this.#alive = true;
     alive.add(this);

@@ -1,7 +1,9 @@
 /**
- * Children and workers started by a program run as `node --input-type=module -e '...'`: neither
- * the eval code (a child would run it again instead of its entry) nor `--input-type` (a worker,
- * whose entry is a file, would refuse to load) is passed on.
+ * Children and workers started by a program run as `node --input-type=module -e '...'`: a child
+ * gets neither the eval code (it would run it again instead of its entry) nor `--input-type` (its
+ * entry, a file, would refuse to load); a worker inherits both and starts anyway. A program run with
+ * V8's flags (`--expose-gc`, `--max-old-space-size`), which Node refuses in a worker's `execArgv`,
+ * starts its workers too, the flags in effect there.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,14 +11,23 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { inheritedExecArgv } from "../../src/internal/inherited-exec-argv.js";
 
-test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool start from node --input-type=module -e", async () => {
-  const threading = new URL("../../src/threading/index.js", import.meta.url).href;
-  const multiprocessing = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+async function runEval(flags: string[], body: string): Promise<string[]> {
   // A child that ran this code again instead of its target stops at once: the test fails, and
   // nothing multiplies.
   const script = `
     if (process.env.SHOAL_EVAL_RERUN) { console.log("eval code ran again"); process.exit(0); }
     process.env.SHOAL_EVAL_RERUN = "1";
+    ${body}
+  `;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [...flags, "--input-type=module", "-e", script], { timeout: 90_000 });
+  assert.equal(stderr, "");
+  return stdout.trim().split("\n");
+}
+
+test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool start from node --input-type=module -e", async () => {
+  const threading = new URL("../../src/threading/index.js", import.meta.url).href;
+  const multiprocessing = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  const lines = await runEval([], `
     const { Thread } = await import(${JSON.stringify(threading)});
     const { Pool, Process, Queue, ThreadPool, getContext } = await import(${JSON.stringify(multiprocessing)});
     const t = new Thread({ worker: true, target: () => console.log("thread ran") });
@@ -37,10 +48,27 @@ test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool star
     console.log("pool", await pool.apply((x) => x + 1, [41]));
     await pool.terminate();
     console.log("exitcodes", w.exitcode, p.exitcode);
-  `;
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 90_000 });
-  assert.equal(stderr, "");
-  assert.deepEqual(stdout.trim().split("\n"), ["thread ran", "thread pool 42", "worker process ran", "process ran", "pool 42", "exitcodes 0 0"]);
+  `);
+  assert.deepEqual(lines, ["thread ran", "thread pool 42", "worker process ran", "process ran", "pool 42", "exitcodes 0 0"]);
+});
+
+test("workers start in a program run with V8's flags, which hold in them", async () => {
+  const threading = new URL("../../src/threading/index.js", import.meta.url).href;
+  const multiprocessing = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  const lines = await runEval(["--expose-gc", "--max-old-space-size=256"], `
+    const { Thread } = await import(${JSON.stringify(threading)});
+    const { ThreadPool, getContext } = await import(${JSON.stringify(multiprocessing)});
+    const t = new Thread({ worker: true, target: () => console.log("thread gc", typeof globalThis.gc) });
+    t.start();
+    await t.join();
+    const threadPool = new ThreadPool({ processes: 1 });
+    console.log("thread pool gc", await threadPool.apply(() => typeof globalThis.gc, []));
+    await threadPool.terminate();
+    const w = new (getContext("worker").Process)({ target: () => console.log("worker process gc", typeof globalThis.gc) });
+    w.start();
+    await w.join();
+  `);
+  assert.deepEqual(lines, ["thread gc function", "thread pool gc function", "worker process gc function"]);
 });
 
 test("inheritedExecArgv drops eval, input type, inspector, test and watch flags, with their values", () => {

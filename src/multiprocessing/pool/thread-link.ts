@@ -8,12 +8,12 @@
  * `setImmediate` instead answers a trivial task faster on an idle machine, and several times slower
  * on a busy one, where the polling thread takes the CPU the worker needs.)
  */
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits, type Worker } from "node:worker_threads";
 import { Ring } from "./ring.js";
 import type { WorkerExit } from "./errors.js";
 import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
-import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
+import { startWorker } from "../../internal/start-worker.js";
 import { seedForChild } from "../shared-memory-registry.js";
 
 const RING_BYTES = 1 << 20;
@@ -46,12 +46,12 @@ export class ThreadLink implements WorkerLink {
     this.#port = port1;
     const registry = seedForChild();
     this.#forgetRegistry = registry.forget;
-    this.#worker = new Worker(ENTRY, {
+    this.#worker = startWorker(ENTRY, {
       name,
       workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2, sharedMemory: registry.seed },
       transferList: [port2, ...registry.transfer],
       resourceLimits: options.resourceLimits,
-      execArgv: options.execArgv ?? inheritedExecArgv(),
+      execArgv: options.execArgv,
     });
     this.threadId = this.#worker.threadId;
     this.#worker.on("error", (error) => {

@@ -12,7 +12,7 @@ import { ThreadLink, type ThreadLinkOptions } from "./thread-link.js";
 export interface ThreadPoolOptions extends PoolOptions {
   /** Heap limits of each worker thread (`worker_threads` `resourceLimits`). */
   resourceLimits?: ResourceLimits | undefined;
-  /** Node options of the worker threads. @default process.execArgv */
+  /** Node options of the worker threads. @default this process's, inherited as Node does */
   execArgv?: string[] | undefined;
 }
 

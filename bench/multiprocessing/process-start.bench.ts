@@ -13,11 +13,23 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Process, Queue, isMainModule } from "../../src/multiprocessing/index.js";
 import { python, report } from "./anchor.js";
+import { PYTHON } from "../python.js";
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const BURST = Number(process.env.BURST ?? 10);
 // Between starts (both sides pause alike): time for the spare child to be ready.
 const PAUSE_MS = 300;
+
+/** The median, over 5 tries, of the wall time of `count` processes `command ...args` started at once. */
+function bareBoots(command: string, args: string[], count = 1): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    execFileSync("sh", ["-c", `for i in $(seq ${count}); do "$0" "$@" & done; wait`, command, ...args]);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+}
 
 async function oneAfterAnother(runs: number): Promise<{ medianMs: number; firstMs: number }> {
   const times: number[] = [];
@@ -60,7 +72,11 @@ if (process.argv[2] === "--burst") {
   const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--burst", String(BURST)], { encoding: "utf8" });
   const shoalBurst = (JSON.parse(out.trim().split("\n").pop()!) as { ms: number }).ms;
   report(`${BURST} processes started at once, to every first message`, shoalBurst, python<{ ms: number }>("burst", BURST).ms, " ms", "<= python (ratio >= 1x)", false);
+  // The floor under the two cold lines: Node's boot alone, before any code of shoal runs.
+  const bare = bareBoots(process.execPath, ["-e", "0"]);
+  const bareBurst = bareBoots(process.execPath, ["-e", "0"], BURST);
+  console.log(`  (machine check: a bare \`node -e 0\` takes ${bare.toFixed(0)} ms, ${BURST} at once ${bareBurst.toFixed(0)} ms; \`python3 -c 0\` ${bareBoots(PYTHON, ["-c", "0"]).toFixed(0)} ms)`);
   if (process.env.NODE_EXTRA_CA_CERTS) {
-    console.log(`  (NODE_EXTRA_CA_CERTS is set: every Node process parses ${process.env.NODE_EXTRA_CA_CERTS} as it boots, ~40 ms here; Python does not)`);
+    console.log(`  (NODE_EXTRA_CA_CERTS is set: every Node process parses ${process.env.NODE_EXTRA_CA_CERTS} as it boots, ~50 ms here; Python does not)`);
   }
 }

@@ -21,6 +21,8 @@ import { checkChannelLimits, keepWindow } from "./channel-window.js";
 import type { ChannelLimits } from "./channel-window.js";
 
 const posix = path.posix;
+/** What ssh2 throws, before sending anything, for an extension the server did not advertise. */
+const UNSUPPORTED_EXTENSION = "Server does not support this extended request";
 
 export interface PutOptions {
   /** Progress: `(bytesSent, total)`. */
@@ -104,9 +106,15 @@ export class SFTPClient {
           else resolve(value as T);
         });
       } catch (error) {
-        // ssh2 throws at once only for a bad argument (a mode of NaN, a non-string path): a user
-        // mistake, not a lost connection.
         this.#pending.delete(onLost);
+        // ssh2 throws at once for an extension the server did not advertise (paramiko's answer,
+        // and what put's fallback waits for, is the server's own OP_UNSUPPORTED status) ...
+        if ((error as Error).message === UNSUPPORTED_EXTENSION) {
+          reject(toSftpError({ code: SFTP_STATUS.FX_OP_UNSUPPORTED, message: `the server does not offer the ${syscall} extension` }, syscall, p));
+          return;
+        }
+        // ... and otherwise only for a bad argument (a mode of NaN, a non-string path): a user
+        // mistake, not a lost connection.
         reject(new TypeError(`SFTPClient.${syscall}${p !== undefined ? ` '${p}'` : ""}: ${(error as Error).message}`, { cause: error }));
       }
     });

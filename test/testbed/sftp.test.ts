@@ -5,6 +5,8 @@ import { mkdtemp, readFile, rm, writeFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileEntry, Stats } from "ssh2";
+import { Readable } from "node:stream";
+import { OpUnsupported, SFTPClient, SFTP_STATUS, Transport } from "../../src/ssh/index.js";
 import { startTestbed } from "../../src/testbed/index.js";
 import { call, connectTo, exec, sftpOf } from "./helpers.js";
 
@@ -84,4 +86,25 @@ test("SFTP supports atomic replace, trees, attributes, links, and refuses paths 
   await assert.rejects(call((cb) => sftp.stat("missing", cb)), { code: 2 });
   await assert.rejects(call((cb) => sftp.stat("/etc/passwd", cb)), { code: 3 });
   await assert.rejects(call((cb) => sftp.writeFile("../escape", "x", (err) => cb(err, undefined))), { code: 3 });
+});
+
+test("shoal's SFTPClient replaces a file on a server without posix-rename, where posixRename rejects OpUnsupported", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const host = testbed.hosts[0]!;
+  // The testbed is ssh2's server, which advertises no SFTP extension.
+  await using transport = new Transport([host.address, host.port]);
+  await transport.connect({ username: host.user, password: host.password });
+  await using sftp = await SFTPClient.fromTransport(transport);
+  await sftp.putfo(Readable.from([Buffer.from("old\n")]), "conf");
+  await sftp.putfo(Readable.from([Buffer.from("new\n")]), "conf");
+  assert.equal(await readFile(join(host.dir, "conf"), "utf8"), "new\n");
+  assert.deepEqual((await readdir(host.dir)).filter((name) => name.includes("conf")), ["conf"]);
+  await assert.rejects(sftp.posixRename("conf", "other"), (error: unknown) => {
+    assert.ok(error instanceof OpUnsupported, String(error));
+    assert.equal(error.sftpCode, SFTP_STATUS.FX_OP_UNSUPPORTED);
+    assert.match(error.message, /posixRename/);
+    return true;
+  });
+  assert.equal(await readFile(join(host.dir, "conf"), "utf8"), "new\n");
 });

@@ -21,6 +21,7 @@ export {
   getNativeId,
 } from "./thread.js";
 export { Timer } from "./timer.js";
+export { stackSize } from "./stack-size.js";
 export { Local } from "./local.js";
 export { sleep, sleepSync } from "./sleep.js";
 export { excepthook, setExcepthook, getExcepthook, defaultExcepthook, type ExceptHook, type ExceptHookArgs } from "./excepthook.js";

@@ -19,6 +19,7 @@ import { ThreadError } from "./errors.js";
 import { excepthook, exceptArgs } from "./excepthook.js";
 import { holdAlive, releaseAlive } from "./shared.js";
 import { startWorker } from "../internal/start-worker.js";
+import { stackLimits } from "./stack-size.js";
 import { seedsForWorker, type WorkerSeeds } from "../internal/worker-seeds.js";
 
 /** Options of a Thread. */
@@ -205,7 +206,7 @@ export class Thread<A extends unknown[] = never[]> {
     this.#ident = newIdent();
     const seeds = seedsForWorker();
     const start: WorkerStart = { ref, args, name: this.#name, ident: this.#ident, daemon: this.#daemon, seeds: seeds.seeds };
-    const worker = startWorker(WORKER_MAIN, { workerData: start, name: this.#name, transferList: seeds.transfer });
+    const worker = startWorker(WORKER_MAIN, { workerData: start, name: this.#name, transferList: seeds.transfer, resourceLimits: stackLimits() });
     this.#nativeId = worker.threadId;
     this.#alive = true;
     alive.add(this);

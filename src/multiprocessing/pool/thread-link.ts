@@ -14,6 +14,7 @@ import type { WorkerExit } from "./errors.js";
 import { OVERSIZE, type Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 import { startWorker } from "../../internal/start-worker.js";
+import { stackLimits } from "../../threading/stack-size.js";
 import { seedForChild } from "../shared-memory-registry.js";
 
 const RING_BYTES = 1 << 20;
@@ -50,7 +51,8 @@ export class ThreadLink implements WorkerLink {
       name,
       workerData: { inbox: this.#inbox.buffer, outbox: this.#outbox.buffer, port: port2, sharedMemory: registry.seed },
       transferList: [port2, ...registry.transfer],
-      resourceLimits: options.resourceLimits,
+      // The stack size set by threading's stackSize(), unless the pool was given one.
+      resourceLimits: options.resourceLimits?.stackSizeMb === undefined ? { ...options.resourceLimits, ...stackLimits() } : options.resourceLimits,
       execArgv: options.execArgv,
     });
     this.threadId = this.#worker.threadId;

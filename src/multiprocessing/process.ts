@@ -372,6 +372,7 @@ export class Process {
   /** Whether the process has started and not ended. */
   isAlive(): boolean {
     if (this.#isSelf) return true;
+    this.#checkOpen("isAlive()");
     return this.#state === "started" && this.#exitcode === null;
   }
 
@@ -390,9 +391,13 @@ export class Process {
     if (this.#child !== null && this.#exitcode === null) this.#child.kill(signal);
   }
 
+  #checkOpen(what: string): void {
+    if (this.#state === "closed") throw new RangeError(`Cannot read ${what} of ${this.#name}: process object is closed`);
+  }
+
   /**
-   * Releases the process object. Throws `RangeError` while the process runs; afterwards most
-   * methods throw.
+   * Releases the process object. Throws `RangeError` while the process runs; afterwards every
+   * method and property but `name`, `daemon` and `authkey` throws, as Python's `ValueError`.
    */
   close(): void {
     if (this.#state === "closed") return;
@@ -406,12 +411,15 @@ export class Process {
   /** `null` while running (or before start); the exit code; `-N` after signal N. */
   get exitcode(): number | null {
     if (this.#isSelf) return null;
+    this.#checkOpen("exitcode");
     return this.#exitcode;
   }
 
   /** The OS process id once started (the current process's for `currentProcess()`). */
   get pid(): number | null {
-    return this.#isSelf ? process.pid : this.#pid;
+    if (this.#isSelf) return process.pid;
+    this.#checkOpen("pid");
+    return this.#pid;
   }
 
   /** Python's `ident`: the pid. */
@@ -454,11 +462,13 @@ export class Process {
   get sentinel(): Promise<void> {
     if (this.#isSelf) return new Promise<void>(() => undefined);
     if (this.#state === "initial") throw new ProcessError(`Cannot get the sentinel of ${this.#name}: it has not been started`);
+    this.#checkOpen("the sentinel");
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
     return this.#sentinel;
   }
 
   toString(): string {
+    if (this.#state === "closed") return `<${this.constructor.name} name='${this.#name}' closed>`;
     const status = this.#isSelf ? "started" : this.#state === "initial" ? "initial" : this.#exitcode === null ? "started" : `stopped exitcode=${this.#exitcode}`;
     return `<${this.constructor.name} name='${this.name}'${this.pid === null ? "" : ` pid=${this.pid}`} ${status}${this.daemon ? " daemon" : ""}>`;
   }

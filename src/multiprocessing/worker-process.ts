@@ -120,6 +120,7 @@ export class WorkerProcess {
 
   /** Whether the worker has started and not ended. */
   isAlive(): boolean {
+    this.#checkOpen("isAlive()");
     return this.#state === "started" && this.#exitcode === null;
   }
 
@@ -140,7 +141,11 @@ export class WorkerProcess {
     void this.#worker.terminate();
   }
 
-  /** Releases the object. Throws `RangeError` while the worker runs. */
+  #checkOpen(what: string): void {
+    if (this.#state === "closed") throw new RangeError(`Cannot read ${what} of ${this.#name}: process object is closed`);
+  }
+
+  /** Releases the object. Throws `RangeError` while the worker runs; afterwards, as `Process`. */
   close(): void {
     if (this.#state === "closed") return;
     if (this.#state === "started" && this.#exitcode === null) {
@@ -151,11 +156,13 @@ export class WorkerProcess {
 
   /** `null` while running (or before start); the exit code; -15 / -9 after `terminate()` / `kill()`. */
   get exitcode(): number | null {
+    this.#checkOpen("exitcode");
     return this.#exitcode;
   }
 
   /** This process's pid once started: a worker has none of its own. */
   get pid(): number | null {
+    this.#checkOpen("pid");
     return this.#state === "initial" ? null : process.pid;
   }
 
@@ -185,11 +192,13 @@ export class WorkerProcess {
   /** Settles when the worker ends (Python's `sentinel`, for `wait()`). */
   get sentinel(): Promise<void> {
     if (this.#state === "initial") throw new ProcessError(`Cannot get the sentinel of ${this.#name}: it has not been started`);
+    this.#checkOpen("the sentinel");
     this.#sentinel ??= new Promise<void>((resolve) => (this.#settle = resolve));
     return this.#sentinel;
   }
 
   toString(): string {
+    if (this.#state === "closed") return `<WorkerProcess name='${this.#name}' closed>`;
     const status = this.#state === "initial" ? "initial" : this.#exitcode === null ? "started" : `stopped exitcode=${this.#exitcode}`;
     return `<WorkerProcess name='${this.#name}' ${status}${this.#daemon ? " daemon" : ""}>`;
   }

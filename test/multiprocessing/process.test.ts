@@ -12,6 +12,7 @@ const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing
 
 function started(p: Process, t: { after(fn: () => void): void }): Process {
   t.after(() => {
+    if (String(p).endsWith(" closed>")) return; // closed after it ended: nothing to kill, and isAlive() throws
     if (p.isAlive()) p.kill();
   });
   p.start();
@@ -89,6 +90,14 @@ test("start twice, join before start and close while running are refused", async
   assert.throws(() => p.close(), /still running/);
   await p.join();
   p.close();
+  // As Python's ValueError("process object is closed"): everything but name, daemon and authkey.
+  for (const use of [() => p.isAlive(), () => p.exitcode, () => p.pid, () => p.ident, () => p.sentinel, () => p.terminate()]) {
+    assert.throws(use, (error: unknown) => error instanceof RangeError && /process object is closed/.test(error.message));
+  }
+  await assert.rejects(p.join(), RangeError);
+  assert.match(String(p), /^<Process name='Process-\d+' closed>$/);
+  assert.equal(typeof p.name, "string");
+  p.close(); // twice is fine
 });
 
 test("currentProcess, parentProcess, names and authkey are inherited as in Python", async (t) => {

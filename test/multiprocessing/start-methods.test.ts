@@ -97,6 +97,9 @@ test("terminate() stops a busy worker process: exitcode -15, as after SIGTERM; j
   assert.equal(p.exitcode, -15);
   p.close();
   assert.throws(() => p.start(), RangeError);
+  assert.throws(() => p.exitcode, /process object is closed/);
+  assert.throws(() => p.isAlive(), /process object is closed/);
+  assert.match(String(p), /^<WorkerProcess name='.*' closed>$/);
 });
 
 test("a worker process refuses what cannot reach a thread, at start, naming it", () => {

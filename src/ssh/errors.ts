@@ -106,9 +106,12 @@ export class NoValidConnectionsError extends AggregateError {
 export class ProxyCommandFailure extends SSHException {
   override name = "ProxyCommandFailure";
   readonly command: string;
+  /** What went wrong, as paramiko's `error`: the spawn error's message, or how the command ended. */
+  readonly error: string;
   constructor(command: string, error: string, options?: ErrorOptions) {
     super(`ProxyCommand ${JSON.stringify(command)} failed: ${error}`, options);
     this.command = command;
+    this.error = error;
   }
 }
 

@@ -1,6 +1,10 @@
 /**
  * paramiko's `ProxyCommand`: a shell command whose stdin/stdout carry the SSH connection
  * (`ssh -W %h:%p bastion`, `nc host port`), usable as `connect({ sock })`.
+ *
+ * When the command fails (cannot start, exits non-zero, is killed), the stream is destroyed with a
+ * `ProxyCommandFailure` saying how, not with what that does to the pipes: its output ends and
+ * writes to it fail (EPIPE) before Node reports its exit, so both wait for the exit.
  */
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
@@ -9,6 +13,11 @@ import { ProxyCommandFailure } from "./errors.js";
 export class ProxyCommand extends Duplex {
   readonly command: string;
   readonly #child: ReturnType<typeof spawn>;
+  /** How the command ended, once it has: null for a clean exit. */
+  #ended: { failure: string | null } | undefined;
+  #outputEnded = false;
+  /** A write that failed while the command was still running, and its callback. */
+  #brokenWrite: { error: Error; callback: (error?: Error | null) => void } | undefined;
 
   constructor(command: string) {
     super();
@@ -16,12 +25,33 @@ export class ProxyCommand extends Duplex {
     const child = (this.#child = spawn(command, { shell: true, stdio: ["pipe", "pipe", "inherit"] }));
     child.on("error", (error) => this.destroy(new ProxyCommandFailure(command, error.message, { cause: error })));
     child.on("exit", (code, signal) => {
-      if (code !== 0 && !this.destroyed) this.destroy(new ProxyCommandFailure(command, signal ? `killed by ${signal}` : `exited with status ${code}`));
+      this.#ended = { failure: signal ? `killed by ${signal}` : code !== 0 ? `exited with status ${code}` : null };
+      this.#settle();
     });
+    // A write into a command that has gone: reported with its exit (see #settle).
+    child.stdin!.on("error", () => undefined);
     child.stdout!.on("data", (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout!.pause();
     });
-    child.stdout!.on("end", () => this.push(null));
+    child.stdout!.on("end", () => {
+      this.#outputEnded = true;
+      this.#settle();
+    });
+  }
+
+  /** Ends the stream, or destroys it with the command's failure, once the command has exited. */
+  #settle(): void {
+    const ended = this.#ended;
+    if (ended === undefined || this.destroyed) return;
+    const broken = this.#brokenWrite;
+    this.#brokenWrite = undefined;
+    if (ended.failure !== null || broken !== undefined) {
+      const failure = new ProxyCommandFailure(this.command, ended.failure ?? `stopped reading its input (${broken!.error.message})`, { cause: broken?.error });
+      broken?.callback(failure);
+      this.destroy(failure);
+    } else if (this.#outputEnded) {
+      this.push(null);
+    }
   }
 
   override _read(): void {
@@ -29,7 +59,11 @@ export class ProxyCommand extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#child.stdin!.write(chunk, callback);
+    this.#child.stdin!.write(chunk, (error) => {
+      if (error === null || error === undefined) return callback();
+      this.#brokenWrite = { error, callback };
+      this.#settle();
+    });
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -37,7 +71,7 @@ export class ProxyCommand extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#child.exitCode === null) this.#child.kill();
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill();
     callback(error);
   }
 }

@@ -145,15 +145,20 @@ export class SSHClient implements HostKeyStore {
     this.#policyExplicit = true;
   }
 
-  /** Reads the system's known hosts (default `~/.ssh/known_hosts`): consulted, never written. */
+  /**
+   * Reads the system's known hosts: consulted, never written. Without a file name,
+   * `~/.ssh/known_hosts`, if there is one; a file named must exist (ENOENT otherwise, as paramiko's
+   * `IOError`).
+   */
   async loadSystemHostKeys(filename?: string): Promise<void> {
-    await this.#systemHostKeys.load(filename ?? path.join(os.homedir(), ".ssh", "known_hosts"));
+    if (filename === undefined) await this.#systemHostKeys.loadIfPresent(path.join(os.homedir(), ".ssh", "known_hosts"));
+    else await this.#systemHostKeys.load(filename);
   }
 
-  /** Reads a known_hosts file; new keys are saved back to it. */
+  /** Reads a known_hosts file, which must exist; new keys are saved back to it. */
   async loadHostKeys(filename: string): Promise<void> {
-    this.#hostKeysFilename = filename;
     await this.#hostKeys.load(filename);
+    this.#hostKeysFilename = filename;
   }
 
   /** Writes the host keys (those of `loadHostKeys` and added ones) to a file. */
@@ -256,8 +261,12 @@ export class SSHClient implements HostKeyStore {
       const knownHosts = config.getString("userknownhostsfile");
       if (knownHosts !== undefined && this.#hostKeysFilename === undefined) {
         const files = knownHosts.split(/\s+/).map(expandHome);
-        if (files[0] !== "/dev/null") await this.loadHostKeys(files[0]!);
-        for (const extra of files.slice(1)) await this.#systemHostKeys.load(extra);
+        // As OpenSSH: files that do not exist yet read as empty, and new keys go to the first.
+        if (files[0] !== "/dev/null") {
+          await this.#hostKeys.loadIfPresent(files[0]!);
+          this.#hostKeysFilename = files[0]!;
+        }
+        for (const extra of files.slice(1)) await this.#systemHostKeys.loadIfPresent(extra);
       }
     }
     const keyFilename = merged.keyFilename === undefined ? [] : Array.isArray(merged.keyFilename) ? merged.keyFilename : [merged.keyFilename];

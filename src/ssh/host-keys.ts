@@ -33,7 +33,7 @@ export class HostKeys {
   #lines: Line[] = [];
   #endsWithNewline = true;
 
-  /** Reads a known_hosts file if a path is given (a missing file reads as empty). */
+  /** Reads a known_hosts file (rejects, as `load`, when it cannot be read). */
   static async fromFile(filename: string): Promise<HostKeys> {
     const keys = new HostKeys();
     await keys.load(filename);
@@ -48,16 +48,22 @@ export class HostKeys {
     return `|1|${saltBytes.toString("base64")}|${hash}`;
   }
 
-  /** Adds the lines of a file (its comments and markers are kept for saving). */
+  /**
+   * Adds the lines of a file (its comments and markers are kept for saving). A file that does not
+   * exist rejects with Node's ENOENT error, as paramiko raises `IOError`: a mistyped path would
+   * otherwise make every host unknown.
+   */
   async load(filename: string): Promise<void> {
-    let text: string;
+    this.parse(await readFile(filename, "utf8"));
+  }
+
+  /** `load`, where a missing file reads as empty: the default files, and those ssh_config names. */
+  async loadIfPresent(filename: string): Promise<void> {
     try {
-      text = await readFile(filename, "utf8");
+      await this.load(filename);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    this.parse(text);
   }
 
   /** Adds the lines of known_hosts text. */

@@ -92,6 +92,7 @@ test("AutoAddPolicy adds the key and saves it to the loadHostKeys file", async (
 
 test("AcceptNewPolicy writes the key; WarningPolicy warns and does not remember", async () => {
   const file = path.join(sshd.dir, "known_acceptnew");
+  await writeFile(file, "");
   const client = await connectWith(async (c) => {
     await c.loadHostKeys(file);
     c.setMissingHostKeyPolicy(new AcceptNewPolicy());
@@ -224,4 +225,23 @@ test("hashHost agrees with ssh-keygen -F", async () => {
   const keys = await HostKeys.fromFile(plain);
   assert.ok((await readFile(plain, "utf8")).startsWith("|1|"));
   assert.ok(keys.check("other.example", key));
+});
+
+test("a known_hosts file named but missing is an error, as in paramiko; the default one may be missing", async (t) => {
+  const missing = path.join(sshd.dir, "no-such-known-hosts");
+  const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === "ENOENT" && String((error as Error).message).includes(missing);
+  await assert.rejects(new SSHClient().loadHostKeys(missing), isMissing);
+  await assert.rejects(new SSHClient().loadSystemHostKeys(missing), isMissing);
+  await assert.rejects(HostKeys.fromFile(missing), isMissing);
+  await assert.rejects(new HostKeys().load(missing), isMissing);
+  // A failed loadHostKeys leaves no file to save new keys to.
+  const client = new SSHClient();
+  await client.loadHostKeys(missing).catch(() => undefined);
+  assert.equal(client.hostKeysFilename, undefined);
+  const home = process.env.HOME;
+  t.after(() => {
+    process.env.HOME = home;
+  });
+  process.env.HOME = sshd.dir; // no .ssh/known_hosts there
+  await new SSHClient().loadSystemHostKeys();
 });

@@ -142,6 +142,15 @@ export class Transport implements SessionOpener {
     return this.#client;
   }
 
+  /**
+   * paramiko's `use_compression`: offers zlib compression (`zlib@openssh.com`, then `zlib`) in the
+   * key exchange, as the `compress` option does. Only before `startClient()`/`connect()`.
+   */
+  useCompression(compress = true): void {
+    if (this.#started) throw new SSHException("Transport.useCompression: the key exchange has already started; call it before startClient() or connect()");
+    this.#options = { ...this.#options, compress: Boolean(compress) };
+  }
+
   /** Connects, exchanges keys and checks the host key; authentication comes next. */
   startClient(options: TransportOptions = {}): Promise<void> {
     if (this.#started) return this.#started;

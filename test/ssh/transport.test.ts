@@ -237,6 +237,26 @@ test("setKeepalive and renegotiateKeys keep the connection working", async () =>
   assert.equal(await channel.makefile().text(), "still\n");
 });
 
+test("useCompression: zlib is negotiated, and data crosses compressed; refused once started", async () => {
+  await using plain = new Transport([sshd.host, sshd.port]);
+  await plain.connect({ username: sshd.user, password: sshd.password });
+  assert.equal(plain.getSecurityOptions()?.cs.compress, "none");
+  const sock = await new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect(sshd.port, sshd.host, () => resolve(socket)).once("error", reject);
+  });
+  await using transport = new Transport(sock);
+  transport.useCompression();
+  await transport.connect({ username: sshd.user, password: sshd.password });
+  const negotiated = transport.getSecurityOptions()!;
+  assert.match(negotiated.cs.compress, /^zlib/);
+  assert.match(negotiated.sc.compress, /^zlib/);
+  const channel = await transport.openSession();
+  await channel.execCommand("yes shoal | head -c 3000000");
+  assert.equal((await channel.makefile().read()).length, 3_000_000);
+  assert.ok(sock.bytesRead < 300_000, `3 MB of "shoal\\n" arrived in ${sock.bytesRead} bytes`);
+  assert.throws(() => transport.useCompression(false), /already started/);
+});
+
 test("timeout: TCP connect (a listener whose backlog is full)", async (t) => {
   // A listener that never accepts, with a backlog of 0: once it holds one pending connection, the
   // kernel drops further SYNs, so connect() hangs as with an unreachable host.

@@ -11,16 +11,25 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { checkTimeout } from "../internal/options.js";
 import { ConfigParseError } from "./errors.js";
 import { globMatch } from "./host-keys.js";
 
+/** How long a `Match exec` command may run before the lookup fails (OpenSSH has no bound). */
+const EXEC_TIMEOUT_MS = 30_000;
+
 /**
  * `Match exec`: the command, its tokens expanded, run by `/bin/sh -c` as OpenSSH runs it (stdin and
- * stdout to /dev/null, stderr shown); it matches when the command exits 0.
+ * stdout to /dev/null, stderr shown); it matches when the command exits 0. The lookup waits for it
+ * (it is synchronous, as paramiko's), so a command that does not exit within `timeout` ms is killed
+ * and fails the lookup, rather than hanging it.
  */
-function execMatches(tokens: Record<string, string>, command: string): boolean {
+function execMatches(tokens: Record<string, string>, command: string, timeout: number): boolean {
   const expanded = expandHome(command.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all));
-  const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"] });
+  const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"], timeout, killSignal: "SIGKILL" });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+    throw new ConfigParseError(`Match exec ${JSON.stringify(command)}: the command did not exit within ${timeout} ms (killed)`);
+  }
   if (run.error) throw new ConfigParseError(`Match exec ${JSON.stringify(command)}: cannot run /bin/sh: ${run.error.message}`);
   return run.status === 0;
 }
@@ -163,9 +172,11 @@ export class SSHConfig {
    * values of the first pass stay: first value wins); so is one with `CanonicalizeHostname` on
    * (shoal does not search `CanonicalDomains`: the name stays as given). `Match exec` runs its
    * command through `/bin/sh -c` (stdin and stdout closed, stderr shown), only when the criteria
-   * before it on the line matched, and matches when it exits 0.
+   * before it on the line matched, and matches when it exits 0; one still running after
+   * `execTimeout` ms (default 30 s) is killed and fails the lookup with `ConfigParseError`.
    */
-  lookup(hostname: string, options: { user?: string } = {}): SSHConfigDict {
+  lookup(hostname: string, options: { user?: string; execTimeout?: number } = {}): SSHConfigDict {
+    const execTimeout = checkTimeout(options.execTimeout, "SSHConfig.lookup: execTimeout") ?? EXEC_TIMEOUT_MS;
     const result = new SSHConfigDict();
     const collect = (block: Block) => {
       for (const [key, value] of block.options) {
@@ -180,7 +191,7 @@ export class SSHConfig {
     };
     const pass = (final: boolean) => {
       for (const block of this.#blocks) {
-        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user, final)) collect(block);
+        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user, final, execTimeout)) collect(block);
       }
     };
     // The final pass collects every multi-valued option again: keep the first pass's lists apart.
@@ -205,7 +216,7 @@ export class SSHConfig {
     return this.#blocks.some((block) => block.kind === "match" && block.patterns.some((p) => p.toLowerCase() === "final"));
   }
 
-  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean): boolean {
+  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean, execTimeout: number): boolean {
     for (let i = 0; i < criteria.length; i++) {
       let keyword = criteria[i]!.toLowerCase();
       const negate = keyword.startsWith("!");
@@ -221,7 +232,7 @@ export class SSHConfig {
         else if (keyword === "originalhost") ok = hostMatches(patterns, hostname);
         else if (keyword === "user") ok = hostMatches(patterns, user ?? sofar.getString("user") ?? os.userInfo().username);
         else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
-        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, user), argument);
+        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, user), argument, execTimeout);
         else throw new ConfigParseError(`Unsupported Match criterion: ${keyword}`);
       }
       if (ok === negate) return false;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { SSHConfig } from "../../src/ssh/index.js";
+import { ConfigParseError, SSHConfig } from "../../src/ssh/index.js";
 
 test("Match exec matches when its command exits 0, with the host's tokens expanded", () => {
   const config = SSHConfig.fromText(
@@ -30,6 +30,18 @@ test("Match exec runs only when the criteria before it on the line matched", asy
   assert.equal(config.lookup("web1").getString("user"), undefined);
   assert.equal(config.lookup("db1").getString("user"), "dbadmin");
   assert.equal(await readFile(log, "utf8"), "db1\n", "run for db1 only");
+});
+
+test("Match exec whose command does not exit is killed at execTimeout and fails the lookup, naming it", () => {
+  const config = SSHConfig.fromText(['Match exec "sleep 60"', "  User never"].join("\n"));
+  const started = performance.now();
+  assert.throws(() => config.lookup("web1", { execTimeout: 300 }), (error: unknown) => {
+    assert.ok(error instanceof ConfigParseError);
+    assert.equal(error.message, 'Match exec "sleep 60": the command did not exit within 300 ms (killed)');
+    return true;
+  });
+  assert.ok(performance.now() - started < 30_000, "not the 60 s of the command");
+  assert.throws(() => config.lookup("web1", { execTimeout: -1 }), /SSHConfig\.lookup: execTimeout/);
 });
 
 test("Match final and Match canonical match in a second pass; the first pass's values win", () => {

@@ -1,13 +1,19 @@
 /**
  * paramiko's `SFTPFile`: an open remote file with a position (`read`, `write`, `seek`, `tell`), line
  * reading, and handle-based `stat`/`chmod`/`truncate`. Pipelined writes (`setPipelined`) do not wait
- * for each reply; their errors surface at `flush` or `close`.
+ * for each reply; their errors surface at `flush` or `close`. Reads of the rest of the file, or of
+ * more than a block, are pipelined; after `prefetch()` every read is served from requests sent
+ * ahead of it (`sftp-read-ahead.ts`).
  */
 import { Readable, Writable } from "node:stream";
 import type { SFTPWrapper } from "ssh2";
 import { SFTPAttributes } from "./sftp-attributes.js";
 import { toSftpError } from "./sftp-error.js";
 import { blockSizes } from "./sftp-transfer.js";
+import { ReadAhead } from "./sftp-read-ahead.js";
+
+/** Read requests in flight for a pipelined read (paramiko's prefetch default is unbounded). */
+const READ_WINDOW = 16;
 
 export class SFTPFile {
   readonly #sftp: SFTPWrapper;
@@ -21,6 +27,9 @@ export class SFTPFile {
   #pendingWrites = new Set<Promise<void>>();
   #writeError: unknown;
   #lineBuffer: Buffer = Buffer.alloc(0);
+  /** Set by `prefetch()`: reads go through a read-ahead from then on. */
+  #prefetch: { window: number; end: number | undefined } | undefined;
+  #ahead: ReadAhead | undefined;
 
   /** @internal Made by `SFTPClient.open`. */
   constructor(sftp: SFTPWrapper, handle: Buffer, path: string, mode: string, position = 0) {
@@ -48,29 +57,48 @@ export class SFTPFile {
       this.#lineBuffer = Buffer.alloc(0);
       this.#position -= buffered.length;
     }
-    if (size === undefined) return this.#readSerial();
+    if (size !== undefined && (!Number.isInteger(size) || size < 0)) throw new RangeError(`SFTPFile.read: size must be a non-negative integer: got ${size}`);
     const block = blockSizes(this.#sftp).read;
-    const parts: Buffer[] = [];
-    let wanted = size;
-    while (wanted > 0) {
-      const data = await this.#readAt(this.#position, Math.min(wanted, block));
-      if (data.length === 0) break;
-      parts.push(data);
-      this.#position += data.length;
-      wanted -= data.length;
+    let ahead = this.#readAhead();
+    if (ahead === undefined) {
+      // One block needs one request; more are asked for together, up to what is wanted.
+      if (size !== undefined && size <= block) {
+        const data = await this.#readAt(this.#position, size);
+        this.#position += data.length;
+        return data;
+      }
+      const window = size === undefined ? READ_WINDOW : Math.min(READ_WINDOW, Math.ceil(size / block));
+      ahead = new ReadAhead((at, length) => this.#readAt(at, length), this.#position, { block, window });
     }
-    return Buffer.concat(parts);
+    let data: Buffer;
+    try {
+      data = await ahead.take(size ?? Infinity);
+    } catch (error) {
+      // The position stays where it was: the bytes taken before the failure were not returned.
+      ahead.cancel();
+      if (ahead === this.#ahead) this.#ahead = undefined;
+      throw error;
+    }
+    this.#position = ahead.position;
+    if (ahead !== this.#ahead) ahead.cancel();
+    return data;
   }
 
-  async #readSerial(): Promise<Buffer> {
-    const block = blockSizes(this.#sftp).read;
-    const parts: Buffer[] = [];
-    for (;;) {
-      const data = await this.#readAt(this.#position, block);
-      if (data.length === 0) return Buffer.concat(parts);
-      parts.push(data);
-      this.#position += data.length;
-    }
+  /**
+   * The read-ahead of `prefetch()`, started at the position when needed; one that a seek or a
+   * write left behind is dropped (its answers are for other bytes or the old contents).
+   */
+  #readAhead(): ReadAhead | undefined {
+    if (this.#ahead !== undefined && this.#ahead.position !== this.#position) this.#dropReadAhead();
+    if (this.#prefetch === undefined || this.#ahead !== undefined) return this.#ahead;
+    const { window, end } = this.#prefetch;
+    this.#ahead = new ReadAhead((at, length) => this.#readAt(at, length), this.#position, { block: blockSizes(this.#sftp).read, window, end });
+    return this.#ahead;
+  }
+
+  #dropReadAhead(): void {
+    this.#ahead?.cancel();
+    this.#ahead = undefined;
   }
 
   #readAt(position: number, length: number): Promise<Buffer> {
@@ -87,6 +115,7 @@ export class SFTPFile {
     this.#checkOpen("write");
     if (this.#writeError !== undefined) throw this.#writeError;
     const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.#dropReadAhead(); // what it fetched may be what this overwrites
     const at = this.#position;
     this.#position += bytes.length;
     const written = new Promise<void>((resolve, reject) => {
@@ -130,7 +159,8 @@ export class SFTPFile {
         this.#lineBuffer = this.#lineBuffer.subarray(newline + 1);
         return line.toString();
       }
-      const data = await this.#readAt(this.#position, block);
+      const ahead = this.#readAhead();
+      const data = ahead !== undefined ? await ahead.take(block) : await this.#readAt(this.#position, block);
       if (data.length === 0) {
         const rest = this.#lineBuffer;
         this.#lineBuffer = Buffer.alloc(0);
@@ -165,8 +195,22 @@ export class SFTPFile {
     return Buffer.concat(await Promise.all(parts));
   }
 
-  /** A hint that the whole file will be read: reads are pipelined already, so this only records it. */
-  prefetch(_options: { fileSize?: number; maxConcurrentRequests?: number } = {}): void {}
+  /**
+   * paramiko's `prefetch`: the rest of the file will be read, so from now on reads are answered
+   * from requests sent ahead of them, `maxConcurrentRequests` (default 16) at a time, up to
+   * `fileSize` when given (past it, one at a time, to find the end). A `seek` elsewhere or a
+   * `write` drops what was fetched ahead.
+   */
+  prefetch(options: { fileSize?: number; maxConcurrentRequests?: number } = {}): void {
+    this.#checkOpen("prefetch");
+    const { fileSize, maxConcurrentRequests = READ_WINDOW } = options;
+    if (fileSize !== undefined && (!Number.isInteger(fileSize) || fileSize < 0)) throw new RangeError(`SFTPFile.prefetch: fileSize must be a non-negative integer: got ${fileSize}`);
+    if (!Number.isInteger(maxConcurrentRequests) || maxConcurrentRequests < 1) {
+      throw new RangeError(`SFTPFile.prefetch: maxConcurrentRequests must be a positive integer: got ${maxConcurrentRequests}`);
+    }
+    this.#dropReadAhead();
+    this.#prefetch = { window: maxConcurrentRequests, end: fileSize };
+  }
 
   /** Writes stop waiting for each reply; errors surface at `flush`/`close`. */
   setPipelined(pipelined = true): void {
@@ -251,6 +295,7 @@ export class SFTPFile {
   /** Closes the handle (after the pipelined writes). Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#dropReadAhead();
     try {
       await this.flush();
     } finally {

@@ -256,6 +256,83 @@ test("SFTPFile pipelined writes and streams", async () => {
   assert.deepEqual(Buffer.concat(chunks), data);
 });
 
+/** Counts the read requests in flight on the SFTP session while `body` runs (its most at once). */
+async function readsInFlight<T>(body: () => Promise<T>): Promise<{ result: T; most: number; requests: number }> {
+  const session = sftp.sftp;
+  const read = session.read;
+  let inFlight = 0;
+  let most = 0;
+  let requests = 0;
+  session.read = function (this: typeof session, ...args: Parameters<typeof read>) {
+    inFlight++;
+    requests++;
+    most = Math.max(most, inFlight);
+    const callback = args[5];
+    args[5] = ((...results: Parameters<typeof callback>) => {
+      inFlight--;
+      callback(...results);
+    }) as typeof callback;
+    return read.apply(this, args);
+  } as typeof read;
+  try {
+    return { result: await body(), most, requests };
+  } finally {
+    session.read = read;
+  }
+}
+
+test("SFTPFile reads are pipelined: the rest of a file, a large read, and after prefetch() every read", async () => {
+  const data = randomBytes(3 * 1024 * 1024 + 4321); // not a whole number of blocks
+  await sftp.putfo(Readable.from([data]), `${remote}/prefetch.bin`); // the login user's, to write to below
+  await using file = await sftp.open(`${remote}/prefetch.bin`);
+
+  const whole = await readsInFlight(() => file.read());
+  assert.deepEqual(whole.result, data);
+  assert.ok(whole.most > 4 && whole.most <= 16, `read(): ${whole.most} requests in flight at most`);
+
+  await file.seek(1000);
+  const large = await readsInFlight(() => file.read(2 * 1024 * 1024));
+  assert.deepEqual(large.result, data.subarray(1000, 1000 + 2 * 1024 * 1024));
+  assert.ok(large.most > 1, `read(2 MiB): ${large.most} in flight`);
+  assert.equal(file.tell(), 1000 + 2 * 1024 * 1024);
+
+  // After prefetch, small reads in odd sizes come from requests sent ahead, in order.
+  await file.seek(0);
+  file.prefetch({ fileSize: data.length, maxConcurrentRequests: 8 });
+  const small = await readsInFlight(async () => {
+    const parts: Buffer[] = [];
+    for (const size of [1, 999, 70_000, 5, 300_000]) parts.push(await file.read(size));
+    parts.push(await file.read());
+    return Buffer.concat(parts);
+  });
+  assert.deepEqual(small.result, data);
+  assert.ok(small.most > 1 && small.most <= 8, `after prefetch: ${small.most} in flight`);
+  assert.equal((await file.read(10)).length, 0);
+
+  // A seek elsewhere, and a write, are honoured: what was fetched ahead is not reused for them.
+  await file.seek(2 * 1024 * 1024);
+  assert.deepEqual(await file.read(100), data.subarray(2 * 1024 * 1024, 2 * 1024 * 1024 + 100));
+  await file.seek(10);
+  assert.deepEqual(await file.read(10), data.subarray(10, 20));
+  await using writer = await sftp.open(`${remote}/prefetch.bin`, "r+");
+  writer.prefetch();
+  assert.deepEqual(await writer.read(10), data.subarray(0, 10));
+  await writer.write("CHANGED");
+  await writer.seek(10);
+  assert.equal((await writer.read(7)).toString(), "CHANGED");
+  assert.throws(() => file.prefetch({ maxConcurrentRequests: 0 }), /maxConcurrentRequests must be a positive integer/);
+
+  // Lines after prefetch, then a read from where the lines stopped.
+  const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`);
+  await writeFile(`${remote}/lines.txt`, lines.join(""));
+  await using text = await sftp.open(`${remote}/lines.txt`);
+  text.prefetch();
+  const got = [await text.readline(), await text.readline()];
+  assert.deepEqual(got, lines.slice(0, 2));
+  assert.equal((await text.read()).toString(), lines.slice(2).join(""));
+  await assert.rejects(file.read(-1), /size must be a non-negative integer/);
+});
+
 test("a transfer cut in the middle leaves no file under the real name, and a retry works", async () => {
   const data = randomBytes(32 * 1024 * 1024);
   const source = path.join(local, "cut.bin");

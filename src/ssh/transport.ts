@@ -20,6 +20,7 @@ import type { ChannelLimits } from "./channel-window.js";
 import { AuthenticationError, BadAuthenticationType, BadHostKeyError, IncompatiblePeer, NoValidConnectionsError, SSHException, SSHTimeoutError } from "./errors.js";
 import type { TimeoutPhase } from "./errors.js";
 import { PKey } from "./pkey.js";
+import { terminalPrompts, type InteractiveHandler } from "./terminal-prompts.js";
 import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "./protocol-shortcuts.js";
 import { withTimeout } from "./with-timeout.js";
 
@@ -400,14 +401,8 @@ export class Transport implements SessionOpener {
     return this.#auth("agent", { type: "agent", username, agent: agent.ssh2Agent });
   }
 
-  /**
-   * keyboard-interactive: `handler(title, instructions, prompts)` returns one answer per prompt.
-   * paramiko's `auth_interactive_dumb` is {@link authInteractivePassword}.
-   */
-  authInteractive(
-    username: string,
-    handler: (title: string, instructions: string, prompts: Array<{ prompt: string; echo: boolean }>) => string[] | Promise<string[]>,
-  ): Promise<string[]> {
+  /** keyboard-interactive: `handler(title, instructions, prompts)` returns one answer per prompt. */
+  authInteractive(username: string, handler: InteractiveHandler): Promise<string[]> {
     return this.#auth("keyboard-interactive", {
       type: "keyboard-interactive",
       username,
@@ -415,6 +410,15 @@ export class Transport implements SessionOpener {
         Promise.resolve(handler(name, instructions, prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })))).then(finish, () => finish([]));
       },
     });
+  }
+
+  /**
+   * paramiko's `auth_interactive_dumb`: keyboard-interactive where, without a `handler`, the
+   * server's title, instructions and prompts are printed on stdout and each answer is a line read
+   * from stdin (echoed, as paramiko's).
+   */
+  authInteractiveDumb(username: string, handler: InteractiveHandler = terminalPrompts()): Promise<string[]> {
+    return this.authInteractive(username, handler);
   }
 
   /** keyboard-interactive answering every prompt with the password. */

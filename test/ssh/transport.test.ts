@@ -110,6 +110,25 @@ test("keyboard-interactive answers the prompts (sshd with PAM)", async () => {
   assert.equal((await client.run("echo kbd")).stdout, "kbd\n");
 });
 
+test("authInteractiveDumb asks the prompts on stdout and reads the answers from stdin (a real process)", async () => {
+  const ssh = new URL("../../src/ssh/index.js", import.meta.url).href;
+  const script = `
+    const { Transport } = await import(${JSON.stringify(ssh)});
+    const t = new Transport([${JSON.stringify(pamSshd.host)}, ${pamSshd.port}]);
+    await t.startClient();
+    await t.authInteractiveDumb(${JSON.stringify(pamSshd.user)});
+    console.log("\\nauthenticated:", t.isAuthenticated());
+    await t.close();
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stdin.end(`${pamSshd.password}\n`);
+  const code = await new Promise((resolve) => child.once("close", resolve));
+  assert.equal(code, 0, out);
+  assert.match(out, /password: ?\n?authenticated: true/i);
+});
+
 /** Every chunk a command writes to stdout, as ssh2 hands them over (one per SSH packet). */
 async function chunksOf(channel: Channel): Promise<number[]> {
   const sizes: number[] = [];

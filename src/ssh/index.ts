@@ -5,6 +5,7 @@
 export { SSHClient } from "./client.js";
 export type { ConnectOptions, ExecOptions, ExecResult, RunOptions, RunResult } from "./client.js";
 export { Transport } from "./transport.js";
+export type { InteractiveHandler } from "./terminal-prompts.js";
 export type { DisabledAlgorithms, PortForwardHandler, TransportOptions, TransportTarget } from "./transport.js";
 export type { ChannelLimits } from "./channel-window.js";
 export { Channel } from "./channel.js";

@@ -24,12 +24,12 @@ async function runEval(flags: string[], body: string): Promise<string[]> {
   return stdout.trim().split("\n");
 }
 
-test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool start from node --input-type=module -e", async () => {
+test("a worker Thread, a ThreadPool, a worker Process, a Process, a Pool and a Manager start from node --input-type=module -e", async () => {
   const threading = new URL("../../src/threading/index.js", import.meta.url).href;
   const multiprocessing = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
   const lines = await runEval([], `
     const { Thread } = await import(${JSON.stringify(threading)});
-    const { Pool, Process, Queue, ThreadPool, getContext } = await import(${JSON.stringify(multiprocessing)});
+    const { Manager, Pool, Process, Queue, ThreadPool, getContext } = await import(${JSON.stringify(multiprocessing)});
     const t = new Thread({ worker: true, target: () => console.log("thread ran") });
     t.start();
     await t.join();
@@ -47,9 +47,14 @@ test("a worker Thread, a ThreadPool, a worker Process, a Process and a Pool star
     const pool = new Pool({ processes: 1 });
     console.log("pool", await pool.apply((x) => x + 1, [41]));
     await pool.terminate();
+    const manager = await Manager();
+    const d = await manager.dict();
+    await d.set("k", "manager");
+    console.log(await d.get("k"));
+    await manager.shutdown();
     console.log("exitcodes", w.exitcode, p.exitcode);
   `);
-  assert.deepEqual(lines, ["thread ran", "thread pool 42", "worker process ran", "process ran", "pool 42", "exitcodes 0 0"]);
+  assert.deepEqual(lines, ["thread ran", "thread pool 42", "worker process ran", "process ran", "pool 42", "manager", "exitcodes 0 0"]);
 });
 
 test("workers start in a program run with V8's flags, which hold in them", async () => {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, getContext, getExecutable, setExecutable, Manager, type Connection } from "../../src/multiprocessing/index.js";
+import { Process, Pipe, Queue, ProcessError, currentProcess, parentProcess, activeChildren, cpuCount, EOFError, wait, getContext, getExecutable, setExecutable, Manager, Pool, type Connection } from "../../src/multiprocessing/index.js";
 import { startWatcherThenDie } from "../fixtures/process-targets.js";
 
 const INDEX = pathToFileURL(join(import.meta.dirname, "../../src/multiprocessing/index.js")).href;
@@ -280,7 +280,7 @@ async function runScript(source: string): Promise<{ stdout: string; stderr: stri
   }
 }
 
-test("setExecutable: children (and a manager's server) start with the Node binary named; a path that cannot run is refused, naming it", async (t) => {
+test("setExecutable: children (a manager's server and a Pool's workers too) start with the Node binary named; a path that cannot run is refused, naming it", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "shoal-exec-"));
   t.after(() => {
     setExecutable(process.execPath);
@@ -310,6 +310,13 @@ test("setExecutable: children (and a manager's server) start with the Node binar
     assert.match(readFileSync(`/proc/${manager.pid}/environ`, "latin1"), /(^|\0)SHOAL_VIA_WRAPPER=yes\0/);
   } finally {
     await manager.shutdown();
+  }
+  // A process Pool's workers too (they were started with process.execPath).
+  const pool = new Pool({ processes: 1 });
+  try {
+    assert.equal(await pool.apply(() => process.env["SHOAL_VIA_WRAPPER"] ?? "no", []), "yes");
+  } finally {
+    await pool.terminate();
   }
 
   const notExecutable = join(dir, "plain-file");

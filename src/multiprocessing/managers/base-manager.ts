@@ -33,6 +33,7 @@ import { makeProxy, registerProxyType, type BaseProxy, type ProxyClass } from ".
 import type { ServerStart, ServerStarted } from "./server-main.js";
 import "./proxy-codec.js";
 import { getExecutable } from "../executable.js";
+import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("./server-main.js", import.meta.url));
 
@@ -209,7 +210,7 @@ export class BaseManager implements AsyncDisposable {
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       // A larger young generation: the server allocates a little per request, all short-lived.
-      execArgv: [...process.execArgv.filter((arg) => !/^--(test|inspect|watch|debug|experimental-test|max-semi-space-size)/.test(arg)), "--max-semi-space-size=16"],
+      execArgv: [...inheritedExecArgv().filter((arg) => !arg.startsWith("--max-semi-space-size")), "--max-semi-space-size=16"],
     });
     this.#child = child;
     liveServers.add(child);

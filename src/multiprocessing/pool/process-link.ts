@@ -16,6 +16,7 @@ import { StderrTail } from "./stderr-tail.js";
 import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
+import { getExecutable } from "../executable.js";
 import { adoptChildProcess } from "../process.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
@@ -62,7 +63,7 @@ export class ProcessLink implements WorkerLink {
 
   constructor(name: string, events: WorkerEvents, options: ProcessLinkOptions) {
     this.#events = events;
-    this.#child = spawn(process.execPath, [...(options.execArgv ?? inheritedExecArgv()), ENTRY, name], {
+    this.#child = spawn(getExecutable(), [...(options.execArgv ?? inheritedExecArgv()), ENTRY, name], {
       stdio: ["ignore", "inherit", "pipe", "pipe", "pipe"],
       env: options.env ?? process.env,
     });

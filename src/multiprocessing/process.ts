@@ -86,13 +86,18 @@ const SPARE_DELAY_MS = 50;
 /**
  * A child running the bootstrap, waiting for its start message. Forking the next one right after a
  * start (a warm spare, like Python's forkserver) takes Node's boot time (~50 ms) off the next
- * `start()`. The spare is used only if the Node flags and environment are still the same; it holds
- * nothing open, and dies with this process. `SHOAL_SPARE_PROCESS=0` turns it off.
+ * `start()`. The spare is used only if the Node binary, flags, environment and working directory
+ * are still those it was started with; it holds nothing open, and dies with this process.
+ * `SHOAL_SPARE_PROCESS=0` turns it off.
  */
+function spareKey(execArgv: string[], env: NodeJS.ProcessEnv): string {
+  return JSON.stringify([getExecutable(), execArgv, env, process.cwd()]);
+}
+
 function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
   return (
     spare !== undefined &&
-    spare.key === JSON.stringify([getExecutable(), execArgv, env]) &&
+    spare.key === spareKey(execArgv, env) &&
     spare.child.exitCode === null &&
     spare.child.signalCode === null &&
     spare.child.connected
@@ -100,7 +105,6 @@ function hasSpare(execArgv: string[], env: NodeJS.ProcessEnv): boolean {
 }
 
 function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean, modules: string[]): ChildProcess {
-  const key = JSON.stringify([getExecutable(), execArgv, env]);
   let child: ChildProcess;
   let cold = false;
   if (spare !== undefined && hasSpare(execArgv, env)) {
@@ -116,6 +120,8 @@ function spawnChild(execArgv: string[], env: NodeJS.ProcessEnv, custom: boolean,
   if (!custom && process.env.SHOAL_SPARE_PROCESS !== "0" && spare === undefined) {
     const forkSpare = (): void => {
       if (spare !== undefined) return;
+      // Keyed now: the child starts in the working directory of this moment, maybe not the start's.
+      const key = spareKey(execArgv, env);
       const next = forkBootstrap(execArgv, env, true);
       next.on("error", () => undefined);
       next.unref();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -279,6 +279,25 @@ async function runScript(source: string): Promise<{ stdout: string; stderr: stri
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test("a child starts in the parent's working directory, also after a chdir (not the spare child's)", async (t) => {
+  const here = process.cwd();
+  t.after(() => process.chdir(here));
+  const cwdOf = async (): Promise<string> => {
+    const q = new Queue<string>();
+    const p = new Process({ target: async (q: Queue<string>) => q.put(process.cwd()), args: [q] });
+    p.start();
+    const cwd = await q.get({ timeout: 30_000 });
+    await p.join();
+    return cwd;
+  };
+  assert.equal(await cwdOf(), here);
+  // The first start left a spare child, booted here.
+  process.chdir(tmpdir());
+  assert.equal(await cwdOf(), realpathSync(tmpdir()));
+  process.chdir(here);
+  assert.equal(await cwdOf(), here);
+});
 
 test("setExecutable: children (a manager's server and a Pool's workers too) start with the Node binary named; a path that cannot run is refused, naming it", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "shoal-exec-"));

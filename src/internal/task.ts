@@ -338,7 +338,14 @@ async function load(ref: TaskRef): Promise<TaskFunction> {
   if (typeof exported === "function") {
     if (ref.source === undefined || Function.prototype.toString.call(exported) === ref.source) return exported as TaskFunction;
   }
-  if (ref.source !== undefined) return fromSource(ref.name, ref.source);
+  if (ref.source !== undefined) {
+    // Exported under another name than its own (`export default function f`, `export { f as g }`):
+    // the export with its name and source, which keeps the module's other functions in reach.
+    for (const value of Object.values(namespace)) {
+      if (typeof value === "function" && value.name === ref.name && Function.prototype.toString.call(value) === ref.source) return value as TaskFunction;
+    }
+    return fromSource(ref.name, ref.source);
+  }
   throw new TypeError(`Cannot load task ${describeTask(ref)}: the module has no exported function named "${ref.name}"`);
 }
 

@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { definingModule, isTaskRef, loadTask, resolveTaskRef, task, toTaskRef } from "../../src/internal/task.js";
 import * as targets from "../threading/fixtures/targets.js";
+import dflt, { double2 } from "./fixtures/renamed-exports.js";
+import { ThreadPool } from "../../src/multiprocessing/index.js";
 
 test("an exported function is found in its module, and loads as the same function", async () => {
   const ref = toTaskRef(targets.fails, "t");
@@ -62,4 +64,21 @@ test("definingModule finds the module of any function, methods included", () => 
   }
   assert.equal(definingModule(Local.prototype.run), new URL(import.meta.url).href);
   assert.equal(definingModule(Math.max), undefined);
+});
+
+test("a function exported under another name (default, or renamed) is found by its export, and keeps its module's helpers", async () => {
+  for (const [fn, expected] of [[dflt, 6], [double2, 7]] as const) {
+    const ref = toTaskRef(fn, "target");
+    assert.equal(ref.kind, "module");
+    const loaded = await loadTask(ref);
+    assert.equal(loaded, fn, `${fn.name}: the export itself, not a copy from its source`);
+    assert.equal(loaded(3), expected);
+  }
+  // In a worker thread, where the source alone would not find `helper`.
+  const pool = new ThreadPool({ processes: 1 });
+  try {
+    assert.deepEqual([await pool.apply(dflt, [3]), await pool.apply(double2, [3])], [6, 7]);
+  } finally {
+    await pool.terminate();
+  }
 });

@@ -37,7 +37,7 @@
 import { Session } from "node:inspector";
 import { pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
-import { realpathSync } from "node:fs";
+import { isEntryModule } from "./entry-script.js";
 
 /** Any function a task may refer to. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -148,7 +148,7 @@ function makeRef(fn: TaskFunction, where: string): TaskRef {
   const module = fn.name !== "" && !fn.name.startsWith("bound ") ? moduleOf(fn) : undefined;
   // The entry script is not imported again on the other side (that would run the whole script
   // there, as Python's spawn does without `if __name__ == "__main__"`): its functions go by source.
-  if (module !== undefined && !(source !== undefined && module === entryModule())) return { kind: "module", module, name: fn.name, source };
+  if (module !== undefined && !(source !== undefined && isEntryModule(module))) return { kind: "module", module, name: fn.name, source };
   if (source !== undefined) return { kind: "source", name: fn.name, source };
   throw new TypeError(`${where}: cannot run ${describeFunction(fn)} in another thread or process: ${refusal}`);
 }
@@ -285,20 +285,6 @@ function refreshScriptUrls(): void {
   postSync("Debugger.disable");
 }
 
-let entry: string | null | undefined;
-
-/** The URL of the script `node` was started with (in this process), or null. */
-function entryModule(): string | null {
-  if (entry === undefined) {
-    const script = process.argv[1];
-    try {
-      entry = script ? pathToFileURL(realpathSync(script)).href : null;
-    } catch {
-      entry = script ? pathToFileURL(script).href : null;
-    }
-  }
-  return entry;
-}
 
 function normalizeModule(module: string): string {
   if (isAbsolute(module)) return pathToFileURL(module).href;

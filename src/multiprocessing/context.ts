@@ -2,8 +2,7 @@
  * Module functions of `multiprocessing` that are not about one object: `cpuCount()` and friends.
  */
 import { availableParallelism, cpus } from "node:os";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { isEntryModule } from "../internal/entry-script.js";
 
 /** The number of CPUs this process may use (`os.availableParallelism()`, honouring affinity). */
 export function cpuCount(): number {
@@ -22,11 +21,5 @@ export function processCpuCount(): number {
  * must sit behind this guard.
  */
 export function isMainModule(meta: ImportMeta): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return realpathSync(fileURLToPath(meta.url)) === realpathSync(entry);
-  } catch {
-    return false;
-  }
+  return isEntryModule(meta.url);
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -213,6 +213,37 @@ test("a subclass overriding run() runs in the child with its public fields", asy
   const { stdout, code, stderr } = await runScript(script);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /hi from Process-1\nexitcode 0/);
+});
+
+test("the entry script is known however it was named: without its extension, through a symlink, with --preserve-symlinks-main", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "shoal-entry-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "real"));
+  writeFileSync(join(dir, "real", "package.json"), '{ "type": "module" }');
+  writeFileSync(
+    join(dir, "real", "app.js"),
+    `
+    import { Process, Queue, isMainModule } from ${JSON.stringify(INDEX)};
+    export async function f(q) { await q.put("child ran f"); }
+    console.log("top level", isMainModule(import.meta) ? "main" : "imported");
+    if (isMainModule(import.meta)) {
+      const q = new Queue();
+      const p = new Process({ target: f, args: [q] });
+      p.start();
+      console.log(await q.get());
+      await p.join();
+    }
+  `,
+  );
+  symlinkSync(join(dir, "real"), join(dir, "link"));
+  for (const args of [[join(dir, "real", "app.js")], [join(dir, "real", "app")], [join(dir, "link", "app.js")], ["--preserve-symlinks-main", join(dir, "link", "app")]]) {
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+      execFile(process.execPath, args, { timeout: 30_000 }, (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? 1) : 0 }));
+    });
+    // The entry's top level runs once, in the parent: the child gets f by its source, not by importing the script.
+    assert.equal(stdout, "top level main\nchild ran f\n", `node ${args.join(" ")}: ${stderr}`);
+    assert.equal(code, 0);
+  }
 });
 
 test("child stdout and stderr reach the parent's; daemon children die with their parent and may not have children", async () => {

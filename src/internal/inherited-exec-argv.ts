@@ -8,6 +8,12 @@
  * - `--input-type`: an entry that is a file refuses to load under it;
  * - the debugger's (every child would fight for the same inspector port), the test runner's and
  *   the watcher's.
+ *
+ * And one is added: under `--preserve-symlinks` (or NODE_PRESERVE_SYMLINKS=1), this process may
+ * have loaded shoal through a symlink (`npm link`, pnpm), and its children must load it by the
+ * same path, or a child would hold two copies of shoal: its entry (a file of shoal's, run as the
+ * main module) by the real path, the target's `import "shoal/…"` by the link.
+ * `--preserve-symlinks-main` keeps the entry's path as given.
  */
 
 /** Flags dropped, and whether each takes the next argument as its value (when not given with `=`). */
@@ -27,5 +33,7 @@ export function inheritedExecArgv(): string[] {
     if (!DROPPED.test(arg)) kept.push(arg);
     else if (!arg.includes("=") && TAKES_VALUE.has(arg) && i + 1 < args.length) i++; // its value is the next argument
   }
+  const preserving = kept.includes("--preserve-symlinks") || process.env.NODE_PRESERVE_SYMLINKS === "1";
+  if (preserving && !kept.includes("--preserve-symlinks-main")) kept.push("--preserve-symlinks-main");
   return kept;
 }

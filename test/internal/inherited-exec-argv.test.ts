@@ -9,6 +9,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inheritedExecArgv } from "../../src/internal/inherited-exec-argv.js";
 
 async function runEval(flags: string[], body: string): Promise<string[]> {
@@ -84,6 +88,35 @@ test("inheritedExecArgv drops eval, input type, inspector, test and watch flags,
       configurable: true,
     });
     assert.deepEqual(inheritedExecArgv(), ["--no-warnings", "--max-old-space-size=64", "--import", "./x.js"]);
+  } finally {
+    Object.defineProperty(process, "execArgv", { value: saved, configurable: true });
+  }
+});
+
+test("under --preserve-symlinks, with shoal linked into node_modules, a child loads shoal by the link too", async (t) => {
+  const app = mkdtempSync(join(tmpdir(), "shoal-linked-"));
+  t.after(() => rmSync(app, { recursive: true, force: true }));
+  mkdirSync(join(app, "node_modules"));
+  symlinkSync(fileURLToPath(new URL("../../../", import.meta.url)), join(app, "node_modules", "shoal")); // npm link, pnpm
+  writeFileSync(join(app, "package.json"), '{ "type": "module" }');
+  writeFileSync(join(app, "lib.js"), `import { currentProcess } from "shoal/multiprocessing";\nexport async function f(q) { await q.put("ran in " + currentProcess().name); }\n`);
+  writeFileSync(
+    join(app, "main.js"),
+    `import { Process, Queue } from "shoal/multiprocessing";\nimport { f } from "./lib.js";\nconst q = new Queue();\nconst p = new Process({ target: f, args: [q] });\np.start();\nconsole.log(await q.get({ timeout: 30000 }));\nawait p.join();\n`,
+  );
+  for (const [flags, env] of [[["--preserve-symlinks"], {}], [[], { NODE_PRESERVE_SYMLINKS: "1" }]] as const) {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...flags, join(app, "main.js")], { cwd: app, env: { ...process.env, ...env }, timeout: 60_000 });
+    assert.equal(stdout, "ran in Process-1\n", stderr);
+  }
+});
+
+test("inheritedExecArgv adds --preserve-symlinks-main under --preserve-symlinks", () => {
+  const saved = process.execArgv;
+  try {
+    Object.defineProperty(process, "execArgv", { value: ["--preserve-symlinks"], configurable: true });
+    assert.deepEqual(inheritedExecArgv(), ["--preserve-symlinks", "--preserve-symlinks-main"]);
+    Object.defineProperty(process, "execArgv", { value: ["--preserve-symlinks", "--preserve-symlinks-main"], configurable: true });
+    assert.deepEqual(inheritedExecArgv(), ["--preserve-symlinks", "--preserve-symlinks-main"]);
   } finally {
     Object.defineProperty(process, "execArgv", { value: saved, configurable: true });
   }

@@ -27,7 +27,7 @@ import { unlinkSync } from "node:fs";
 import { Connection, kWhenReadable, type ConnectionOptions } from "./connection.js";
 import { authenticate, toAuthkey } from "./auth.js";
 import { AuthenticationError, ProcessError } from "./errors.js";
-import { socketPath } from "./socket-dir.js";
+import { checkSocketPathLength, socketPath } from "./socket-dir.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 
 /** A unix socket path, or a TCP `[host, port]`. */
@@ -71,7 +71,10 @@ type Accepted = { conn: Connection; peer: Address | null } | { error: Error };
 
 /** Checks an address, returning it in canonical form. */
 export function checkAddress(address: unknown, where: string): Address {
-  if (typeof address === "string" && address !== "") return address;
+  if (typeof address === "string" && address !== "") {
+    if (!address.startsWith("\\\\.\\pipe\\")) checkSocketPathLength(address, where);
+    return address;
+  }
   if (Array.isArray(address) && address.length === 2 && typeof address[0] === "string" && Number.isInteger(address[1])) {
     const port = address[1] as number;
     if (port < 0 || port > 65535) throw new RangeError(`${where}: port must be between 0 and 65535: got ${port}`);

@@ -2,11 +2,21 @@
  * A private directory per process for the unix sockets it listens on (pipes, the object server,
  * default `Listener` addresses), like CPython's `util.get_temp_dir()`. Created on first use with mode
  * 0700, removed when the process exits.
+ *
+ * A unix socket's path has room for 107 bytes on Linux and 103 on macOS, and Node 20 cuts a longer
+ * one short without a word (two pipes then collide, or a socket lands outside the directory). As
+ * Python 3.13 does, a temporary directory too long to leave room for the names falls back to
+ * /tmp, /var/tmp or /usr/tmp; and a path given that is too long is refused, saying so.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+
+/** The longest unix socket path: 108 bytes with the final NUL on Linux, 104 on macOS and the BSDs. */
+export const MAX_SOCKET_PATH_BYTES = process.platform === "linux" ? 107 : 103;
+/** What a socket path adds to the base directory: `/shoal-PID-XXXXXX/listener-N-XXXXXX.sock`. */
+const ROOM_FOR_NAMES = 52;
 
 let dir: string | undefined;
 let counter = 0;
@@ -14,16 +24,42 @@ let counter = 0;
 /** The directory, created on first call. */
 export function socketDir(): string {
   if (dir === undefined) {
-    // Unix socket paths are limited to ~107 bytes: keep the name short.
-    dir = mkdtempSync(join(tmpdir(), `shoal-${process.pid}-`));
+    dir = mkdtempSync(join(baseDir(), `shoal-${process.pid}-`));
     const created = dir;
     process.once("exit", () => rmSync(created, { recursive: true, force: true }));
   }
   return dir;
 }
 
+function baseDir(): string {
+  const fits = (base: string): boolean => Buffer.byteLength(base) + ROOM_FOR_NAMES <= MAX_SOCKET_PATH_BYTES;
+  const preferred = tmpdir();
+  if (fits(preferred)) return preferred;
+  for (const candidate of ["/tmp", "/var/tmp", "/usr/tmp"]) {
+    try {
+      if (statSync(candidate).isDirectory()) {
+        accessSync(candidate, constants.W_OK | constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // not there, or not ours to write in: the next one
+    }
+  }
+  throw new RangeError(
+    `Cannot make unix sockets: the temporary directory ${JSON.stringify(preferred)} is too long for their paths (at most ${MAX_SOCKET_PATH_BYTES - ROOM_FOR_NAMES} bytes), and none of /tmp, /var/tmp, /usr/tmp can be used; set TMPDIR to a shorter directory`,
+  );
+}
+
 /** A fresh unix socket path inside the directory; `prefix` says what it is for. */
 export function socketPath(prefix: string): string {
   counter += 1;
   return join(socketDir(), `${prefix}-${counter}-${randomBytes(3).toString("hex")}.sock`);
+}
+
+/** Refuses a unix socket path too long to be one (Node would cut it short and use another path). */
+export function checkSocketPathLength(path: string, where: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new RangeError(`${where}: the unix socket path ${JSON.stringify(path)} is too long (${bytes} bytes; at most ${MAX_SOCKET_PATH_BYTES})`);
+  }
 }

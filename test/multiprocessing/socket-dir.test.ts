@@ -1,0 +1,43 @@
+/**
+ * Unix socket paths stay within what the system takes: a long TMPDIR falls back to /tmp, as in
+ * Python 3.13, and a socket path given that is too long is refused (Node would cut it short).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Listener, Client } from "../../src/multiprocessing/index.js";
+
+test("with a TMPDIR too long for socket paths, pipes and listeners work from /tmp", async (t) => {
+  const top = mkdtempSync(join(tmpdir(), "shoal-long-tmpdir-"));
+  t.after(() => rmSync(top, { recursive: true, force: true }));
+  const long = join(top, "a".repeat(40), "b".repeat(40));
+  mkdirSync(long, { recursive: true });
+  const index = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  const script = `
+    const { Pipe, Listener, Client } = await import(${JSON.stringify(index)});
+    const [a, b] = await Pipe();
+    const [c, d] = await Pipe();
+    await a.send("one"); await c.send("two");
+    console.log(await b.recv(), await d.recv());
+    const listener = new Listener();
+    console.log(listener.address.startsWith("/tmp/shoal-"));
+    const accepted = listener.accept();
+    const client = await Client(listener.address);
+    await client.send("three");
+    console.log(await (await accepted).recv());
+    client.close(); listener.close(); a.close(); b.close(); c.close(); d.close();
+  `;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, TMPDIR: long }, timeout: 30_000 });
+  assert.equal(stderr, "");
+  assert.equal(stdout, "one two\ntrue\nthree\n");
+});
+
+test("a unix socket path too long is refused, saying so, not cut short", async () => {
+  const path = join(tmpdir(), "x".repeat(120) + ".sock");
+  assert.throws(() => new Listener({ address: path }), (error: unknown) => error instanceof RangeError && /the unix socket path ".*" is too long \(\d+ bytes; at most 10[37]\)/.test(error.message));
+  await assert.rejects(Client(path), /is too long/);
+});

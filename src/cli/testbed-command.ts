@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { expandHostRange, splitTopLevel } from "../fleet/host-range.js";
 import type { HostFaults, RandomFaults, Testbed, TestbedOptions } from "../testbed/index.js";
 import { UsageError } from "./fleet-commands.js";
+import { shellWord } from "../internal/shell-quote.js";
 
 interface TestbedFlags {
   hosts: number;
@@ -135,7 +136,7 @@ async function announce(testbed: Testbed, inventoryFile: string | undefined): Pr
   ];
   if (inventoryFile !== undefined) {
     await writeFile(inventoryFile, testbed.inventory());
-    lines.push(`  inventory written to ${inventoryFile}; try: shoal run -i ${inventoryFile} @web -- hostname`);
+    lines.push(`  inventory written to ${inventoryFile}; try: shoal run -i ${shellWord(inventoryFile)} @web -- hostname`);
   } else {
     process.stdout.write(testbed.inventory());
     lines.push(`  inventory printed above (also in ${testbed.inventoryFile})`);

@@ -11,6 +11,7 @@ import type { HostConnection } from "./connection.js";
 import { FleetError } from "./connection.js";
 import { FileError } from "./file-error.js";
 import type { SftpSession } from "./sftp-session.js";
+import { shellQuote } from "../internal/shell-quote.js";
 
 export interface TransferOptions {
   /** Copy folders and everything under them. */
@@ -76,9 +77,6 @@ export interface TransferOutcome {
   skipped: number;
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 async function remoteSha256(conn: HostConnection, path: string): Promise<string | undefined> {
   let out = "";

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { PseudoTtyInfo, ServerChannel, Session, SFTPWrapper } from "ssh2";
+import { shellQuote } from "../internal/shell-quote.js";
 
 /** What a session needs to know about its host. */
 export interface SessionHost {
@@ -125,6 +126,3 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}

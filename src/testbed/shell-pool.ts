@@ -10,6 +10,7 @@
  * line byte by byte, so what the client sends on stdin after it reaches the command intact.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { shellQuote } from "../internal/shell-quote.js";
 
 /** The line a warm shell waits for, then runs. */
 const WAIT_SCRIPT = 'IFS= read -r line || exit 0; eval "$line"';
@@ -41,10 +42,10 @@ export class ShellPool {
     child.removeAllListeners("exit");
     const exports = Object.entries(env)
       .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-      .map(([name, value]) => `${name}=${quote(value)}`)
+      .map(([name, value]) => `${name}=${shellQuote(value)}`)
       .join(" ");
     // `eval` in the warm shell is what `sh -c` would do in a fresh one, without another execve.
-    child.stdin!.write(`cd ${quote(dir)} || exit 1; export ${exports}; eval ${quote(command)}\n`);
+    child.stdin!.write(`cd ${shellQuote(dir)} || exit 1; export ${exports}; eval ${shellQuote(command)}\n`);
     return child;
   }
 
@@ -86,6 +87,3 @@ export class ShellPool {
   }
 }
 
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}

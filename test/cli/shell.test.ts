@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startTestbed } from "../../src/testbed/index.js";
+import { shellQuote } from "../../src/internal/shell-quote.js";
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
@@ -84,7 +85,7 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
     await testbed.stop();
     await rm(state, { recursive: true, force: true });
   });
-  const shell = `env SHOAL_STATE_DIR=${state} NO_COLOR=1 ${process.execPath} ${MAIN} shell -i ${testbed.inventoryFile} --connect-timeout 5`;
+  const shell = `env SHOAL_STATE_DIR=${shellQuote(state)} NO_COLOR=1 ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell -i ${shellQuote(testbed.inventoryFile)} --connect-timeout 5`;
   await terminal.start(`${shell}; echo shell-exited-$?; sleep 60`);
 
   // On start: the groups with their host counts.

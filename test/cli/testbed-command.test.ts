@@ -28,13 +28,14 @@ function start(args: string[]): { child: ChildProcess; stderr: () => string; rea
 
 test("shoal testbed writes a ready inventory, serves it, and stops on Ctrl-C", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "shoal-testbed-cli-"));
-  const inventoryFile = join(dir, "fleet.yml");
+  const inventoryFile = join(dir, "my fleet.yml"); // a space: the hint quotes it
   const run = start(["--groups", "web=3,db=2", "--inventory", inventoryFile, "--hang", "web02", "--refuse", "1", "--latency", "30@db01", "--seed", "7"]);
   t.after(async () => {
     run.child.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
   });
   await run.ready;
+  assert.ok(run.stderr().includes(`try: shoal run -i '${inventoryFile}' @web -- hostname`), run.stderr());
   const inventory = parse(await readFile(inventoryFile, "utf8")) as {
     defaults: { port: number; user: string; identity_file: string; known_hosts: string };
     groups: Record<string, { hosts: { host: string; hostname: string; testbed_fault?: string }[] }>;

@@ -7,8 +7,13 @@
  * one short without a word (two pipes then collide, or a socket lands outside the directory). As
  * Python 3.13 does, a temporary directory too long to leave room for the names falls back to
  * /tmp, /var/tmp or /usr/tmp; and a path given that is too long is refused, saying so.
+ *
+ * A process that is killed (SIGTERM, SIGKILL: `terminate()`, a crash) never removes its directory,
+ * so each new one sweeps, in the background, the directories of processes of this user that are
+ * gone.
  */
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -20,15 +25,52 @@ const ROOM_FOR_NAMES = 52;
 
 let dir: string | undefined;
 let counter = 0;
+let sweeping: Promise<void> | undefined;
 
 /** The directory, created on first call. */
 export function socketDir(): string {
   if (dir === undefined) {
-    dir = mkdtempSync(join(baseDir(), `shoal-${process.pid}-`));
+    const base = baseDir();
+    dir = mkdtempSync(join(base, `shoal-${process.pid}-`));
     const created = dir;
     process.once("exit", () => rmSync(created, { recursive: true, force: true }));
+    sweeping = sweepStaleDirs(base).catch(() => undefined);
   }
   return dir;
+}
+
+/** @internal The background sweep started with the directory (for tests). */
+export function staleDirsSwept(): Promise<void> | undefined {
+  return sweeping;
+}
+
+/** Removes the socket directories, under `base`, of this user's processes that no longer run. */
+async function sweepStaleDirs(base: string): Promise<void> {
+  const uid = process.getuid?.();
+  for (const name of await readdir(base)) {
+    const match = /^shoal-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    const path = join(base, name);
+    try {
+      const info = await stat(path);
+      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+      await rm(path, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function baseDir(): string {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -40,4 +40,28 @@ test("a unix socket path too long is refused, saying so, not cut short", async (
   const path = join(tmpdir(), "x".repeat(120) + ".sock");
   assert.throws(() => new Listener({ address: path }), (error: unknown) => error instanceof RangeError && /the unix socket path ".*" is too long \(\d+ bytes; at most 10[37]\)/.test(error.message));
   await assert.rejects(Client(path), /is too long/);
+});
+
+test("a new socket directory sweeps those of this user's processes that are gone, and only those", async (t) => {
+  const base = mkdtempSync(join(tmpdir(), "shoal-sweep-"));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  // A process that has ended: its pid is free (for now).
+  const dead = await new Promise<number>((resolve) => {
+    const child = execFile(process.execPath, ["-e", "0"], () => resolve(child.pid!));
+  });
+  const stale = join(base, `shoal-${dead}-AbC123`);
+  const live = join(base, `shoal-${process.pid}-Live99`);
+  const other = join(base, `shoal-${dead}-notours-file`);
+  for (const path of [stale, live, other]) mkdirSync(path);
+  const socketDir = new URL("../../src/multiprocessing/socket-dir.js", import.meta.url).href;
+  const script = `
+    const { socketDir, staleDirsSwept } = await import(${JSON.stringify(socketDir)});
+    console.log(socketDir().startsWith(${JSON.stringify(base)}));
+    await staleDirsSwept();
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, TMPDIR: base }, timeout: 30_000 });
+  assert.equal(stdout, "true\n");
+  assert.equal(existsSync(stale), false, "the dead process's directory is removed");
+  assert.equal(existsSync(live), true, "a running process's is kept");
+  assert.equal(existsSync(other), true, "a name not of the pattern is kept");
 });

@@ -75,7 +75,7 @@ export class Queue<T = unknown> extends SharedObject {
   #batch = 1;
   #batchAt = 0;
 
-  /** @param maxsize at most this many items (0: unbounded, the default). */
+  /** @param maxsize at most this many items (0 or less: unbounded, the default, as Python's). */
   constructor(maxsize = 0) {
     const rebuilt = rebuilding;
     rebuilding = undefined;
@@ -84,9 +84,8 @@ export class Queue<T = unknown> extends SharedObject {
       ref = rebuilt.ref;
       maxsize = rebuilt.maxsize;
     } else {
-      if (!Number.isInteger(maxsize) || maxsize < 0) {
-        throw new RangeError(`${new.target.name}: maxsize must be a non-negative integer: got ${describe(maxsize)}`);
-      }
+      if (!Number.isInteger(maxsize)) throw new RangeError(`${new.target.name}: maxsize must be an integer: got ${describe(maxsize)}`);
+      maxsize = Math.max(0, maxsize);
       const state = new OwnedQueue(maxsize, (new.target as unknown as { joinable: boolean }).joinable);
       ref = SharedRef.serve(new.target.name, state, { dispatch: queueDispatch(state) });
     }

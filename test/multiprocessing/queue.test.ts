@@ -72,7 +72,12 @@ test("get rejects Empty after its timeout or at once without blocking; put rejec
   assert.deepEqual([await q.get(), await q.get()], [2, 3]);
   assert.equal(await q.empty(), true);
   assert.throws(() => q.getNowait(), Empty);
-  assert.throws(() => new Queue(-1), RangeError);
+  // As Python's: 0 or less is unbounded; a fraction is refused.
+  const unbounded = new Queue<number>(-1);
+  assert.equal(unbounded.maxsize, 0);
+  for (let i = 0; i < 5; i++) await unbounded.put(i, { timeout: 1000 });
+  assert.equal(await unbounded.full(), false);
+  assert.throws(() => new Queue(1.5), /Queue: maxsize must be an integer: got number 1.5/);
 });
 
 test("a put blocked on a full queue resumes when a child takes an item", async (t) => {

@@ -58,6 +58,7 @@ export class SFTPFile {
       this.#position -= buffered.length;
     }
     if (size !== undefined && (!Number.isInteger(size) || size < 0)) throw new RangeError(`SFTPFile.read: size must be a non-negative integer: got ${size}`);
+    if (size === 0) return Buffer.alloc(0);
     const block = blockSizes(this.#sftp).read;
     let ahead = this.#readAhead();
     if (ahead === undefined) {
@@ -68,20 +69,27 @@ export class SFTPFile {
         return data;
       }
       const window = size === undefined ? READ_WINDOW : Math.min(READ_WINDOW, Math.ceil(size / block));
-      ahead = new ReadAhead((at, length) => this.#readAt(at, length), this.#position, { block, window });
+      const end = size === undefined ? undefined : this.#position + size;
+      ahead = new ReadAhead((at, length) => this.#readAt(at, length), this.#position, { block, window, end });
     }
-    let data: Buffer;
+    const data = await this.#take(ahead, size ?? Infinity);
+    this.#position = ahead.position;
+    if (ahead !== this.#ahead) ahead.cancel();
+    return data;
+  }
+
+  /**
+   * `ahead.take(size)`; when it fails, the read-ahead is dropped (what it had asked for is lost to
+   * it, and must be asked again), and the position stays where it was.
+   */
+  async #take(ahead: ReadAhead, size: number): Promise<Buffer> {
     try {
-      data = await ahead.take(size ?? Infinity);
+      return await ahead.take(size);
     } catch (error) {
-      // The position stays where it was: the bytes taken before the failure were not returned.
       ahead.cancel();
       if (ahead === this.#ahead) this.#ahead = undefined;
       throw error;
     }
-    this.#position = ahead.position;
-    if (ahead !== this.#ahead) ahead.cancel();
-    return data;
   }
 
   /**
@@ -89,15 +97,17 @@ export class SFTPFile {
    * write left behind is dropped (its answers are for other bytes or the old contents).
    */
   #readAhead(): ReadAhead | undefined {
-    if (this.#ahead !== undefined && this.#ahead.position !== this.#position) this.#dropReadAhead();
+    // A position elsewhere: a seek, or another read still running on this file (it fails, rather
+    // than return bytes of a place it was not asked for).
+    if (this.#ahead !== undefined && this.#ahead.position !== this.#position) this.#dropReadAhead(new Error(`SFTPFile.read '${this.path}': another read or a seek moved the position while this one ran`));
     if (this.#prefetch === undefined || this.#ahead !== undefined) return this.#ahead;
     const { window, end } = this.#prefetch;
     this.#ahead = new ReadAhead((at, length) => this.#readAt(at, length), this.#position, { block: blockSizes(this.#sftp).read, window, end });
     return this.#ahead;
   }
 
-  #dropReadAhead(): void {
-    this.#ahead?.cancel();
+  #dropReadAhead(reason?: Error): void {
+    this.#ahead?.cancel(reason);
     this.#ahead = undefined;
   }
 
@@ -115,7 +125,9 @@ export class SFTPFile {
     this.#checkOpen("write");
     if (this.#writeError !== undefined) throw this.#writeError;
     const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.#dropReadAhead(); // what it fetched may be what this overwrites
+    // What it fetched may be what this overwrites: the next read asks again. (A read still running
+    // finishes with it: it was asked before this write.)
+    this.#ahead = undefined;
     const at = this.#position;
     this.#position += bytes.length;
     const written = new Promise<void>((resolve, reject) => {
@@ -160,7 +172,7 @@ export class SFTPFile {
         return line.toString();
       }
       const ahead = this.#readAhead();
-      const data = ahead !== undefined ? await ahead.take(block) : await this.#readAt(this.#position, block);
+      const data = ahead !== undefined ? await this.#take(ahead, block) : await this.#readAt(this.#position, block);
       if (data.length === 0) {
         const rest = this.#lineBuffer;
         this.#lineBuffer = Buffer.alloc(0);
@@ -295,7 +307,7 @@ export class SFTPFile {
   /** Closes the handle (after the pipelined writes). Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#dropReadAhead();
+    this.#dropReadAhead(new Error(`SFTPFile.read '${this.path}': the file was closed while reading`));
     try {
       await this.flush();
     } finally {

@@ -40,6 +40,8 @@ export class ReadAhead {
   /** Bytes at `position` already received. */
   #buffer: Buffer = Buffer.alloc(0);
   #eof = false;
+  /** Why it was stopped, when a `take` still waiting must fail rather than end short. */
+  #stopped: Error | undefined;
   /** The offset of the next byte `take` hands out. */
   position: number;
 
@@ -66,14 +68,20 @@ export class ReadAhead {
         continue;
       }
       if (this.#eof) break;
-      this.#buffer = await this.#nextBlock();
+      const block = await this.#nextBlock();
+      if (this.#stopped !== undefined) throw this.#stopped;
+      this.#buffer = block;
       if (this.#buffer.length === 0) this.#eof = true;
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** Stops using what is in flight (its answers, and errors, are dropped). */
-  cancel(): void {
+  /**
+   * Stops using what is in flight (its answers, and errors, are dropped). A `take` still waiting
+   * rejects with `reason`.
+   */
+  cancel(reason: Error = new Error("the read-ahead was stopped")): void {
+    this.#stopped ??= reason;
     this.#queue = [];
     this.#buffer = Buffer.alloc(0);
     this.#eof = true;
@@ -86,7 +94,11 @@ export class ReadAhead {
     this.#fill(this.#window - 1); // the head is in flight too
     const data = await head.data;
     if (data.length === 0 || data.length === head.length) {
-      if (data.length === 0) this.cancel();
+      if (data.length === 0) {
+        // The end of the file: what is still in flight asks past it.
+        this.#queue = [];
+        this.#eof = true;
+      }
       return data;
     }
     // A short answer inside the file: the rest of this block comes before the next ones.

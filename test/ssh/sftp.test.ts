@@ -256,26 +256,36 @@ test("SFTPFile pipelined writes and streams", async () => {
   assert.deepEqual(Buffer.concat(chunks), data);
 });
 
-/** Counts the read requests in flight on the SFTP session while `body` runs (its most at once). */
-async function readsInFlight<T>(body: () => Promise<T>): Promise<{ result: T; most: number; requests: number }> {
+/**
+ * Counts the read requests on the SFTP session while `body` runs: the most in flight at once, and
+ * the bytes asked for. `failAt`: the first request at that offset or after fails, as a server
+ * error would.
+ */
+async function readsInFlight<T>(body: () => Promise<T>, failAt?: number): Promise<{ result: T; most: number; requests: number; asked: number }> {
   const session = sftp.sftp;
   const read = session.read;
   let inFlight = 0;
   let most = 0;
   let requests = 0;
+  let asked = 0;
+  let failed = false;
   session.read = function (this: typeof session, ...args: Parameters<typeof read>) {
     inFlight++;
     requests++;
+    asked += args[3];
     most = Math.max(most, inFlight);
     const callback = args[5];
+    const failHere = failAt !== undefined && !failed && args[4] >= failAt;
+    failed ||= failHere;
     args[5] = ((...results: Parameters<typeof callback>) => {
       inFlight--;
-      callback(...results);
+      if (failHere) (callback as (error: Error) => void)(Object.assign(new Error("Failure"), { code: 4 }));
+      else callback(...results);
     }) as typeof callback;
     return read.apply(this, args);
   } as typeof read;
   try {
-    return { result: await body(), most, requests };
+    return { result: await body(), most, requests, asked };
   } finally {
     session.read = read;
   }
@@ -294,6 +304,8 @@ test("SFTPFile reads are pipelined: the rest of a file, a large read, and after 
   const large = await readsInFlight(() => file.read(2 * 1024 * 1024));
   assert.deepEqual(large.result, data.subarray(1000, 1000 + 2 * 1024 * 1024));
   assert.ok(large.most > 1, `read(2 MiB): ${large.most} in flight`);
+  assert.ok(large.asked <= 2 * 1024 * 1024 + 256 * 1024, `read(2 MiB) asked for ${large.asked} bytes`);
+  assert.equal((await file.read(0)).length, 0);
   assert.equal(file.tell(), 1000 + 2 * 1024 * 1024);
 
   // After prefetch, small reads in odd sizes come from requests sent ahead, in order.
@@ -321,6 +333,25 @@ test("SFTPFile reads are pipelined: the rest of a file, a large read, and after 
   await writer.seek(10);
   assert.equal((await writer.read(7)).toString(), "CHANGED");
   assert.throws(() => file.prefetch({ maxConcurrentRequests: 0 }), /maxConcurrentRequests must be a positive integer/);
+
+  // A read that fails after prefetch loses nothing: the next read asks again from the same place.
+  await file.seek(0);
+  file.prefetch({ maxConcurrentRequests: 4 });
+  const failing = await readsInFlight(async () => {
+    assert.equal((await file.read(1)).length, 1);
+    await assert.rejects(file.read(600_000), /Failure/);
+    return file.read(600_000);
+  }, 300_000);
+  const changed = Buffer.from(data);
+  changed.write("CHANGED", 10); // by the writer above
+  assert.deepEqual(failing.result, changed.subarray(1, 600_001));
+  assert.equal(file.tell(), 600_001);
+  // Closing the file while a read waits fails that read, rather than end it short.
+  await using closing = await sftp.open(`${remote}/prefetch.bin`);
+  closing.prefetch();
+  const pending = assert.rejects(closing.read(), /closed while reading/);
+  await closing.close();
+  await pending;
 
   // Lines after prefetch, then a read from where the lines stopped.
   const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`);

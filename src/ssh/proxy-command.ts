@@ -4,7 +4,8 @@
  *
  * When the command fails (cannot start, exits non-zero, is killed), the stream is destroyed with a
  * `ProxyCommandFailure` saying how, not with what that does to the pipes: its output ends and
- * writes to it fail (EPIPE) before Node reports its exit, so both wait for the exit.
+ * writes to it fail (EPIPE) before Node reports its exit, so both wait for the exit. After a clean
+ * exit the stream ends with the command's output, and finishes and closes as a socket does.
  */
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
@@ -16,6 +17,7 @@ export class ProxyCommand extends Duplex {
   /** How the command ended, once it has: null for a clean exit. */
   #ended: { failure: string | null } | undefined;
   #outputEnded = false;
+  #endPushed = false;
   /** A write that failed while the command was still running, and its callback. */
   #brokenWrite: { error: Error; callback: (error?: Error | null) => void } | undefined;
 
@@ -45,11 +47,17 @@ export class ProxyCommand extends Duplex {
     if (ended === undefined || this.destroyed) return;
     const broken = this.#brokenWrite;
     this.#brokenWrite = undefined;
-    if (ended.failure !== null || broken !== undefined) {
-      const failure = new ProxyCommandFailure(this.command, ended.failure ?? `stopped reading its input (${broken!.error.message})`, { cause: broken?.error });
+    if (ended.failure !== null) {
+      const failure = new ProxyCommandFailure(this.command, ended.failure, { cause: broken?.error });
       broken?.callback(failure);
       this.destroy(failure);
-    } else if (this.#outputEnded) {
+      return;
+    }
+    // A clean exit: writes it did not read went to a connection that is over, as on a closed
+    // socket; the end of its output ends the stream.
+    broken?.callback();
+    if (this.#outputEnded && !this.#endPushed) {
+      this.#endPushed = true;
       this.push(null);
     }
   }
@@ -67,7 +75,10 @@ export class ProxyCommand extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#child.stdin!.end(callback);
+    const stdin = this.#child.stdin!;
+    // A command that has exited has had its stdin closed: ending it would never call back.
+    if (stdin.destroyed || this.#ended !== undefined) return callback();
+    stdin.end(() => callback());
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

@@ -63,3 +63,23 @@ test("a ProxyCommand that fails rejects the connection with ProxyCommandFailure,
     );
   }
 });
+
+test("a ProxyCommand whose command ends cleanly ends, finishes and closes, however its exit and its pipes interleave", async () => {
+  for (const [command, output] of [
+    ["head -c 2; sleep 0.2", "ab"], // exits after its output, stdin unread
+    ["sleep 0.3; printf x", "x"], // reads nothing: a write may meet a closed pipe
+    ["printf hi", "hi"], // exits at once
+  ] as const) {
+    const proxy = new ProxyCommand(command);
+    const events: string[] = [];
+    let data = "";
+    proxy.on("data", (chunk: Buffer) => (data += chunk.toString()));
+    for (const name of ["end", "finish", "close"]) proxy.on(name, () => events.push(name));
+    proxy.on("error", (error: Error) => events.push(`error: ${error.message}`));
+    proxy.on("end", () => proxy.end()); // as a socket's user does at the other side's end
+    proxy.write("abcdef");
+    await new Promise((resolve) => proxy.once("close", resolve));
+    assert.equal(data, output, command);
+    assert.deepEqual(events, ["end", "finish", "close"], command);
+  }
+});

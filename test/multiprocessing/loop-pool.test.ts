@@ -122,6 +122,28 @@ test("terminate rejects what is not done, runs nothing queued, and join waits fo
   assert.equal(queuedRan, false);
 });
 
+test("terminate, or an aborted signal, calls no further item of a chunk already running", async () => {
+  for (const stop of ["terminate", "abort"] as const) {
+    const pool = new LoopPool({ processes: 2 });
+    const controller = new AbortController();
+    const gate = deferred();
+    let calls = 0;
+    const mapped = pool.map(async (_item: number) => {
+      calls++;
+      await gate.promise;
+    }, Array.from({ length: 100 }, (_, i) => i), { chunksize: 50, signal: controller.signal });
+    mapped.catch(() => undefined);
+    await turn();
+    assert.equal(calls, 2, "one call of each chunk running");
+    if (stop === "terminate") await pool.terminate();
+    else controller.abort(new Error("stop"));
+    gate.resolve();
+    if (stop === "abort") pool.close();
+    await pool.join();
+    assert.equal(calls, 2, `${stop}: no further item was called`);
+  }
+});
+
 test("an aborted signal rejects with its reason and cancels the tasks not started", async () => {
   await using pool = new LoopPool({ processes: 1 });
   const gate = deferred();

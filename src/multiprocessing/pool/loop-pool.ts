@@ -12,7 +12,8 @@
  * that computes for long blocks the loop, and belongs in a `ThreadPool` (worker threads) or a
  * `Pool` (processes). A map chunk's items are called one after another, as one Python worker
  * thread takes them. Nothing can stop a call already running: `terminate()` and an aborted
- * `signal` reject its result at once and drop its value when it comes.
+ * `signal` reject its result at once and drop its value when it comes; no other item of its
+ * chunk is called after it.
  */
 import { describe } from "../../internal/options.js";
 import type { TaskFunction } from "../../internal/task.js";
@@ -306,7 +307,11 @@ export class LoopPool implements AsyncDisposable {
         value = await task.call(...items);
       } else {
         const values: unknown[] = [];
-        for (const item of items) values.push(await (task.mode === STARMAP ? task.call(...(item as unknown[])) : task.call(item)));
+        for (const item of items) {
+          // Terminated, or its job aborted: the chunk's other items are not called.
+          if (task.cancelled || this.#state === "TERMINATE") break;
+          values.push(await (task.mode === STARMAP ? task.call(...(item as unknown[])) : task.call(item)));
+        }
         value = values;
       }
     } catch (error) {

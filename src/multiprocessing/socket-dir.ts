@@ -9,11 +9,14 @@
  * /tmp, /var/tmp or /usr/tmp; and a path given that is too long is refused, saying so.
  *
  * A process that is killed (SIGTERM, SIGKILL: `terminate()`, a crash) never removes its directory,
- * so each new one sweeps, in the background, the directories of processes of this user that are
- * gone.
+ * so each new one sweeps, in the background, those of this user's processes that are gone: a
+ * directory named for a pid that does not run here, untouched for a minute, and in which no socket
+ * answers. (With /tmp shared between containers, a pid that does not run here may run there: its
+ * sockets still answer, and a directory removed while it had none is made again when needed.)
  */
-import { accessSync, constants, mkdtempSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -44,6 +47,9 @@ export function staleDirsSwept(): Promise<void> | undefined {
   return sweeping;
 }
 
+/** A directory younger than this may belong to a process about to make its first socket. */
+const STALE_AFTER_MS = 60_000;
+
 /** Removes the socket directories, under `base`, of this user's processes that no longer run. */
 async function sweepStaleDirs(base: string): Promise<void> {
   const uid = process.getuid?.();
@@ -55,12 +61,30 @@ async function sweepStaleDirs(base: string): Promise<void> {
     const path = join(base, name);
     try {
       const info = await stat(path);
-      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || Date.now() - info.mtimeMs < STALE_AFTER_MS) continue;
+      const answering = await Promise.all((await readdir(path)).map((entry) => answers(join(path, entry))));
+      if (answering.some(Boolean)) continue;
       await rm(path, { recursive: true, force: true });
     } catch {
       // gone already, or not ours to remove
     }
   }
+}
+
+/** Whether something listens on the unix socket at `path` (a connection it accepts is closed at once). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const done = (listening: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(listening);
+    };
+    // Neither accepted nor refused within a second: something is there, busy.
+    const timer = setTimeout(() => done(true), 1000);
+    socket.once("connect", () => done(true));
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code !== "ECONNREFUSED" && error.code !== "ENOENT" && error.code !== "ENOTSOCK"));
+  });
 }
 
 function isRunning(pid: number): boolean {
@@ -95,7 +119,10 @@ function baseDir(): string {
 /** A fresh unix socket path inside the directory; `prefix` says what it is for. */
 export function socketPath(prefix: string): string {
   counter += 1;
-  return join(socketDir(), `${prefix}-${counter}-${randomBytes(3).toString("hex")}.sock`);
+  const directory = socketDir();
+  // Swept by a process that took this one for gone (a /tmp shared across pid namespaces): again.
+  if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: 0o700 });
+  return join(directory, `${prefix}-${counter}-${randomBytes(3).toString("hex")}.sock`);
 }
 
 /** Refuses a unix socket path too long to be one (Node would cut it short and use another path). */

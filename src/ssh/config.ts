@@ -22,9 +22,9 @@ const EXEC_TIMEOUT_MS = 30_000;
  * `Match exec`: the command, its tokens expanded, run by `/bin/sh -c` as OpenSSH runs it (stdin and
  * stdout to /dev/null, stderr shown); it matches when the command exits 0. The lookup waits for it
  * (it is synchronous, as paramiko's), so a command that does not exit within `timeout` ms is killed
- * and fails the lookup, rather than hanging it.
+ * and fails the lookup, rather than hanging it (its own children may outlive it).
  */
-function execMatches(tokens: Record<string, string>, command: string, timeout: number): boolean {
+function execMatches(tokens: Record<string, string>, command: string, timeout: number | undefined): boolean {
   const expanded = expandHome(command.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all));
   const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"], timeout, killSignal: "SIGKILL" });
   if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
@@ -176,7 +176,9 @@ export class SSHConfig {
    * `execTimeout` ms (default 30 s) is killed and fails the lookup with `ConfigParseError`.
    */
   lookup(hostname: string, options: { user?: string; execTimeout?: number } = {}): SSHConfigDict {
-    const execTimeout = checkTimeout(options.execTimeout, "SSHConfig.lookup: execTimeout") ?? EXEC_TIMEOUT_MS;
+    const given = checkTimeout(options.execTimeout, "SSHConfig.lookup: execTimeout") ?? EXEC_TIMEOUT_MS;
+    // Whole milliseconds, at least one (spawnSync's 0 is no limit); Infinity: no limit.
+    const execTimeout = given === Infinity ? undefined : Math.max(1, Math.ceil(given));
     const result = new SSHConfigDict();
     const collect = (block: Block) => {
       for (const [key, value] of block.options) {
@@ -216,7 +218,7 @@ export class SSHConfig {
     return this.#blocks.some((block) => block.kind === "match" && block.patterns.some((p) => p.toLowerCase() === "final"));
   }
 
-  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean, execTimeout: number): boolean {
+  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean, execTimeout: number | undefined): boolean {
     for (let i = 0; i < criteria.length; i++) {
       let keyword = criteria[i]!.toLowerCase();
       const negate = keyword.startsWith("!");

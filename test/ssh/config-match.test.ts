@@ -42,6 +42,10 @@ test("Match exec whose command does not exit is killed at execTimeout and fails 
   });
   assert.ok(performance.now() - started < 30_000, "not the 60 s of the command");
   assert.throws(() => config.lookup("web1", { execTimeout: -1 }), /SSHConfig\.lookup: execTimeout/);
+  // A fraction, or no limit at all, are taken as such.
+  const quick = SSHConfig.fromText(['Match exec "true"', "  User quick"].join("\n"));
+  assert.equal(quick.lookup("web1", { execTimeout: 2500.5 }).getString("user"), "quick");
+  assert.equal(quick.lookup("web1", { execTimeout: Infinity }).getString("user"), "quick");
 });
 
 test("Match final and Match canonical match in a second pass; the first pass's values win", () => {

@@ -458,7 +458,8 @@ export class Fleet implements AsyncDisposable {
         const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
         // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,
         // try again without spending a --retries attempt, a few times.
-        const shed = err.kind === "maxstartups" && dropped++ < 6;
+        const shed = err.kind === "maxstartups" && dropped < 6;
+        if (shed) dropped++;
         const retryable = err.kind === "refused" || err.kind === "timeout" || err.kind === "maxstartups" || (err.kind === "channel" && err.phase !== "command");
         const again = !signal.aborted && (shed || (retryable && attempt - dropped <= retries));
         await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message, retrying: again });

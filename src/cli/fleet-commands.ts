@@ -67,6 +67,12 @@ function positiveInt(what: string) {
   };
 }
 
+function portNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`Invalid port: expected an integer from 1 to 65535, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 function duration(what: string) {
   return (v: string): number => {
     try {
@@ -92,7 +98,7 @@ function withCommon(cmd: Command, connects = true): Command {
   return cmd
     .option("-f, --forks <n>", `hosts at a time (default ${DEFAULT_FORKS})`, positiveInt("forks"))
     .option("-u, --user <user>", "login user for hosts that name none")
-    .option("-p, --port <port>", "port for hosts that name none", positiveInt("port"))
+    .option("-p, --port <port>", "port for hosts that name none", portNumber)
     .option("--connect-timeout <duration>", "per host: TCP, banner, key exchange and auth (500ms, 10s, 2m; bare number = seconds)", duration("connect timeout"))
     .option("--retries <n>", "retry failed connects (never commands) with backoff", (v) => {
       const n = Number(v);
@@ -130,7 +136,13 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
     adHocNames.push(name);
     const vars: HostVars = {};
     if (m[1] ?? user) vars.user = m[1] ?? user;
-    if (m[3]) vars.port = Number(m[3]);
+    if (m[3]) {
+      try {
+        vars.port = portNumber(m[3]);
+      } catch (err) {
+        throw new UsageError(`${(err as Error).message}, in host ${JSON.stringify(entry)}`);
+      }
+    }
     if (Object.keys(vars).length > 0) for (const n of expandHostRange(name)) overrides.set(n, vars);
   };
   try {

@@ -78,6 +78,14 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
   let hostKeyProblem: string | undefined;
   let sawBanner = false;
   let tcpConnected = false;
+  let sock: Duplex;
+  try {
+    sock = ctx.sock ?? net.connect({ host: spec.hostname, port: spec.port });
+  } catch (error) {
+    // A port out of range, an address Node refuses: nothing was opened.
+    slot.release();
+    throw new FleetError("dns", `Cannot connect to ${spec.hostname}:${spec.port}: ${(error as Error).message}`, "connect", "invalid address or port");
+  }
   return new Promise<HostConnection>((resolve, reject) => {
     let settled = false;
     const finish = (err: FleetError | null) => {
@@ -110,7 +118,6 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
     ctx.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const sock: Duplex = ctx.sock ?? net.connect({ host: spec.hostname, port: spec.port });
     if (sock instanceof net.Socket) {
       sock.setNoDelay(true);
       coalesceWrites(sock);

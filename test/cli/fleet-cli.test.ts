@@ -85,6 +85,13 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   assert.equal(r.stderr, `shoal: ${bad}:4:19: Invalid port: expected an integer from 1 to 65535, got "http"\n`);
   r = await shoal(["frobnicate"]);
   assert.equal(r.status, 64);
+  // Ports past 65535, by flag or in an ad hoc host: refused before anything connects.
+  r = await shoal(["run", "-H", "127.0.0.1", "-p", "70000", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Invalid port: expected an integer from 1 to 65535, got "70000"/);
+  r = await shoal(["run", "-H", "127.0.0.1:99999", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Invalid port: expected an integer from 1 to 65535, got "99999", in host "127.0.0.1:99999"/);
   // No inventory anywhere: the message says where one was looked for, and the ways around it.
   const empty = await mkdtemp(join(tmpdir(), "shoal-no-inventory-"));
   try {

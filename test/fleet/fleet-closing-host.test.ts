@@ -31,3 +31,13 @@ test("a host that closes every connection before the banner ends unreachable, re
     assert.ok(connections >= 1 && connections <= 7 + retries, `retries ${retries}: ${connections} connections`);
   }
 });
+
+test("a host whose port Node refuses ends unreachable at once, naming it (it crashed the run when the connect timeout fired)", async () => {
+  const inventory = Inventory.fromHosts(["127.0.0.1"], { user: "nobody", port: 70000 });
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false, connectTimeout: 200 });
+  const results = await fleet.run("true").results();
+  const result = [...results.values()][0]!;
+  assert.equal(result.state, "unreachable");
+  assert.equal(result.kind, "dns");
+  assert.equal(result.reason, "invalid address or port");
+});

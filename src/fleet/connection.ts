@@ -21,6 +21,7 @@ import { useKeyObjects } from "./key-objects.js";
 import { SftpSession } from "./sftp-session.js";
 import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
 import { enableAgentForwarding, isForwardingRefused } from "../ssh/agent-forwarding.js";
+import { sendSignal } from "../ssh/remote-signal.js";
 
 useKeyObjects();
 
@@ -430,7 +431,8 @@ export class HostConnection {
 /** Stops a remote command: a signal where the server allows it, then closes the channel. */
 function stopChannel(ch: ClientChannel): void {
   try {
-    ch.signal("TERM");
+    // Not ch.signal(): ssh2 drops it after our EOF, which a command without --stdin has at once.
+    sendSignal(ch, "TERM");
   } catch {
     /* the server may refuse signals; closing the channel is what counts */
   }

@@ -8,6 +8,7 @@ import { Agent } from "./agent.js";
 import { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { ChannelException, SSHException, SSHTimeoutError } from "./errors.js";
 import type { ChannelLimits } from "./channel-window.js";
+import { sendSignal } from "./remote-signal.js";
 
 /** pty settings, with paramiko's names. */
 export interface PtyOptions {
@@ -231,18 +232,7 @@ export class Channel {
 
   /** Sends a signal (`"TERM"`, `"KILL"`…) to the remote process. */
   signal(name: string): void {
-    const stream = this.#open("signal") as ClientChannel & {
-      outgoing?: { id: number; state: string };
-      _client?: { _protocol?: { signal(id: number, name: string): void } };
-    };
-    // ssh2 sends no request after our EOF, but the protocol allows it and sshd honours it:
-    // a command whose stdin is closed must still be killable.
-    const protocol = stream._client?._protocol;
-    if (stream.outgoing && protocol && (stream.outgoing.state === "open" || stream.outgoing.state === "eof")) {
-      protocol.signal(stream.outgoing.id, name.replace(/^SIG/, ""));
-    } else {
-      stream.signal(name);
-    }
+    sendSignal(this.#open("signal"), name);
   }
 
   /** stdout as a file. */

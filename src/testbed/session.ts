@@ -93,9 +93,11 @@ function run(channel: ServerChannel, host: SessionHost, command: string | undefi
   channel.pipe(child.stdin!);
   child.stdin!.on("error", () => {});
   channel.on("error", () => {});
-  // The client closing its side early (Ctrl-C in a fleet tool) ends the command, as sshd's SIGHUP does.
+  // The client closing the channel early: as with sshd, a command on a terminal gets SIGHUP (the
+  // terminal hangs up); one without runs on, its output going nowhere, until it ends (a client
+  // that wants it stopped sends a signal request first).
   channel.on("close", () => {
-    if (child.exitCode === null && child.signalCode === null) signalGroup(child, "SIGHUP");
+    if (pty !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child, "SIGHUP");
   });
 
   let spawnError: Error | undefined;

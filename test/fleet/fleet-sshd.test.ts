@@ -2,6 +2,7 @@
  * The runner against OpenSSH's real sshd answering on many loopback addresses (127.0.1.x).
  */
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
@@ -23,6 +24,19 @@ test.after(async () => {
   await sshd.stop();
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * Whether no process on this machine (where sshd runs the commands) has `marker` in its command
+ * line, within a bound: a remote command that was stopped has gone, one that was not lingers.
+ */
+async function goneWithin(marker: string, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    if (spawnSync("pgrep", ["-f", marker]).status === 1) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Prints the address the client connected to: each loopback "host" answers with its own. */
 const WHOAMI = 'set -- $SSH_CONNECTION; echo "$3"';
@@ -62,8 +76,10 @@ test("run: non-zero exits are 'failed' with their status; stderr is kept apart",
 test("run: the command timeout is per host and never adds up; it stops the commands", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 20), { ...base, forks: 20 });
   const t0 = performance.now();
-  const results = await fleet.run("sleep 30", { timeout: 400 }).results();
+  const marker = `sleep 30.${process.pid}1`;
+  const results = await fleet.run(marker, { timeout: 400 }).results();
   const elapsed = performance.now() - t0;
+  assert.ok(await goneWithin(marker, 10_000), "the remote commands were stopped, not left running");
   assert.ok(results.every((r) => r.state === "timeout" && r.kind === "timeout"), JSON.stringify(results[0]));
   assert.match(results[0]!.reason!, /command timed out after 400ms/);
   assert.ok(elapsed < 4000, `took ${elapsed} ms`);
@@ -98,7 +114,8 @@ test("kept connections make the next command cheap: the second costs at most a t
 
 test("cancel stops the remote commands and ends every host as killed", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 10), base);
-  const run = fleet.run("sleep 30");
+  const marker = `sleep 30.${process.pid}2`;
+  const run = fleet.run(marker);
   const t0 = performance.now();
   let connected = 0;
   const results: HostResult[] = [];
@@ -109,6 +126,7 @@ test("cancel stops the remote commands and ends every host as killed", async () 
   assert.equal(results.length, 10);
   assert.ok(results.every((r) => r.state === "killed" && r.kind === "killed"));
   assert.ok(performance.now() - t0 < 5000);
+  assert.ok(await goneWithin(marker, 10_000), "the remote commands were stopped, not left running");
 });
 
 test("host keys: strict by default, gathered once per host; accept-new trusts and saves", async (t) => {

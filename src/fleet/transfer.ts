@@ -30,8 +30,32 @@ export interface LocalFile {
   abs: string;
   size: number;
   mtime: number; // whole seconds, as SFTP carries it
+  /** The modification time to the nanosecond's precision Node gives, to notice a change during the copy. */
+  mtimeMs: number;
   mode: number;
   sha256?: string | undefined;
+}
+
+/**
+ * A `step` for ssh2's fastPut/fastGet that notices a source file shrinking under the copy (as
+ * logrotate's copytruncate does): ssh2 then asks for the missing bytes again and again, for ever,
+ * getting none. After a run of empty reads, `stop()` is called (it ends the SFTP session, the one
+ * way to make ssh2 give up) and `shrank()` says so.
+ */
+function shrinkWatch(onStep: (total: number) => void, stop: () => void): { step: (total: number, chunk: number) => void; shrank: () => boolean } {
+  let empty = 0;
+  let shrank = false;
+  return {
+    step: (total, chunk) => {
+      if (chunk > 0) empty = 0;
+      else if (++empty >= 32 && !shrank) {
+        shrank = true;
+        stop();
+      }
+      onStep(total);
+    },
+    shrank: () => shrank,
+  };
 }
 
 export interface LocalTree {
@@ -54,7 +78,7 @@ export async function scanLocal(path: string, options: TransferOptions): Promise
       if (rel) dirs.push(rel);
       for (const name of (await readdir(abs)).sort()) await add(join(abs, name), rel ? `${rel}/${name}` : name);
     } else if (s.isFile()) {
-      files.push({ rel, abs, size: s.size, mtime: Math.floor(s.mtimeMs / 1000), mode: s.mode & 0o7777, sha256: options.checksum ? await sha256File(abs) : undefined });
+      files.push({ rel, abs, size: s.size, mtime: Math.floor(s.mtimeMs / 1000), mtimeMs: s.mtimeMs, mode: s.mode & 0o7777, sha256: options.checksum ? await sha256File(abs) : undefined });
     }
   };
   await add(path, "");
@@ -89,6 +113,20 @@ async function remoteSha256(conn: HostConnection, path: string): Promise<string 
   return r.status === 0 ? out.split(/\s/)[0] : undefined;
 }
 
+/** Removes a remote file through a new SFTP session (the one in use was ended); failures are ignored. */
+async function removeRemote(conn: HostConnection, path: string): Promise<void> {
+  try {
+    const fresh = await conn.sftp();
+    try {
+      await fresh.call<void>(path, (cb) => fresh.raw.unlink(path, (err) => cb(err, undefined)));
+    } finally {
+      fresh.end();
+    }
+  } catch {
+    // the connection may be gone too: the temporary file stays, under its .shoal-….tmp name
+  }
+}
+
 /** Sends a scanned local tree to one host. */
 export async function putTree(conn: HostConnection, tree: LocalTree, remote: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
   const sftp = await conn.sftp(options.signal);
@@ -113,14 +151,26 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
       }
       const tmp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
       const base = done;
+      const watch = shrinkWatch((sent) => progress(base + sent), () => sftp.end());
       try {
         await sftp.call<void>(dest, (cb) =>
-          sftp.raw.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: (sent: number) => progress(base + sent) }, (err) => cb(err, undefined)),
+          sftp.raw.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: watch.step }, (err) => cb(err, undefined)),
         );
+        // A file written to during the copy would be installed torn: refused instead.
+        const after = await stat(f.abs);
+        if (after.size !== f.size || after.mtimeMs !== f.mtimeMs) {
+          await new Promise<void>((resolve) => sftp.raw.unlink(tmp, () => resolve()));
+          throw new FileError(`${f.abs} changed during the copy; nothing was installed (copy it again)`);
+        }
         await sftp.call<void>(dest, (cb) => sftp.raw.utimes(tmp, f.mtime, f.mtime, (err) => cb(err, undefined)));
         await renameRemote(sftp, tmp, dest);
       } catch (err) {
         // The file under its real name is untouched; the temporary one goes, if the connection still can.
+        if (watch.shrank()) {
+          await removeRemote(conn, tmp); // the SFTP session was ended to stop ssh2
+          throw new FileError(`${f.abs} shrank during the copy (it had ${f.size} bytes); nothing was installed`);
+        }
+        // Not awaited: behind a slow host's queued writes, it would hold up the host's end (a timeout).
         if (sftp.channelOpen) sftp.raw.unlink(tmp, () => {});
         throw FileError.of(`cannot write ${dest}`, err);
       }
@@ -205,13 +255,15 @@ export async function getTree(conn: HostConnection, host: string, remote: string
       const tmp = join(dirname(f.local), `.${basename(f.local)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
       const base = done;
       await mkdir(dirname(f.local), { recursive: true });
+      const watch = shrinkWatch((got) => progress(base + got), () => sftp.end());
       try {
-        await sftp.call<void>(f.remote, (cb) => sftp.raw.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: (got: number) => progress(base + got) }, (err) => cb(err, undefined)));
+        await sftp.call<void>(f.remote, (cb) => sftp.raw.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: watch.step }, (err) => cb(err, undefined)));
         await utimes(tmp, f.mtime, f.mtime);
         await rename(tmp, f.local);
       } catch (err) {
         // Nothing half-fetched is left under the real name, nor under the temporary one.
         await rm(tmp, { force: true });
+        if (watch.shrank()) throw new FileError(`${f.remote} shrank during the copy (it had ${f.size} bytes); nothing was saved`);
         throw FileError.of(`cannot fetch ${f.remote}`, err);
       }
       done = base + f.size;

@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestbed } from "../../src/testbed/index.js";
@@ -133,4 +133,62 @@ test("put and get: a host slower than --timeout ends timeout, and a cancel stops
   clearTimeout(cancel);
   assert.deepEqual(states, ["killed"]);
   assert.ok(performance.now() - t0 < 3000, `the cancelled put took ${(performance.now() - t0).toFixed(0)} ms`);
+});
+
+/** Runs `run` to its end, calling `midway` once, when a host's transfer has passed `bytes`. */
+async function transferWith(run: FleetRun, host: string, bytes: number, midway: () => Promise<void>): Promise<Map<string, HostResult>> {
+  const done = new Map<string, HostResult>();
+  let fired = false;
+  for await (const ev of run) {
+    if (ev.type === "progress" && ev.host === host && ev.bytes >= bytes && !fired) {
+      fired = true;
+      await midway();
+    }
+    if (ev.type === "done") done.set(ev.host, ev.result);
+  }
+  assert.ok(fired, "the transfer was seen midway");
+  return done;
+}
+
+test("a file that shrinks or changes under a put or a get (logrotate's copytruncate) fails that host, installing nothing", async () => {
+  // A host of its own, and a file large enough to be seen midway (progress comes every 100 ms).
+  const BIG = 48_000_000;
+  const testbedSlow = await startTestbed({ hosts: 1 });
+  try {
+    Object.assign(process.env, testbedSlow.env());
+    const slowInventory = await Inventory.load(testbedSlow.inventoryFile);
+    const host = testbedSlow.hosts[0]!;
+    // get: the remote file is truncated midway.
+    await writeFile(join(host.dir, "log.bin"), randomBytes(BIG));
+    const into = join(dir, "shrunk");
+    {
+      await using fleet = new Fleet(slowInventory.select("all"), { sshConfig: false, agent: false });
+      const done = await transferWith(fleet.get("log.bin", into), host.name, 1, () => truncate(join(host.dir, "log.bin"), 1000));
+      const r = done.get(host.name)!;
+      assert.equal(r.state, "failed", `${r.state}: ${r.reason ?? ""}`);
+      assert.match(r.reason ?? "", /log\.bin shrank during the copy \(it had 48000000 bytes\); nothing was saved/);
+      assert.deepEqual(await readdir(join(into, host.name)).catch(() => []), []);
+    }
+    // put: the local file is truncated midway, then (another run) overwritten in place.
+    const local = join(dir, "app.log");
+    for (const [change, expected] of [
+      [() => truncate(local, 1000), /app\.log shrank during the copy \(it had 48000000 bytes\); nothing was installed/],
+      [async () => {
+        const handle = await open(local, "r+");
+        await handle.write(Buffer.alloc(4096, 1), 0, 4096, 0);
+        await handle.close();
+      }, /app\.log changed during the copy; nothing was installed/],
+    ] as const) {
+      await writeFile(local, randomBytes(BIG));
+      await using fleet = new Fleet(slowInventory.select("all"), { sshConfig: false, agent: false });
+      const done = await transferWith(fleet.put(local, "app.log"), host.name, 1, change);
+      const r = done.get(host.name)!;
+      assert.equal(r.state, "failed", `${r.state}: ${r.reason ?? ""}`);
+      assert.match(r.reason ?? "", expected);
+      assert.deepEqual((await readdir(host.dir)).filter((name) => name.includes("app.log")), [], "nothing installed, no temporary file left");
+    }
+  } finally {
+    for (const k of Object.keys(testbedSlow.env())) if (!(k in savedEnv)) delete process.env[k];
+    await testbedSlow.stop();
+  }
 });

@@ -169,7 +169,7 @@ class InventoryParser {
     for (const pair of top.items) {
       const key = this.#key(pair, TOP_KEYS);
       if (key === "defaults") Object.assign(defaults, this.#vars(pair.value as YamlNode, pair));
-      else if (key === "hosts") ungrouped.push(...this.#hostList(pair.value as YamlNode, pair));
+      else if (key === "hosts") appendAll(ungrouped, this.#hostList(pair.value as YamlNode, pair));
       else if (key === "groups") {
         if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
         const groups = this.#map(pair.value as YamlNode, "a mapping of group names to groups");
@@ -184,7 +184,7 @@ class InventoryParser {
           const body = this.#map(g.value as YamlNode, "a mapping with the keys hosts, vars, children");
           for (const field of body.items) {
             const fk = this.#key(field, GROUP_KEYS);
-            if (fk === "hosts") entry.hosts.push(...this.#hostList(field.value as YamlNode, field));
+            if (fk === "hosts") appendAll(entry.hosts, this.#hostList(field.value as YamlNode, field));
             else if (fk === "vars") Object.assign(entry.vars, this.#vars(field.value as YamlNode, field));
             else {
               const seq = field.value as YamlNode;
@@ -268,7 +268,7 @@ class InventoryParser {
     const out: HostEntry[] = [];
     for (const item of node.items as YamlNode[]) {
       if (isScalar(item) && (typeof item.value === "string" || typeof item.value === "number")) {
-        out.push(...this.#expand(String(item.value), item, {}));
+        appendAll(out, this.#expand(String(item.value), item, {}));
       } else if (isMap(item)) {
         let hostNode: YamlNode | undefined;
         const vars: HostVars = {};
@@ -283,7 +283,7 @@ class InventoryParser {
           this.#fail(hostNode ?? item, "Invalid host entry: expected a `host:` key with the host name");
         }
         for (const p of rest) Object.assign(vars, this.#var(p));
-        out.push(...this.#expand(hostNode.value as string, hostNode, vars));
+        appendAll(out, this.#expand(hostNode.value as string, hostNode, vars));
       } else {
         this.#fail(item, "Invalid host: expected a host name or { host: NAME, ...vars }");
       }
@@ -397,4 +397,9 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return `${typeof value} ${String(value)}`;
+}
+
+/** `target.push(...items)` without spreading: a range of 200,000 hosts would overflow the call stack. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }

@@ -137,5 +137,5 @@ test("an empty inventory and ad hoc host lists work", () => {
 test("large ranges load, in groups and at the top (a spread push overflowed the stack past ~120,000 hosts)", () => {
   const inventory = Inventory.parse('groups:\n  big:\n    hosts: ["h[1-200000]"]\nhosts:\n  - "x[1-150000]"\n');
   assert.equal(inventory.hosts.length, 350_000);
-  assert.equal(inventory.hosts[199_999]!.name, "h200000");
+  assert.ok(inventory.get("h200000") && inventory.get("x150000"));
 });

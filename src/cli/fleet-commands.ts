@@ -18,7 +18,7 @@ import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
 import { capYoungGeneration } from "./memory.js";
-import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
+import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, prepareOutDir, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
 
 /** A usage or inventory error: exit status 64. */
@@ -305,6 +305,11 @@ export function registerFleetCommands(program: Command): void {
       const command = words.join(" ");
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
+      if (o.outDir) {
+        await prepareOutDir(o.outDir).catch((error: Error) => {
+          throw new UsageError(`Cannot write to --out-dir ${o.outDir}: ${error.message}`);
+        });
+      }
       const ctx = context(o, hosts);
       const fds = 1 + (o.outDir ? 2 : 0) + (o.gather ? 1 : 0);
       const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, fds);

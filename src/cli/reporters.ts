@@ -4,8 +4,9 @@
  */
 import { createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { FleetEvent, HostResult } from "../fleet/events.js";
 import { Gatherer } from "../fleet/gather.js";
 import { OutputStore } from "../fleet/output-store.js";
@@ -174,34 +175,72 @@ export class JsonReporter implements Reporter {
 }
 
 /** `-o DIR`: each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr. Files are open only while the host runs. */
+/**
+ * Checks, before anything connects, that `dir` is a folder shoal can write in, making it (and
+ * its parents) if needed. Throws an Error saying why not.
+ */
+export async function prepareOutDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  // Made a level at a time: Node's recursive mkdir never returns under /proc.
+  for (;;) {
+    const info = await stat(at).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? undefined : Promise.reject(error)));
+    if (info !== undefined) {
+      if (!info.isDirectory()) throw new Error(`${at} is not a folder`);
+      break;
+    }
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) await mkdir(folder);
+  await access(dir, constants.W_OK);
+}
+
+/** Each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr (DIR checked beforehand). */
 export class OutDirReporter implements Reporter {
   readonly #dir: string;
   readonly #files = new Map<string, WriteStream>();
-  #made: Promise<unknown> | undefined;
+  readonly #failed = new Set<string>();
   constructor(dir: string) {
     this.#dir = dir;
   }
-  async #file(host: string, stream: "stdout" | "stderr"): Promise<WriteStream> {
+  #file(host: string, stream: "stdout" | "stderr"): WriteStream | undefined {
     const key = `${host}.${stream}`;
+    if (this.#failed.has(key)) return undefined;
     let f = this.#files.get(key);
     if (!f) {
-      await (this.#made ??= mkdir(this.#dir, { recursive: true }));
-      this.#files.set(key, (f = createWriteStream(join(this.#dir, key.replace(/[/\\]/g, "_")))));
+      const path = join(this.#dir, key.replace(/[/\\]/g, "_"));
+      this.#files.set(key, (f = createWriteStream(path)));
+      // A file that cannot be written (a folder of that name, a full disk): said once, and the
+      // run goes on; the host's output still reaches the other reporters.
+      f.on("error", (error: Error) => {
+        if (this.#failed.has(key)) return;
+        this.#failed.add(key);
+        this.#files.delete(key);
+        process.stderr.write(`shoal: cannot write ${path}: ${error.message}\n`);
+      });
     }
     return f;
   }
   async event(ev: FleetEvent): Promise<void> {
     if (ev.type === "connected") {
-      await this.#file(ev.host, "stdout");
-      await this.#file(ev.host, "stderr");
+      this.#file(ev.host, "stdout");
+      this.#file(ev.host, "stderr");
     } else if (ev.type === "stdout" || ev.type === "stderr") {
-      const f = await this.#file(ev.host, ev.type);
-      if (!f.write(ev.data)) await new Promise<void>((r) => f.once("drain", () => r()));
+      const f = this.#file(ev.host, ev.type);
+      if (f !== undefined && !f.write(ev.data)) {
+        await new Promise<void>((r) => {
+          f.once("drain", () => r());
+          f.once("error", () => r());
+        });
+      }
     } else if (ev.type === "done") {
       for (const s of ["stdout", "stderr"]) {
         const f = this.#files.get(`${ev.host}.${s}`);
         this.#files.delete(`${ev.host}.${s}`);
-        if (f) await new Promise<void>((r) => f.end(() => r()));
+        if (f && !f.destroyed) await new Promise<void>((r) => f.end(() => r()).once("error", () => r()));
       }
     }
   }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -199,6 +199,24 @@ test("-o writes per-host stdout and stderr files; --stdin feeds every host", asy
     assert.equal(await readFile(join(out, `${h}.stdout`), "utf8"), "from stdin\n");
     assert.equal(await readFile(join(out, `${h}.stderr`), "utf8"), "err\n");
   }
+});
+
+test("-o that cannot be written is refused before connecting (status 64); a host file that cannot be written is said once, and the run goes on", async () => {
+  const file = join(dir, "a-file");
+  await writeFile(file, "");
+  for (const [outDir, why] of [[file, "is not a folder"], [join(file, "below"), "not a directory"]] as const) {
+    const r = await shoal(["run", "@db", "-o", outDir, "--", "echo ran"]);
+    assert.equal(r.status, 64, r.stderr);
+    assert.match(r.stderr, new RegExp(`Cannot write to --out-dir ${outDir}: .*${why}`));
+    assert.equal(r.stdout, "", "nothing ran");
+  }
+  // A folder in the way of one host's output file.
+  const out = join(dir, "out-blocked");
+  await mkdir(join(out, "127.0.2.1.stdout"), { recursive: true });
+  const r = await shoal(["run", "@db", "-o", out, "--", "echo ran"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /shoal: cannot write .*127\.0\.2\.1\.stdout: EISDIR/);
+  assert.equal(await readFile(join(out, "127.0.2.2.stdout"), "utf8"), "ran\n");
 });
 
 test("ping prints connect time and round trip per host", async () => {

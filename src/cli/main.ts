@@ -53,6 +53,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // Warnings are said as shoal says everything, without Node's "(node:PID) Warning:" dress.
+  process.removeAllListeners("warning");
+  process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));
   // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(outcome.status);

@@ -349,8 +349,14 @@ export class Fleet implements AsyncDisposable {
     };
     await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, job.hosts.length)) }, worker));
     if (!this.#options.keepConnections) await this.#closeJumps();
-    // Keys trusted under accept-new are written once, at the end.
-    for (const kh of this.#knownHosts.values()) await (await kh).saveAccepted();
+    // Keys trusted under accept-new are written once, at the end. A file that cannot be written
+    // loses them (they are trusted again next time), which is said, not thrown at the run's end.
+    for (const pending of this.#knownHosts.values()) {
+      const kh = await pending.catch(() => undefined);
+      await kh?.saveAccepted().catch((error: Error) => {
+        process.emitWarning(`Cannot save the host keys accepted with accept-new to ${kh.path}: ${error.message}`, { code: "SHOAL_KNOWN_HOSTS" });
+      });
+    }
   }
 
   async #one(job: Job, host: Host, emit: Emit, startedAt: number, signal: AbortSignal, run: FleetRun): Promise<void> {
@@ -445,7 +451,15 @@ export class Fleet implements AsyncDisposable {
   async #connect(spec: ConnectSpec & { knownHosts?: string[] | undefined; proxyJump?: string | undefined }, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
     const retries = this.#options.retries ?? 0;
     const baseDelay = this.#options.retryDelay ?? 500;
-    const knownHosts = await this.#knownHostsFor(spec.knownHosts);
+    let knownHosts: KnownHosts | null;
+    try {
+      knownHosts = await this.#knownHostsFor(spec.knownHosts);
+    } catch (error) {
+      // A known_hosts that cannot be read (a folder, no permission): no key can be checked.
+      const message = (error as Error).message;
+      await emit({ type: "error", host: host.name, time: time(), kind: "hostkey", message, retrying: false });
+      return new FleetError("hostkey", message, "connect", message);
+    }
     let attempt = 0;
     let dropped = 0;
     for (;;) {

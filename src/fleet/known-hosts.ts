@@ -79,7 +79,7 @@ export class KnownHosts {
       try {
         kh.addText(await readFile(p, "utf8"));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`Cannot read known_hosts file ${p}: ${(err as Error).message}`, { cause: err });
       }
     }
     return kh;
@@ -137,7 +137,10 @@ export class KnownHosts {
     const n = this.#accepted.size;
     this.#accepted.clear();
     // Appended, not rewritten: the user's file (and any other files read with it) stay as they are.
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    // The folder (~/.ssh) made if missing, not its parents: a recursive mkdir never returns under /proc.
+    await mkdir(dirname(this.path), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
     await appendFile(this.path, lines, { mode: 0o600 });
     return n;
   }

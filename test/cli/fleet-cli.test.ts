@@ -261,6 +261,17 @@ test("unknown host keys are gathered into one table at the end; --accept-new tru
   r = await shoal(["run", "all", "-i", inv2, "--known-hosts", kh, "--", "true"]);
   assert.equal(r.status, 0);
   assert.doesNotMatch(r.stderr, /KEY TYPE/);
+  // A known_hosts that cannot be read: every host fails on it, saying so; no stack trace.
+  r = await shoal(["run", "all", "-i", inv2, "--known-hosts", dir, "--", "true"]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`Cannot read known_hosts file ${dir}: EISDIR`));
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  // One that cannot be written: the run is fine, the accepted keys are lost, and that is said.
+  const unwritable = "/proc/shoal-no-such-folder/known_hosts";
+  r = await shoal(["run", "all", "-i", inv2, "--known-hosts", unwritable, "--accept-new", "--", "true"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`shoal: Cannot save the host keys accepted with accept-new to ${unwritable}: `));
+  assert.doesNotMatch(r.stderr, /\n\s+at |\(node:\d+\)/);
 });
 
 test("Ctrl-C stops the remote commands and prints the partial summary", async () => {

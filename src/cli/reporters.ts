@@ -166,6 +166,11 @@ export class JsonReporter implements Reporter {
     this.#out = out;
   }
   event(ev: FleetEvent): void | Promise<void> {
+    if (ev.type === "stdout" || ev.type === "stderr") {
+      // The text, as the NDJSON events promise; the raw bytes stay out of it.
+      const { bytes: _bytes, ...text } = ev;
+      return write(this.#out, JSON.stringify({ ...text, time: Math.round(ev.time) }) + "\n");
+    }
     const e = ev.type === "done" ? { ...ev, result: { ...ev.result, durationMs: Math.round(ev.result.durationMs), connectMs: ev.result.connectMs === undefined ? undefined : Math.round(ev.result.connectMs) } } : ev;
     return write(this.#out, JSON.stringify({ ...e, time: Math.round(ev.time) }) + "\n");
   }
@@ -230,7 +235,7 @@ export class OutDirReporter implements Reporter {
       this.#file(ev.host, "stderr");
     } else if (ev.type === "stdout" || ev.type === "stderr") {
       const f = this.#file(ev.host, ev.type);
-      if (f !== undefined && !f.write(ev.data)) {
+      if (f !== undefined && ev.bytes.length > 0 && !f.write(ev.bytes)) {
         await new Promise<void>((r) => {
           f.once("drain", () => r());
           f.once("error", () => r());

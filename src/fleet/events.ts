@@ -44,6 +44,12 @@ export interface OutputEvent extends Base {
   type: "stdout" | "stderr";
   /** A chunk of output (UTF-8 decoded, split anywhere: reporters join lines). */
   data: string;
+  /**
+   * The bytes as they came, for output that is not text (`-o` files are written from these): in
+   * order, they are the command's output exactly, where `data` may hold a character split across
+   * chunks back for the next event, and shows bytes that are not UTF-8 as U+FFFD.
+   */
+  bytes: Buffer;
 }
 export interface ExitEvent extends Base {
   type: "exit";

@@ -193,7 +193,7 @@ export class Fleet implements AsyncDisposable {
           await Promise.all([out?.close(), err?.close()]);
           for (const name of ["stdout", "stderr"] as const) {
             const rest = decoders[name].end();
-            if (rest) await emit({ type: name, host: host.name, time: performance.now() - startedAt, data: rest });
+            if (rest) await emit({ type: name, host: host.name, time: performance.now() - startedAt, data: rest, bytes: Buffer.alloc(0) });
           }
           return { stdout: await textOf(out), stderr: await textOf(err) };
         };
@@ -207,7 +207,7 @@ export class Fleet implements AsyncDisposable {
             onData: async (stream, chunk) => {
               const keep = (stream === "stdout" ? out : err)?.append(chunk);
               const data = decoders[stream].write(chunk);
-              if (data) await emit({ type: stream, host: host.name, time: performance.now() - startedAt, data });
+              await emit({ type: stream, host: host.name, time: performance.now() - startedAt, data, bytes: chunk });
               await keep;
             },
           });

@@ -199,6 +199,14 @@ test("-o writes per-host stdout and stderr files; --stdin feeds every host", asy
     assert.equal(await readFile(join(out, `${h}.stdout`), "utf8"), "from stdin\n");
     assert.equal(await readFile(join(out, `${h}.stderr`), "utf8"), "err\n");
   }
+  // Output that is not UTF-8 (a tar, a Latin-1 log) is written as it came.
+  const binary = join(dir, "out-binary");
+  const b = await shoal(["run", "@db", "-o", binary, "--", "printf 'a\\377\\376b\\n'"]);
+  assert.equal(b.status, 0, b.stderr);
+  assert.deepEqual(await readFile(join(binary, "127.0.2.1.stdout")), Buffer.from([0x61, 0xff, 0xfe, 0x62, 0x0a]));
+  const json = await shoal(["run", "@db", "--json", "--", "echo hi"]);
+  const stdoutEvent = json.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.type === "stdout")!;
+  assert.deepEqual(Object.keys(stdoutEvent).sort(), ["data", "host", "time", "type"]);
 });
 
 test("-o that cannot be written is refused before connecting (status 64); a host file that cannot be written is said once, and the run goes on", async () => {

@@ -10,7 +10,7 @@ function sink(): { stream: Writable; writes: string[] } {
   return { writes, stream: new Writable({ write: (c: Buffer, _e, cb) => (writes.push(c.toString()), cb()) }) };
 }
 
-const out = (host: string, data: string): FleetEvent => ({ type: "stdout", host, time: 0, data });
+const out = (host: string, data: string): FleetEvent => ({ type: "stdout", host, time: 0, data, bytes: Buffer.from(data) });
 
 test("live lines: whole lines only, prefixed, never two hosts on one line", async () => {
   const o = sink();

@@ -233,14 +233,17 @@ function context(o: CommonOptions, hosts: Host[]): RunContext {
  */
 async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonReporter | undefined; color: boolean; startedAt: number }): Promise<number> {
   let interrupted = 0;
-  const onSigint = () => {
+  // Ctrl-C, or a SIGTERM (a service manager, kill): the remote commands are stopped, the partial
+  // summary printed; a second one quits at once.
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupted++;
     if (interrupted === 1) {
-      process.stderr.write("\nshoal: interrupted: stopping the remote commands (Ctrl-C again to quit at once)\n");
+      process.stderr.write(`\nshoal: ${signal === "SIGINT" ? "interrupted" : "terminated"}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
       run.cancel(new Error("interrupted"));
-    } else process.exit(130);
+    } else process.exit(128 + (signal === "SIGINT" ? 2 : 15));
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const collector = new ResultCollector();
   try {
     for await (const ev of run) {
@@ -252,7 +255,8 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
     }
     for (const r of reporters) await r.end?.();
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
   }
   const results = collector.results;
   const summary = summarize(results, performance.now() - o.startedAt);

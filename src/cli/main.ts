@@ -56,9 +56,10 @@ if (isEntryPoint()) {
   // Warnings are said as shoal says everything, without Node's "(node:PID) Warning:" dress.
   process.removeAllListeners("warning");
   process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));
-  // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace.
+  // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace. The run
+  // is cut short, so not a success either: 141, as a command killed by SIGPIPE.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(outcome.status);
+    if (err.code === "EPIPE") process.exit(outcome.status !== 0 ? outcome.status : 141);
     throw err;
   });
   main().then(

@@ -282,20 +282,22 @@ test("unknown host keys are gathered into one table at the end; --accept-new tru
   assert.doesNotMatch(r.stderr, /\n\s+at |\(node:\d+\)/);
 });
 
-test("Ctrl-C stops the remote commands and prints the partial summary", async () => {
-  let sent = false;
-  const t0 = performance.now();
-  const r = await shoal(["run", "@web", "--json", "--", "sleep 30"], {
-    onStdout: (text, kill) => {
-      if (!sent && (text.match(/"type":"connected"/g)?.length ?? 0) === 5) {
-        sent = true;
-        setTimeout(() => kill("SIGINT"), 200);
-      }
-    },
-  });
-  assert.ok(sent);
-  assert.ok(performance.now() - t0 < 8000);
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /interrupted: stopping the remote commands/);
-  assert.match(r.stderr, /killed +interrupted: 127\.0\.1\.\[1-5\] \(5\)/);
+test("Ctrl-C, or a SIGTERM, stops the remote commands and prints the partial summary", async () => {
+  for (const [signal, said] of [["SIGINT", "interrupted"], ["SIGTERM", "terminated"]] as const) {
+    let sent = false;
+    const t0 = performance.now();
+    const r = await shoal(["run", "@web", "--json", "--", "sleep 30"], {
+      onStdout: (text, kill) => {
+        if (!sent && (text.match(/"type":"connected"/g)?.length ?? 0) === 5) {
+          sent = true;
+          setTimeout(() => kill(signal), 200);
+        }
+      },
+    });
+    assert.ok(sent);
+    assert.ok(performance.now() - t0 < 8000);
+    assert.equal(r.status, 2, signal);
+    assert.match(r.stderr, new RegExp(`${said}: stopping the remote commands`));
+    assert.match(r.stderr, /killed +interrupted: 127\.0\.1\.\[1-5\] \(5\)/);
+  }
 });

@@ -4,7 +4,7 @@
  * Exit status: 0 all ok; 1 a command exited non-zero somewhere; 2 a host could not be reached,
  * authenticated or finished in time; 64 a usage or inventory error.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
@@ -83,6 +83,19 @@ function duration(what: string) {
   };
 }
 
+/** A command timeout: 0 is none (Infinity here), as pssh's `-t 0` and the shell's `:timeout 0`. */
+function commandTimeout(v: string): number {
+  const ms = duration("timeout")(v);
+  return ms === 0 ? Infinity : ms;
+}
+
+/** A connect timeout: 0 would fail every host before it could answer. */
+function connectTimeout(v: string): number {
+  const ms = duration("connect timeout")(v);
+  if (ms === 0) throw new UsageError(`Invalid connect timeout: it must be more than 0, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
@@ -99,7 +112,7 @@ function withCommon(cmd: Command, connects = true): Command {
     .option("-f, --forks <n>", `hosts at a time (default ${DEFAULT_FORKS})`, positiveInt("forks"))
     .option("-u, --user <user>", "login user for hosts that name none")
     .option("-p, --port <port>", "port for hosts that name none", portNumber)
-    .option("--connect-timeout <duration>", "per host: TCP, banner, key exchange and auth (500ms, 10s, 2m; bare number = seconds)", duration("connect timeout"))
+    .option("--connect-timeout <duration>", "per host: TCP, banner, key exchange and auth (500ms, 10s, 2m; bare number = seconds)", connectTimeout)
     .option("--retries <n>", "retry failed connects (never commands) with backoff", (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`Invalid retries: expected an integer >= 0, got ${JSON.stringify(v)}`);
@@ -295,7 +308,7 @@ export function registerFleetCommands(program: Command): void {
     .description("run a command on every host of PATTERN, live")
     .argument("[pattern]", "hosts: @group, names, globs, ranges web[01-05], lists a,b, !exclude, &intersect, @last.failed")
     .addHelpText("after", "\nThe command follows `--`:  shoal run @web -- uptime\nExit status: 0 all ok, 1 a command failed, 2 a host unreachable/auth/timeout, 64 usage error.")
-    .option("-t, --timeout <duration>", "per host, from the command's start (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
+    .option("-t, --timeout <duration>", "per host, from the command's start (500ms, 10s, 2m; bare number = seconds; 0: none)", commandTimeout)
     .option("-b, --gather", "gather identical outputs under compact host ranges")
     .option("--json", "NDJSON events on stdout")
     .option("-o, --out-dir <dir>", "write each host's stdout and stderr to DIR/HOST.stdout and DIR/HOST.stderr")
@@ -307,6 +320,7 @@ export function registerFleetCommands(program: Command): void {
       if (words.length === 0) throw new UsageError("Missing command: give it after `--`, e.g. shoal run @web -- uptime");
       if (o.forwardAgent && !process.env["SSH_AUTH_SOCK"]) throw new UsageError("--forward-agent needs an ssh-agent: SSH_AUTH_SOCK is not set (start one: eval $(ssh-agent); ssh-add)");
       const command = words.join(" ");
+      if (command.trim() === "") throw new UsageError("Missing command: the one given after `--` is empty");
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
       if (o.outDir) {
@@ -328,7 +342,7 @@ export function registerFleetCommands(program: Command): void {
           reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true }));
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
-        const r = fleet.run(command, { timeout: o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent });
+        const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent });
         outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt });
       } finally {
         await fleet.close();
@@ -421,6 +435,10 @@ function usage(message: string): never {
 async function transfer(verb: "put" | "get", pattern: string | undefined, from: string, to: string, o: CommonOptions & { recursive?: boolean; checksum?: boolean; timeout?: number; json?: boolean }): Promise<void> {
   const startedAt = performance.now();
   const { hosts, inventory } = await select(pattern, o);
+  if (verb === "get") {
+    const existing = await stat(to).catch(() => undefined);
+    if (existing !== undefined && !existing.isDirectory()) throw new UsageError(`Cannot get into ${to}: it is not a folder (files land in ${to}/HOST/…)`);
+  }
   const ctx = context(o, hosts);
   const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
   const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));

@@ -85,6 +85,15 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   assert.equal(r.stderr, `shoal: ${bad}:4:19: Invalid port: expected an integer from 1 to 65535, got "http"\n`);
   r = await shoal(["frobnicate"]);
   assert.equal(r.status, 64);
+  r = await shoal(["run", "@web", "--", ""]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Missing command: the one given after `--` is empty/);
+  r = await shoal(["run", "@web", "--connect-timeout", "0", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Invalid connect timeout: it must be more than 0/);
+  r = await shoal(["get", "@web", "/etc/hostname", join(dir, "bad.yml")]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Cannot get into .*bad\.yml: it is not a folder/);
   // Ports past 65535, by flag or in an ad hoc host: refused before anything connects.
   r = await shoal(["run", "-H", "127.0.0.1", "-p", "70000", "--", "true"]);
   assert.equal(r.status, 64);
@@ -170,6 +179,10 @@ test("run: an unreachable host exits 2 and is named in the summary", async () =>
   const t = await shoal(["run", "@db", "-t", "300ms", "--", "sleep 20"]);
   assert.equal(t.status, 2);
   assert.match(t.stderr, /timeout +command timed out after 300ms: 127\.0\.2\.\[1-2\] \(2\)/);
+  // -t 0 is no timeout, as pssh's.
+  const none = await shoal(["run", "@db", "-t", "0", "--", "sleep 0.5; echo done"]);
+  assert.equal(none.status, 0, none.stderr);
+  assert.match(none.stdout, /done/);
 });
 
 test("-b gathers identical outputs under a compact host range", async () => {

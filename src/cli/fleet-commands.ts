@@ -450,7 +450,8 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
         const tree = await scanLocal(from, { recursive: o.recursive });
         totalBytes = tree.totalBytes * hosts.length;
       } catch (err) {
-        throw new UsageError(`Cannot put ${from}: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        throw new UsageError(message.startsWith("Cannot put") ? message : `Cannot put ${from}: ${message}`);
       }
     }
     const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout });
@@ -460,7 +461,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
     else if (process.stderr.isTTY) {
       const { default: cliProgress } = await import("cli-progress");
       const bar = new cliProgress.SingleBar(
-        { format: `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
+        { format: `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       );
       reporter = new TransferBar(bar, hosts.length, verb === "put" ? totalBytes : 0);

@@ -258,7 +258,7 @@ function bytes(n: number): string {
     n /= 1024;
     i++;
   }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
 }
 
 /** put/get without a TTY: one plain line per host when it ends. */
@@ -306,7 +306,9 @@ export class TransferBar implements Reporter {
   #payload(): object {
     const secs = (performance.now() - this.#started) / 1000;
     const rate = secs > 0 ? this.#sum / secs : 0;
-    return { moved: bytes(this.#sum), all: bytes(this.#total), hostsDone: this.#done, hosts: this.#hosts, rate: `${bytes(rate)}/s` };
+    // Our own estimate: cli-progress's reads "NFs" before it has one.
+    const eta = rate > 0 && this.#sum > 0 ? formatDuration(((this.#total - this.#sum) / rate) * 1000) : "…";
+    return { moved: bytes(this.#sum), all: bytes(this.#total), hostsDone: this.#done, hosts: this.#hosts, rate: `${bytes(rate)}/s`, eta };
   }
 
   event(ev: FleetEvent): void {

@@ -70,6 +70,7 @@ export interface LocalTree {
 export async function scanLocal(path: string, options: TransferOptions): Promise<LocalTree> {
   const st = await stat(path);
   if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r)`);
+  if (!st.isDirectory() && !st.isFile()) throw new RangeError(`Cannot put ${path}: it is not a file (a device, a pipe or a socket)`);
   const files: LocalFile[] = [];
   const dirs: string[] = [];
   const add = async (abs: string, rel: string) => {

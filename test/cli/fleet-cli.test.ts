@@ -85,6 +85,12 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   assert.equal(r.stderr, `shoal: ${bad}:4:19: Invalid port: expected an integer from 1 to 65535, got "http"\n`);
   r = await shoal(["frobnicate"]);
   assert.equal(r.status, 64);
+  r = await shoal(["put", "@web", dir, "/tmp/x"]);
+  assert.equal(r.status, 64);
+  assert.equal(r.stderr, `shoal: Cannot put ${dir}: it is a folder (use -r)\n`);
+  r = await shoal(["put", "@web", "/dev/null", "/tmp/x"]);
+  assert.equal(r.status, 64);
+  assert.equal(r.stderr, "shoal: Cannot put /dev/null: it is not a file (a device, a pipe or a socket)\n");
   r = await shoal(["run", "@web", "--", ""]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /Missing command: the one given after `--` is empty/);

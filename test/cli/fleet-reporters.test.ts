@@ -54,3 +54,15 @@ test("the host-key table lists each host once, changed keys first", () => {
   assert.deepEqual(rows.map((l) => l.trim().split(/\s+/)[0]), ["web1", "web2"]);
   assert.equal(formatHostKeyTable([]), "");
 });
+
+test("the transfer bar shows whole bytes and its own ETA (cli-progress's read NFs before it had one)", () => {
+  const updates: Array<Record<string, unknown>> = [];
+  const bar = { start: (_t: number, _v: number, p: object) => updates.push(p as Record<string, unknown>), update: (_v: number, p: object) => updates.push(p as Record<string, unknown>), setTotal: () => {}, stop: () => {} };
+  const r = new TransferBar(bar, 2, 1000);
+  assert.equal(updates[0]!.eta, "…");
+  r.event({ type: "progress", host: "a", time: 0, bytes: 333, total: 1000 });
+  const last = updates[updates.length - 1]!;
+  assert.match(String(last.rate), /^\d+ B\/s$|^\d+\.\d (KiB|MiB|GiB)\/s$/);
+  assert.match(String(last.moved), /^333 B$/);
+  assert.notEqual(last.eta, "…");
+});

@@ -12,13 +12,12 @@ import type { Boundary } from "../../internal/codec.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../../internal/task.js";
 import { cpuCount } from "../context.js";
 import { ProcessError } from "../errors.js";
-import { describe } from "../../internal/options.js";
-import { onAbort } from "./abort-fanout.js";
-import { AsyncResult, asPromise, whenSettled, type ResultCallbacks } from "./async-result.js";
+import { AsyncResult, asPromise, type ResultCallbacks } from "./async-result.js";
 import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.js";
 import { MapResult } from "./map-result.js";
 import { rebuildError } from "./remote-error.js";
-import { PoolIterator } from "./pool-iterator.js";
+import type { PoolIterator } from "./pool-iterator.js";
+import { cancelOnAbort, checkSignal, mapItems, startIterator } from "./submission.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import {
@@ -183,7 +182,7 @@ export abstract class BasePool implements AsyncDisposable {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, "applyAsync");
     if (!Array.isArray(args)) throw new TypeError(`${this.#kind}.applyAsync: args must be an array: got ${typeof args}`);
-    const signal = this.#checkSignal(options?.signal, "applyAsync");
+    const signal = checkSignal(options?.signal, `${this.#kind}.applyAsync`);
     const payload = encodePayload(args, this.#boundary, `${this.#kind}.applyAsync args`);
     const result = new AsyncResult<Result<F>>(options, "task");
     if (signal?.aborted) {
@@ -191,7 +190,7 @@ export abstract class BasePool implements AsyncDisposable {
       return result;
     }
     const task = this.#enqueue(index, CALL, payload, result, 0);
-    if (signal !== undefined) this.#cancelOnAbort(signal, result, [task]);
+    if (signal !== undefined) cancelOnAbort(signal, result, [task]);
     return result;
   }
 
@@ -239,19 +238,14 @@ export abstract class BasePool implements AsyncDisposable {
   #mapAsync<R>(fn: PoolTask<TaskFunction>, iterable: Iterable<unknown>, options: MapAsyncOptions<R>, mode: Mode, method: string): MapResult<R> {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, method);
-    if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`${this.#kind}.${method}: iterable must be iterable: got ${describe(iterable)}`);
-    }
-    const signal = this.#checkSignal(options.signal, method);
-    const items = Array.isArray(iterable) ? iterable : Array.from(iterable);
-    let chunksize = options.chunksize;
-    if (chunksize === undefined) chunksize = Math.max(1, Math.ceil(items.length / (this.processes * 4)));
-    else if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#kind}.${method}: chunksize must be a positive integer: got ${chunksize}`);
+    const where = `${this.#kind}.${method}`;
+    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where);
+    const signal = checkSignal(options.signal, where);
     const chunks = Math.ceil(items.length / chunksize);
     const payloads: unknown[] = [];
     for (let c = 0; c < chunks; c++) {
       const chunk = chunks === 1 && items.length === chunksize ? items : items.slice(c * chunksize, (c + 1) * chunksize);
-      payloads.push(encodePayload(chunk, this.#boundary, `${this.#kind}.${method} items`));
+      payloads.push(encodePayload(chunk, this.#boundary, `${where} items`));
     }
     const result = new MapResult<R>(items.length, chunks, options, method);
     if (signal?.aborted) {
@@ -260,74 +254,29 @@ export abstract class BasePool implements AsyncDisposable {
     }
     const tasks: Task[] = [];
     for (let c = 0; c < chunks; c++) tasks.push(this.#enqueue(index, mode, payloads[c], result, c));
-    if (signal !== undefined) this.#cancelOnAbort(signal, result, tasks);
+    if (signal !== undefined) cancelOnAbort(signal, result, tasks);
     return result;
   }
 
   #imap<R>(fn: PoolTask<TaskFunction>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: IMapOptions, ordered: boolean, method: string): PoolIterator<R> {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, method);
-    const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${this.#kind}.${method}: chunksize must be a positive integer: got ${chunksize}`);
-    const buffersize = options.buffersize ?? Math.max(256, this.processes * 256);
-    if (!Number.isInteger(buffersize) || buffersize < 1) throw new RangeError(`${this.#kind}.${method}: buffersize must be a positive integer: got ${buffersize}`);
-    const source =
-      iterable != null && typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function" ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : iterable != null && typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function" ? (iterable as Iterable<unknown>)[Symbol.iterator]()
-      : undefined;
-    if (source === undefined) throw new TypeError(`${this.#kind}.${method}: iterable must be iterable or async iterable: got ${describe(iterable)}`);
-    const signal = this.#checkSignal(options.signal, method);
-    this.#openIterators++;
-    let open = true;
-    let unhook: (() => void) | undefined;
-    const iterator = new PoolIterator<R>({
-      source,
-      chunksize,
-      buffersize,
-      ordered,
-      method,
+    const where = `${this.#kind}.${method}`;
+    return startIterator<R>(iterable, options, ordered, method, where, this.processes, {
       submit: (chunk, sink, chunkIndex) => {
         if (this.#state === "TERMINATE") throw this.#terminatedError();
-        // A chunk of one is a plain call: its value needs no array around it.
-        return this.#enqueue(index, chunksize === 1 ? CALL : MAP, encodePayload(chunk, this.#boundary, `${this.#kind}.${method} items`), sink, chunkIndex);
+        return this.#enqueue(index, (options.chunksize ?? 1) === 1 ? CALL : MAP, encodePayload(chunk, this.#boundary, `${where} items`), sink, chunkIndex);
       },
-      done: () => {
-        if (!open) return;
-        open = false;
-        unhook?.();
+      opened: () => this.#openIterators++,
+      closed: () => {
         this.#openIterators--;
         this.#maybeFinishClose();
       },
-      register: (iterator) => this.#iterators.add(iterator),
-      unregister: (iterator) => this.#iterators.delete(iterator),
+      iterators: this.#iterators,
     });
-    if (signal !== undefined) {
-      // Aborting stops the feeding, cancels the chunks not sent yet, and the next `next()` rejects.
-      const abort = (): void => iterator[abandon](signal.reason as Error);
-      if (signal.aborted) abort();
-      else if (open) unhook = onAbort(signal, abort);
-    }
-    return iterator;
   }
 
   readonly #iterators = new Set<TaskSink>();
-
-  #checkSignal(signal: AbortSignal | undefined, method: string): AbortSignal | undefined {
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${this.#kind}.${method}: signal must be an AbortSignal: got ${describe(signal)}`);
-    return signal;
-  }
-
-  /**
-   * Aborting `signal` rejects `result` with its reason and cancels the tasks not sent yet. The
-   * listener goes when the result settles, so one signal may serve any number of tasks.
-   */
-  #cancelOnAbort<R>(signal: AbortSignal, result: AsyncResult<R>, tasks: readonly Task[]): void {
-    const unhook = onAbort(signal, () => {
-      for (const task of tasks) task.cancelled = true;
-      result[abandon](signal.reason as Error);
-    });
-    result[whenSettled](unhook);
-  }
 
   #checkRunning(action: string): void {
     if (this.#state === "RUN") return;

@@ -19,12 +19,12 @@ import { describe } from "../../internal/options.js";
 import type { TaskFunction } from "../../internal/task.js";
 import { cpuCount } from "../context.js";
 import { ProcessError } from "../errors.js";
-import { onAbort } from "./abort-fanout.js";
-import { AsyncResult, asPromise, whenSettled } from "./async-result.js";
+import { AsyncResult, asPromise } from "./async-result.js";
 import type { ApplyOptions, IMapOptions, MapAsyncOptions, MapOptions, PoolState, TaskOptions } from "./base-pool.js";
 import { PoolTerminatedError } from "./errors.js";
 import { MapResult } from "./map-result.js";
-import { PoolIterator } from "./pool-iterator.js";
+import type { PoolIterator } from "./pool-iterator.js";
+import { cancelOnAbort, checkSignal, mapItems, startIterator } from "./submission.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import { CALL, MAP, STARMAP, type Mode } from "./wire.js";
@@ -119,14 +119,14 @@ export class LoopPool implements AsyncDisposable {
     this.#checkRunning("submit task");
     this.#checkFunction(fn, "applyAsync");
     if (!Array.isArray(args)) throw new TypeError(`LoopPool.applyAsync: args must be an array: got ${describe(args)}`);
-    const signal = this.#checkSignal(options?.signal, "applyAsync");
+    const signal = checkSignal(options?.signal, "LoopPool.applyAsync");
     const result = new AsyncResult<Result<F>>(options, "task");
     if (signal?.aborted) {
       result[abandon](signal.reason as Error);
       return result;
     }
     const task = this.#enqueue(fn as unknown as AnyCall, CALL, args, result, 0);
-    if (signal !== undefined) this.#cancelOnAbort(signal, result, [task]);
+    if (signal !== undefined) cancelOnAbort(signal, result, [task]);
     return result;
   }
 
@@ -171,16 +171,11 @@ export class LoopPool implements AsyncDisposable {
   #mapAsync<R>(fn: (...args: never[]) => unknown, iterable: Iterable<unknown>, options: MapAsyncOptions<R>, mode: Mode, method: string): MapResult<R> {
     this.#checkRunning("submit task");
     this.#checkFunction(fn, method);
-    if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`LoopPool.${method}: iterable must be iterable: got ${describe(iterable)}`);
-    }
-    const signal = this.#checkSignal(options.signal, method);
-    const items = Array.from(iterable);
-    let chunksize = options.chunksize;
-    if (chunksize === undefined) chunksize = Math.max(1, Math.ceil(items.length / (this.processes * 4)));
-    else if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`LoopPool.${method}: chunksize must be a positive integer: got ${describe(chunksize)}`);
+    const where = `LoopPool.${method}`;
+    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where);
+    const signal = checkSignal(options.signal, where);
     if (mode === STARMAP) {
-      for (const item of items) if (!Array.isArray(item)) throw new TypeError(`LoopPool.${method}: each item must be an argument array: got ${describe(item)}`);
+      for (const item of items) if (!Array.isArray(item)) throw new TypeError(`${where}: each item must be an argument array: got ${describe(item)}`);
     }
     const chunks = Math.ceil(items.length / chunksize);
     const result = new MapResult<R>(items.length, chunks, options, method);
@@ -190,53 +185,27 @@ export class LoopPool implements AsyncDisposable {
     }
     const tasks: Task[] = [];
     for (let c = 0; c < chunks; c++) tasks.push(this.#enqueue(fn as unknown as AnyCall, mode, items.slice(c * chunksize, (c + 1) * chunksize), result, c));
-    if (signal !== undefined) this.#cancelOnAbort(signal, result, tasks);
+    if (signal !== undefined) cancelOnAbort(signal, result, tasks);
     return result;
   }
 
   #imap<R>(fn: (...args: never[]) => unknown, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: IMapOptions, ordered: boolean, method: string): PoolIterator<R> {
     this.#checkRunning("submit task");
     this.#checkFunction(fn, method);
-    const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`LoopPool.${method}: chunksize must be a positive integer: got ${describe(chunksize)}`);
-    const buffersize = options.buffersize ?? Math.max(256, this.processes * 256);
-    if (!Number.isInteger(buffersize) || buffersize < 1) throw new RangeError(`LoopPool.${method}: buffersize must be a positive integer: got ${describe(buffersize)}`);
-    const source =
-      iterable != null && typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function" ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : iterable != null && typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function" ? (iterable as Iterable<unknown>)[Symbol.iterator]()
-      : undefined;
-    if (source === undefined) throw new TypeError(`LoopPool.${method}: iterable must be iterable or async iterable: got ${describe(iterable)}`);
-    const signal = this.#checkSignal(options.signal, method);
-    this.#openIterators++;
-    let open = true;
-    let unhook: (() => void) | undefined;
-    const iterator = new PoolIterator<R>({
-      source,
-      chunksize,
-      buffersize,
-      ordered,
-      method,
-      // A chunk of one is a plain call: its value needs no array around it.
+    const call = fn as unknown as AnyCall;
+    const mode = (options.chunksize ?? 1) === 1 ? CALL : MAP;
+    return startIterator<R>(iterable, options, ordered, method, `LoopPool.${method}`, this.processes, {
       submit: (chunk, sink, chunkIndex) => {
         if (this.#state === "TERMINATE") throw this.#terminatedError();
-        return chunksize === 1 ? this.#enqueue(fn as unknown as AnyCall, CALL, chunk, sink, chunkIndex) : this.#enqueue(fn as unknown as AnyCall, MAP, chunk, sink, chunkIndex);
+        return this.#enqueue(call, mode, chunk, sink, chunkIndex);
       },
-      done: () => {
-        if (!open) return;
-        open = false;
-        unhook?.();
+      opened: () => this.#openIterators++,
+      closed: () => {
         this.#openIterators--;
         this.#maybeIdle();
       },
-      register: (it) => this.#iterators.add(it),
-      unregister: (it) => this.#iterators.delete(it),
+      iterators: this.#iterators,
     });
-    if (signal !== undefined) {
-      const abort = (): void => iterator[abandon](signal.reason as Error);
-      if (signal.aborted) abort();
-      else if (open) unhook = onAbort(signal, abort);
-    }
-    return iterator;
   }
 
   #checkRunning(action: string): void {
@@ -247,20 +216,6 @@ export class LoopPool implements AsyncDisposable {
 
   #checkFunction(fn: unknown, method: string): void {
     if (typeof fn !== "function") throw new TypeError(`LoopPool.${method}: func must be a function: got ${describe(fn)}`);
-  }
-
-  #checkSignal(signal: AbortSignal | undefined, method: string): AbortSignal | undefined {
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`LoopPool.${method}: signal must be an AbortSignal: got ${describe(signal)}`);
-    return signal;
-  }
-
-  /** Aborting `signal` rejects `result` and cancels its tasks not started yet. */
-  #cancelOnAbort<R>(signal: AbortSignal, result: AsyncResult<R>, tasks: readonly Task[]): void {
-    const unhook = onAbort(signal, () => {
-      for (const task of tasks) task.cancelled = true;
-      result[abandon](signal.reason as Error);
-    });
-    result[whenSettled](unhook);
   }
 
   // --- Running -----------------------------------------------------------------------------------

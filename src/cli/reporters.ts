@@ -2,9 +2,8 @@
  * The CLI's reporters: each reads the run's events and writes one view of them.
  * They see every event in order; a returned promise is awaited (backpressure up to the runner).
  */
-import { createWriteStream } from "node:fs";
+import { constants, createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
-import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { FleetEvent, HostResult } from "../fleet/events.js";
@@ -179,7 +178,6 @@ export class JsonReporter implements Reporter {
   }
 }
 
-/** `-o DIR`: each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr. Files are open only while the host runs. */
 /**
  * Checks, before anything connects, that `dir` is a folder shoal can write in, making it (and
  * its parents) if needed. Throws an Error saying why not.
@@ -203,7 +201,10 @@ export async function prepareOutDir(dir: string): Promise<void> {
   await access(dir, constants.W_OK);
 }
 
-/** Each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr (DIR checked beforehand). */
+/**
+ * `-o DIR`: each host's stdout and stderr in DIR/HOST.stdout and DIR/HOST.stderr, as the bytes
+ * came (DIR checked beforehand). Files are open only while the host runs.
+ */
 export class OutDirReporter implements Reporter {
   readonly #dir: string;
   readonly #files = new Map<string, WriteStream>();

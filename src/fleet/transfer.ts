@@ -102,7 +102,6 @@ export interface TransferOutcome {
   skipped: number;
 }
 
-
 async function remoteSha256(conn: HostConnection, path: string): Promise<string | undefined> {
   let out = "";
   const r = await conn.exec(`sha256sum -- ${shellQuote(path)} 2>/dev/null || shasum -a 256 -- ${shellQuote(path)}`, {

@@ -6,8 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
 import { registerTestbedCommands } from "./testbed-commands.js";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { isEntryModule } from "../internal/entry-script.js";
 
 export function buildProgram(): Command {
   const program = new Command("shoal")
@@ -42,17 +41,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 }
 
-
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryModule(import.meta.url)) {
   // Warnings are said as shoal says everything, without Node's "(node:PID) Warning:" dress.
   process.removeAllListeners("warning");
   process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));

@@ -8,6 +8,7 @@
  */
 import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
+import { isProcessRunning } from "../internal/process-running.js";
 
 /** Calls of `join()` waiting now (the IPC channel is referenced while there are any). */
 let joiners = 0;
@@ -28,12 +29,7 @@ export class ParentProcess {
     if (this.pid === process.pid) return true;
     if (process.channel !== undefined || process.connected) return process.connected;
     // Started by other means than shoal's fork: ask the kernel.
-    try {
-      process.kill(this.pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
+    return isProcessRunning(this.pid);
   }
 
   /**

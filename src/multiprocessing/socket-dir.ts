@@ -20,6 +20,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { isProcessRunning } from "../internal/process-running.js";
 
 /** The longest unix socket path: 108 bytes with the final NUL on Linux, 104 on macOS and the BSDs. */
 export const MAX_SOCKET_PATH_BYTES = process.platform === "linux" ? 107 : 103;
@@ -57,7 +58,7 @@ async function sweepStaleDirs(base: string): Promise<void> {
     const match = /^shoal-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (match === null) continue;
     const pid = Number(match[1]);
-    if (pid === process.pid || isRunning(pid)) continue;
+    if (pid === process.pid || isProcessRunning(pid)) continue;
     const path = join(base, name);
     try {
       const info = await stat(path);
@@ -87,15 +88,6 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function baseDir(): string {
   const fits = (base: string): boolean => Buffer.byteLength(base) + ROOM_FOR_NAMES <= MAX_SOCKET_PATH_BYTES;

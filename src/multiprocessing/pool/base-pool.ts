@@ -17,7 +17,7 @@ import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.
 import { MapResult } from "./map-result.js";
 import { rebuildError } from "./remote-error.js";
 import type { PoolIterator } from "./pool-iterator.js";
-import { cancelOnAbort, checkSignal, mapItems, startIterator } from "./submission.js";
+import { cancelOnAbort, checkRunning, checkSignal, mapItems, startIterator } from "./submission.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import {
@@ -279,9 +279,7 @@ export abstract class BasePool implements AsyncDisposable {
   readonly #iterators = new Set<TaskSink>();
 
   #checkRunning(action: string): void {
-    if (this.#state === "RUN") return;
-    if (this.#state === "CLOSE") throw new RangeError(`Cannot ${action}: pool is closed`);
-    throw new RangeError(`Cannot ${action}: pool is terminated${this.#broken ? ` (${this.#broken.message})` : ""}`);
+    checkRunning(this.#state, action, this.#broken);
   }
 
   #functionIndex(fn: PoolTask<TaskFunction>, method: string): number {

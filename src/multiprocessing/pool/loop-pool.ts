@@ -24,7 +24,7 @@ import type { ApplyOptions, IMapOptions, MapAsyncOptions, MapOptions, PoolState,
 import { PoolTerminatedError } from "./errors.js";
 import { MapResult } from "./map-result.js";
 import type { PoolIterator } from "./pool-iterator.js";
-import { cancelOnAbort, checkSignal, mapItems, startIterator } from "./submission.js";
+import { cancelOnAbort, checkRunning, checkSignal, mapItems, startIterator } from "./submission.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import { CALL, MAP, STARMAP, type Mode } from "./wire.js";
@@ -57,7 +57,6 @@ export class LoopPool implements AsyncDisposable {
   #state: PoolState = "RUN";
   #queue: LoopTask[] = [];
   #head = 0;
-  #running = 0;
   /** Until the initializers have run: tasks wait. */
   #starting: boolean;
   #broken: Error | undefined;
@@ -65,7 +64,7 @@ export class LoopPool implements AsyncDisposable {
   #nextTaskId = 1;
   #openIterators = 0;
   readonly #iterators = new Set<TaskSink>();
-  /** Tasks running, by the sinks waiting for them (terminate() abandons those). */
+  /** The tasks running (at most `processes`; terminate() abandons their sinks). */
   readonly #runningTasks = new Set<LoopTask>();
   #idleWaiters: Array<() => void> = [];
 
@@ -209,9 +208,7 @@ export class LoopPool implements AsyncDisposable {
   }
 
   #checkRunning(action: string): void {
-    if (this.#state === "RUN") return;
-    if (this.#state === "CLOSE") throw new RangeError(`Cannot ${action}: pool is closed`);
-    throw new RangeError(`Cannot ${action}: pool is terminated${this.#broken ? ` (${this.#broken.message})` : ""}`);
+    checkRunning(this.#state, action, this.#broken);
   }
 
   #checkFunction(fn: unknown, method: string): void {
@@ -238,7 +235,7 @@ export class LoopPool implements AsyncDisposable {
   }
 
   #dispatch(): void {
-    while (!this.#starting && this.#state !== "TERMINATE" && this.#running < this.processes && this.#head < this.#queue.length) {
+    while (!this.#starting && this.#state !== "TERMINATE" && this.#runningTasks.size < this.processes && this.#head < this.#queue.length) {
       const task = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as unknown as LoopTask;
       if (this.#head === this.#queue.length) {
@@ -252,7 +249,6 @@ export class LoopPool implements AsyncDisposable {
   }
 
   async #run(task: LoopTask): Promise<void> {
-    this.#running++;
     this.#runningTasks.add(task);
     let ok = true;
     let value: unknown;
@@ -273,7 +269,6 @@ export class LoopPool implements AsyncDisposable {
       ok = false;
       value = error;
     }
-    this.#running--;
     this.#runningTasks.delete(task);
     if (!task.cancelled && this.#state !== "TERMINATE") task.sink[deliver](task.index, ok, value);
     this.#dispatch();
@@ -326,7 +321,7 @@ export class LoopPool implements AsyncDisposable {
   }
 
   #idle(): boolean {
-    if (this.#running > 0) return false;
+    if (this.#runningTasks.size > 0) return false;
     return this.#state === "TERMINATE" || (this.#head === this.#queue.length && this.#openIterators === 0);
   }
 

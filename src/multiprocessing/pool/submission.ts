@@ -6,10 +6,17 @@
 import { describe } from "../../internal/options.js";
 import { onAbort } from "./abort-fanout.js";
 import { whenSettled, type AsyncResult } from "./async-result.js";
-import type { IMapOptions } from "./base-pool.js";
+import type { IMapOptions, PoolState } from "./base-pool.js";
 import { PoolIterator } from "./pool-iterator.js";
 import { abandon, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
+
+/** Refuses work unless the pool runs: a closed pool takes none, a terminated one says why it ended. */
+export function checkRunning(state: PoolState, action: string, broken: Error | undefined): void {
+  if (state === "RUN") return;
+  if (state === "CLOSE") throw new RangeError(`Cannot ${action}: pool is closed`);
+  throw new RangeError(`Cannot ${action}: pool is terminated${broken ? ` (${broken.message})` : ""}`);
+}
 
 /** `signal`, if it is an AbortSignal (or absent). `where`: `Pool.map`, for the message. */
 export function checkSignal(signal: AbortSignal | undefined, where: string): AbortSignal | undefined {

@@ -209,8 +209,15 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
  */
 async function newFleet(hosts: Host[], options: FleetOptions): Promise<Fleet> {
   const { Fleet } = await import("../fleet/fleet.js");
+  const { ConfigParseError } = await import("../ssh/errors.js");
   capYoungGeneration();
-  return new Fleet(hosts, options);
+  try {
+    return new Fleet(hosts, options);
+  } catch (error) {
+    // A mistake in ~/.ssh/config, which names its file and line: nothing has connected yet.
+    if (error instanceof ConfigParseError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function fleetOptions(o: CommonOptions, forks: number): FleetOptions {

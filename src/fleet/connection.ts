@@ -22,6 +22,8 @@ import { SftpSession } from "./sftp-session.js";
 import { preferCheapKexOnOpenSsh, signPublickeyAtOnce, skipHostKeyProofs } from "../ssh/protocol-shortcuts.js";
 import { enableAgentForwarding, isForwardingRefused } from "../ssh/agent-forwarding.js";
 import { sendSignal } from "../ssh/remote-signal.js";
+import { ProxyCommand } from "../ssh/proxy-command.js";
+import { ProxyCommandFailure } from "../ssh/errors.js";
 
 useKeyObjects();
 
@@ -36,6 +38,8 @@ export interface ConnectSpec {
   passwordEnv?: string | undefined;
   /** Milliseconds for TCP connect, banner, key exchange and authentication together. */
   connectTimeout: number;
+  /** A command that carries the connection on its stdin and stdout, started once the handshake slot is ours. */
+  proxyCommand?: string | undefined;
 }
 
 export interface ConnectContext {
@@ -81,7 +85,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
   let tcpConnected = false;
   let sock: Duplex;
   try {
-    sock = ctx.sock ?? net.connect({ host: spec.hostname, port: spec.port });
+    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand) : net.connect({ host: spec.hostname, port: spec.port }));
   } catch (error) {
     // A port out of range, an address Node refuses: nothing was opened.
     slot.release();
@@ -143,7 +147,9 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     sock.on("data", onPreBanner);
     sock.on("error", (err: NodeJS.ErrnoException) => finish(socketError(err, tcpConnected, sawBanner, spec)));
     sock.once("close", () => {
-      if (!sawBanner) {
+      // A ProxyCommand that ends before the banner did not reach the host (or reached no sshd).
+      if (!sawBanner && sock instanceof ProxyCommand) finish(new FleetError("refused", `ProxyCommand ${JSON.stringify(sock.command)} ended before the SSH banner`, "connect", "ProxyCommand ended"));
+      else if (!sawBanner) {
         finish(
           tcpConnected
             ? new FleetError("maxstartups", "connection closed before the SSH banner (the server is dropping new connections: MaxStartups?)", "banner")
@@ -223,6 +229,8 @@ function coalesceWrites(sock: net.Socket): void {
 }
 
 function socketError(err: NodeJS.ErrnoException, tcpConnected: boolean, sawBanner: boolean, spec: ConnectSpec): FleetError {
+  // The command could not start, or exited, or was killed: the host was not reached through it.
+  if (err instanceof ProxyCommandFailure) return new FleetError("refused", err.message, sawBanner ? "kex" : "connect", `ProxyCommand ${err.error}`);
   const where = `${spec.hostname}:${spec.port}`;
   switch (err.code) {
     case "ENOTFOUND":

@@ -21,7 +21,7 @@ import { adHocHost } from "./host.js";
 import { Credentials } from "./credentials.js";
 import type { CredentialOptions } from "./credentials.js";
 import { FleetError, connect } from "./connection.js";
-import type { ConnectSpec, HostConnection } from "./connection.js";
+import type { HostConnection } from "./connection.js";
 import { FileError } from "./file-error.js";
 import type { ErrorKind, FinalState, FleetEvent, HostResult } from "./events.js";
 import { HandshakeGate } from "./handshake-gate.js";
@@ -31,6 +31,7 @@ import { OutputStore } from "./output-store.js";
 import { formatDuration } from "./duration.js";
 import type { HostOutput } from "./output-store.js";
 import { SpecResolver } from "./resolve.js";
+import type { ResolvedSpec } from "./resolve.js";
 import type { ResolveOptions } from "./resolve.js";
 import { getTree, putTree, scanLocal } from "./transfer.js";
 import type { TransferOptions } from "./transfer.js";
@@ -369,7 +370,14 @@ export class Fleet implements AsyncDisposable {
     if (signal.aborted) return done({ state: "killed", kind: "killed", reason: "interrupted" });
     let conn: HostConnection;
     let reused = false;
-    const spec = this.#resolver.resolve(host);
+    let spec: ResolvedSpec;
+    try {
+      spec = this.#resolver.resolve(host);
+    } catch (error) {
+      if (!(error instanceof FleetError)) throw error;
+      await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
+      return done({ state: stateOfError(error), kind: error.kind, reason: reasonOf(error) });
+    }
     const kept = this.#open.get(host.name);
     if (kept?.alive) {
       conn = kept;
@@ -448,7 +456,7 @@ export class Fleet implements AsyncDisposable {
     };
   }
 
-  async #connect(spec: ConnectSpec & { knownHosts?: string[] | undefined; proxyJump?: string | undefined }, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
+  async #connect(spec: ResolvedSpec, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
     const retries = this.#options.retries ?? 0;
     const baseDelay = this.#options.retryDelay ?? 500;
     let knownHosts: KnownHosts | null;

@@ -14,6 +14,8 @@ export interface HostVars {
   password_env?: string;
   /** `[user@]host[:port]` of a jump host, as in ssh -J. */
   proxy_jump?: string;
+  /** A command whose stdin and stdout carry the connection (`%h`, `%p`, `%r`, `%n` expanded), as ssh's ProxyCommand. */
+  proxy_command?: string;
   /** Connect timeout for this host, in milliseconds once resolved (the file takes seconds or `10s`). */
   connect_timeout?: number;
   /** Default number of hosts at a time (read from `defaults`). */

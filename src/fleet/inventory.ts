@@ -328,6 +328,7 @@ class InventoryParser {
       case "user":
       case "password_env":
       case "proxy_jump":
+      case "proxy_command":
       case "hostname":
         return { [key]: str() };
       case "port":

@@ -24,13 +24,13 @@ const EXEC_TIMEOUT_MS = 30_000;
  * (it is synchronous, as paramiko's), so a command that does not exit within `timeout` ms is killed
  * and fails the lookup, rather than hanging it (its own children may outlive it).
  */
-function execMatches(tokens: Record<string, string>, command: string, timeout: number | undefined): boolean {
+function execMatches(tokens: Record<string, string>, command: string, timeout: number | undefined, where: string): boolean {
   const expanded = expandHome(command.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all));
   const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"], timeout, killSignal: "SIGKILL" });
   if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
-    throw new ConfigParseError(`Match exec ${JSON.stringify(command)}: the command did not exit within ${timeout} ms (killed)`);
+    throw new ConfigParseError(`${where}: Match exec ${JSON.stringify(command)}: the command did not exit within ${timeout} ms (killed)`);
   }
-  if (run.error) throw new ConfigParseError(`Match exec ${JSON.stringify(command)}: cannot run /bin/sh: ${run.error.message}`);
+  if (run.error) throw new ConfigParseError(`${where}: Match exec ${JSON.stringify(command)}: cannot run /bin/sh: ${run.error.message}`);
   return run.status === 0;
 }
 
@@ -39,10 +39,24 @@ const MULTI_VALUED = new Set(["identityfile", "localforward", "remoteforward", "
 /** Keys whose values get `%` tokens expanded. */
 const TOKEN_KEYS = new Set(["hostname", "identityfile", "proxycommand", "controlpath", "localcommand", "certificatefile", "userknownhostsfile", "identityagent", "proxyjump"]);
 
+/** What {@link SSHConfig.lookup} is told besides the host. */
+export interface LookupOptions {
+  /** The login user already chosen (ssh's `-l`). */
+  user?: string | undefined;
+  /** The port already chosen (ssh's `-p`). */
+  port?: number | undefined;
+  /** The address already chosen (ssh's `-o HostName=`). */
+  hostName?: string | undefined;
+  /** How long a `Match exec` command may run, in ms (default 30 s; `Infinity`: no bound). */
+  execTimeout?: number | undefined;
+}
+
 interface Block {
   kind: "host" | "match";
   patterns: string[];
   options: Array<[string, string]>;
+  /** Where its `Host` or `Match` line is (`~/.ssh/config line 4`), for errors found at lookup. */
+  where: string;
 }
 
 /** The options for one host: lowercased keys; `identityfile` and the forwards are arrays. */
@@ -88,7 +102,14 @@ export class SSHConfig {
   /** Parses a config file (its relative `Include`s resolve against `~/.ssh`, as OpenSSH does for user configs). */
   static async fromPath(file: string): Promise<SSHConfig> {
     const config = new SSHConfig({ baseDir: path.dirname(path.resolve(expandHome(file))) });
-    config.parse(await readFile(expandHome(file), "utf8"));
+    config.parse(await readFile(expandHome(file), "utf8"), file);
+    return config;
+  }
+
+  /** {@link fromPath}, synchronous. */
+  static fromPathSync(file: string): SSHConfig {
+    const config = new SSHConfig({ baseDir: path.dirname(path.resolve(expandHome(file))) });
+    config.parse(readFileSync(expandHome(file), "utf8"), file);
     return config;
   }
 
@@ -106,13 +127,13 @@ export class SSHConfig {
     return SSHConfig.fromText(text);
   }
 
-  /** Adds the blocks of config text. */
-  parse(text: string): void {
-    this.#parse(text, 0, { kind: "host", patterns: ["*"] });
+  /** Adds the blocks of config text; `source` (its file) names where an error is. */
+  parse(text: string, source?: string): void {
+    this.#parse(text, 0, { kind: "host", patterns: ["*"], where: source ?? "the config" }, source);
   }
 
-  #parse(text: string, depth: number, enclosing: Pick<Block, "kind" | "patterns">): void {
-    if (depth > 16) throw new ConfigParseError("Include nested too deeply (more than 16 levels)");
+  #parse(text: string, depth: number, enclosing: Pick<Block, "kind" | "patterns" | "where">, source: string | undefined): void {
+    if (depth > 16) throw new ConfigParseError(`${enclosing.where}: Include nested too deeply (more than 16 levels)`);
     // Lines before any Host belong to the enclosing block: an implicit `Host *` at the top level,
     // the including block inside an included file.
     let current: Block = { ...enclosing, options: [] };
@@ -120,23 +141,24 @@ export class SSHConfig {
     for (const [index, raw] of text.split(/\r?\n/).entries()) {
       const line = raw.trim();
       if (line === "" || line.startsWith("#")) continue;
+      const where = source === undefined ? `Line ${index + 1}` : `${source} line ${index + 1}`;
       const match = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
-      if (!match) throw new ConfigParseError(`Line ${index + 1}: expected "Keyword value": ${JSON.stringify(line)}`);
+      if (!match) throw new ConfigParseError(`${where}: expected "Keyword value": ${JSON.stringify(line)}`);
       const key = match[1]!.toLowerCase();
       const value = unquote(match[2]!.trim());
       if (key === "host") {
-        current = { kind: "host", patterns: splitArgs(match[2]!), options: [] };
+        current = { kind: "host", patterns: splitArgs(match[2]!), options: [], where };
         this.#blocks.push(current);
       } else if (key === "match") {
-        current = { kind: "match", patterns: splitArgs(match[2]!), options: [] };
+        current = { kind: "match", patterns: checkMatch(splitArgs(match[2]!), where), options: [], where };
         this.#blocks.push(current);
       } else if (key === "include") {
         for (const pattern of splitArgs(match[2]!)) {
           for (const file of this.#expandInclude(pattern)) {
-            this.#parse(readFileSync(file, "utf8"), depth + 1, current);
+            this.#parse(readFileSync(file, "utf8"), depth + 1, current, file);
           }
         }
-        current = { kind: current.kind, patterns: current.patterns, options: [] };
+        current = { kind: current.kind, patterns: current.patterns, options: [], where: current.where };
         this.#blocks.push(current);
       } else {
         current.options.push([key, value]);
@@ -174,8 +196,11 @@ export class SSHConfig {
    * command through `/bin/sh -c` (stdin and stdout closed, stderr shown), only when the criteria
    * before it on the line matched, and matches when it exits 0; one still running after
    * `execTimeout` ms (default 30 s) is killed and fails the lookup with `ConfigParseError`.
+   *
+   * `user`, `port` and `hostName` are what the caller already decided (ssh's `-l`, `-p` and
+   * `-o HostName=`): they stand in for the file's values in `Match` criteria and in `%r`, `%p`, `%h`.
    */
-  lookup(hostname: string, options: { user?: string; execTimeout?: number } = {}): SSHConfigDict {
+  lookup(hostname: string, options: LookupOptions = {}): SSHConfigDict {
     const given = checkTimeout(options.execTimeout, "SSHConfig.lookup: execTimeout") ?? EXEC_TIMEOUT_MS;
     // Whole milliseconds, at least one (spawnSync's 0 is no limit); Infinity: no limit.
     const execTimeout = given === Infinity ? undefined : Math.max(1, Math.ceil(given));
@@ -193,7 +218,7 @@ export class SSHConfig {
     };
     const pass = (final: boolean) => {
       for (const block of this.#blocks) {
-        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block.patterns, hostname, result, options.user, final, execTimeout)) collect(block);
+        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block, hostname, result, options, final, execTimeout)) collect(block);
       }
     };
     // The final pass collects every multi-valued option again: keep the first pass's lists apart.
@@ -208,7 +233,7 @@ export class SSHConfig {
       }
     }
     if (!result.has("hostname")) result.set("hostname", hostname);
-    this.#expandTokens(result, hostname, options.user);
+    this.#expandTokens(result, hostname, options);
     return result;
   }
 
@@ -218,7 +243,8 @@ export class SSHConfig {
     return this.#blocks.some((block) => block.kind === "match" && block.patterns.some((p) => p.toLowerCase() === "final"));
   }
 
-  #matchMatches(criteria: string[], hostname: string, sofar: SSHConfigDict, user: string | undefined, final: boolean, execTimeout: number | undefined): boolean {
+  #matchMatches(block: Block, hostname: string, sofar: SSHConfigDict, given: LookupOptions, final: boolean, execTimeout: number | undefined): boolean {
+    const criteria = block.patterns;
     for (let i = 0; i < criteria.length; i++) {
       let keyword = criteria[i]!.toLowerCase();
       const negate = keyword.startsWith("!");
@@ -228,14 +254,14 @@ export class SSHConfig {
       else if (keyword === "canonical" || keyword === "final") ok = final;
       else {
         const argument = criteria[++i];
-        if (argument === undefined) throw new ConfigParseError(`Match ${keyword} needs an argument`);
+        if (argument === undefined) throw new ConfigParseError(`${block.where}: Match ${keyword} needs an argument`);
         const patterns = argument.split(",");
-        if (keyword === "host") ok = hostMatches(patterns, sofar.getString("hostname") ?? hostname);
+        if (keyword === "host") ok = hostMatches(patterns, given.hostName ?? sofar.getString("hostname") ?? hostname);
         else if (keyword === "originalhost") ok = hostMatches(patterns, hostname);
-        else if (keyword === "user") ok = hostMatches(patterns, user ?? sofar.getString("user") ?? os.userInfo().username);
+        else if (keyword === "user") ok = hostMatches(patterns, given.user ?? sofar.getString("user") ?? os.userInfo().username);
         else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
-        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, user), argument, execTimeout);
-        else throw new ConfigParseError(`Unsupported Match criterion: ${keyword}`);
+        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, given), argument, execTimeout, block.where);
+        else throw new ConfigParseError(`${block.where}: Unsupported Match criterion: ${keyword}`);
       }
       if (ok === negate) return false;
     }
@@ -243,10 +269,10 @@ export class SSHConfig {
   }
 
   /** The `%` tokens of a host, from what is known of it so far. */
-  #tokens(dict: SSHConfigDict, original: string, user: string | undefined): Record<string, string> {
-    const host = (dict.getString("hostname") ?? original).replace(/%h/g, original).replace(/%%/g, "%");
-    const port = dict.getString("port") ?? "22";
-    const remoteUser = user ?? dict.getString("user") ?? os.userInfo().username;
+  #tokens(dict: SSHConfigDict, original: string, given: LookupOptions): Record<string, string> {
+    const host = given.hostName ?? (dict.getString("hostname") ?? original).replace(/%h/g, original).replace(/%%/g, "%");
+    const port = given.port?.toString() ?? dict.getString("port") ?? "22";
+    const remoteUser = given.user ?? dict.getString("user") ?? os.userInfo().username;
     const fqdn = os.hostname();
     return {
       "%": "%",
@@ -263,8 +289,8 @@ export class SSHConfig {
     };
   }
 
-  #expandTokens(dict: SSHConfigDict, original: string, user: string | undefined): void {
-    const tokens = this.#tokens(dict, original, user);
+  #expandTokens(dict: SSHConfigDict, original: string, given: LookupOptions): void {
+    const tokens = this.#tokens(dict, original, given);
     dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
       const expanded = key === "hostname" ? value.replace(/%h/g, original).replace(/%%/g, "%") : value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
@@ -282,6 +308,21 @@ export class SSHConfig {
     for (const block of this.#blocks) if (block.kind === "host") for (const pattern of block.patterns) names.add(pattern);
     return names;
   }
+}
+
+const MATCH_ALONE = new Set(["all", "canonical", "final"]);
+const MATCH_WITH_ARGUMENT = new Set(["host", "originalhost", "user", "localuser", "exec"]);
+
+/** A `Match` line's criteria, checked as it is read (as OpenSSH does), so that a mistake names its line. */
+function checkMatch(criteria: string[], where: string): string[] {
+  if (criteria.length === 0) throw new ConfigParseError(`${where}: Match needs criteria (all, host, user, exec, ...)`);
+  for (let i = 0; i < criteria.length; i++) {
+    const keyword = criteria[i]!.toLowerCase().replace(/^!/, "");
+    if (MATCH_ALONE.has(keyword)) continue;
+    if (!MATCH_WITH_ARGUMENT.has(keyword)) throw new ConfigParseError(`${where}: Unsupported Match criterion: ${keyword}`);
+    if (criteria[++i] === undefined) throw new ConfigParseError(`${where}: Match ${keyword} needs an argument`);
+  }
+  return criteria;
 }
 
 function hostMatches(patterns: string[], hostname: string): boolean {

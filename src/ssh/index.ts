@@ -22,6 +22,7 @@ export type { HostKeyEntry } from "./host-keys.js";
 export { AcceptNewPolicy, AutoAddPolicy, RejectPolicy, WarningPolicy } from "./policies.js";
 export type { HostKeyStore, MissingHostKeyPolicy } from "./policies.js";
 export { SSHConfig, SSHConfigDict } from "./config.js";
+export type { LookupOptions } from "./config.js";
 export { Agent, AgentKey } from "./agent.js";
 export { ECDSAKey, Ed25519Key, PKey, RSAKey } from "./pkey.js";
 export type { KeyLoadOptions } from "./pkey.js";

@@ -113,6 +113,12 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
     r = await shoal(["run", "all", "--", "true"], { cwd: empty, env: { HOME: empty } });
     assert.equal(r.status, 64);
     assert.match(r.stderr, /No hosts match "all" \(no inventory: none at .*shoal\.yml or .*inventory\.yml; give -i FILE, or hosts with -H a,b or -h FILE\)/);
+    // A mistake in ~/.ssh/config: named by file and line, before anything connects.
+    await mkdir(join(empty, ".ssh"));
+    await writeFile(join(empty, ".ssh", "config"), "Host *\n  User me\nMatch hots web*\n");
+    r = await shoal(["run", "-H", "127.0.0.1", "--", "true"], { env: { HOME: empty } });
+    assert.equal(r.status, 64);
+    assert.equal(r.stderr, `shoal: ${join(empty, ".ssh", "config")} line 3: Unsupported Match criterion: hots\n`);
   } finally {
     await rm(empty, { recursive: true, force: true });
   }

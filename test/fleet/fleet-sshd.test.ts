@@ -296,6 +296,37 @@ test("proxy_jump: hosts behind a jump host are reached through one shared connec
   assert.equal(r!.kind, "refused");
 });
 
+/** A ProxyCommand that relays to TCP `host:port` (a portable `nc`), noting each use in `log`. */
+function relay(log: string, host: string, port: string): string {
+  const script = `require("fs").appendFileSync(process.argv[3], process.argv[1] + "\\n"); const s = require("net").connect(Number(process.argv[2]), process.argv[1]); process.stdin.pipe(s); s.pipe(process.stdout); s.on("error", () => process.exit(2));`;
+  return `'${process.execPath}' -e '${script}' ${host} ${port} ${log}`;
+}
+
+test("ProxyCommand, from ssh_config or the inventory: the connection goes through the command, its tokens from the host", async (t) => {
+  const local = await mkdtemp(join(tmpdir(), "shoal-proxy-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  const log = join(local, "relayed");
+  const config = join(local, "ssh_config");
+  await writeFile(config, `Host 127.0.1.10?\n  ProxyCommand ${relay(log, "%h", "%p")}\n`);
+  const fromConfig = sshdHosts(sshd, 4, 99); // 127.0.1.100 … 127.0.1.103
+  const fromInventory = sshdHosts(sshd, 2, 110).map((h) => ({ ...h, vars: { ...h.vars, proxy_command: relay(log, "%h", "%p") } }));
+  await using fleet = new Fleet([...fromConfig, ...fromInventory], { ...base, sshConfig: config });
+  const results = await fleet.run(WHOAMI).results();
+  assert.ok(results.every((r) => r.state === "ok" && r.stdout === `${r.host}\n`), JSON.stringify(results));
+  assert.deepEqual((await readFile(log, "utf8")).trim().split("\n").sort(), [...fromConfig, ...fromInventory].map((h) => h.name).sort());
+
+  // A command that fails: the host is unreachable through it, said once (no retry as a dropped connection).
+  const failing = sshdHosts(sshd, 2, 115).map((h) => ({ ...h, vars: { ...h.vars, proxy_command: "exit 3" } }));
+  await using f2 = new Fleet(failing, base);
+  const events: FleetEvent[] = [];
+  for await (const ev of f2.run("true")) events.push(ev);
+  const done = events.flatMap((e) => (e.type === "done" ? [e.result] : []));
+  assert.deepEqual(done.map((r) => [r.state, r.kind, r.reason]), [["unreachable", "refused", "ProxyCommand exited with status 3"], ["unreachable", "refused", "ProxyCommand exited with status 3"]]);
+  assert.equal(events.filter((e) => e.type === "connecting").length, 2, "one attempt per host");
+  const errors = events.flatMap((e) => (e.type === "error" ? [e.message] : []));
+  assert.deepEqual(errors, ['ProxyCommand "exit 3" failed: exited with status 3', 'ProxyCommand "exit 3" failed: exited with status 3']);
+});
+
 test("--pty gives the command a terminal", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 1, 99), base);
   const [withPty] = await fleet.run("tty").results();

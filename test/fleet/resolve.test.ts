@@ -1,13 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SpecResolver } from "../../src/fleet/resolve.js";
 import { Credentials, isKeyProblem } from "../../src/fleet/credentials.js";
 import { adHocHost } from "../../src/fleet/host.js";
+import { FleetError } from "../../src/fleet/connection.js";
+import { ConfigParseError } from "../../src/ssh/errors.js";
 
 test("~/.ssh/config applies under the inventory: the host's vars win, the config fills the rest", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "shoal-cfg-"));
@@ -28,6 +30,48 @@ test("~/.ssh/config applies under the inventory: the host's vars win, the config
   assert.equal(r.resolve(adHocHost("db1")).username, "fallback");
   assert.equal(new SpecResolver({ sshConfig: false, user: "me" }).resolve(adHocHost("db1")).username, "me");
   assert.equal(new SpecResolver({ sshConfig: config, connectTimeout: 700 }).resolve(adHocHost("web1", { connect_timeout: 1500 })).connectTimeout, 700);
+});
+
+test("~/.ssh/config as OpenSSH reads it: Include, Match, ProxyCommand with its tokens from the host's final address, port and user", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-cfg-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, "config.d"));
+  await writeFile(join(dir, "config.d", "behind"), "Host app*\n  HostName %h.internal\n  ProxyCommand ssh -W %h:%p -l %r bastion # %n\n");
+  const config = join(dir, "config");
+  await writeFile(config, `Include config.d/*\nMatch originalhost db* user ops\n  Port 2201\nHost *\n  User cfg\n`);
+  const r = new SpecResolver({ sshConfig: config, user: "me" });
+  const app = r.resolve(adHocHost("app1"));
+  assert.deepEqual([app.hostname, app.port, app.username, app.proxyCommand], ["app1.internal", 22, "cfg", "ssh -W app1.internal:22 -l cfg bastion # app1"]);
+  // The inventory's port, user and address are the ones the tokens give, as ssh's -p, -l and -o HostName.
+  const given = r.resolve(adHocHost("app2", { port: 2222, user: "deploy", hostname: "10.9.9.9" }));
+  assert.equal(given.proxyCommand, "ssh -W 10.9.9.9:2222 -l deploy bastion # app2");
+  // Match user sees the inventory's user.
+  assert.equal(r.resolve(adHocHost("db1", { user: "ops" })).port, 2201);
+  assert.equal(r.resolve(adHocHost("db1", { user: "dev" })).port, 22);
+  // The inventory's own proxy_command, its tokens expanded; ProxyJump wins over ProxyCommand, as in OpenSSH.
+  assert.equal(r.resolve(adHocHost("web1", { proxy_command: "nc %h %p", port: 2022 })).proxyCommand, "nc web1 2022");
+  const jumped = r.resolve(adHocHost("app3", { proxy_jump: "hop" }));
+  assert.deepEqual([jumped.proxyJump, jumped.proxyCommand], ["hop", undefined]);
+  assert.equal(r.resolve(adHocHost("app4", { proxy_command: "none" })).proxyCommand, undefined);
+});
+
+test("a mistake in ~/.ssh/config names its file and line; a value that cannot be used fails only its host", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-cfg-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, "config");
+  await writeFile(config, "Host a\n  User x\nMatch tagged prod\n  User y\n");
+  assert.throws(() => new SpecResolver({ sshConfig: config }), (e: unknown) => e instanceof ConfigParseError && e.message === `${config} line 3: Unsupported Match criterion: tagged`);
+  await writeFile(join(dir, "included"), "Host b\n  Usr z\n  Port\n");
+  await writeFile(config, `Host a\n  User x\nInclude ${join(dir, "included")}\n`);
+  assert.throws(() => new SpecResolver({ sshConfig: config }), (e: unknown) => e instanceof ConfigParseError && e.message === `${join(dir, "included")} line 3: expected "Keyword value": "Port"`);
+  await writeFile(config, "Host bad\n  Port http\n  ConnectTimeout soon\nHost slow\n  ConnectTimeout soon\n");
+  const r = new SpecResolver({ sshConfig: config });
+  assert.throws(() => r.resolve(adHocHost("bad")), (e: unknown) => e instanceof FleetError && e.kind === "dns" && e.message === `${config}: Port for bad is not a port from 1 to 65535: "http"`);
+  assert.throws(() => r.resolve(adHocHost("slow")), (e: unknown) => e instanceof FleetError && /ConnectTimeout for slow is not a number of seconds: "soon"/.test(e.message));
+  assert.equal(r.resolve(adHocHost("fine")).port, 22);
+  await rm(config);
+  await mkdir(config);
+  assert.throws(() => new SpecResolver({ sshConfig: config }), (e: unknown) => e instanceof ConfigParseError && e.message.startsWith(`Cannot read ssh_config ${config}: EISDIR`));
 });
 
 test("a key with a passphrase is asked for once, however many hosts use it", async (t) => {

@@ -37,7 +37,7 @@ test("Match exec whose command does not exit is killed at execTimeout and fails 
   const started = performance.now();
   assert.throws(() => config.lookup("web1", { execTimeout: 300 }), (error: unknown) => {
     assert.ok(error instanceof ConfigParseError);
-    assert.equal(error.message, 'Match exec "sleep 60": the command did not exit within 300 ms (killed)');
+    assert.equal(error.message, 'Line 1: Match exec "sleep 60": the command did not exit within 300 ms (killed)');
     return true;
   });
   assert.ok(performance.now() - started < 30_000, "not the 60 s of the command");

@@ -6,7 +6,7 @@
 // 150 (shoal's modules, yaml's, commander's): the command starts in ~0.13 s instead of ~0.18 s.
 // ssh2 stays a package: it finds its optional native addon by a path relative to its own files.
 import { build } from "esbuild";
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 rmSync("dist/chunks", { recursive: true, force: true });
 await build({
@@ -36,4 +36,13 @@ await build({
   ignoreAnnotations: true,
   logLevel: "warning",
 });
+// The bin is a shell script and an ES module at once: sh runs the second line, which JavaScript reads
+// as a string and a comment. It starts Node without NODE_EXTRA_CA_CERTS, which Node 20 parses as it
+// boots (30–50 ms, most of a bare start) and the command never uses (it makes no TLS connection);
+// src/cli/launcher-env.ts gives it back to the programs the command starts.
+const LAUNCHER = [
+  "#!/bin/sh",
+  `":" //; if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then SHOAL_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export SHOAL_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"`,
+].join("\n");
+writeFileSync("dist/shoal.mjs", `${LAUNCHER}\n${readFileSync("dist/shoal.mjs", "utf8")}`);
 chmodSync("dist/shoal.mjs", 0o755);

@@ -94,10 +94,10 @@ export function timed(cmd: string, args: string[], env: Record<string, string> =
   });
 }
 
-/** shoal's CLI under /usr/bin/time, for its peak RSS. */
+/** shoal's CLI under /usr/bin/time, for its peak RSS: the bin itself, started through its #! line as a user starts it. */
 export async function runShoal(bed: Bed, args: string[]): Promise<Measured> {
   const rssFile = join(bed.dir, "rss");
-  const r = await timed("/usr/bin/time", ["-f", "%M", "-o", rssFile, process.execPath, SHOAL, ...args], { NO_COLOR: "1", SHOAL_STATE_DIR: join(bed.dir, "state") });
+  const r = await timed("/usr/bin/time", ["-f", "%M", "-o", rssFile, SHOAL, ...args], { NO_COLOR: "1", SHOAL_STATE_DIR: join(bed.dir, "state") });
   const ok = Number(/: ok (\d+)/.exec(r.stderr)?.[1] ?? "0");
   const peakRssKiB = Number((await readFile(rssFile, "utf8")).trim().split("\n").pop());
   return { name: "shoal", wallMs: r.wallMs, ok, peakRssKiB, stdout: r.stdout, stderr: r.stderr };

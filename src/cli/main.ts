@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `shoal` command. Fleet commands (run, put, get, ping, hosts, groups) live in
  * fleet-commands.ts; testbed, demo and shell in testbed-commands.ts.
@@ -7,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
 import { registerTestbedCommands } from "./testbed-commands.js";
 import { isEntryModule } from "../internal/entry-script.js";
+import { restoreLauncherEnv } from "./launcher-env.js";
 
 export function buildProgram(): Command {
   const program = new Command("shoal")
@@ -42,6 +42,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 }
 
 if (isEntryModule(import.meta.url)) {
+  restoreLauncherEnv();
   // Warnings are said as shoal says everything, without Node's "(node:PID) Warning:" dress.
   process.removeAllListeners("warning");
   process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));

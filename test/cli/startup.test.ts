@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -53,4 +53,32 @@ test("the bundled command (the bin) lists hosts without loading the testbed, dem
   // The chunks are there, under the names the pattern looks for.
   const chunks = await readdir(join(dirname(BUNDLE), "chunks"));
   for (const name of ["testbed", "demo", "shell", "cli-progress", "fleet"]) assert.ok(chunks.some((c) => c.startsWith(`${name}-`)), `a ${name} chunk in ${chunks.join(" ")}`);
+});
+
+test("the bin starts Node without NODE_EXTRA_CA_CERTS (parsed at boot, unused) and gives it back to the programs it starts", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-launcher-"));
+  try {
+    const seen = join(dir, "seen");
+    await mkdir(join(dir, ".ssh"));
+    await writeFile(
+      join(dir, ".ssh", "config"),
+      `Host proxied\n  ProxyCommand sh -c 'echo "$NODE_EXTRA_CA_CERTS \${SHOAL_NODE_EXTRA_CA_CERTS-gone}" > ${seen}'\n`,
+    );
+    const certs = join(dir, "no-such-certs.pem");
+    // Run as a user runs it: the file itself, through its #! line.
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        BUNDLE,
+        ["run", "-H", "proxied", "--", "true"],
+        { timeout: 30_000, env: { ...process.env, HOME: dir, NODE_EXTRA_CA_CERTS: certs, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" } },
+        (err, _stdout, stderr) => resolve({ code: err ? (err.code as number | null) : 0, stderr }),
+      );
+    });
+    assert.equal(code, 2, stderr);
+    // Node warns about a certificate file it cannot load only if it read the variable as it booted.
+    assert.doesNotMatch(stderr, /extra certs/i);
+    assert.equal((await readFile(seen, "utf8")).trim(), `${certs} gone`, "the ProxyCommand sees the user's variable, and not the bin's");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

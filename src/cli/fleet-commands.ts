@@ -282,14 +282,17 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   const summary = summarize(results, performance.now() - o.startedAt);
   const status = exitStatusOf(results);
   const sets = setsOf(results);
-  await saveSets(sets).catch((err: Error) => process.stderr.write(`shoal: cannot save host sets: ${err.message}\n`));
+  const saved = await saveSets(sets).then(
+    () => true,
+    (err: Error) => (process.stderr.write(`shoal: cannot save host sets: ${err.message}\n`), false),
+  );
   const table = formatHostKeyTable(run.hostKeys, { color: o.color });
   if (o.json) {
     if (run.hostKeys.length) await o.json.line({ type: "hostkeys", keys: run.hostKeys.map(({ publicKey: _p, ...k }) => k) });
     await o.json.line({ type: "summary", total: summary.total, counts: summary.counts, problems: summary.problems.map((p) => ({ ...p, range: foldHosts(p.hosts).join(",") })), elapsedMs: Math.round(summary.elapsedMs), exitStatus: status });
   }
   if (table) process.stderr.write("\n" + table);
-  process.stderr.write((table ? "" : "\n") + formatSummary(summary, { color: o.color, savedSets: [...sets].filter(([k, v]) => v.length > 0 && k !== "last.all").map(([k]) => k) }));
+  process.stderr.write((table ? "" : "\n") + formatSummary(summary, { color: o.color, savedSets: saved ? [...sets].filter(([k, v]) => v.length > 0 && k !== "last.all").map(([k]) => k) : [] }));
   return status;
 }
 
@@ -328,6 +331,8 @@ export function registerFleetCommands(program: Command): void {
       if (o.forwardAgent && !process.env["SSH_AUTH_SOCK"]) throw new UsageError("--forward-agent needs an ssh-agent: SSH_AUTH_SOCK is not set (start one: eval $(ssh-agent); ssh-add)");
       const command = words.join(" ");
       if (command.trim() === "") throw new UsageError("Missing command: the one given after `--` is empty");
+      // Each would drop what the other asks for: the events, or their gathering.
+      if (o.json && o.gather) throw new UsageError("--json and -b/--gather do not go together: --json writes every host's output as events (group them with jq), -b prints it gathered");
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
       if (o.outDir) {

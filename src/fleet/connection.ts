@@ -266,7 +266,13 @@ async function* authMethods(spec: ConnectSpec, creds: Credentials, notes: string
   }
   const agent = creds.agent;
   if (agent) yield { type: "agent", username: spec.username, agent };
-  const password = spec.passwordEnv || creds.hasPassword ? await creds.password(spec.passwordEnv) : undefined;
+  let password: string | undefined;
+  try {
+    password = spec.passwordEnv || creds.hasPassword ? await creds.password(spec.passwordEnv) : undefined;
+  } catch (error) {
+    // The password could not be asked for (no terminal): the reason goes with the auth failure.
+    notes.push((error as Error).message);
+  }
   if (spec.passwordEnv && password === undefined) notes.push(`password_env ${spec.passwordEnv} is not set`);
   if (password !== undefined) {
     yield { type: "password", username: spec.username, password };

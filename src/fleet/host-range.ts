@@ -49,6 +49,7 @@ export function expandHostRange(text: string): string[] {
     i = close + 1;
   }
   if (literal) parts.push([literal]);
+  checkAddressParts(text);
   let total = 1;
   for (const p of parts) total *= p.length;
   if (total > MAX_EXPANSION) {
@@ -57,6 +58,19 @@ export function expandHostRange(text: string): string[] {
   let names = [""];
   for (const p of parts) names = names.flatMap((prefix) => p.map((s) => prefix + s));
   return names;
+}
+
+/**
+ * An IPv4 address with ranges in it (`10.0.[0-3].[1-254]`) names no host past 255 in a part: a
+ * range that goes further is a typo, said before any of its names is tried.
+ */
+function checkAddressParts(text: string): void {
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(text.replace(/\[[^\]]*\]/g, "0"))) return;
+  for (const m of text.matchAll(/\d+/g)) {
+    if (Number(m[0]) > 255) {
+      throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${m[0]} at offset ${m.index} is past 255, the largest part of an IPv4 address`, text, m.index);
+    }
+  }
 }
 
 function expandBracket(text: string, start: number, end: number): string[] {

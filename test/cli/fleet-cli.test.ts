@@ -94,6 +94,12 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   r = await shoal(["run", "@web", "--", ""]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /Missing command: the one given after `--` is empty/);
+  r = await shoal(["run", "@web", "--json", "-b", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /--json and -b\/--gather do not go together/);
+  r = await shoal(["hosts", "-H", "10.0.[0-300].1"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /300 at offset 8 is past 255, the largest part of an IPv4 address/);
   r = await shoal(["run", "@web", "--connect-timeout", "0", "--", "true"]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /Invalid connect timeout: it must be more than 0/);
@@ -188,6 +194,12 @@ test("run: an unreachable host exits 2 and is named in the summary", async () =>
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^closed: +connection refused by 127\.0\.0\.1:1$/m);
   assert.match(r.stderr, /unreachable connection refused: closed \(1\)/);
+  assert.match(r.stderr, /saved: @last\.ok @last\.failed @last\.unreachable/);
+  // A state folder that cannot be written: said, and no set is listed as saved.
+  const unsaved = await shoal(["run", "@dead", "--", "true"], { env: { SHOAL_STATE_DIR: join(dir, "bad.yml", "state") } });
+  assert.equal(unsaved.status, 2);
+  assert.match(unsaved.stderr, /^shoal: cannot save host sets: ENOTDIR/m);
+  assert.doesNotMatch(unsaved.stderr, /saved:/);
   const t = await shoal(["run", "@db", "-t", "300ms", "--", "sleep 20"]);
   assert.equal(t.status, 2);
   assert.match(t.stderr, /timeout +command timed out after 300ms: 127\.0\.2\.\[1-2\] \(2\)/);

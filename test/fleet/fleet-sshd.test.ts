@@ -175,6 +175,14 @@ test("auth: a rejected key is 'auth'; password_env logs in without a key", async
   assert.equal(results.get(keyless.name)!.state, "ok");
   assert.equal(results.get(wrongUser.name)!.state, "auth");
   assert.equal(results.get(wrongUser.name)!.kind, "auth");
+  // A password that cannot be asked for: why is said with the failure.
+  const noTerminal = adHocHost(loopback(62), { port: sshd.port, user: sshd.user, identity_file: join(dir, "no-such-key") });
+  await using asking = new Fleet([noTerminal], { ...base, password: () => Promise.reject(new Error('Cannot ask "Password:": no terminal (use password_env instead)')) });
+  const events: FleetEvent[] = [];
+  for await (const ev of asking.run("true")) events.push(ev);
+  const error = events.find((e) => e.type === "error");
+  assert.ok(error?.type === "error" && error.kind === "auth", JSON.stringify(events));
+  assert.match(error.message, /^authentication failed for .*\(.*no-such-key: .*; Cannot ask "Password:": no terminal \(use password_env instead\)\)$/);
 });
 
 test("unreachable hosts: refused is reported at once; retries back off and try again", async () => {

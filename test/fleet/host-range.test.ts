@@ -48,3 +48,13 @@ test("splitTopLevel keeps commas inside brackets", () => {
   assert.deepEqual(splitTopLevel("a, web[1-3,5] ,!b"), ["a", "web[1-3,5]", "!b"]);
   assert.deepEqual(splitTopLevel(""), []);
 });
+
+test("an IPv4 address with ranges goes no further than 255 in a part", () => {
+  assert.equal(expandHostRange("10.0.[0-3].[1-254]").length, 4 * 254);
+  assert.deepEqual(expandHostRange("10.0.0.[250-255]").at(-1), "10.0.0.255");
+  assert.throws(() => expandHostRange("10.0.[0-300].1"), (e: unknown) => e instanceof HostRangeError && e.message === 'Cannot expand host range "10.0.[0-300].1": 300 at offset 8 is past 255, the largest part of an IPv4 address' && e.index === 8);
+  assert.throws(() => expandHostRange("256.0.0.[1-2]"), /256 at offset 0 is past 255/);
+  // Not an address: names with dotted numbers keep their ranges as given.
+  assert.equal(expandHostRange("node[1-300].rack2").length, 300);
+  assert.equal(expandHostRange("v1.2.[0-300]").length, 301);
+});

@@ -40,6 +40,11 @@ export interface ConnectSpec {
   connectTimeout: number;
   /** A command that carries the connection on its stdin and stdout, started once the handshake slot is ours. */
   proxyCommand?: string | undefined;
+  /**
+   * The proxy command with the host's own values as tokens (`ssh -W %h:%p bastion`): hosts that share
+   * it go through one bastion, whose MaxStartups their handshakes share, so they share a cap.
+   */
+  proxyGroup?: string | undefined;
 }
 
 export interface ConnectContext {
@@ -65,8 +70,9 @@ export class FleetError extends Error {
     readonly phase: "connect" | "banner" | "kex" | "auth" | "command" | "transfer",
     /** The short reason to group hosts by in summaries, when the message is too specific for that. */
     readonly reason?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -74,7 +80,10 @@ export class FleetError extends Error {
 const BANNER_GRACE_MS = 1000;
 
 export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
-  const key = Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
+  const key =
+    spec.proxyCommand !== undefined && ctx.sock === undefined
+      ? `proxy:${spec.proxyGroup ?? spec.proxyCommand}`
+      : Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
   ctx.signal?.throwIfAborted();
   const slot = await ctx.gate.acquire(key, ctx.signal);
   const started = performance.now();
@@ -85,17 +94,20 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
   let tcpConnected = false;
   let sock: Duplex;
   try {
-    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand) : net.connect({ host: spec.hostname, port: spec.port }));
+    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand, { stderr: "capture" }) : net.connect({ host: spec.hostname, port: spec.port }));
   } catch (error) {
     // A port out of range, an address Node refuses: nothing was opened.
     slot.release();
     throw new FleetError("dns", `Cannot connect to ${spec.hostname}:${spec.port}: ${(error as Error).message}`, "connect", "invalid address or port");
   }
+  const proxy = sock instanceof ProxyCommand ? sock : undefined;
   return new Promise<HostConnection>((resolve, reject) => {
     let settled = false;
-    const finish = (err: FleetError | null) => {
+    const finish = (error: FleetError | null) => {
       if (settled) return;
       settled = true;
+      // Through a proxy command, a connection that ends before the banner is the command's doing.
+      const err = proxy && error && !sawBanner && (error.kind === "maxstartups" || error.kind === "refused") ? proxyEnded(proxy, error) : error;
       clearTimeout(deadline);
       clearTimeout(grace);
       ctx.signal?.removeEventListener("abort", onAbort);
@@ -109,7 +121,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
         reject(err);
       } else {
         ctx.gate.succeeded(key);
-        resolve(new HostConnection(spec, client, performance.now() - started));
+        resolve(new HostConnection(spec, client, performance.now() - started, proxy));
       }
     };
     const deadline = setTimeout(
@@ -147,9 +159,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     sock.on("data", onPreBanner);
     sock.on("error", (err: NodeJS.ErrnoException) => finish(socketError(err, tcpConnected, sawBanner, spec)));
     sock.once("close", () => {
-      // A ProxyCommand that ends before the banner did not reach the host (or reached no sshd).
-      if (!sawBanner && sock instanceof ProxyCommand) finish(new FleetError("refused", `ProxyCommand ${JSON.stringify(sock.command)} ended before the SSH banner`, "connect", "ProxyCommand ended"));
-      else if (!sawBanner) {
+      if (!sawBanner) {
         finish(
           tcpConnected
             ? new FleetError("maxstartups", "connection closed before the SSH banner (the server is dropping new connections: MaxStartups?)", "banner")
@@ -228,9 +238,24 @@ function coalesceWrites(sock: net.Socket): void {
   } as net.Socket["write"];
 }
 
+/**
+ * Why a connection through a proxy command ended before the banner: the command failed (it could not
+ * start, exited non-zero, was killed), or ended without reaching an sshd. When what it said is ssh's
+ * `kex_exchange_identification`, the bastion dropped its connection (MaxStartups): that is shed and
+ * retried as a direct drop is.
+ */
+function proxyEnded(proxy: ProxyCommand, error: FleetError): FleetError {
+  if (/kex_exchange_identification|Exceeded MaxStartups/.test(proxy.stderr)) {
+    return new FleetError("maxstartups", `ProxyCommand ${JSON.stringify(proxy.command)}: the bastion dropped the connection before its banner (MaxStartups?): ${proxy.stderr.trim().split("\n").pop()}`, "banner");
+  }
+  const failure = error.cause instanceof ProxyCommandFailure ? error.cause : undefined;
+  if (failure) return new FleetError("refused", failure.message, "connect", `ProxyCommand ${failure.error.replace(/: .*$/, "")}`);
+  return new FleetError("refused", `ProxyCommand ${JSON.stringify(proxy.command)} ended before the SSH banner`, "connect", "ProxyCommand ended");
+}
+
 function socketError(err: NodeJS.ErrnoException, tcpConnected: boolean, sawBanner: boolean, spec: ConnectSpec): FleetError {
-  // The command could not start, or exited, or was killed: the host was not reached through it.
-  if (err instanceof ProxyCommandFailure) return new FleetError("refused", err.message, sawBanner ? "kex" : "connect", `ProxyCommand ${err.error}`);
+  // The command could not start, or exited, or was killed (see proxyEnded).
+  if (err instanceof ProxyCommandFailure) return new FleetError("refused", err.message, sawBanner ? "kex" : "connect", `ProxyCommand ${err.error.replace(/: .*$/, "")}`, { cause: err });
   const where = `${spec.hostname}:${spec.port}`;
   switch (err.code) {
     case "ENOTFOUND":
@@ -306,13 +331,18 @@ export class HostConnection {
   /** Milliseconds the connection took to set up. */
   readonly connectMs: number;
 
-  constructor(spec: ConnectSpec, client: Client, connectMs: number) {
+  readonly #proxy: ProxyCommand | undefined;
+
+  constructor(spec: ConnectSpec, client: Client, connectMs: number, proxy?: ProxyCommand) {
     this.spec = spec;
     this.#client = client;
     this.connectMs = connectMs;
+    this.#proxy = proxy;
     client.on("error", () => {});
     client.on("close", () => {
       this.#closed = true;
+      // The command carried this connection only: it ends with it (and so does all it started).
+      proxy?.destroy();
     });
   }
 
@@ -438,7 +468,16 @@ export class HostConnection {
     this.#closed = true;
     this.#client.end();
     const c = this.#client;
-    setTimeout(() => c.destroy(), 1000).unref();
+    // A proxy command that does not exit when its input ends would hold the program open: it is
+    // ended too, within the same grace.
+    const proxy = this.#proxy;
+    // (ssh2's destroy() leaves a socket alone once it has been ended: the proxy is ended here.)
+    const grace = setTimeout(() => {
+      c.destroy();
+      proxy?.destroy();
+    }, 1000);
+    if (this.#proxy) c.once("close", () => clearTimeout(grace));
+    else grace.unref();
   }
 }
 

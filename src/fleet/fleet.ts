@@ -370,14 +370,6 @@ export class Fleet implements AsyncDisposable {
     if (signal.aborted) return done({ state: "killed", kind: "killed", reason: "interrupted" });
     let conn: HostConnection;
     let reused = false;
-    let spec: ResolvedSpec;
-    try {
-      spec = this.#resolver.resolve(host);
-    } catch (error) {
-      if (!(error instanceof FleetError)) throw error;
-      await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
-      return done({ state: stateOfError(error), kind: error.kind, reason: reasonOf(error) });
-    }
     const kept = this.#open.get(host.name);
     if (kept?.alive) {
       conn = kept;
@@ -385,6 +377,15 @@ export class Fleet implements AsyncDisposable {
       this.#open.delete(host.name);
       await emit({ type: "connecting", host: host.name, time: time(), attempt: 1 });
     } else {
+      // Resolved only to open a connection: a kept one needs no lookup (and no `Match exec` run again).
+      let spec: ResolvedSpec;
+      try {
+        spec = await this.#resolver.resolve(host);
+      } catch (error) {
+        if (!(error instanceof FleetError)) throw error;
+        await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
+        return done({ state: stateOfError(error), kind: error.kind, reason: reasonOf(error) });
+      }
       const c = await this.#connect(spec, host, emit, time, signal, run);
       if (c instanceof FleetError) return done({ state: stateOfError(c), kind: c.kind, reason: reasonOf(c) });
       conn = c;
@@ -434,7 +435,7 @@ export class Fleet implements AsyncDisposable {
           known_hosts: via.vars["known_hosts"],
           ...(m[3] ? { port: Number(m[3]) } : {}),
         });
-        const spec = this.#resolver.resolve(hop);
+        const spec = await this.#resolver.resolve(hop);
         const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
         return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts), signal, run, sock));
       })();

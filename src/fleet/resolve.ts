@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Host } from "./host.js";
 import type { ConnectSpec } from "./connection.js";
 import { FleetError } from "./connection.js";
+import { parseDuration } from "./duration.js";
 import { SSHConfig, expandHome } from "../ssh/config.js";
 import type { SSHConfigDict } from "../ssh/config.js";
 import { ConfigParseError } from "../ssh/errors.js";
@@ -18,7 +19,7 @@ export interface ResolveOptions {
   connectTimeout?: number | undefined;
   /** For hosts without their own. Default 10 s, ClusterShell's. */
   defaultConnectTimeout?: number | undefined;
-  /** Login user for hosts that name none (default: the local user). */
+  /** Login user for hosts that name none, in the inventory or ssh_config (default: the local user). */
   user?: string | undefined;
   /** ssh_config file; default ~/.ssh/config; `false` ignores it. */
   sshConfig?: string | false | undefined;
@@ -30,38 +31,41 @@ export type ResolvedSpec = ConnectSpec & { proxyJump?: string | undefined; known
 
 export class SpecResolver {
   readonly #config: SSHConfig | null;
-  readonly #file: string;
   readonly #options: ResolveOptions;
 
   /** Reads the ssh_config now: a mistake in it (`ConfigParseError`, naming file and line) is thrown here. */
   constructor(options: ResolveOptions = {}) {
     this.#options = options;
-    this.#file = options.sshConfig || join(homedir(), ".ssh", "config");
-    this.#config = options.sshConfig === false || !existsSync(this.#file) ? null : readConfig(this.#file);
+    const file = options.sshConfig || join(homedir(), ".ssh", "config");
+    this.#config = options.sshConfig === false || !existsSync(file) ? null : readConfig(file);
   }
 
   /**
-   * The host's connection spec. What its ssh_config block says but cannot be used (a `Port` that is
-   * no port, a `Match exec` that does not finish) fails this host, as a FleetError of kind `dns`.
+   * The host's connection spec. What its ssh_config says but cannot be used (a `Port` that is no
+   * port, a `Match exec` that does not finish within the connect timeout) fails this host alone, as
+   * a FleetError of kind `dns` naming the file and line.
    */
-  resolve(host: Host): ResolvedSpec {
+  async resolve(host: Host): Promise<ResolvedSpec> {
     const v = host.vars;
     let c: SSHConfigDict | undefined;
     try {
-      c = this.#config?.lookup(host.name, { user: v.user, port: v.port, hostName: v.hostname });
+      c = await this.#config?.lookupAsync(host.name, {
+        user: v.user,
+        defaultUser: this.#options.user,
+        port: v.port,
+        hostName: v.hostname,
+        execTimeout: this.#options.connectTimeout ?? v.connect_timeout ?? this.#options.defaultConnectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+      });
     } catch (error) {
-      throw new FleetError("dns", `${(error as Error).message}`, "connect", "ssh_config");
+      throw new FleetError("dns", (error as Error).message, "connect", "ssh_config");
     }
     const one = (k: string): string | undefined => c?.getString(k);
     const identity = v.identity_file === undefined ? (c?.getList("identityfile") ?? []) : Array.isArray(v.identity_file) ? v.identity_file : [v.identity_file];
     const knownHosts = v["known_hosts"];
-    const proxyJump = v.proxy_jump ?? one("proxyjump");
     const hostname = v.hostname ?? one("hostname") ?? host.name;
-    const port = v.port ?? this.#port(host, one("port")) ?? 22;
+    const port = v.port ?? configPort(host, c) ?? 22;
     const username = v.user ?? one("user") ?? this.#options.user ?? userInfo().username;
-    // ssh_config's has its tokens expanded by the lookup; the inventory's gets the same ones here.
-    const tokens: Record<string, string> = { h: hostname, p: String(port), r: username, n: host.name, "%": "%" };
-    const proxyCommand = v.proxy_command?.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all) ?? one("proxycommand");
+    const proxy = proxyOf(host, c, { h: hostname, p: String(port), r: username, n: host.name, "%": "%" });
     return {
       name: host.name,
       hostname,
@@ -69,27 +73,76 @@ export class SpecResolver {
       username,
       identityFiles: identity.map(expandHome),
       passwordEnv: v.password_env,
-      connectTimeout: this.#options.connectTimeout ?? v.connect_timeout ?? this.#seconds(host, one("connecttimeout")) ?? this.#options.defaultConnectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
-      // OpenSSH takes one of the two, ProxyJump first; `none` turns either off.
-      proxyJump: proxyJump && proxyJump.toLowerCase() !== "none" ? proxyJump : undefined,
-      proxyCommand: !(proxyJump && proxyJump.toLowerCase() !== "none") && proxyCommand && proxyCommand.toLowerCase() !== "none" ? proxyCommand : undefined,
+      connectTimeout: this.#options.connectTimeout ?? v.connect_timeout ?? configTimeout(host, c) ?? this.#options.defaultConnectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+      ...proxy,
       knownHosts: typeof knownHosts === "string" ? [expandHome(knownHosts)] : Array.isArray(knownHosts) ? knownHosts.map(String).map(expandHome) : undefined,
     };
   }
+}
 
-  #port(host: Host, value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    const port = Number(value);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FleetError("dns", `${this.#file}: Port for ${host.name} is not a port from 1 to 65535: ${JSON.stringify(value)}`, "connect", "ssh_config");
-    return port;
-  }
+/** `Port` from ssh_config, checked; a bad one names its file and line. */
+function configPort(host: Host, c: SSHConfigDict | undefined): number | undefined {
+  const value = c?.getString("port");
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw configError(c!, "port", `Port for ${host.name} is not a port from 1 to 65535: ${JSON.stringify(value)}`);
+  return port;
+}
 
-  #seconds(host: Host, value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    const seconds = Number(value);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new FleetError("dns", `${this.#file}: ConnectTimeout for ${host.name} is not a number of seconds: ${JSON.stringify(value)}`, "connect", "ssh_config");
-    return seconds * 1000;
+/** `ConnectTimeout` from ssh_config: seconds, or a time with units (`1m`, `30s`); 0 leaves shoal's default. */
+function configTimeout(host: Host, c: SSHConfigDict | undefined): number | undefined {
+  const value = c?.getString("connecttimeout");
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(value, "ConnectTimeout");
+  } catch {
+    throw configError(c!, "connecttimeout", `ConnectTimeout for ${host.name} is not a time (seconds, or 30s, 1m): ${JSON.stringify(value)}`);
   }
+  return ms > 0 ? ms : undefined;
+}
+
+function configError(c: SSHConfigDict, key: string, message: string): FleetError {
+  const where = c.origin(key);
+  return new FleetError("dns", where ? `${where}: ${message}` : message, "connect", "ssh_config");
+}
+
+/**
+ * How the host is reached: a jump host, a proxy command, or directly. The inventory decides as a
+ * whole when it names either (`none` included); otherwise ssh_config, where the first of
+ * `ProxyJump` and `ProxyCommand` set wins, as in OpenSSH.
+ */
+function proxyOf(host: Host, c: SSHConfigDict | undefined, tokens: Record<string, string>): { proxyJump?: string; proxyCommand?: string; proxyGroup?: string } {
+  const v = host.vars;
+  const set = (x: unknown) => x !== undefined && x !== null;
+  const off = (x: string | undefined) => x === undefined || x.toLowerCase() === "none";
+  if (set(v.proxy_command) && typeof v.proxy_command !== "string") {
+    throw new FleetError("dns", `Invalid proxy_command for ${host.name}: expected a command line, got ${JSON.stringify(v.proxy_command)}`, "connect", "invalid proxy_command");
+  }
+  let jump: string | undefined;
+  let command: string | undefined;
+  let template: string | undefined;
+  if (set(v.proxy_jump) || set(v.proxy_command)) {
+    if (!off(v.proxy_jump) && !off(v.proxy_command)) {
+      throw new FleetError("dns", `${host.name} has both proxy_jump and proxy_command: a host is reached through one (set the other to none)`, "connect", "both proxy_jump and proxy_command");
+    }
+    jump = off(v.proxy_jump) ? undefined : v.proxy_jump;
+    template = off(v.proxy_command) ? undefined : v.proxy_command;
+    command = template?.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
+  } else {
+    jump = off(c?.getString("proxyjump")) ? undefined : c!.getString("proxyjump");
+    command = off(c?.getString("proxycommand")) ? undefined : c!.getString("proxycommand");
+    // ssh_config's comes with its tokens expanded: put them back to tell which hosts share it.
+    if (command !== undefined) template = unexpand(command, tokens);
+  }
+  return { ...(jump ? { proxyJump: jump } : {}), ...(command ? { proxyCommand: command, proxyGroup: template } : {}) };
+}
+
+/** A proxy command with this host's own values turned back into tokens (`ssh -W %h:%p bastion`). */
+function unexpand(command: string, tokens: Record<string, string>): string {
+  let out = command;
+  for (const t of ["h", "n", "r"]) if (tokens[t]) out = out.split(tokens[t]!).join(`%${t}`);
+  return out.replace(new RegExp(`(?<![\\w.])${tokens["p"]}(?![\\w.])`, "g"), "%p");
 }
 
 function readConfig(file: string): SSHConfig {
@@ -97,7 +150,7 @@ function readConfig(file: string): SSHConfig {
     return SSHConfig.fromPathSync(file);
   } catch (error) {
     if (error instanceof ConfigParseError) throw error;
-    // The file, or a file it includes, cannot be read (a folder, no permission).
+    // The file cannot be read (a folder, no permission).
     throw new ConfigParseError(`Cannot read ssh_config ${file}: ${(error as Error).message}`);
   }
 }

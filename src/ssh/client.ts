@@ -233,7 +233,7 @@ export class SSHClient implements HostKeyStore {
         options.sshConfig instanceof SSHConfig
           ? options.sshConfig
           : await loadConfig(typeof options.sshConfig === "string" ? options.sshConfig : path.join(os.homedir(), ".ssh", "config"));
-      config = sshConfig.lookup(options.hostname, options.username !== undefined ? { user: options.username } : {});
+      config = await sshConfig.lookupAsync(options.hostname, options.username !== undefined ? { user: options.username } : {});
       merged.hostname = config.getString("hostname") ?? options.hostname;
       merged.port ??= config.asInt("port");
       merged.username ??= config.getString("user");

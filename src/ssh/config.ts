@@ -1,48 +1,45 @@
 /**
  * paramiko's `SSHConfig`: OpenSSH client configuration (`~/.ssh/config`). `Host` blocks with
- * wildcard and `!negated` patterns, `Match all|host|originalhost|user|localuser|exec|canonical|final`,
- * `Include` (globs, relative to `~/.ssh`), first value wins, token expansion
- * (`%h %p %r %u %l %L %d %n %C %%` and `~`).
+ * wildcard and `!negated` patterns, `Match all|host|originalhost|user|localuser|exec|tagged|
+ * localnetwork|canonical|final`, `Include` (globs, relative to `~/.ssh`), first value wins, token
+ * expansion (`%h %p %r %u %l %L %d %n %C %%`, and `~` in paths).
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { BlockList, isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { checkTimeout } from "../internal/options.js";
 import { ConfigParseError } from "./errors.js";
 import { globMatch } from "./host-keys.js";
+import { execMatches, execMatchesSync } from "./config-exec.js";
+import type { ExecRequest } from "./config-exec.js";
 
 /** How long a `Match exec` command may run before the lookup fails (OpenSSH has no bound). */
 const EXEC_TIMEOUT_MS = 30_000;
-
-/**
- * `Match exec`: the command, its tokens expanded, run by `/bin/sh -c` as OpenSSH runs it (stdin and
- * stdout to /dev/null, stderr shown); it matches when the command exits 0. The lookup waits for it
- * (it is synchronous, as paramiko's), so a command that does not exit within `timeout` ms is killed
- * and fails the lookup, rather than hanging it (its own children may outlive it).
- */
-function execMatches(tokens: Record<string, string>, command: string, timeout: number | undefined, where: string): boolean {
-  const expanded = expandHome(command.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all));
-  const run = spawnSync("/bin/sh", ["-c", expanded], { stdio: ["ignore", "ignore", "inherit"], timeout, killSignal: "SIGKILL" });
-  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
-    throw new ConfigParseError(`${where}: Match exec ${JSON.stringify(command)}: the command did not exit within ${timeout} ms (killed)`);
-  }
-  if (run.error) throw new ConfigParseError(`${where}: Match exec ${JSON.stringify(command)}: cannot run /bin/sh: ${run.error.message}`);
-  return run.status === 0;
-}
 
 /** Keys that collect every value instead of keeping the first. */
 const MULTI_VALUED = new Set(["identityfile", "localforward", "remoteforward", "dynamicforward", "certificatefile", "sendenv", "setenv"]);
 /** Keys whose values get `%` tokens expanded. */
 const TOKEN_KEYS = new Set(["hostname", "identityfile", "proxycommand", "controlpath", "localcommand", "certificatefile", "userknownhostsfile", "identityagent", "proxyjump"]);
+/** Keys naming files: `~` is the home folder there (and only there: commands leave it to the shell). */
+const PATH_KEYS = new Set(["identityfile", "controlpath", "certificatefile", "userknownhostsfile", "identityagent"]);
+/** Keys whose value is a command line, taken whole (a `#` in it is the shell's business). */
+const COMMAND_KEYS = new Set(["proxycommand", "localcommand", "remotecommand", "knownhostscommand", "permitlocalcommand"]);
+/** Of these two, the first one set wins and shuts the other out (`none` included), as in OpenSSH. */
+const EXCLUSIVE = new Map([
+  ["proxyjump", "proxycommand"],
+  ["proxycommand", "proxyjump"],
+]);
 
 /** What {@link SSHConfig.lookup} is told besides the host. */
 export interface LookupOptions {
-  /** The login user already chosen (ssh's `-l`). */
+  /** The login user already chosen (ssh's `-l`): it wins over the file's `User`. */
   user?: string | undefined;
+  /** The login user when neither `user` nor the file names one (default: the local user). */
+  defaultUser?: string | undefined;
   /** The port already chosen (ssh's `-p`). */
   port?: number | undefined;
   /** The address already chosen (ssh's `-o HostName=`). */
@@ -51,10 +48,17 @@ export interface LookupOptions {
   execTimeout?: number | undefined;
 }
 
+interface Option {
+  key: string;
+  value: string;
+  /** `~/.ssh/config line 12`. */
+  where: string;
+}
+
 interface Block {
   kind: "host" | "match";
   patterns: string[];
-  options: Array<[string, string]>;
+  options: Option[];
   /** Where its `Host` or `Match` line is (`~/.ssh/config line 4`), for errors found at lookup. */
   where: string;
 }
@@ -87,6 +91,18 @@ export class SSHConfigDict extends Map<string, string | string[]> {
   getList(key: string): string[] {
     const value = this.get(key.toLowerCase());
     return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  }
+
+  readonly #origins = new Map<string, string>();
+
+  /** Where the (first) value of a key was read: `~/.ssh/config line 12`; undefined when unset or not from a file line. */
+  origin(key: string): string | undefined {
+    return this.#origins.get(key.toLowerCase());
+  }
+
+  /** @internal Notes where a key's value came from (the lookup does). */
+  noteOrigin(key: string, where: string): void {
+    if (!this.#origins.has(key)) this.#origins.set(key, where);
   }
 }
 
@@ -145,47 +161,62 @@ export class SSHConfig {
       const match = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
       if (!match) throw new ConfigParseError(`${where}: expected "Keyword value": ${JSON.stringify(line)}`);
       const key = match[1]!.toLowerCase();
-      const value = unquote(match[2]!.trim());
+      // OpenSSH ends a line at a word that starts with `#`, except in a command, taken whole.
+      const rest = COMMAND_KEYS.has(key) ? match[2]!.trim() : withoutComment(match[2]!);
+      const value = unquote(rest);
       if (key === "host") {
-        current = { kind: "host", patterns: splitArgs(match[2]!), options: [], where };
+        current = { kind: "host", patterns: splitArgs(rest), options: [], where };
         this.#blocks.push(current);
       } else if (key === "match") {
-        current = { kind: "match", patterns: checkMatch(splitArgs(match[2]!), where), options: [], where };
+        current = { kind: "match", patterns: checkMatch(splitArgs(rest), where), options: [], where };
         this.#blocks.push(current);
       } else if (key === "include") {
-        for (const pattern of splitArgs(match[2]!)) {
+        for (const pattern of splitArgs(rest)) {
           for (const file of this.#expandInclude(pattern)) {
-            this.#parse(readFileSync(file, "utf8"), depth + 1, current, file);
+            let included: string;
+            try {
+              included = readFileSync(file, "utf8");
+            } catch {
+              continue; // as OpenSSH: a file that cannot be read is skipped
+            }
+            this.#parse(included, depth + 1, current, file);
           }
         }
         current = { kind: current.kind, patterns: current.patterns, options: [], where: current.where };
         this.#blocks.push(current);
       } else {
-        current.options.push([key, value]);
+        current.options.push({ key, value, where });
       }
     }
   }
 
+  /** The regular files an `Include` pattern names, in order; a glob in any part of the path is expanded. */
   #expandInclude(pattern: string): string[] {
     const full = path.resolve(this.#baseDir, expandHome(pattern));
-    if (!/[*?[]/.test(full)) {
-      try {
-        readFileSync(full);
-        return [full];
-      } catch {
-        return [];
+    let paths = ["/"];
+    for (const part of full.split("/").filter(Boolean)) {
+      if (!/[*?[]/.test(part)) {
+        paths = paths.map((p) => path.join(p, part));
+        continue;
       }
+      paths = paths.flatMap((dir) => {
+        try {
+          return readdirSync(dir)
+            .filter((name) => globMatch(part, name) && (part.startsWith(".") || !name.startsWith(".")))
+            .sort()
+            .map((name) => path.join(dir, name));
+        } catch {
+          return [];
+        }
+      });
     }
-    const dir = path.dirname(full);
-    const base = path.basename(full);
-    try {
-      return readdirSync(dir)
-        .filter((name) => globMatch(base, name))
-        .sort()
-        .map((name) => path.join(dir, name));
-    } catch {
-      return [];
-    }
+    return paths.filter((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
   }
 
   /**
@@ -201,32 +232,53 @@ export class SSHConfig {
    * `-o HostName=`): they stand in for the file's values in `Match` criteria and in `%r`, `%p`, `%h`.
    */
   lookup(hostname: string, options: LookupOptions = {}): SSHConfigDict {
-    const given = checkTimeout(options.execTimeout, "SSHConfig.lookup: execTimeout") ?? EXEC_TIMEOUT_MS;
-    // Whole milliseconds, at least one (spawnSync's 0 is no limit); Infinity: no limit.
-    const execTimeout = given === Infinity ? undefined : Math.max(1, Math.ceil(given));
+    const execTimeout = execBound(options.execTimeout, "SSHConfig.lookup: execTimeout");
+    const steps = this.#lookup(hostname, options);
+    for (let step = steps.next(); ; step = steps.next(execMatchesSync(step.value, execTimeout))) {
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * {@link lookup} without blocking: `Match exec` commands run while the event loop goes on (many
+   * hosts' lookups at once run theirs in parallel), and one past `execTimeout` is killed with
+   * everything it started (its process group).
+   */
+  async lookupAsync(hostname: string, options: LookupOptions = {}): Promise<SSHConfigDict> {
+    const execTimeout = execBound(options.execTimeout, "SSHConfig.lookupAsync: execTimeout");
+    const steps = this.#lookup(hostname, options);
+    for (let step = steps.next(); ; step = steps.next(await execMatches(step.value, execTimeout))) {
+      if (step.done) return step.value;
+    }
+  }
+
+  /** The lookup, which yields each `Match exec` to run and is given back whether it matched. */
+  *#lookup(hostname: string, options: LookupOptions): Generator<ExecRequest, SSHConfigDict, boolean> {
     const result = new SSHConfigDict();
     const collect = (block: Block) => {
-      for (const [key, value] of block.options) {
+      for (const { key, value, where } of block.options) {
         if (MULTI_VALUED.has(key)) {
           const list = (result.get(key) as string[] | undefined) ?? [];
           list.push(value);
           result.set(key, list);
-        } else if (!result.has(key)) {
+          result.noteOrigin(key, where);
+        } else if (!result.has(key) && !result.has(EXCLUSIVE.get(key) ?? "")) {
           result.set(key, value);
+          result.noteOrigin(key, where);
         }
       }
     };
-    const pass = (final: boolean) => {
+    const pass = function* (this: SSHConfig, final: boolean): Generator<ExecRequest, void, boolean> {
       for (const block of this.#blocks) {
-        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : this.#matchMatches(block, hostname, result, options, final, execTimeout)) collect(block);
+        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : yield* this.#matchMatches(block, hostname, result, options, final)) collect(block);
       }
-    };
+    }.bind(this);
     // The final pass collects every multi-valued option again: keep the first pass's lists apart.
-    pass(false);
+    yield* pass(false);
     if (this.#wantsFinalPass(result)) {
       const firstLists = new Map([...result].filter(([key]) => MULTI_VALUED.has(key)));
       for (const key of firstLists.keys()) result.delete(key);
-      pass(true);
+      yield* pass(true);
       for (const [key, list] of firstLists) {
         const added = (result.get(key) as string[] | undefined) ?? [];
         result.set(key, [...(list as string[]), ...added.filter((value) => !(list as string[]).includes(value))]);
@@ -243,7 +295,7 @@ export class SSHConfig {
     return this.#blocks.some((block) => block.kind === "match" && block.patterns.some((p) => p.toLowerCase() === "final"));
   }
 
-  #matchMatches(block: Block, hostname: string, sofar: SSHConfigDict, given: LookupOptions, final: boolean, execTimeout: number | undefined): boolean {
+  *#matchMatches(block: Block, hostname: string, sofar: SSHConfigDict, given: LookupOptions, final: boolean): Generator<ExecRequest, boolean, boolean> {
     const criteria = block.patterns;
     for (let i = 0; i < criteria.length; i++) {
       let keyword = criteria[i]!.toLowerCase();
@@ -253,15 +305,19 @@ export class SSHConfig {
       if (keyword === "all") ok = true;
       else if (keyword === "canonical" || keyword === "final") ok = final;
       else {
-        const argument = criteria[++i];
-        if (argument === undefined) throw new ConfigParseError(`${block.where}: Match ${keyword} needs an argument`);
+        // checkMatch made sure, as the file was read, that the criterion is known and has its argument.
+        const argument = criteria[++i]!;
         const patterns = argument.split(",");
         if (keyword === "host") ok = hostMatches(patterns, given.hostName ?? sofar.getString("hostname") ?? hostname);
         else if (keyword === "originalhost") ok = hostMatches(patterns, hostname);
-        else if (keyword === "user") ok = hostMatches(patterns, given.user ?? sofar.getString("user") ?? os.userInfo().username);
+        else if (keyword === "user") ok = hostMatches(patterns, remoteUser(sofar, given));
         else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
-        else if (keyword === "exec") ok = execMatches(this.#tokens(sofar, hostname, given), argument, execTimeout, block.where);
-        else throw new ConfigParseError(`${block.where}: Unsupported Match criterion: ${keyword}`);
+        else if (keyword === "tagged") ok = hostMatches(patterns, sofar.getString("tag") ?? "");
+        else if (keyword === "localnetwork") ok = onLocalNetwork(patterns, block.where);
+        else {
+          const tokens = this.#tokens(sofar, hostname, given);
+          ok = yield { command: argument, expanded: argument.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all), where: block.where };
+        }
       }
       if (ok === negate) return false;
     }
@@ -272,20 +328,20 @@ export class SSHConfig {
   #tokens(dict: SSHConfigDict, original: string, given: LookupOptions): Record<string, string> {
     const host = given.hostName ?? (dict.getString("hostname") ?? original).replace(/%h/g, original).replace(/%%/g, "%");
     const port = given.port?.toString() ?? dict.getString("port") ?? "22";
-    const remoteUser = given.user ?? dict.getString("user") ?? os.userInfo().username;
+    const user = remoteUser(dict, given);
     const fqdn = os.hostname();
     return {
       "%": "%",
       h: host,
       n: original,
       p: port,
-      r: remoteUser,
+      r: user,
       u: os.userInfo().username,
       // OpenSSH: %l is the local host name with its domain, %L without it.
       l: fqdn,
       L: fqdn.split(".")[0]!,
       d: os.homedir(),
-      C: createHash("sha1").update(`${fqdn}${host}${port}${remoteUser}`).digest("hex"),
+      C: createHash("sha1").update(`${fqdn}${host}${port}${user}`).digest("hex"),
     };
   }
 
@@ -293,8 +349,8 @@ export class SSHConfig {
     const tokens = this.#tokens(dict, original, given);
     dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
-      const expanded = key === "hostname" ? value.replace(/%h/g, original).replace(/%%/g, "%") : value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
-      return expandHome(expanded);
+      const expanded = value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
+      return PATH_KEYS.has(key) ? expandHome(expanded) : expanded;
     };
     for (const [key, value] of dict) {
       if (!TOKEN_KEYS.has(key) || key === "hostname") continue;
@@ -310,8 +366,36 @@ export class SSHConfig {
   }
 }
 
+/** The remote user as the lookup sees it: the caller's choice, the file's, the default, the local one. */
+function remoteUser(sofar: SSHConfigDict, given: LookupOptions): string {
+  return given.user ?? sofar.getString("user") ?? given.defaultUser ?? os.userInfo().username;
+}
+
+/** `execTimeout` checked, in whole ms (at least one: spawnSync's 0 is no bound); undefined for none. */
+function execBound(value: number | undefined, name: string): number | undefined {
+  const given = checkTimeout(value, name) ?? EXEC_TIMEOUT_MS;
+  return given === Infinity ? undefined : Math.max(1, Math.ceil(given));
+}
+
+/** `Match localnetwork`: whether an address of this machine's interfaces is in one of the CIDR networks. */
+function onLocalNetwork(networks: string[], where: string): boolean {
+  const list = new BlockList();
+  for (const network of networks) {
+    const [address, bits] = network.split("/");
+    const family = isIP(address ?? "");
+    const prefix = Number(bits);
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
+      throw new ConfigParseError(`${where}: Match localnetwork: ${JSON.stringify(network)} is not an address/prefix network`);
+    }
+    list.addSubnet(address!, prefix, family === 4 ? "ipv4" : "ipv6");
+  }
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .some((i) => i !== undefined && list.check(i.address.replace(/%.*$/, ""), i.family === "IPv4" ? "ipv4" : "ipv6"));
+}
+
 const MATCH_ALONE = new Set(["all", "canonical", "final"]);
-const MATCH_WITH_ARGUMENT = new Set(["host", "originalhost", "user", "localuser", "exec"]);
+const MATCH_WITH_ARGUMENT = new Set(["host", "originalhost", "user", "localuser", "exec", "tagged", "localnetwork"]);
 
 /** A `Match` line's criteria, checked as it is read (as OpenSSH does), so that a mistake names its line. */
 function checkMatch(criteria: string[], where: string): string[] {
@@ -347,9 +431,20 @@ function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
-/** `~` and `~/x` → the home folder. */
+/** The value up to a word that starts with `#` (OpenSSH's end-of-line comment), outside quotes. */
+function withoutComment(text: string): string {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === "#" && !quoted && (i === 0 || /\s/.test(text[i - 1]!))) return text.slice(0, i).trim();
+  }
+  return text.trim();
+}
+
+/** `~` and `~/x` → the home folder; the rest of the path is left as written. */
 export function expandHome(p: string): string {
   if (p === "~") return os.homedir();
-  if (p.startsWith("~/")) return path.join(os.homedir(), p.slice(2));
+  if (p.startsWith("~/")) return os.homedir() + p.slice(1);
   return p;
 }

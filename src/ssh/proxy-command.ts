@@ -6,10 +6,30 @@
  * `ProxyCommandFailure` saying how, not with what that does to the pipes: its output ends and
  * writes to it fail (EPIPE) before Node reports its exit, so both wait for the exit. After a clean
  * exit the stream ends with the command's output, and finishes and closes as a socket does.
+ *
+ * The command runs under `/bin/sh -c` (OpenSSH's `exec` in front is left out, so that a compound
+ * command, `a | b` or `if ...; fi`, works too), in a process group of its own: Ctrl-C at the terminal goes to the program, which decides when the
+ * connection ends, and destroying the stream ends the whole group (TERM, then KILL after
+ * `KILL_AFTER_MS`), so nothing the command started outlives it or holds the program open. Being
+ * in its own session, the command has no terminal to prompt on: a bastion needs keys or an agent.
  */
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
 import { ProxyCommandFailure } from "./errors.js";
+import { killGroup } from "../internal/process-group.js";
+
+/** How long a proxy command has to end after TERM before its group is killed. */
+const KILL_AFTER_MS = 2000;
+/** How much of a captured stderr is kept (its end: where the reason for a failure is). */
+const STDERR_KEPT = 4096;
+
+export interface ProxyCommandOptions {
+  /**
+   * `inherit` (default): the command's stderr is this process's. `capture`: it is kept (its last
+   * 4 KiB), readable as `stderr`, and its last line is part of a failure's `error`.
+   */
+  stderr?: "inherit" | "capture";
+}
 
 export class ProxyCommand extends Duplex {
   readonly command: string;
@@ -21,13 +41,21 @@ export class ProxyCommand extends Duplex {
   /** A write that failed while the command was still running, and its callback. */
   #brokenWrite: { error: Error; callback: (error?: Error | null) => void } | undefined;
 
-  constructor(command: string) {
+  #stderr = "";
+
+  constructor(command: string, options: ProxyCommandOptions = {}) {
     super();
     this.command = command;
-    const child = (this.#child = spawn(command, { shell: true, stdio: ["pipe", "pipe", "inherit"] }));
+    const capture = options.stderr === "capture";
+    const child = (this.#child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", capture ? "pipe" : "inherit"], detached: true }));
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString("utf8")).slice(-STDERR_KEPT);
+    });
     child.on("error", (error) => this.destroy(new ProxyCommandFailure(command, error.message, { cause: error })));
     child.on("exit", (code, signal) => {
-      this.#ended = { failure: signal ? `killed by ${signal}` : code !== 0 ? `exited with status ${code}` : null };
+      const how = signal ? `killed by ${signal}` : code !== 0 ? `exited with status ${code}` : null;
+      const said = this.#stderr.trim().split("\n").pop()?.trim();
+      this.#ended = { failure: how !== null && said ? `${how}: ${said}` : how };
       this.#settle();
     });
     // A write into a command that has gone: reported with its exit (see #settle).
@@ -81,8 +109,23 @@ export class ProxyCommand extends Duplex {
     stdin.end(() => callback());
   }
 
+  /** What the command wrote to stderr (its last 4 KiB), with `stderr: "capture"`. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill();
+    const child = this.#child;
+    // The group, not only the command: what it started (a pipeline's other half) goes too.
+    killGroup(child.pid, "SIGTERM");
+    if (child.exitCode === null && child.signalCode === null) {
+      const kill = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_AFTER_MS);
+      kill.unref();
+      child.once("exit", () => clearTimeout(kill));
+    }
+    // Nothing of it may keep the program running: its pipes are let go.
+    for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe?.destroy();
+    child.unref();
     callback(error);
   }
 }

@@ -3,7 +3,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -337,4 +337,36 @@ test("Ctrl-C, or a SIGTERM, stops the remote commands and prints the partial sum
     assert.match(r.stderr, new RegExp(`${said}: stopping the remote commands`));
     assert.match(r.stderr, /killed +interrupted: 127\.0\.1\.\[1-5\] \(5\)/);
   }
+});
+
+test("Ctrl-C at a terminal (SIGINT to the whole process group) leaves proxy commands to shoal, which stops the remote commands through them", async () => {
+  const relay = `'${process.execPath}' -e 'const s = require("net").connect(Number(process.argv[2]), process.argv[1]); process.stdin.pipe(s); s.pipe(process.stdout); s.on("error", () => process.exit(2));' %h %p`;
+  const proxied = join(dir, "proxied.yml");
+  await writeFile(proxied, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath}, known_hosts: ${knownHosts}, proxy_command: "${relay.replace(/"/g, '\\"')}" }\nhosts: ["127.0.3.[1-3]"]\n`);
+  // Its own process group, as a terminal's foreground job: the signal goes to every process in it.
+  const child = spawn(process.execPath, [MAIN, "run", "all", "-i", proxied, "--json", "--", "sleep 31.4"], {
+    env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await new Promise<void>((resolve) =>
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if ((stdout.match(/"type":"connected"/g)?.length ?? 0) === 3) resolve();
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  process.kill(-child.pid!, "SIGINT");
+  assert.equal(await closed, 2, stderr);
+  assert.match(stdout, /"type":"summary"/);
+  const done = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; result?: { state: string } }).filter((e) => e.type === "done");
+  assert.deepEqual(done.map((e) => e.result!.state), ["killed", "killed", "killed"], stdout);
+  // The remote commands were stopped (through the proxies, which the terminal's signal did not reach).
+  const deadline = performance.now() + 5000;
+  while (spawnSync("pgrep", ["-f", "sleep 31.4"]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 31.4"]).status, 1, "no remote sleep left");
 });

@@ -335,6 +335,61 @@ test("ProxyCommand, from ssh_config or the inventory: the connection goes throug
   assert.deepEqual(errors, ['ProxyCommand "exit 3" failed: exited with status 3', 'ProxyCommand "exit 3" failed: exited with status 3']);
 });
 
+test("a proxy command is ended with everything it started: at a connect timeout, when its connection closes, and when it never exits on its own", async (t) => {
+  const local = await mkdtemp(join(tmpdir(), "shoal-proxy-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  const log = join(local, "relayed");
+  // Says nothing, ever: the connect timeout ends it, and its child with it.
+  const silent = sshdHosts(sshd, 1, 120).map((h) => ({ ...h, vars: { ...h.vars, proxy_command: "sleep 71.3 | cat" } }));
+  // Carries the connection, then lingers after its input ends (a pipeline, and a sleep after the relay).
+  const lingering = sshdHosts(sshd, 2, 121).map((h) => ({ ...h, vars: { ...h.vars, proxy_command: `${relay(log, "%h", "%p")} | cat; sleep 72.3` } }));
+  const started = performance.now();
+  await using fleet = new Fleet([...silent, ...lingering], { ...base, connectTimeout: 1500 });
+  const results = new Map((await fleet.run(WHOAMI).results()).map((r) => [r.host, r]));
+  assert.equal(results.get(silent[0]!.name)!.state, "timeout");
+  for (const h of lingering) assert.equal(results.get(h.name)!.stdout, `${h.name}\n`);
+  await fleet.close();
+  assert.ok(performance.now() - started < 20_000, "no wait for the proxies' own ends");
+  assert.ok(await goneWithin("sleep 71.3", 5000), "the silent proxy's sleep was ended");
+  assert.ok(await goneWithin("sleep 72.3", 5000), "the lingering proxies were ended when their connections closed");
+});
+
+test("a proxy command that ends before the banner: unreachable at once, not taken for a dropped connection; a bastion's drop (kex_exchange_identification) is retried", async (t) => {
+  const local = await mkdtemp(join(tmpdir(), "shoal-proxy-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  const quiet = sshdHosts(sshd, 1, 125).map((h) => ({ ...h, vars: { ...h.vars, proxy_command: "true" } }));
+  // The first attempt is dropped as a busy bastion drops it; the next goes through.
+  const mark = join(local, "dropped-once");
+  const flaky = sshdHosts(sshd, 1, 126).map((h) => ({
+    ...h,
+    vars: { ...h.vars, proxy_command: `if [ -e ${mark} ]; then ${relay(join(local, "log"), "%h", "%p")}; else touch ${mark}; echo 'kex_exchange_identification: Connection closed by remote host' >&2; exit 255; fi` },
+  }));
+  await using fleet = new Fleet([...quiet, ...flaky], base);
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run("true")) events.push(ev);
+  const of = (host: string) => events.filter((e) => e.host === host);
+  const quietDone = of(quiet[0]!.name).find((e) => e.type === "done");
+  assert.ok(quietDone?.type === "done" && quietDone.result.state === "unreachable" && quietDone.result.reason === "ProxyCommand ended", JSON.stringify(quietDone));
+  assert.equal(of(quiet[0]!.name).filter((e) => e.type === "connecting").length, 1);
+  const flakyErrors = of(flaky[0]!.name).filter((e) => e.type === "error");
+  assert.ok(flakyErrors.length === 1 && flakyErrors[0]!.type === "error" && flakyErrors[0]!.kind === "maxstartups" && flakyErrors[0]!.retrying, JSON.stringify(flakyErrors));
+  assert.match((flakyErrors[0] as { message: string }).message, /the bastion dropped the connection before its banner \(MaxStartups\?\): kex_exchange_identification/);
+  const flakyDone = of(flaky[0]!.name).find((e) => e.type === "done");
+  assert.ok(flakyDone?.type === "done" && flakyDone.result.state === "ok");
+});
+
+test("ssh_config is looked up only to open a connection: a kept one runs the next command without Match exec again", async (t) => {
+  const local = await mkdtemp(join(tmpdir(), "shoal-lookup-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  const log = join(local, "looked-up");
+  const config = join(local, "ssh_config");
+  await writeFile(config, `Match exec "echo %n >> ${log}"\n  User ${sshd.user}\n`);
+  const hosts = sshdHosts(sshd, 3, 130).map((h) => ({ ...h, vars: { ...h.vars, user: undefined } }));
+  await using fleet = new Fleet(hosts, { ...base, sshConfig: config, keepConnections: true });
+  for (let i = 0; i < 3; i++) assert.ok((await fleet.run("true").results()).every((r) => r.state === "ok"));
+  assert.deepEqual((await readFile(log, "utf8")).trim().split("\n").sort(), hosts.map((h) => h.name).sort());
+});
+
 test("--pty gives the command a terminal", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 1, 99), base);
   const [withPty] = await fleet.run("tty").results();

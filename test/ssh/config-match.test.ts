@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ConfigParseError, SSHConfig } from "../../src/ssh/index.js";
@@ -69,4 +69,56 @@ test("%l is the local host name with its domain, %L without it", () => {
   const config = SSHConfig.fromText(["Host *", "  ControlPath /tmp/%l/%L"].join("\n"));
   const fqdn = os.hostname();
   assert.equal(config.lookup("h").getString("controlpath"), `/tmp/${fqdn}/${fqdn.split(".")[0]}`);
+});
+
+test("Match tagged and localnetwork; ProxyJump and ProxyCommand shut each other out; trailing comments; where each value was read", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "shoal-cfg-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = SSHConfig.fromText(
+    [
+      "Host tagged*",
+      "  Tag prod # set by the file, as ssh -P would",
+      "Match tagged prod",
+      "  User fromtag",
+      "Match localnetwork 127.0.0.0/8,::1/128",
+      "  Port 2022",
+      "Match localnetwork 192.0.2.0/24",
+      "  Port 9",
+      "Host viacommand",
+      "  ProxyCommand nc %h %p # the shell's comment",
+      "Host *",
+      "  ProxyJump hop",
+      "  IdentityFile ~/keys/a//b",
+    ].join("\n"),
+  );
+  const tagged = config.lookup("tagged1");
+  assert.deepEqual([tagged.getString("user"), tagged.getString("port"), tagged.origin("port")], ["fromtag", "2022", "Line 6"]);
+  assert.equal(config.lookup("other").getString("user"), undefined);
+  const command = config.lookup("viacommand");
+  assert.deepEqual([command.getString("proxycommand"), command.getString("proxyjump")], ["nc viacommand 2022 # the shell's comment", undefined]);
+  assert.deepEqual([config.lookup("web").getString("proxyjump"), config.lookup("web").getString("proxycommand")], ["hop", undefined]);
+  assert.deepEqual(config.lookup("web").getList("identityfile"), [`${os.homedir()}/keys/a//b`], "~ expanded, the rest as written");
+  assert.throws(() => SSHConfig.fromText("Match localnetwork nonsense\n  Port 1\n").lookup("x"), /Line 1: Match localnetwork: "nonsense" is not an address\/prefix network/);
+  // Include: globs in any part of the path; folders and unreadable files are skipped, as OpenSSH does.
+  await mkdir(path.join(dir, "conf1"));
+  await mkdir(path.join(dir, "conf2", "10-web"), { recursive: true });
+  await writeFile(path.join(dir, "conf1", "10-web"), "Host web\n  User fromglob\n");
+  const file = path.join(dir, "config");
+  await writeFile(file, "Include conf*/10-web\n");
+  const included = await SSHConfig.fromPath(file);
+  assert.equal(included.lookup("web").getString("user"), "fromglob");
+  assert.equal(included.lookup("web").origin("user"), `${path.join(dir, "conf1", "10-web")} line 2`);
+});
+
+test("lookupAsync reads as lookup does, and runs Match exec without blocking", async () => {
+  const text = ['Match exec "sleep 0.3; test %n = web1"', "  User viaexec", "Host *", "  User fallback", "  Port 2200"].join("\n");
+  const config = SSHConfig.fromText(text);
+  const ticks: number[] = [];
+  const ticker = setInterval(() => ticks.push(performance.now()), 20);
+  const [web1, web2] = await Promise.all([config.lookupAsync("web1"), config.lookupAsync("web2")]);
+  clearInterval(ticker);
+  assert.deepEqual([web1.getString("user"), web2.getString("user"), web1.getString("port")], ["viaexec", "fallback", "2200"]);
+  assert.deepEqual([...config.lookup("web1")], [...web1]);
+  assert.ok(ticks.length >= 5, `the event loop ran while the commands did (${ticks.length} ticks)`);
+  await assert.rejects(SSHConfig.fromText('Match exec "sleep 5"\n  User x\n').lookupAsync("h", { execTimeout: 200 }), (e: unknown) => e instanceof ConfigParseError && /Line 1: Match exec "sleep 5": the command did not exit within 200 ms/.test(e.message));
 });

@@ -209,13 +209,13 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
  */
 async function newFleet(hosts: Host[], options: FleetOptions): Promise<Fleet> {
   const { Fleet } = await import("../fleet/fleet.js");
-  const { ConfigParseError } = await import("../ssh/errors.js");
   capYoungGeneration();
   try {
     return new Fleet(hosts, options);
   } catch (error) {
-    // A mistake in ~/.ssh/config, which names its file and line: nothing has connected yet.
-    if (error instanceof ConfigParseError) throw new UsageError(error.message);
+    // A mistake in ~/.ssh/config, which names its file and line: nothing has connected yet. (By
+    // name: importing shoal/ssh's errors here would load one more chunk before the first connect.)
+    if ((error as Error).name === "ConfigParseError") throw new UsageError((error as Error).message);
     throw error;
   }
 }
@@ -264,6 +264,15 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // `| head` took what it wanted: the remote commands are stopped as for Ctrl-C (without a pty they
+  // would run on), and the run ends with 141, as a command killed by SIGPIPE.
+  let pipeBroken = false;
+  const exitOnBrokenPipe = outcome.brokenPipe;
+  outcome.brokenPipe = () => {
+    if (pipeBroken) return;
+    pipeBroken = true;
+    run.cancel(new Error("output closed"));
+  };
   const collector = new ResultCollector();
   try {
     for await (const ev of run) {
@@ -277,6 +286,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+    outcome.brokenPipe = exitOnBrokenPipe;
   }
   const results = collector.results;
   const summary = summarize(results, performance.now() - o.startedAt);
@@ -293,7 +303,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   }
   if (table) process.stderr.write("\n" + table);
   process.stderr.write((table ? "" : "\n") + formatSummary(summary, { color: o.color, savedSets: saved ? [...sets].filter(([k, v]) => v.length > 0 && k !== "last.all").map(([k]) => k) : [] }));
-  return status;
+  return pipeBroken ? 141 : status;
 }
 
 /** Reads the local stdin to the end, once, for `--stdin`. */
@@ -311,7 +321,14 @@ function fitForks(requested: number, fdsPerHost: number): number {
 }
 
 /** Exit status to use (set by the actions). */
-export const outcome = { status: 0 };
+export const outcome = {
+  status: 0,
+  /**
+   * The reader of shoal's output went away (`shoal run ... | head`). Outside a run, exit at once
+   * (141, as a command killed by SIGPIPE); a run replaces it to stop its remote commands first.
+   */
+  brokenPipe: (): void => process.exit(outcome.status !== 0 ? outcome.status : 141),
+};
 
 export function registerFleetCommands(program: Command): void {
   const run = withCommon(new Command("run"))

@@ -47,9 +47,9 @@ if (isEntryModule(import.meta.url)) {
   process.removeAllListeners("warning");
   process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));
   // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace. The run
-  // is cut short, so not a success either: 141, as a command killed by SIGPIPE.
+  // is cut short, so not a success either: 141, as a command killed by SIGPIPE (see outcome).
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(outcome.status !== 0 ? outcome.status : 141);
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return outcome.brokenPipe();
     throw err;
   });
   main().then(

@@ -28,10 +28,23 @@ function colorOf(host: string): string {
   return PALETTE[h % PALETTE.length]!;
 }
 
-/** Writes to a stream, resolving when it can take more (so a slow terminal or pipe slows the run). */
+/**
+ * Writes to a stream, resolving when it can take more (so a slow terminal or pipe slows the run).
+ * A stream whose reader has gone (`| head`) takes nothing more and is not waited for.
+ */
 function write(stream: NodeJS.WritableStream, text: string): void | Promise<void> {
+  const writable = stream as NodeJS.WritableStream & { destroyed?: boolean };
+  if (writable.destroyed) return;
   if (stream.write(text)) return;
-  return new Promise((resolve) => stream.once("drain", () => resolve()));
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.removeListener("drain", done);
+      stream.removeListener("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
 }
 
 /** Longest line kept waiting for its newline before it is printed anyway. */

@@ -370,3 +370,24 @@ test("Ctrl-C at a terminal (SIGINT to the whole process group) leaves proxy comm
   while (spawnSync("pgrep", ["-f", "sleep 31.4"]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(spawnSync("pgrep", ["-f", "sleep 31.4"]).status, 1, "no remote sleep left");
 });
+
+test("`| head`: when the reader of shoal's output goes away, the remote commands are stopped and shoal exits 141", async () => {
+  // SIGPIPE ignored, so that no remote command ends by itself when its output goes nowhere.
+  const child = spawn(process.execPath, [MAIN, "run", "@web", "--", "trap '' PIPE; echo start; sleep 0.3; echo more; exec sleep 33.1"], {
+    cwd: dir,
+    env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const started = performance.now();
+  // Read the first line, then go away, as `head -1` does.
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  child.stdout.destroy();
+  assert.equal(await closed, 141, stderr);
+  assert.ok(performance.now() - started < 15_000);
+  const deadline = performance.now() + 5000;
+  while (spawnSync("pgrep", ["-f", "sleep 33.1"]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 33.1"]).status, 1, "the remote commands were stopped");
+});

@@ -41,8 +41,8 @@ export interface ConnectSpec {
   /** A command that carries the connection on its stdin and stdout, started once the handshake slot is ours. */
   proxyCommand?: string | undefined;
   /**
-   * The proxy command with the host's own values as tokens (`ssh -W %h:%p bastion`): hosts that share
-   * it go through one bastion, whose MaxStartups their handshakes share, so they share a cap.
+   * For a proxy command through one bastion (`ssh -W %h:%p bastion`), the command with the host's
+   * own values as tokens: hosts that share it share the bastion's MaxStartups, so they share a cap.
    */
   proxyGroup?: string | undefined;
 }
@@ -81,8 +81,8 @@ const BANNER_GRACE_MS = 1000;
 
 export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
   const key =
-    spec.proxyCommand !== undefined && ctx.sock === undefined
-      ? `proxy:${spec.proxyGroup ?? spec.proxyCommand}`
+    spec.proxyCommand !== undefined && spec.proxyGroup !== undefined && ctx.sock === undefined
+      ? `proxy:${spec.proxyGroup}`
       : Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
   ctx.signal?.throwIfAborted();
   const slot = await ctx.gate.acquire(key, ctx.signal);
@@ -94,7 +94,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
   let tcpConnected = false;
   let sock: Duplex;
   try {
-    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand, { stderr: "capture" }) : net.connect({ host: spec.hostname, port: spec.port }));
+    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand, { stderr: "capture", ownGroup: true }) : net.connect({ host: spec.hostname, port: spec.port }));
   } catch (error) {
     // A port out of range, an address Node refuses: nothing was opened.
     slot.release();
@@ -129,9 +129,14 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
       spec.connectTimeout,
     );
     // A host that accepts and says nothing (hung, or a tarpit) must not hold the server's slot.
-    const grace = setTimeout(() => {
-      if (!sawBanner) slot.release();
-    }, Math.min(BANNER_GRACE_MS, spec.connectTimeout));
+    // Through a bastion the banner comes after the bastion's own handshake: its slot is held for
+    // that (up to the connect timeout), since that handshake is what the bastion's MaxStartups counts.
+    const grace = setTimeout(
+      () => {
+        if (!sawBanner) slot.release();
+      },
+      proxy && spec.proxyGroup !== undefined ? spec.connectTimeout : Math.min(BANNER_GRACE_MS, spec.connectTimeout),
+    );
     const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
     ctx.signal?.addEventListener("abort", onAbort, { once: true });
 

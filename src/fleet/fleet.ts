@@ -99,6 +99,8 @@ type Emit = (ev: FleetEvent) => Promise<void>;
 
 interface Job {
   kind: "run" | "put" | "get" | "ping";
+  /** The remote command of a run (what ssh_config's `Match command` sees). */
+  command?: string | undefined;
   hosts: readonly Host[];
   work(conn: HostConnection, host: Host, emit: Emit, startedAt: number, signal: AbortSignal): Promise<Partial<HostResult>>;
   signal?: AbortSignal | undefined;
@@ -184,6 +186,7 @@ export class Fleet implements AsyncDisposable {
     }
     return this.#start({
       kind: "run",
+      command,
       hosts: this.#select(options.hosts),
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
@@ -380,7 +383,7 @@ export class Fleet implements AsyncDisposable {
       // Resolved only to open a connection: a kept one needs no lookup (and no `Match exec` run again).
       let spec: ResolvedSpec;
       try {
-        spec = await this.#resolver.resolve(host);
+        spec = await this.#resolver.resolve(host, { type: job.kind === "put" || job.kind === "get" ? "subsystem" : "exec", command: job.command, signal });
       } catch (error) {
         if (!(error instanceof FleetError)) throw error;
         await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
@@ -435,7 +438,7 @@ export class Fleet implements AsyncDisposable {
           known_hosts: via.vars["known_hosts"],
           ...(m[3] ? { port: Number(m[3]) } : {}),
         });
-        const spec = await this.#resolver.resolve(hop);
+        const spec = await this.#resolver.resolve(hop, { signal });
         const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
         return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts), signal, run, sock));
       })();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Host } from "./host.js";
 import type { ConnectSpec } from "./connection.js";
 import { FleetError } from "./connection.js";
-import { parseDuration } from "./duration.js";
+import { TIMEOUT_MAX } from "../internal/options.js";
 import { SSHConfig, expandHome } from "../ssh/config.js";
 import type { SSHConfigDict } from "../ssh/config.js";
 import { ConfigParseError } from "../ssh/errors.js";
@@ -29,6 +29,13 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
 export type ResolvedSpec = ConnectSpec & { proxyJump?: string | undefined; knownHosts?: string[] | undefined };
 
+/** What the lookup is for: `Match sessiontype` and `Match command` see it; the signal stops a `Match exec`. */
+export interface SessionOptions {
+  type?: "exec" | "subsystem" | undefined;
+  command?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 export class SpecResolver {
   readonly #config: SSHConfig | null;
   readonly #options: ResolveOptions;
@@ -45,7 +52,7 @@ export class SpecResolver {
    * port, a `Match exec` that does not finish within the connect timeout) fails this host alone, as
    * a FleetError of kind `dns` naming the file and line.
    */
-  async resolve(host: Host): Promise<ResolvedSpec> {
+  async resolve(host: Host, session: SessionOptions = {}): Promise<ResolvedSpec> {
     const v = host.vars;
     let c: SSHConfigDict | undefined;
     try {
@@ -55,8 +62,15 @@ export class SpecResolver {
         port: v.port,
         hostName: v.hostname,
         execTimeout: this.#options.connectTimeout ?? v.connect_timeout ?? this.#options.defaultConnectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+        // A fleet's Ctrl-C is shoal's to handle: `Match exec` commands are out of its reach, and
+        // killed (with what they started) when the run is stopped or shoal exits.
+        execOwnGroup: true,
+        signal: session.signal,
+        sessionType: session.type,
+        command: session.command,
       });
     } catch (error) {
+      if (session.signal?.aborted) throw new FleetError("killed", "interrupted", "connect");
       throw new FleetError("dns", (error as Error).message, "connect", "ssh_config");
     }
     const one = (k: string): string | undefined => c?.getString(k);
@@ -89,17 +103,23 @@ function configPort(host: Host, c: SSHConfigDict | undefined): number | undefine
   return port;
 }
 
-/** `ConnectTimeout` from ssh_config: seconds, or a time with units (`1m`, `30s`); 0 leaves shoal's default. */
+/** OpenSSH's time units (`sshd_config(5)` TIME FORMATS), in ms. */
+const SSH_TIME_UNITS: Record<string, number> = { "": 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * `ConnectTimeout` from ssh_config, read as OpenSSH reads a time: seconds, or whole numbers with
+ * units run together (`30s`, `1m30s`, `1h`, `2d`, any case); 0 leaves shoal's default (a fleet's
+ * connects are always bounded), and past Node's longest timer it is that.
+ */
 function configTimeout(host: Host, c: SSHConfigDict | undefined): number | undefined {
   const value = c?.getString("connecttimeout");
   if (value === undefined) return undefined;
-  let ms: number;
-  try {
-    ms = parseDuration(value, "ConnectTimeout");
-  } catch {
-    throw configError(c!, "connecttimeout", `ConnectTimeout for ${host.name} is not a time (seconds, or 30s, 1m): ${JSON.stringify(value)}`);
+  if (!/^(\d+[smhdw]?)+$/i.test(value)) {
+    throw configError(c!, "connecttimeout", `ConnectTimeout for ${host.name} is not a time (seconds, or 30s, 1m, 1h): ${JSON.stringify(value)}`);
   }
-  return ms > 0 ? ms : undefined;
+  let ms = 0;
+  for (const [, n, unit] of value.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) ms += Number(n) * SSH_TIME_UNITS[unit!]!;
+  return ms > 0 ? Math.min(ms, TIMEOUT_MAX) : undefined;
 }
 
 function configError(c: SSHConfigDict, key: string, message: string): FleetError {
@@ -135,7 +155,19 @@ function proxyOf(host: Host, c: SSHConfigDict | undefined, tokens: Record<string
     // ssh_config's comes with its tokens expanded: put them back to tell which hosts share it.
     if (command !== undefined) template = unexpand(command, tokens);
   }
-  return { ...(jump ? { proxyJump: jump } : {}), ...(command ? { proxyCommand: command, proxyGroup: template } : {}) };
+  const group = template !== undefined && throughOneBastion(template) ? template : undefined;
+  return { ...(jump ? { proxyJump: jump } : {}), ...(command ? { proxyCommand: command } : {}), ...(group ? { proxyGroup: group } : {}) };
+}
+
+/**
+ * Whether a proxy command is a hop through one bastion that every host using it shares: ssh's
+ * `-W %h:%p` (or `nc %h %p` run through ssh) with the host named once, so that the rest of the
+ * command (`bastion`) is the same machine for all. Others (`aws ssm start-session --target %h`,
+ * `ssh -W %h:%p %h-jump`) are told apart per host.
+ */
+function throughOneBastion(template: string): boolean {
+  if ((template.match(/%[hn]/g) ?? []).length !== 1) return false;
+  return /\bssh\b.*\s-W\s*\[?%h\]?:%p(\s|$)/.test(template) || /\bssh\b.*\s(nc|ncat|netcat)\s+%h\s+%p(\s|$)/.test(template);
 }
 
 /** A proxy command with this host's own values turned back into tokens (`ssh -W %h:%p bastion`). */

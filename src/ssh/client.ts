@@ -194,7 +194,9 @@ export class SSHClient implements HostKeyStore {
     resolved.signal?.throwIfAborted();
     const keyName = hostKeyName(hostname, port);
 
-    let sock = resolved.sock;
+    // Started here, where a failure can end it: ssh_config's ProxyCommand is only named by #resolve.
+    const proxy = resolved.sock === undefined && resolved.proxyCommand !== undefined ? new ProxyCommand(resolved.proxyCommand) : undefined;
+    let sock = resolved.sock ?? proxy;
     try {
       if (!sock && resolved.proxyJump.length > 0) sock = await this.#jumpTo(resolved);
       const known = [...(this.#hostKeys.lookup(keyName)?.keys() ?? []), ...(this.#systemHostKeys.lookup(keyName)?.keys() ?? [])];
@@ -221,19 +223,23 @@ export class SSHClient implements HostKeyStore {
       resolved.signal?.throwIfAborted();
     } catch (error) {
       await this.close();
+      proxy?.destroy();
       throw error;
     }
   }
 
-  async #resolve(options: ConnectOptions): Promise<Required<Pick<ConnectOptions, "hostname" | "port" | "username">> & ConnectOptions & { proxyJump: string[]; keyFilename: string[] }> {
+  async #resolve(
+    options: ConnectOptions,
+  ): Promise<Required<Pick<ConnectOptions, "hostname" | "port" | "username">> & ConnectOptions & { proxyJump: string[]; keyFilename: string[]; proxyCommand?: string | undefined }> {
     const merged = { ...options };
     let config: SSHConfigDict | undefined;
+    let proxyFromConfig: string | undefined;
     if (options.sshConfig) {
       const sshConfig =
         options.sshConfig instanceof SSHConfig
           ? options.sshConfig
           : await loadConfig(typeof options.sshConfig === "string" ? options.sshConfig : path.join(os.homedir(), ".ssh", "config"));
-      config = await sshConfig.lookupAsync(options.hostname, options.username !== undefined ? { user: options.username } : {});
+      config = await sshConfig.lookupAsync(options.hostname, { user: options.username, port: options.port, signal: options.signal });
       merged.hostname = config.getString("hostname") ?? options.hostname;
       merged.port ??= config.asInt("port");
       merged.username ??= config.getString("user");
@@ -248,7 +254,7 @@ export class SSHClient implements HostKeyStore {
       if (merged.proxyJump === undefined && merged.sock === undefined && jump && jump.toLowerCase() !== "none") merged.proxyJump = jump;
       const proxyCommand = config.getString("proxycommand");
       if (merged.sock === undefined && merged.proxyJump === undefined && proxyCommand && proxyCommand.toLowerCase() !== "none") {
-        merged.sock = new ProxyCommand(proxyCommand);
+        proxyFromConfig = proxyCommand;
       }
       const connectTimeout = config.asInt("connecttimeout");
       if (connectTimeout !== undefined) merged.timeout ??= connectTimeout * 1000;
@@ -272,7 +278,15 @@ export class SSHClient implements HostKeyStore {
     const keyFilename = merged.keyFilename === undefined ? [] : Array.isArray(merged.keyFilename) ? merged.keyFilename : [merged.keyFilename];
     const proxyJump =
       merged.proxyJump === undefined ? [] : (Array.isArray(merged.proxyJump) ? merged.proxyJump : merged.proxyJump.split(",")).map((hop) => hop.trim()).filter(Boolean);
-    return { ...merged, hostname: merged.hostname, port: merged.port === undefined ? 22 : checkPort(merged.port, "SSHClient.connect: port"), username: merged.username ?? defaultUser(), keyFilename, proxyJump };
+    return {
+      ...merged,
+      hostname: merged.hostname,
+      port: merged.port === undefined ? 22 : checkPort(merged.port, "SSHClient.connect: port"),
+      username: merged.username ?? defaultUser(),
+      keyFilename,
+      proxyJump,
+      proxyCommand: proxyFromConfig,
+    };
   }
 
   /** Connects through each jump host in turn; resolves the stream to the final target. */

@@ -46,6 +46,18 @@ export interface LookupOptions {
   hostName?: string | undefined;
   /** How long a `Match exec` command may run, in ms (default 30 s; `Infinity`: no bound). */
   execTimeout?: number | undefined;
+  /** `lookupAsync`: stops a `Match exec` command running (killed) and rejects with the reason. */
+  signal?: AbortSignal | undefined;
+  /**
+   * `lookupAsync`: runs each `Match exec` command in a process group of its own, killed whole at a
+   * timeout, an abort or this process's exit, and out of reach of the terminal's Ctrl-C (and of the
+   * terminal: it cannot prompt). Default false, as ssh runs it.
+   */
+  execOwnGroup?: boolean | undefined;
+  /** What `Match sessiontype` sees: `exec` (default), `shell`, `subsystem` or `none`. */
+  sessionType?: "exec" | "shell" | "subsystem" | "none" | undefined;
+  /** What `Match command` sees: the remote command, when there is one. */
+  command?: string | undefined;
 }
 
 interface Option {
@@ -61,6 +73,11 @@ interface Block {
   options: Option[];
   /** Where its `Host` or `Match` line is (`~/.ssh/config line 4`), for errors found at lookup. */
   where: string;
+  /**
+   * The block whose `Include` brought this one in: it applies only when that one does (as
+   * OpenSSH reads an included file under an inactive block as never matching).
+   */
+  within?: Block | undefined;
 }
 
 /** The options for one host: lowercased keys; `identityfile` and the forwards are arrays. */
@@ -145,14 +162,15 @@ export class SSHConfig {
 
   /** Adds the blocks of config text; `source` (its file) names where an error is. */
   parse(text: string, source?: string): void {
-    this.#parse(text, 0, { kind: "host", patterns: ["*"], where: source ?? "the config" }, source);
+    this.#parse(text, 0, undefined, source);
   }
 
-  #parse(text: string, depth: number, enclosing: Pick<Block, "kind" | "patterns" | "where">, source: string | undefined): void {
-    if (depth > 16) throw new ConfigParseError(`${enclosing.where}: Include nested too deeply (more than 16 levels)`);
-    // Lines before any Host belong to the enclosing block: an implicit `Host *` at the top level,
-    // the including block inside an included file.
-    let current: Block = { ...enclosing, options: [] };
+  /** `within`: the block whose `Include` this file is read for (none at the top level). */
+  #parse(text: string, depth: number, within: Block | undefined, source: string | undefined): void {
+    if (depth > 16) throw new ConfigParseError(`${within?.where ?? source ?? "the config"}: Include nested too deeply (more than 16 levels)`);
+    // Lines before any Host belong to an implicit `Host *`, which applies when the including block does.
+    const open = (where: string): Block => ({ kind: "host", patterns: ["*"], options: [], where, within });
+    let current: Block = open(source ?? "the config");
     this.#blocks.push(current);
     for (const [index, raw] of text.split(/\r?\n/).entries()) {
       const line = raw.trim();
@@ -165,10 +183,10 @@ export class SSHConfig {
       const rest = COMMAND_KEYS.has(key) ? match[2]!.trim() : withoutComment(match[2]!);
       const value = unquote(rest);
       if (key === "host") {
-        current = { kind: "host", patterns: splitArgs(rest), options: [], where };
+        current = { kind: "host", patterns: splitArgs(rest), options: [], where, within };
         this.#blocks.push(current);
       } else if (key === "match") {
-        current = { kind: "match", patterns: checkMatch(splitArgs(rest), where), options: [], where };
+        current = { kind: "match", patterns: checkMatch(splitArgs(rest), where), options: [], where, within };
         this.#blocks.push(current);
       } else if (key === "include") {
         for (const pattern of splitArgs(rest)) {
@@ -182,7 +200,9 @@ export class SSHConfig {
             this.#parse(included, depth + 1, current, file);
           }
         }
-        current = { kind: current.kind, patterns: current.patterns, options: [], where: current.where };
+        // The lines after the Include go on with the including block (its criteria are not looked at again).
+        const including = current;
+        current = { kind: "host", patterns: ["*"], options: [], where: including.where, within: including };
         this.#blocks.push(current);
       } else {
         current.options.push({ key, value, where });
@@ -202,7 +222,7 @@ export class SSHConfig {
       paths = paths.flatMap((dir) => {
         try {
           return readdirSync(dir)
-            .filter((name) => globMatch(part, name) && (part.startsWith(".") || !name.startsWith(".")))
+            .filter((name) => fileGlobMatch(part, name) && (part.startsWith(".") || !name.startsWith(".")))
             .sort()
             .map((name) => path.join(dir, name));
         } catch {
@@ -247,7 +267,8 @@ export class SSHConfig {
   async lookupAsync(hostname: string, options: LookupOptions = {}): Promise<SSHConfigDict> {
     const execTimeout = execBound(options.execTimeout, "SSHConfig.lookupAsync: execTimeout");
     const steps = this.#lookup(hostname, options);
-    for (let step = steps.next(); ; step = steps.next(await execMatches(step.value, execTimeout))) {
+    const run = { timeout: execTimeout, signal: options.signal, ownGroup: options.execOwnGroup };
+    for (let step = steps.next(); ; step = steps.next(await execMatches(step.value, run))) {
       if (step.done) return step.value;
     }
   }
@@ -269,8 +290,14 @@ export class SSHConfig {
       }
     };
     const pass = function* (this: SSHConfig, final: boolean): Generator<ExecRequest, void, boolean> {
+      // Each block's criteria are looked at once a pass, in file order, and only when the block
+      // that included it applies (so a `Match exec` runs once, and not at all under an inactive one).
+      const applies = new Map<Block, boolean>();
       for (const block of this.#blocks) {
-        if (block.kind === "host" ? hostMatches(block.patterns, hostname) : yield* this.#matchMatches(block, hostname, result, options, final)) collect(block);
+        let ok = block.within === undefined || applies.get(block.within) === true;
+        if (ok) ok = block.kind === "host" ? hostMatches(block.patterns, hostname) : yield* this.#matchMatches(block, hostname, result, options, final);
+        applies.set(block, ok);
+        if (ok) collect(block);
       }
     }.bind(this);
     // The final pass collects every multi-valued option again: keep the first pass's lists apart.
@@ -314,6 +341,10 @@ export class SSHConfig {
         else if (keyword === "localuser") ok = hostMatches(patterns, os.userInfo().username);
         else if (keyword === "tagged") ok = hostMatches(patterns, sofar.getString("tag") ?? "");
         else if (keyword === "localnetwork") ok = onLocalNetwork(patterns, block.where);
+        else if (keyword === "sessiontype") ok = hostMatches(patterns, given.sessionType ?? "exec");
+        else if (keyword === "command") ok = given.command !== undefined && hostMatches(patterns, given.command);
+        // OpenSSH 10 gates options on its own version: shoal is no OpenSSH, and says so.
+        else if (keyword === "version") ok = hostMatches(patterns, "shoal");
         else {
           const tokens = this.#tokens(sofar, hostname, given);
           ok = yield { command: argument, expanded: argument.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all), where: block.where };
@@ -350,7 +381,8 @@ export class SSHConfig {
     dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
       const expanded = value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
-      return PATH_KEYS.has(key) ? expandHome(expanded) : expanded;
+      // UserKnownHostsFile names several files, each of which may start with `~`.
+      return PATH_KEYS.has(key) ? expanded.split(/(\s+)/).map(expandHome).join("") : expanded;
     };
     for (const [key, value] of dict) {
       if (!TOKEN_KEYS.has(key) || key === "hostname") continue;
@@ -395,7 +427,7 @@ function onLocalNetwork(networks: string[], where: string): boolean {
 }
 
 const MATCH_ALONE = new Set(["all", "canonical", "final"]);
-const MATCH_WITH_ARGUMENT = new Set(["host", "originalhost", "user", "localuser", "exec", "tagged", "localnetwork"]);
+const MATCH_WITH_ARGUMENT = new Set(["host", "originalhost", "user", "localuser", "exec", "tagged", "localnetwork", "sessiontype", "command", "version"]);
 
 /** A `Match` line's criteria, checked as it is read (as OpenSSH does), so that a mistake names its line. */
 function checkMatch(criteria: string[], where: string): string[] {
@@ -429,6 +461,23 @@ function splitArgs(text: string): string[] {
 
 function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** glob(3) for one path part, as `Include` takes it: `*`, `?` and `[...]` classes, case-sensitive. */
+function fileGlobMatch(pattern: string, name: string): boolean {
+  let source = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    const close = ch === "[" ? pattern.indexOf("]", i + 2) : -1;
+    if (ch === "*") source += "[^/]*";
+    else if (ch === "?") source += "[^/]";
+    else if (close > 0) {
+      const body = pattern.slice(i + 1, close);
+      source += `[${body.startsWith("!") ? "^" + body.slice(1) : body.replace(/\\/g, "\\\\")}]`;
+      i = close;
+    } else source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`).test(name);
 }
 
 /** The value up to a word that starts with `#` (OpenSSH's end-of-line comment), outside quotes. */

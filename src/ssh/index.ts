@@ -23,6 +23,7 @@ export { AcceptNewPolicy, AutoAddPolicy, RejectPolicy, WarningPolicy } from "./p
 export type { HostKeyStore, MissingHostKeyPolicy } from "./policies.js";
 export { SSHConfig, SSHConfigDict } from "./config.js";
 export type { LookupOptions } from "./config.js";
+export type { ProxyCommandOptions } from "./proxy-command.js";
 export { Agent, AgentKey } from "./agent.js";
 export { ECDSAKey, Ed25519Key, PKey, RSAKey } from "./pkey.js";
 export type { KeyLoadOptions } from "./pkey.js";

@@ -8,15 +8,18 @@
  * exit the stream ends with the command's output, and finishes and closes as a socket does.
  *
  * The command runs under `/bin/sh -c` (OpenSSH's `exec` in front is left out, so that a compound
- * command, `a | b` or `if ...; fi`, works too), in a process group of its own: Ctrl-C at the terminal goes to the program, which decides when the
- * connection ends, and destroying the stream ends the whole group (TERM, then KILL after
- * `KILL_AFTER_MS`), so nothing the command started outlives it or holds the program open. Being
- * in its own session, the command has no terminal to prompt on: a bastion needs keys or an agent.
+ * command, `a | b` or `if ...; fi`, works too). Destroying the stream ends it (TERM, then KILL after
+ * `KILL_AFTER_MS`) and lets go of its pipes, so it never holds the program open. By default it
+ * stays in the program's session, as ssh's does, and may prompt on the terminal. With `ownGroup`
+ * it gets a process group (and session) of its own: Ctrl-C at the terminal goes to the program
+ * alone, which decides when the connection ends; the whole group is ended with the stream, and
+ * killed at the program's exit if still there, so nothing it started outlives it; but it has no
+ * terminal to prompt on.
  */
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
 import { ProxyCommandFailure } from "./errors.js";
-import { killGroup } from "../internal/process-group.js";
+import { forgetGroup, forgetIfEnded, killGroup, trackGroup } from "../internal/process-group.js";
 
 /** How long a proxy command has to end after TERM before its group is killed. */
 const KILL_AFTER_MS = 2000;
@@ -29,6 +32,8 @@ export interface ProxyCommandOptions {
    * 4 KiB), readable as `stderr`, and its last line is part of a failure's `error`.
    */
   stderr?: "inherit" | "capture";
+  /** A process group and session of its own (see above). Default false. */
+  ownGroup?: boolean;
 }
 
 export class ProxyCommand extends Duplex {
@@ -42,17 +47,21 @@ export class ProxyCommand extends Duplex {
   #brokenWrite: { error: Error; callback: (error?: Error | null) => void } | undefined;
 
   #stderr = "";
+  readonly #ownGroup: boolean;
 
   constructor(command: string, options: ProxyCommandOptions = {}) {
     super();
     this.command = command;
     const capture = options.stderr === "capture";
-    const child = (this.#child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", capture ? "pipe" : "inherit"], detached: true }));
+    this.#ownGroup = options.ownGroup ?? false;
+    const child = (this.#child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", capture ? "pipe" : "inherit"], detached: this.#ownGroup }));
+    if (this.#ownGroup) trackGroup(child.pid);
     child.stderr?.on("data", (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString("utf8")).slice(-STDERR_KEPT);
     });
     child.on("error", (error) => this.destroy(new ProxyCommandFailure(command, error.message, { cause: error })));
     child.on("exit", (code, signal) => {
+      if (this.#ownGroup) forgetIfEnded(child.pid);
       const how = signal ? `killed by ${signal}` : code !== 0 ? `exited with status ${code}` : null;
       const said = this.#stderr.trim().split("\n").pop()?.trim();
       this.#ended = { failure: how !== null && said ? `${how}: ${said}` : how };
@@ -116,10 +125,19 @@ export class ProxyCommand extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const child = this.#child;
-    // The group, not only the command: what it started (a pipeline's other half) goes too.
-    killGroup(child.pid, "SIGTERM");
-    if (child.exitCode === null && child.signalCode === null) {
-      const kill = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_AFTER_MS);
+    const running = child.exitCode === null && child.signalCode === null;
+    if (this.#ownGroup) {
+      // The group, not only the command: what it started (a pipeline's other half) goes too. It
+      // stays tracked, so that the program's exit kills it if it outlives the TERM.
+      killGroup(child.pid, "SIGTERM");
+      const kill = setTimeout(() => {
+        killGroup(child.pid, "SIGKILL");
+        forgetGroup(child.pid);
+      }, KILL_AFTER_MS);
+      kill.unref();
+    } else if (running) {
+      child.kill("SIGTERM");
+      const kill = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
       kill.unref();
       child.once("exit", () => clearTimeout(kill));
     }

@@ -391,3 +391,12 @@ test("`| head`: when the reader of shoal's output goes away, the remote commands
   while (spawnSync("pgrep", ["-f", "sleep 33.1"]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(spawnSync("pgrep", ["-f", "sleep 33.1"]).status, 1, "the remote commands were stopped");
 });
+
+test("a proxy command that ignores TERM does not outlive shoal", async () => {
+  const stubborn = join(dir, "stubborn.yml");
+  await writeFile(stubborn, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath}, known_hosts: ${knownHosts}, connect_timeout: 1, proxy_command: "trap '' TERM; sleep 44.9" }\nhosts: [127.0.3.9]\n`);
+  const r = await shoal(["run", "all", "-i", stubborn, "--", "true"]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /timeout/);
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 44.9"]).status, 1, "killed when shoal exited");
+});

@@ -390,6 +390,21 @@ test("ssh_config is looked up only to open a connection: a kept one runs the nex
   assert.deepEqual((await readFile(log, "utf8")).trim().split("\n").sort(), hosts.map((h) => h.name).sort());
 });
 
+test("a run stopped while ssh_config's Match exec runs stops at once, and the command goes with everything it started", async (t) => {
+  const local = await mkdtemp(join(tmpdir(), "shoal-lookup-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+  const config = join(local, "ssh_config");
+  await writeFile(config, `Match exec "sleep 43.7 & wait"\n  User ${sshd.user}\n`);
+  await using fleet = new Fleet(sshdHosts(sshd, 2, 135), { ...base, sshConfig: config, connectTimeout: 60_000 });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("interrupted")), 300);
+  const started = performance.now();
+  const results = await fleet.run("true", { signal: controller.signal }).results();
+  assert.ok(performance.now() - started < 5000, `stopped in ${(performance.now() - started).toFixed(0)} ms`);
+  assert.deepEqual(results.map((r) => r.state), ["killed", "killed"]);
+  assert.ok(await goneWithin("sleep 43.7", 5000), "the Match exec commands were killed with their children");
+});
+
 test("--pty gives the command a terminal", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 1, 99), base);
   const [withPty] = await fleet.run("tty").results();

@@ -45,7 +45,7 @@ test("~/.ssh/config as OpenSSH reads it: Include, Match, ProxyCommand with its t
   // The command is the shell's: not a path to tidy up (~ and // stay), and `#` is part of it.
   assert.deepEqual([app.hostname, app.port, app.username, app.proxyCommand], ["app1.internal", 22, "me", "~/bin/corkscrew http://proxy:3128/ app1.internal 22 me # app1"]);
   assert.equal(app.connectTimeout, 60_000);
-  assert.equal(app.proxyGroup, "~/bin/corkscrew http://proxy:3128/ %h %p %r # %n", "hosts behind one proxy command share a handshake cap");
+  assert.equal(app.proxyGroup, undefined, "not an ssh hop through one bastion: no shared handshake cap");
   // The inventory's port, user and address are the ones the tokens give, as ssh's -p, -l and -o HostName.
   const given = await r.resolve(adHocHost("app2", { port: 2222, user: "deploy", hostname: "10.9.9.9" }));
   assert.equal(given.proxyCommand, "~/bin/corkscrew http://proxy:3128/ 10.9.9.9 2222 deploy # app2");
@@ -75,6 +75,14 @@ test("ProxyJump and ProxyCommand: one way to a host, the inventory's as a whole,
   await assert.rejects(r.resolve(adHocHost("web", { proxy_command: 42 as unknown as string })), (e: unknown) => e instanceof FleetError && /Invalid proxy_command for web: expected a command line, got 42/.test(e.message));
 });
 
+test("hosts share a handshake cap through a proxy command only when it is an ssh hop through one bastion", async () => {
+  const groupOf = async (proxy_command: string) => (await new SpecResolver({ sshConfig: false }).resolve(adHocHost("web1", { proxy_command, port: 2222 }))).proxyGroup;
+  assert.equal(await groupOf("ssh -W %h:%p bastion"), "ssh -W %h:%p bastion");
+  assert.equal(await groupOf("ssh -q bastion nc %h %p"), "ssh -q bastion nc %h %p");
+  assert.equal(await groupOf("ssh -W %h:%p %h-jump"), undefined, "a jump host per host");
+  assert.equal(await groupOf("aws ssm start-session --target %h --parameters portNumber=%p"), undefined);
+});
+
 test("a mistake in ~/.ssh/config names its file and line; a value that cannot be used fails only its host", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "shoal-cfg-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -89,7 +97,15 @@ test("a mistake in ~/.ssh/config names its file and line; a value that cannot be
   await writeFile(config, `Include ${included}\nHost bad slow\n  ConnectTimeout soon\nHost slow\n  ConnectTimeout soon\nHost zero\n  ConnectTimeout 0\n`);
   const r = new SpecResolver({ sshConfig: config });
   await assert.rejects(r.resolve(adHocHost("bad")), (e: unknown) => e instanceof FleetError && e.kind === "dns" && e.message === `${included} line 2: Port for bad is not a port from 1 to 65535: "http"`);
-  await assert.rejects(r.resolve(adHocHost("slow")), (e: unknown) => e instanceof FleetError && e.message === `${config} line 3: ConnectTimeout for slow is not a time (seconds, or 30s, 1m): "soon"`);
+  await assert.rejects(r.resolve(adHocHost("slow")), (e: unknown) => e instanceof FleetError && e.message === `${config} line 3: ConnectTimeout for slow is not a time (seconds, or 30s, 1m, 1h): "soon"`);
+  // OpenSSH's time format: units in any case, run together; not milliseconds or fractions.
+  const timeOf = async (value: string) => {
+    await writeFile(config, `Host *\n  ConnectTimeout ${value}\n`);
+    return (await new SpecResolver({ sshConfig: config }).resolve(adHocHost("h"))).connectTimeout;
+  };
+  assert.deepEqual([await timeOf("30S"), await timeOf("1m30s"), await timeOf("45")], [30_000, 90_000, 45_000]);
+  assert.equal(await timeOf("1w"), 604_800_000);
+  for (const bad of ["500ms", "1.5"]) await assert.rejects(timeOf(bad), /is not a time/);
   assert.equal((await r.resolve(adHocHost("fine"))).port, 22);
   assert.equal((await r.resolve(adHocHost("zero"))).connectTimeout, 10_000, "0 leaves shoal's default: a fleet's connects are always bounded");
   await rm(config);

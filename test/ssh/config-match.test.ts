@@ -122,3 +122,45 @@ test("lookupAsync reads as lookup does, and runs Match exec without blocking", a
   assert.ok(ticks.length >= 5, `the event loop ran while the commands did (${ticks.length} ticks)`);
   await assert.rejects(SSHConfig.fromText('Match exec "sleep 5"\n  User x\n').lookupAsync("h", { execTimeout: 200 }), (e: unknown) => e instanceof ConfigParseError && /Line 1: Match exec "sleep 5": the command did not exit within 200 ms/.test(e.message));
 });
+
+test("Include under a Host or Match block applies only when that block does; a Match exec around it runs once", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "shoal-cfg-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const log = path.join(dir, "ran");
+  await writeFile(path.join(dir, "work.conf"), "Host *\n  User workuser\n  ProxyJump work-bastion\n");
+  await writeFile(path.join(dir, "part.conf"), "Port 2200\nHost *\n  Compression yes\n");
+  await writeFile(
+    path.join(dir, "config"),
+    `Host work-*\n  Include work.conf\n  ForwardAgent yes\nMatch exec "echo ran >> ${log}"\n  Include part.conf\n  ServerAliveInterval 9\nHost *\n  User fallback\n`,
+  );
+  const config = await SSHConfig.fromPath(path.join(dir, "config"));
+  const home = config.lookup("home1");
+  assert.deepEqual([home.getString("user"), home.getString("proxyjump"), home.getString("forwardagent")], ["fallback", undefined, undefined]);
+  assert.deepEqual([home.getString("port"), home.getString("compression"), home.getString("serveraliveinterval")], ["2200", "yes", "9"]);
+  assert.equal((await readFile(log, "utf8")).trim().split("\n").length, 1, "the Match exec ran once");
+  const work = config.lookup("work-1");
+  assert.deepEqual([work.getString("user"), work.getString("proxyjump"), work.getString("forwardagent")], ["workuser", "work-bastion", "yes"]);
+  // An inactive Match's included file is not looked at: its own Match exec does not run.
+  await writeFile(path.join(dir, "inner.conf"), `Match exec "echo inner >> ${log}"\n  User inner\n`);
+  await writeFile(path.join(dir, "config2"), "Match originalhost nothing-matches\n  Include inner.conf\n");
+  (await SSHConfig.fromPath(path.join(dir, "config2"))).lookup("web");
+  assert.doesNotMatch(await readFile(log, "utf8"), /inner/);
+});
+
+test("OpenSSH 10's Match sessiontype, command and version; Include [...] classes; every ~ of UserKnownHostsFile", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "shoal-cfg-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = SSHConfig.fromText(
+    ["Match sessiontype subsystem", "  User sftpuser", "Match command uptime*", "  User uptimer", "Match version OpenSSH_10*", "  User newssh", "Host *", "  UserKnownHostsFile ~/a ~/b"].join("\n"),
+  );
+  assert.equal(config.lookup("h").getString("user"), undefined, "exec by default; no command; shoal is no OpenSSH");
+  assert.equal(config.lookup("h", { sessionType: "subsystem" }).getString("user"), "sftpuser");
+  assert.equal(config.lookup("h", { command: "uptime -p" }).getString("user"), "uptimer");
+  assert.equal(config.lookup("h").getString("userknownhostsfile"), `${os.homedir()}/a ${os.homedir()}/b`);
+  await mkdir(path.join(dir, "conf1"));
+  await mkdir(path.join(dir, "conf3"));
+  await writeFile(path.join(dir, "conf1", "x"), "Host one\n  User fromconf1\n");
+  await writeFile(path.join(dir, "conf3", "x"), "Host one\n  User fromconf3\n");
+  await writeFile(path.join(dir, "config"), "Include conf[12]/x\n");
+  assert.equal((await SSHConfig.fromPath(path.join(dir, "config"))).lookup("one").getString("user"), "fromconf1");
+});

@@ -3,7 +3,8 @@
  * or by ssh_config's ProxyCommand; and a command that fails, reported as ProxyCommandFailure.
  */
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AutoAddPolicy, ProxyCommand, ProxyCommandFailure, SSHClient } from "../../src/ssh/index.js";
@@ -82,4 +83,44 @@ test("a ProxyCommand whose command ends cleanly ends, finishes and closes, howev
     assert.equal(data, output, command);
     assert.deepEqual(events, ["end", "finish", "close"], command);
   }
+});
+
+test("a ProxyCommand stays in the program's session (it may prompt on the terminal); with ownGroup it has its own, and its whole group ends with it", async () => {
+  const sessionOf = (pid: number) => Number(spawnSync("ps", ["-o", "sid=", "-p", String(pid)]).stdout.toString().trim());
+  const mine = sessionOf(process.pid);
+  for (const ownGroup of [false, true]) {
+    const file = join(sshd.dir, `sid-${ownGroup}`);
+    // The session of the shell that runs it, and a child of its own that outlives a TERM to the shell alone.
+    const proxy = new ProxyCommand(`ps -o sid= -p $$ > ${file}; sleep 41.${ownGroup ? 2 : 1} & wait`, { ownGroup });
+    proxy.on("error", () => {});
+    const deadline = performance.now() + 10_000;
+    while (!(await readFile(file, "utf8").catch(() => "")).trim() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const sid = Number((await readFile(file, "utf8")).trim());
+    if (ownGroup) assert.notEqual(sid, mine);
+    else assert.equal(sid, mine);
+    proxy.destroy();
+  }
+  // Destroyed, the own-group one took its child along; the other one's child is its own business.
+  const gone = async (marker: string) => {
+    const deadline = performance.now() + 5000;
+    while (spawnSync("pgrep", ["-f", marker]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return spawnSync("pgrep", ["-f", marker]).status === 1;
+  };
+  assert.ok(await gone("sleep 41.2"));
+  spawnSync("pkill", ["-f", "sleep 41.1"]);
+});
+
+test("SSHClient with ssh_config: the port given is ssh_config's %p; an abort while Match exec runs starts no ProxyCommand", async () => {
+  const config = join(sshd.dir, "proxy_port_config");
+  await writeFile(config, `Host behind-port\n  HostName ${sshd.host}\n  ProxyCommand ${relay("%h", "%p")}\nHost slow-lookup\n  ProxyCommand sleep 42.5\nMatch originalhost slow-lookup exec "sleep 0.5"\n  User nobody\n`);
+  {
+    await using c = client();
+    await c.connect({ hostname: "behind-port", port: sshd.port, sshConfig: config, username: sshd.user, keyFilename: sshd.keyPath, allowAgent: false, lookForKeys: false });
+    assert.equal((await c.run("echo ported")).stdout, "ported\n");
+  }
+  await using c = client();
+  const started = performance.now();
+  await assert.rejects(c.connect({ hostname: "slow-lookup", sshConfig: config, username: sshd.user, signal: AbortSignal.timeout(100), allowAgent: false, lookForKeys: false }));
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 42.5"]).status, 1, "no ProxyCommand left behind");
 });

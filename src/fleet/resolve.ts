@@ -173,8 +173,12 @@ function throughOneBastion(template: string): boolean {
 /** A proxy command with this host's own values turned back into tokens (`ssh -W %h:%p bastion`). */
 function unexpand(command: string, tokens: Record<string, string>): string {
   let out = command;
-  for (const t of ["h", "n", "r"]) if (tokens[t]) out = out.split(tokens[t]!).join(`%${t}`);
-  return out.replace(new RegExp(`(?<![\\w.])${tokens["p"]}(?![\\w.])`, "g"), "%p");
+  // Whole names only: host `b` is not the `b` of `bastion`.
+  for (const t of ["h", "n", "r", "p"]) {
+    const value = tokens[t];
+    if (value) out = out.replace(new RegExp(`(?<![\\w.-])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-]|\\.\\w)`, "g"), `%${t}`);
+  }
+  return out;
 }
 
 function readConfig(file: string): SSHConfig {

@@ -81,6 +81,15 @@ test("hosts share a handshake cap through a proxy command only when it is an ssh
   assert.equal(await groupOf("ssh -q bastion nc %h %p"), "ssh -q bastion nc %h %p");
   assert.equal(await groupOf("ssh -W %h:%p %h-jump"), undefined, "a jump host per host");
   assert.equal(await groupOf("aws ssm start-session --target %h --parameters portNumber=%p"), undefined);
+  // From ssh_config, whose tokens come expanded: host `b` is told from the `b` of `bastion`.
+  const dir = await mkdtemp(join(tmpdir(), "shoal-cfg-"));
+  try {
+    await writeFile(join(dir, "config"), "Host *\n  ProxyCommand ssh -W %h:%p -l %r bastion\n");
+    const r = new SpecResolver({ sshConfig: join(dir, "config"), user: "ops" });
+    assert.equal((await r.resolve(adHocHost("b"))).proxyGroup, "ssh -W %h:%p -l %r bastion");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("a mistake in ~/.ssh/config names its file and line; a value that cannot be used fails only its host", async (t) => {

@@ -255,22 +255,25 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   let interrupted = 0;
   // Ctrl-C, or a SIGTERM (a service manager, kill): the remote commands are stopped, the partial
   // summary printed; a second one quits at once.
+  // A hang-up (the terminal closed) too: what the run started must not be left behind.
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted++;
     if (interrupted === 1) {
-      process.stderr.write(`\nshoal: ${signal === "SIGINT" ? "interrupted" : "terminated"}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
+      const said = signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated";
+      process.stderr.write(`\nshoal: ${said}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
       run.cancel(new Error("interrupted"));
-    } else process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    } else process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   // `| head` took what it wanted: the remote commands are stopped as for Ctrl-C (without a pty they
   // would run on), and the run ends with 141, as a command killed by SIGPIPE.
   let pipeBroken = false;
   const exitOnBrokenPipe = outcome.brokenPipe;
   outcome.brokenPipe = () => {
     if (pipeBroken) return;
-    pipeBroken = true;
+    pipeBroken = outcome.pipeBroken = true;
     run.cancel(new Error("output closed"));
   };
   const collector = new ResultCollector();
@@ -286,6 +289,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+    process.removeListener("SIGHUP", onSignal);
     outcome.brokenPipe = exitOnBrokenPipe;
   }
   const results = collector.results;
@@ -323,11 +327,17 @@ function fitForks(requested: number, fdsPerHost: number): number {
 /** Exit status to use (set by the actions). */
 export const outcome = {
   status: 0,
+  /** A run has seen its output's reader go: it stops its commands, and the command then exits 141. */
+  pipeBroken: false,
   /**
    * The reader of shoal's output went away (`shoal run ... | head`). Outside a run, exit at once
-   * (141, as a command killed by SIGPIPE); a run replaces it to stop its remote commands first.
+   * (141, as a command killed by SIGPIPE); a run replaces it to stop its remote commands first, and
+   * after such a run the writes still failing (a reporter's last line) must not cut the closing of
+   * its connections short.
    */
-  brokenPipe: (): void => process.exit(outcome.status !== 0 ? outcome.status : 141),
+  brokenPipe: (): void => {
+    if (!outcome.pipeBroken) process.exit(outcome.status !== 0 ? outcome.status : 141);
+  },
 };
 
 export function registerFleetCommands(program: Command): void {

@@ -48,10 +48,13 @@ if (isEntryModule(import.meta.url)) {
   process.on("warning", (warning: Error) => process.stderr.write(`shoal: ${warning.message}\n`));
   // `shoal run ... | head`: a reader that goes away is not an error worth a stack trace. The run
   // is cut short, so not a success either: 141, as a command killed by SIGPIPE (see outcome).
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return outcome.brokenPipe();
-    throw err;
-  });
+  // `2>&1 | head` closes stderr too, and a terminal that hangs up fails writes with EIO.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED" || err.code === "EIO") return outcome.brokenPipe();
+      throw err;
+    });
+  }
   main().then(
     (status) => {
       process.exitCode = status;

@@ -78,6 +78,12 @@ export class FleetError extends Error {
 
 /** How long a server may take to send its banner before its handshake slot is given to another host. */
 const BANNER_GRACE_MS = 1000;
+/**
+ * The same through a bastion, whose own handshake comes first: long enough for that handshake
+ * (what the bastion's MaxStartups counts), short enough that targets that never answer do not
+ * keep the others queued for a whole connect timeout.
+ */
+const BASTION_GRACE_MS = 3000;
 
 export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<HostConnection> {
   const key =
@@ -129,13 +135,12 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
       spec.connectTimeout,
     );
     // A host that accepts and says nothing (hung, or a tarpit) must not hold the server's slot.
-    // Through a bastion the banner comes after the bastion's own handshake: its slot is held for
-    // that (up to the connect timeout), since that handshake is what the bastion's MaxStartups counts.
+    // Through a bastion the banner comes after the bastion's own handshake: its slot is held longer.
     const grace = setTimeout(
       () => {
         if (!sawBanner) slot.release();
       },
-      proxy && spec.proxyGroup !== undefined ? spec.connectTimeout : Math.min(BANNER_GRACE_MS, spec.connectTimeout),
+      Math.min(proxy && spec.proxyGroup !== undefined ? BASTION_GRACE_MS : BANNER_GRACE_MS, spec.connectTimeout),
     );
     const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
     ctx.signal?.addEventListener("abort", onAbort, { once: true });
@@ -337,6 +342,15 @@ export class HostConnection {
   readonly connectMs: number;
 
   readonly #proxy: ProxyCommand | undefined;
+  /** Commands asked for whose channel the server has not confirmed yet, or that are being stopped. */
+  readonly #starting = new Set<Promise<void>>();
+
+  /** Stops a command (see stopChannel); the connection is not closed before that is done. */
+  #stop(ch: ClientChannel): void {
+    const stopping = stopChannel(ch);
+    this.#starting.add(stopping);
+    void stopping.then(() => this.#starting.delete(stopping));
+  }
 
   constructor(spec: ConnectSpec, client: Client, connectMs: number, proxy?: ProxyCommand) {
     this.spec = spec;
@@ -370,7 +384,7 @@ export class HostConnection {
         this.#client.removeListener("close", onConnClose);
         options.signal?.removeEventListener("abort", onAbort);
         if (err) {
-          if (channel) stopChannel(channel);
+          if (channel) this.#stop(channel);
           reject(err);
         } else resolve(exit ?? { status: null });
       };
@@ -382,13 +396,18 @@ export class HostConnection {
       if (options.timeout !== undefined) {
         timer = setTimeout(() => done(new FleetError("timeout", `command timed out after ${formatDuration(options.timeout!)}`, "command")), options.timeout);
       }
+      let started!: () => void;
+      const starting = new Promise<void>((resolve) => (started = resolve));
+      this.#starting.add(starting);
+      void starting.then(() => this.#starting.delete(starting));
       try {
         if (options.forwardAgent !== undefined) enableAgentForwarding(this.#client, options.forwardAgent);
         this.#client.exec(command, { ...(options.pty ? { pty: true } : {}), ...(options.forwardAgent !== undefined ? { agentForward: true } : {}) }, (err, ch) => {
+          started();
           if (err && isForwardingRefused(err)) return done(new FleetError("channel", "cannot start the command: the server refused agent forwarding (AllowAgentForwarding no?)", "command", "agent forwarding refused"));
           if (err) return done(new FleetError("channel", `cannot start the command: ${err.message}`, "command"));
           channel = ch;
-          if (settled) return stopChannel(ch);
+          if (settled) return this.#stop(ch);
           const feed = (name: "stdout" | "stderr", stream: NodeJS.ReadableStream) => {
             stream.on("data", (chunk: Buffer) => {
               const r = options.onData?.(name, chunk);
@@ -411,6 +430,7 @@ export class HostConnection {
           else ch.end();
         });
       } catch (err) {
+        started();
         done(new FleetError("channel", (err as Error).message, "command"));
       }
     });
@@ -471,6 +491,24 @@ export class HostConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A command stopped before the server said it started still starts there: the connection
+    // stays until its channel is known and stopped (a disconnect alone leaves a command without a
+    // pty running), for at most the grace below.
+    if (this.#starting.size === 0) return this.#end();
+    const wait = setTimeout(() => this.#end(), 1500);
+    void (async () => {
+      // A command confirmed meanwhile is being stopped: that is waited for too.
+      while (this.#starting.size > 0) await Promise.all(this.#starting);
+      clearTimeout(wait);
+      this.#end();
+    })();
+  }
+
+  #ended = false;
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
     this.#client.end();
     const c = this.#client;
     // A proxy command that does not exit when its input ends would hold the program open: it is
@@ -486,17 +524,41 @@ export class HostConnection {
   }
 }
 
-/** Stops a remote command: a signal where the server allows it, then closes the channel. */
-function stopChannel(ch: ClientChannel): void {
-  try {
-    // Not ch.signal(): ssh2 drops it after our EOF, which a command without --stdin has at once.
-    sendSignal(ch, "TERM");
-  } catch {
-    /* the server may refuse signals; closing the channel is what counts */
-  }
-  try {
-    ch.close();
-  } catch {
-    /* already closed */
-  }
+/** How long a stopped command has to exit after its TERM before it is sent again, and then before its channel is closed. */
+const STOP_RESEND_MS = 150;
+
+/**
+ * Stops a remote command: a TERM signal where the server allows it, then the channel is closed.
+ * sshd signals the command's process group, which exists only once the command's process has
+ * started its session: a TERM that arrives just after the command was started can find none and
+ * is lost (and a command without a pty outlives its channel). So unless the command exits at once,
+ * the TERM is sent a second time before the channel is closed. Resolves once it is closed.
+ */
+function stopChannel(ch: ClientChannel): Promise<void> {
+  const term = () => {
+    try {
+      // Not ch.signal(): ssh2 drops it after our EOF, which a command without --stdin has at once.
+      sendSignal(ch, "TERM");
+    } catch {
+      /* the server may refuse signals; closing the channel is what counts */
+    }
+  };
+  term();
+  return new Promise((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    const close = () => {
+      for (const t of timers) clearTimeout(t);
+      ch.removeListener("exit", close);
+      ch.removeListener("close", close);
+      try {
+        ch.close();
+      } catch {
+        /* already closed */
+      }
+      resolve();
+    };
+    ch.once("exit", close);
+    ch.once("close", close);
+    timers.push(setTimeout(term, STOP_RESEND_MS), setTimeout(close, 2 * STOP_RESEND_MS));
+  });
 }

@@ -383,7 +383,9 @@ export class Fleet implements AsyncDisposable {
       // Resolved only to open a connection: a kept one needs no lookup (and no `Match exec` run again).
       let spec: ResolvedSpec;
       try {
-        spec = await this.#resolver.resolve(host, { type: job.kind === "put" || job.kind === "get" ? "subsystem" : "exec", command: job.command, signal });
+        // What ssh_config's Match sessiontype and Match command see, as for ssh -s sftp, ssh cmd and ssh -N.
+        const session = job.kind === "put" || job.kind === "get" ? ({ type: "subsystem", command: "sftp" } as const) : job.kind === "run" ? ({ type: "exec", command: job.command } as const) : ({ type: "none" } as const);
+        spec = await this.#resolver.resolve(host, { ...session, signal });
       } catch (error) {
         if (!(error instanceof FleetError)) throw error;
         await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
@@ -438,7 +440,7 @@ export class Fleet implements AsyncDisposable {
           known_hosts: via.vars["known_hosts"],
           ...(m[3] ? { port: Number(m[3]) } : {}),
         });
-        const spec = await this.#resolver.resolve(hop, { signal });
+        const spec = await this.#resolver.resolve(hop, { type: "none", signal });
         const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
         return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts), signal, run, sock));
       })();

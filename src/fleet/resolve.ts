@@ -31,7 +31,7 @@ export type ResolvedSpec = ConnectSpec & { proxyJump?: string | undefined; known
 
 /** What the lookup is for: `Match sessiontype` and `Match command` see it; the signal stops a `Match exec`. */
 export interface SessionOptions {
-  type?: "exec" | "subsystem" | undefined;
+  type?: "exec" | "subsystem" | "none" | undefined;
   command?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -103,23 +103,18 @@ function configPort(host: Host, c: SSHConfigDict | undefined): number | undefine
   return port;
 }
 
-/** OpenSSH's time units (`sshd_config(5)` TIME FORMATS), in ms. */
-const SSH_TIME_UNITS: Record<string, number> = { "": 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /**
- * `ConnectTimeout` from ssh_config, read as OpenSSH reads a time: seconds, or whole numbers with
- * units run together (`30s`, `1m30s`, `1h`, `2d`, any case); 0 leaves shoal's default (a fleet's
- * connects are always bounded), and past Node's longest timer it is that.
+ * `ConnectTimeout` from ssh_config, in OpenSSH's time format; 0 or `none` leaves shoal's default (a
+ * fleet's connects are always bounded), and past Node's longest timer it is that.
  */
 function configTimeout(host: Host, c: SSHConfigDict | undefined): number | undefined {
-  const value = c?.getString("connecttimeout");
-  if (value === undefined) return undefined;
-  if (!/^(\d+[smhdw]?)+$/i.test(value)) {
-    throw configError(c!, "connecttimeout", `ConnectTimeout for ${host.name} is not a time (seconds, or 30s, 1m, 1h): ${JSON.stringify(value)}`);
+  let ms: number | undefined;
+  try {
+    ms = c?.asTime("connecttimeout");
+  } catch {
+    throw configError(c!, "connecttimeout", `ConnectTimeout for ${host.name} is not a time (seconds, or 30s, 1m, 1h): ${JSON.stringify(c!.getString("connecttimeout"))}`);
   }
-  let ms = 0;
-  for (const [, n, unit] of value.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) ms += Number(n) * SSH_TIME_UNITS[unit!]!;
-  return ms > 0 ? Math.min(ms, TIMEOUT_MAX) : undefined;
+  return ms ? Math.min(ms, TIMEOUT_MAX) : undefined;
 }
 
 function configError(c: SSHConfigDict, key: string, message: string): FleetError {

@@ -34,7 +34,14 @@ export function forgetGroup(pid: number | undefined): void {
   if (pid !== undefined) live.delete(pid);
 }
 
-/** Forgets the group once nothing of it is left (its leader may be gone while its children run). */
-export function forgetIfEnded(pid: number | undefined): void {
-  if (!killGroup(pid, 0)) forgetGroup(pid);
+/** Forgets the group once nothing of it is left (its leader may be gone while its children run); true if so. */
+export function forgetIfEnded(pid: number | undefined): boolean {
+  if (killGroup(pid, 0)) return false;
+  forgetGroup(pid);
+  return true;
+}
+
+/** Whether the group is still tracked (not known to have ended, nor killed). */
+export function isTracked(pid: number | undefined): boolean {
+  return pid !== undefined && live.has(pid);
 }

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { checkSignal, checkTimeout, deadlineOf, describe, remaining } from "../internal/options.js";
+import { checkSignal, checkTimeout, deadlineOf, describe, remaining, TIMEOUT_MAX } from "../internal/options.js";
 import { Agent } from "./agent.js";
 import { checkConnectOptions, checkPort } from "./connect-options.js";
 import type { Channel, PtyOptions } from "./channel.js";
@@ -256,10 +256,11 @@ export class SSHClient implements HostKeyStore {
       if (merged.sock === undefined && merged.proxyJump === undefined && proxyCommand && proxyCommand.toLowerCase() !== "none") {
         proxyFromConfig = proxyCommand;
       }
-      const connectTimeout = config.asInt("connecttimeout");
-      if (connectTimeout !== undefined) merged.timeout ??= connectTimeout * 1000;
-      const aliveInterval = config.asInt("serveraliveinterval");
-      if (aliveInterval !== undefined) merged.keepaliveInterval ??= aliveInterval * 1000;
+      // OpenSSH's times (`1m30s`); 0 is no bound, no keepalive.
+      const connectTimeout = config.asTime("connecttimeout");
+      if (connectTimeout) merged.timeout ??= Math.min(connectTimeout, TIMEOUT_MAX);
+      const aliveInterval = config.asTime("serveraliveinterval");
+      if (aliveInterval) merged.keepaliveInterval ??= Math.min(aliveInterval, TIMEOUT_MAX);
       const strict = config.getString("stricthostkeychecking")?.toLowerCase();
       if (strict !== undefined && !this.#policyExplicit) {
         this.#policy = strict === "no" || strict === "off" ? new AutoAddPolicy() : strict === "accept-new" ? new AcceptNewPolicy() : new RejectPolicy();

@@ -34,6 +34,9 @@ const EXCLUSIVE = new Map([
   ["proxycommand", "proxyjump"],
 ]);
 
+/** OpenSSH's time units, in ms (a bare number is seconds). */
+const TIME_UNITS_MS: Record<string, number> = { "": 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
 /** What {@link SSHConfig.lookup} is told besides the host. */
 export interface LookupOptions {
   /** The login user already chosen (ssh's `-l`): it wins over the file's `User`. */
@@ -56,7 +59,7 @@ export interface LookupOptions {
   execOwnGroup?: boolean | undefined;
   /** What `Match sessiontype` sees: `exec` (default), `shell`, `subsystem` or `none`. */
   sessionType?: "exec" | "shell" | "subsystem" | "none" | undefined;
-  /** What `Match command` sees: the remote command, when there is one. */
+  /** What `Match command` sees: the remote command, or the subsystem (`sftp`); none matches `""`. */
   command?: string | undefined;
 }
 
@@ -102,6 +105,23 @@ export class SSHConfigDict extends Map<string, string | string[]> {
     const number = Number.parseInt(value, 10);
     if (Number.isNaN(number)) throw new ConfigParseError(`${key} is not an integer: ${JSON.stringify(value)}`);
     return number;
+  }
+
+  /**
+   * The value as OpenSSH reads a time (`sshd_config(5)`, TIME FORMATS): seconds, or whole numbers
+   * with units `s m h d w` (any case) run together (`1m30s`), in ms; undefined when unset or `none`.
+   * @throws ConfigParseError naming where the value was read.
+   */
+  asTime(key: string): number | undefined {
+    const value = this.getString(key);
+    if (value === undefined || value.toLowerCase() === "none") return undefined;
+    if (!/^(?:\d+[smhdw])*\d+[smhdw]?$/i.test(value)) {
+      const where = this.origin(key);
+      throw new ConfigParseError(`${where ? `${where}: ` : ""}${key} is not a time (seconds, or 30s, 1m, 1h): ${JSON.stringify(value)}`);
+    }
+    let ms = 0;
+    for (const [, n, unit] of value.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) ms += Number(n) * TIME_UNITS_MS[unit!]!;
+    return ms;
   }
 
   /** The values of a key as a list. */
@@ -342,7 +362,8 @@ export class SSHConfig {
         else if (keyword === "tagged") ok = hostMatches(patterns, sofar.getString("tag") ?? "");
         else if (keyword === "localnetwork") ok = onLocalNetwork(patterns, block.where);
         else if (keyword === "sessiontype") ok = hostMatches(patterns, given.sessionType ?? "exec");
-        else if (keyword === "command") ok = given.command !== undefined && hostMatches(patterns, given.command);
+        // The remote command or subsystem (`sftp`); `""` matches a session without one.
+        else if (keyword === "command") ok = hostMatches(patterns, given.command ?? "");
         // OpenSSH 10 gates options on its own version: shoal is no OpenSSH, and says so.
         else if (keyword === "version") ok = hostMatches(patterns, "shoal");
         else {
@@ -381,8 +402,9 @@ export class SSHConfig {
     dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
       const expanded = value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
-      // UserKnownHostsFile names several files, each of which may start with `~`.
-      return PATH_KEYS.has(key) ? expanded.split(/(\s+)/).map(expandHome).join("") : expanded;
+      // UserKnownHostsFile names several files, each of which may start with `~`; the others one path.
+      if (key === "userknownhostsfile") return expanded.split(/(\s+)/).map(expandHome).join("");
+      return PATH_KEYS.has(key) ? expandHome(expanded) : expanded;
     };
     for (const [key, value] of dict) {
       if (!TOKEN_KEYS.has(key) || key === "hostname") continue;

@@ -19,7 +19,7 @@
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
 import { ProxyCommandFailure } from "./errors.js";
-import { forgetGroup, forgetIfEnded, killGroup, trackGroup } from "../internal/process-group.js";
+import { forgetGroup, forgetIfEnded, isTracked, killGroup, trackGroup } from "../internal/process-group.js";
 
 /** How long a proxy command has to end after TERM before its group is killed. */
 const KILL_AFTER_MS = 2000;
@@ -126,12 +126,13 @@ export class ProxyCommand extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const child = this.#child;
     const running = child.exitCode === null && child.signalCode === null;
-    if (this.#ownGroup) {
+    if (this.#ownGroup && (running || !forgetIfEnded(child.pid))) {
       // The group, not only the command: what it started (a pipeline's other half) goes too. It
-      // stays tracked, so that the program's exit kills it if it outlives the TERM.
+      // stays tracked, so that the program's exit kills it if it outlives the TERM. A group known
+      // to have ended is not signalled: its number may be another's by now.
       killGroup(child.pid, "SIGTERM");
       const kill = setTimeout(() => {
-        killGroup(child.pid, "SIGKILL");
+        if (isTracked(child.pid) && !forgetIfEnded(child.pid)) killGroup(child.pid, "SIGKILL");
         forgetGroup(child.pid);
       }, KILL_AFTER_MS);
       kill.unref();

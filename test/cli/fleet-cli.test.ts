@@ -400,3 +400,25 @@ test("a proxy command that ignores TERM does not outlive shoal", async () => {
   assert.match(r.stderr, /timeout/);
   assert.equal(spawnSync("pgrep", ["-f", "sleep 44.9"]).status, 1, "killed when shoal exited");
 });
+
+test("`2>&1 | head -1` exits 141 too (stderr is the closed pipe as well); a hang-up stops the run and leaves no proxy behind", async () => {
+  const piped = spawnSync("bash", ["-c", `'${process.execPath}' '${MAIN}' run @web -- "trap '' PIPE; echo start; sleep 0.3; seq 1 20000; exec sleep 51.4" 2>&1 | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
+    cwd: dir,
+    env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.equal(piped.stdout.trim(), "141", piped.stderr);
+  const deadline = performance.now() + 5000;
+  while (spawnSync("pgrep", ["-f", "sleep 51.4"]).status === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 51.4"]).status, 1);
+
+  const hung = join(dir, "hung.yml");
+  await writeFile(hung, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath}, known_hosts: ${knownHosts}, connect_timeout: 30, proxy_command: "sleep 61.1" }\nhosts: [127.0.3.10]\n`);
+  const child = spawn(process.execPath, [MAIN, "run", "all", "-i", hung, "--", "true"], { env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  while (spawnSync("pgrep", ["-f", "sleep 61.1"]).status !== 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  child.kill("SIGHUP");
+  assert.equal(await closed, 2);
+  assert.equal(spawnSync("pgrep", ["-f", "sleep 61.1"]).status, 1, "the proxy went with the run");
+});

@@ -115,6 +115,7 @@ test("a mistake in ~/.ssh/config names its file and line; a value that cannot be
   assert.deepEqual([await timeOf("30S"), await timeOf("1m30s"), await timeOf("45")], [30_000, 90_000, 45_000]);
   assert.equal(await timeOf("1w"), 604_800_000);
   for (const bad of ["500ms", "1.5"]) await assert.rejects(timeOf(bad), /is not a time/);
+  assert.equal(await timeOf("none"), 10_000, "none is unset, as in OpenSSH");
   assert.equal((await r.resolve(adHocHost("fine"))).port, 22);
   assert.equal((await r.resolve(adHocHost("zero"))).connectTimeout, 10_000, "0 leaves shoal's default: a fleet's connects are always bounded");
   await rm(config);

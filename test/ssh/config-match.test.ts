@@ -156,6 +156,15 @@ test("OpenSSH 10's Match sessiontype, command and version; Include [...] classes
   assert.equal(config.lookup("h").getString("user"), undefined, "exec by default; no command; shoal is no OpenSSH");
   assert.equal(config.lookup("h", { sessionType: "subsystem" }).getString("user"), "sftpuser");
   assert.equal(config.lookup("h", { command: "uptime -p" }).getString("user"), "uptimer");
+  const commands = SSHConfig.fromText(['Match command ""', "  User nocommand", "Match command sftp", "  User sftp", "Host *", "  ConnectTimeout 1m30S", "  ServerAliveInterval none"].join("\n"));
+  assert.equal(commands.lookup("h").getString("user"), "nocommand", "no command matches the empty string");
+  assert.equal(commands.lookup("h", { command: "sftp", sessionType: "subsystem" }).getString("user"), "sftp");
+  // OpenSSH's time format.
+  assert.equal(commands.lookup("h").asTime("connecttimeout"), 90_000);
+  assert.equal(commands.lookup("h").asTime("serveraliveinterval"), undefined);
+  const started = performance.now();
+  assert.throws(() => SSHConfig.fromText(`ConnectTimeout ${"1".repeat(40)}x\n`).lookup("h").asTime("connecttimeout"), /Line 1: connecttimeout is not a time/);
+  assert.ok(performance.now() - started < 1000, "read in linear time");
   assert.equal(config.lookup("h").getString("userknownhostsfile"), `${os.homedir()}/a ${os.homedir()}/b`);
   await mkdir(path.join(dir, "conf1"));
   await mkdir(path.join(dir, "conf3"));

@@ -343,13 +343,17 @@ export class HostConnection {
 
   readonly #proxy: ProxyCommand | undefined;
   /** Commands asked for whose channel the server has not confirmed yet, or that are being stopped. */
-  readonly #starting = new Set<Promise<void>>();
+  readonly #unsettled = new Set<Promise<void>>();
 
-  /** Stops a command (see stopChannel); the connection is not closed before that is done. */
+  /** The connection is not closed before `work` is done (see close). */
+  #hold(work: Promise<void>): void {
+    this.#unsettled.add(work);
+    void work.then(() => this.#unsettled.delete(work));
+  }
+
+  /** Stops a command (see stopChannel). */
   #stop(ch: ClientChannel): void {
-    const stopping = stopChannel(ch);
-    this.#starting.add(stopping);
-    void stopping.then(() => this.#starting.delete(stopping));
+    this.#hold(stopChannel(ch));
   }
 
   constructor(spec: ConnectSpec, client: Client, connectMs: number, proxy?: ProxyCommand) {
@@ -397,9 +401,7 @@ export class HostConnection {
         timer = setTimeout(() => done(new FleetError("timeout", `command timed out after ${formatDuration(options.timeout!)}`, "command")), options.timeout);
       }
       let started!: () => void;
-      const starting = new Promise<void>((resolve) => (started = resolve));
-      this.#starting.add(starting);
-      void starting.then(() => this.#starting.delete(starting));
+      this.#hold(new Promise<void>((resolve) => (started = resolve)));
       try {
         if (options.forwardAgent !== undefined) enableAgentForwarding(this.#client, options.forwardAgent);
         this.#client.exec(command, { ...(options.pty ? { pty: true } : {}), ...(options.forwardAgent !== undefined ? { agentForward: true } : {}) }, (err, ch) => {
@@ -494,11 +496,11 @@ export class HostConnection {
     // A command stopped before the server said it started still starts there: the connection
     // stays until its channel is known and stopped (a disconnect alone leaves a command without a
     // pty running), for at most the grace below.
-    if (this.#starting.size === 0) return this.#end();
+    if (this.#unsettled.size === 0) return this.#end();
     const wait = setTimeout(() => this.#end(), 1500);
     void (async () => {
       // A command confirmed meanwhile is being stopped: that is waited for too.
-      while (this.#starting.size > 0) await Promise.all(this.#starting);
+      while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
       clearTimeout(wait);
       this.#end();
     })();

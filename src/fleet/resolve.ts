@@ -10,7 +10,7 @@ import type { Host } from "./host.js";
 import type { ConnectSpec } from "./connection.js";
 import { FleetError } from "./connection.js";
 import { TIMEOUT_MAX } from "../internal/options.js";
-import { SSHConfig, expandHome } from "../ssh/config.js";
+import { SSHConfig, expandHome, expandTokens } from "../ssh/config.js";
 import type { SSHConfigDict } from "../ssh/config.js";
 import { ConfigParseError } from "../ssh/errors.js";
 
@@ -143,7 +143,7 @@ function proxyOf(host: Host, c: SSHConfigDict | undefined, tokens: Record<string
     }
     jump = off(v.proxy_jump) ? undefined : v.proxy_jump;
     template = off(v.proxy_command) ? undefined : v.proxy_command;
-    command = template?.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
+    command = template === undefined ? undefined : expandTokens(template, tokens);
   } else {
     jump = off(c?.getString("proxyjump")) ? undefined : c!.getString("proxyjump");
     command = off(c?.getString("proxycommand")) ? undefined : c!.getString("proxycommand");

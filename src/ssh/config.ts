@@ -368,7 +368,7 @@ export class SSHConfig {
         else if (keyword === "version") ok = hostMatches(patterns, "shoal");
         else {
           const tokens = this.#tokens(sofar, hostname, given);
-          ok = yield { command: argument, expanded: argument.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all), where: block.where };
+          ok = yield { command: argument, expanded: expandTokens(argument, tokens), where: block.where };
         }
       }
       if (ok === negate) return false;
@@ -401,7 +401,7 @@ export class SSHConfig {
     const tokens = this.#tokens(dict, original, given);
     dict.set("hostname", tokens["h"]!);
     const expand = (value: string, key: string) => {
-      const expanded = value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
+      const expanded = expandTokens(value, tokens);
       // UserKnownHostsFile names several files, each of which may start with `~`; the others one path.
       if (key === "userknownhostsfile") return expanded.split(/(\s+)/).map(expandHome).join("");
       return PATH_KEYS.has(key) ? expandHome(expanded) : expanded;
@@ -511,6 +511,11 @@ function withoutComment(text: string): string {
     else if (ch === "#" && !quoted && (i === 0 || /\s/.test(text[i - 1]!))) return text.slice(0, i).trim();
   }
   return text.trim();
+}
+
+/** `%x` tokens replaced by their values (`{ h: "web1", p: "22", "%": "%" }`); unknown ones stay as written. */
+export function expandTokens(value: string, tokens: Readonly<Record<string, string>>): string {
+  return value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
 }
 
 /** `~` and `~/x` → the home folder; the rest of the path is left as written. */

@@ -1,41 +1,34 @@
 #!/usr/bin/env node
-// Part of `npm run build`: bundles the `shoal` command (dist/src/cli/main.js, compiled by tsc) and
-// the packages it uses into dist/shoal.mjs, with what only `testbed`, `demo` and `shell` need, and
-// the fleet itself (with ssh2, which `hosts` and `groups` never load), in chunks of dist/chunks/
-// that their actions import. Node then reads a few files instead of about
-// 150 (shoal's modules, yaml's, commander's): the command starts in ~0.13 s instead of ~0.18 s.
-// ssh2 stays a package: it finds its optional native addon by a path relative to its own files.
+// Part of `npm run build`: bundles the `shoal` command into two files.
+// - dist/shoal-cli.cjs: the command (dist/src/cli/bin.js, compiled by tsc) and the packages it uses
+//   (commander, yaml, cli-progress), as one CommonJS script: Node reads one file instead of about
+//   150, and src/cli/launcher.ts compiles it through the compile cache (Node 20 keeps compiled code
+//   only for scripts). What only some commands need (the fleet with ssh2, the testbed, the demo, the
+//   shell) is imported lazily in the sources and stays lazy here: it runs when its command needs it.
+//   ssh2 stays a package: it finds its optional native addon by a path relative to its own files.
+// - dist/shoal.mjs: the bin, launcher.ts behind a line of sh (see LAUNCHER).
 import { build } from "esbuild";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 rmSync("dist/chunks", { recursive: true, force: true });
+const common = { bundle: true, platform: "node", target: "node20", ignoreAnnotations: true, logLevel: "warning" };
 await build({
-  entryPoints: { shoal: "dist/src/cli/main.js" },
-  outdir: "dist",
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "chunks/[name]-[hash]",
-  splitting: true,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
+  ...common,
+  entryPoints: ["dist/src/cli/bin.js"],
+  outfile: "dist/shoal-cli.cjs",
+  format: "cjs",
   external: ["ssh2", "cpu-features", "*.node"],
-  // The CommonJS packages inside call require() and use __dirname, which an ES module lacks.
-  banner: {
-    js: [
-      'import { createRequire as __shoalCreateRequire } from "node:module";',
-      'import { fileURLToPath as __shoalFileURLToPath } from "node:url";',
-      'import { dirname as __shoalDirname } from "node:path";',
-      "const require = __shoalCreateRequire(import.meta.url);",
-      "const __filename = __shoalFileURLToPath(import.meta.url);",
-      "const __dirname = __shoalDirname(__filename);",
-    ].join("\n"),
-  },
+  // A script has no import.meta: its modules' URL is the bundle's, as it was each chunk's.
+  define: { "import.meta.url": "__shoalBundleUrl" },
+  banner: { js: 'var __shoalBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   // package.json says "sideEffects": false for consumers tree-shaking the library; the command needs
   // its side-effect imports (such as the codec registrations of the modules it loads).
-  ignoreAnnotations: true,
-  logLevel: "warning",
 });
+// esbuild turns import() of bundled modules into require(); one left (a node: builtin, a computed
+// specifier) would throw in the launcher's vm.Script, where Node 20 allows it only under a flag.
+const leftImport = /(?<![\w$.])import\(/.exec(readFileSync("dist/shoal-cli.cjs", "utf8"));
+if (leftImport) throw new Error(`dist/shoal-cli.cjs keeps an import() at offset ${leftImport.index}: import the module statically, or bundle it`);
+await build({ ...common, entryPoints: ["dist/src/cli/launcher.js"], outfile: "dist/shoal.mjs", format: "esm" });
 // The bin is a shell script and an ES module at once: sh runs the second line, which JavaScript reads
 // as a string and a comment. It starts Node without NODE_EXTRA_CA_CERTS, which Node 20 parses as it
 // boots (30–50 ms, most of a bare start) and the command never uses (it makes no TLS connection);

@@ -41,7 +41,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 }
 
-if (isEntryModule(import.meta.url)) {
+/** Runs the command line as the `shoal` command: its warnings, broken pipes, and exit status. */
+export function runCommandLine(): void {
   restoreLauncherEnv();
   // Warnings are said as shoal says everything, without Node's "(node:PID) Warning:" dress.
   process.removeAllListeners("warning");
@@ -65,3 +66,5 @@ if (isEntryModule(import.meta.url)) {
     },
   );
 }
+
+if (isEntryModule(import.meta.url)) runCommandLine();

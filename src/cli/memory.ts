@@ -11,6 +11,7 @@
  * `NODE_OPTIONS=--max-semi-space-size=N` still wins (the flags are only set when it is not given).
  */
 import v8 from "node:v8";
+import { flushCompileCache } from "./compile-cache.js";
 
 let capped = false;
 
@@ -18,6 +19,8 @@ export function capYoungGeneration(): void {
   if (capped) return;
   capped = true;
   if (/--max-semi-space-size/.test(`${process.env["NODE_OPTIONS"] ?? ""} ${process.execArgv.join(" ")}`)) return;
+  // V8 keeps compiled code only for the flags it was made under: the cache is written before they change.
+  flushCompileCache();
   v8.setFlagsFromString("--max-semi-space-size=1");
   v8.setFlagsFromString("--semi-space-growth-factor=1");
   v8.setFlagsFromString("--optimize-for-size");

@@ -1,0 +1,201 @@
+/**
+ * V8's compiled code for the `shoal` command, kept between runs, as Python keeps `__pycache__` and
+ * Node 22 keeps its own with `module.enableCompileCache()` (Node 20, the floor, has none).
+ *
+ * Compiling the command's bundle and the packages it requires (ssh2 and its helpers) costs ~60 ms of
+ * CPU per run, most of it before the first connection; with the cache V8 skips the parsing. On two
+ * cores a fleet run is CPU-bound, so that time comes off the run (about 5% of `run -b` on 100 hosts).
+ *
+ * One file per command and Node version in `$XDG_CACHE_HOME/shoal` (default `~/.cache/shoal`).
+ * Each entry is kept with the CRC-32 of the source it was made from (V8 itself only compares the
+ * length) and the CRC-32 of the data (V8 does not check the data in release builds), so an edited
+ * package or a damaged file is compiled afresh, never run. `NODE_DISABLE_COMPILE_CACHE=1` (Node's
+ * own switch) turns it off; a folder that cannot be written leaves the command as it was, only slower.
+ *
+ * The cache is written at most once per run, when something was compiled without it: when a fleet
+ * command is about to connect (before it changes V8's flags, which a cache records and must match),
+ * or when another command exits with status 0. What compiles after that point is not cached.
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import { homedir } from "node:os";
+import { dirname, join, sep } from "node:path";
+import vm from "node:vm";
+import zlib from "node:zlib";
+
+const FLUSH = Symbol.for("shoal.compileCache.flush");
+const MAGIC = "shoal-compile-cache-1\n";
+
+/**
+ * Writes the cache now if this run compiled anything it lacked, and stops adding to it: called
+ * before V8's flags change (see memory.ts). Nothing happens without a cache (a library user's program).
+ */
+export function flushCompileCache(): void {
+  (globalThis as { [FLUSH]?: () => void })[FLUSH]?.();
+}
+
+/** Where the cache files are: `$XDG_CACHE_HOME/shoal`, or `~/.cache/shoal`. */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "shoal");
+}
+
+interface Entry {
+  sourceCrc: number;
+  data: Buffer;
+}
+
+type Crc32 = (data: string | Uint8Array) => number;
+
+export class CompileCache {
+  readonly #file: string;
+  readonly #crc32: Crc32;
+  readonly #entries: Map<string, Entry>;
+  /** What this run compiled before the flush, to write back. */
+  readonly #compiled = new Map<string, { sourceCrc: number; script: vm.Script }>();
+  #stale = false;
+  #closed = false;
+
+  private constructor(file: string, crc32: Crc32, entries: Map<string, Entry>) {
+    this.#file = file;
+    this.#crc32 = crc32;
+    this.#entries = entries;
+  }
+
+  /**
+   * The cache named `name` in `dir` (`name` tells runs that compile different code apart, such as
+   * the command's name); null when turned off, or on a Node without `zlib.crc32` (before 20.15).
+   */
+  static open(dir: string, name: string, env: NodeJS.ProcessEnv = process.env): CompileCache | null {
+    const crc32 = (zlib as { crc32?: Crc32 }).crc32;
+    if (!crc32 || env["NODE_DISABLE_COMPILE_CACHE"]) return null;
+    const file = join(dir, `compile-${process.version}-${process.arch}-${name.replace(/[^a-z0-9-]/gi, "_")}.bin`);
+    let entries = new Map<string, Entry>();
+    try {
+      entries = parse(readFileSync(file), crc32);
+    } catch {
+      /* none yet, or unreadable: everything compiles afresh */
+    }
+    return new CompileCache(file, crc32, entries);
+  }
+
+  /** The cache file (for tests and diagnostics). */
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Compiles `source` as `filename`, from the cache when it holds code made from this very source. */
+  compile(source: string, filename: string, options: Omit<vm.ScriptOptions, "filename" | "cachedData"> = {}): vm.Script {
+    if (this.#closed) return new vm.Script(source, { ...options, filename });
+    const sourceCrc = this.#crc32(source);
+    const entry = this.#entries.get(filename);
+    const cachedData = entry?.sourceCrc === sourceCrc ? entry.data : undefined;
+    const script = new vm.Script(source, { ...options, filename, ...(cachedData ? { cachedData } : {}) });
+    if (!cachedData || script.cachedDataRejected) this.#stale = true;
+    this.#compiled.set(filename, { sourceCrc, script });
+    return script;
+  }
+
+  /**
+   * Writes what this run compiled, if anything was missing or out of date, and stops: later
+   * compilations are neither looked up nor kept. Failures (a read-only home) are ignored.
+   */
+  flush(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#stale) return;
+    try {
+      const parts: Buffer[] = [Buffer.from(MAGIC)];
+      for (const [filename, { sourceCrc, script }] of this.#compiled) {
+        const name = Buffer.from(filename);
+        const data = script.createCachedData();
+        const head = Buffer.alloc(16);
+        head.writeUInt32LE(name.length, 0);
+        head.writeUInt32LE(sourceCrc, 4);
+        head.writeUInt32LE(data.length, 8);
+        head.writeUInt32LE(this.#crc32(data), 12);
+        parts.push(head, name, data);
+      }
+      mkdirSync(dirname(this.#file), { recursive: true, mode: 0o700 });
+      // Runs at once must not read each other's half-written file.
+      const tmp = `${this.#file}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600 });
+      renameSync(tmp, this.#file);
+      this.#forgetOtherNodes();
+    } catch {
+      /* an unwritable cache folder only costs the time it would have saved */
+    }
+  }
+
+  /** Node's own require() compiles the files of `node_modules` through this cache from now on. */
+  cacheRequiredPackages(): void {
+    const proto = Module.prototype as unknown as { _compile(this: NodeModule, content: string, filename: string): unknown };
+    const compileModule = proto._compile;
+    const inPackage = `${sep}node_modules${sep}`;
+    const cached = (content: string, filename: string): vm.Script | undefined =>
+      this.#closed || !filename.includes(inPackage) || content.startsWith("#!") ? undefined : this.compile(`(function (exports, require, module, __filename, __dirname) { ${content}\n})`, filename);
+    proto._compile = function (this: NodeModule, content: string, filename: string): unknown {
+      const script = cached(content, filename);
+      if (!script) return compileModule.call(this, content, filename);
+      const wrapper = script.runInThisContext() as (...args: unknown[]) => unknown;
+      return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
+    };
+  }
+
+  /** Makes `flushCompileCache()` reach this cache, and writes it at a successful exit if not before. */
+  install(): void {
+    (globalThis as { [FLUSH]?: () => void })[FLUSH] = () => this.flush();
+    process.once("exit", (code) => {
+      if (code === 0) this.flush();
+    });
+  }
+
+  /** Caches of other Node versions would never be read again. */
+  #forgetOtherNodes(): void {
+    const dir = dirname(this.#file);
+    const current = `compile-${process.version}-${process.arch}-`;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith("compile-") && !name.startsWith(current) && !name.endsWith(".tmp")) rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+/** `require` as Node gives it to a module: relative to the module, with its resolve, cache and main. */
+function requireFor(module: NodeModule): NodeJS.Require {
+  const internals = Module as unknown as {
+    _resolveFilename(request: string, parent: NodeModule, isMain: boolean, options?: { paths?: string[] }): string;
+    _cache: NodeJS.Dict<NodeModule>;
+    _extensions: NodeJS.RequireExtensions;
+  };
+  const require = ((id: string) => module.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) => internals._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => (Module as unknown as { _resolveLookupPaths(r: string, m: NodeModule): string[] | null })._resolveLookupPaths(request, module);
+  require.resolve = resolve;
+  // The command's entry is an ES module: there is no main CommonJS module, as under Node's own loader.
+  require.main = undefined;
+  require.cache = internals._cache;
+  require.extensions = internals._extensions;
+  return require;
+}
+
+/** The entries of a cache file; throws on anything malformed. */
+function parse(file: Buffer, crc32: Crc32): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  if (file.toString("latin1", 0, MAGIC.length) !== MAGIC) throw new Error("not a compile cache");
+  let at = MAGIC.length;
+  while (at < file.length) {
+    if (at + 16 > file.length) throw new Error("truncated");
+    const nameLength = file.readUInt32LE(at);
+    const sourceCrc = file.readUInt32LE(at + 4);
+    const dataLength = file.readUInt32LE(at + 8);
+    const dataCrc = file.readUInt32LE(at + 12);
+    at += 16;
+    if (at + nameLength + dataLength > file.length) throw new Error("truncated");
+    const filename = file.toString("utf8", at, at + nameLength);
+    at += nameLength;
+    const data = file.subarray(at, at + dataLength);
+    at += dataLength;
+    if (crc32(data) !== dataCrc) throw new Error("damaged");
+    entries.set(filename, { sourceCrc, data });
+  }
+  return entries;
+}

@@ -1,0 +1,133 @@
+/**
+ * The `shoal` command's compile cache: V8's code for the bundle and the packages it requires, kept
+ * between runs, used only when made from the very same source, and never in the way of the command.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CompileCache } from "../../src/cli/compile-cache.js";
+
+const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
+
+async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-compile-cache-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function shoal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BIN, args, { timeout: 30_000, env: { ...process.env, NO_COLOR: "1", ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code as number | null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The cache files of a folder, with what tells a rewrite apart (inode and modification time). */
+async function cacheFiles(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const name of await readdir(dir).catch(() => [])) {
+    const s = await stat(join(dir, name));
+    files.set(name, `${s.ino}:${s.mtimeMs}`);
+  }
+  return files;
+}
+
+const SOURCE = "(function () { return 'first' + ' version' })()";
+
+test("code compiled once is taken from the cache by the next run, which does not write it again", async (t) => {
+  const dir = await tempDir(t);
+  const first = CompileCache.open(dir, "unit")!;
+  assert.equal(first.compile(SOURCE, "/virtual/a.js").runInThisContext(), "first version");
+  first.flush();
+  const written = await cacheFiles(dir);
+  assert.equal(written.size, 1);
+
+  const second = CompileCache.open(dir, "unit")!;
+  const script = second.compile(SOURCE, "/virtual/a.js");
+  assert.equal(script.cachedDataRejected, false, "V8 took the cached code");
+  assert.equal(script.runInThisContext(), "first version");
+  second.flush();
+  assert.deepEqual(await cacheFiles(dir), written, "nothing new: not rewritten");
+});
+
+test("a source changed at the same length runs as changed, never from the cache of the old one", async (t) => {
+  const dir = await tempDir(t);
+  const first = CompileCache.open(dir, "unit")!;
+  first.compile(SOURCE, "/virtual/a.js").runInThisContext();
+  first.flush();
+  const edited = SOURCE.replace("first", "other");
+  assert.equal(edited.length, SOURCE.length);
+  const second = CompileCache.open(dir, "unit")!;
+  assert.equal(second.compile(edited, "/virtual/a.js").runInThisContext(), "other version");
+  second.flush();
+  const third = CompileCache.open(dir, "unit")!;
+  const script = third.compile(edited, "/virtual/a.js");
+  assert.equal(script.cachedDataRejected, false, "the cache now holds the edited source's code");
+  assert.equal(script.runInThisContext(), "other version");
+});
+
+test("a damaged or truncated cache file is ignored and written afresh", async (t) => {
+  const dir = await tempDir(t);
+  const first = CompileCache.open(dir, "unit")!;
+  first.compile(SOURCE, "/virtual/a.js").runInThisContext();
+  first.flush();
+  const file = first.file;
+  const bytes = await readFile(file);
+  for (const damaged of [Buffer.concat([bytes.subarray(0, bytes.length - 40), Buffer.alloc(40, 0x5a)]), bytes.subarray(0, bytes.length - 7), Buffer.from("not a cache")]) {
+    await writeFile(file, damaged);
+    const next = CompileCache.open(dir, "unit")!;
+    assert.equal(next.compile(SOURCE, "/virtual/a.js").runInThisContext(), "first version");
+    next.flush();
+    const again = CompileCache.open(dir, "unit")!.compile(SOURCE, "/virtual/a.js");
+    assert.equal(again.cachedDataRejected, false, "written afresh, and usable");
+  }
+});
+
+test("NODE_DISABLE_COMPILE_CACHE turns it off", () => {
+  assert.equal(CompileCache.open("/nonexistent", "unit", { NODE_DISABLE_COMPILE_CACHE: "1" }), null);
+});
+
+test("the bin writes its cache on a first run and only reads it on the next", async (t) => {
+  const cache = await tempDir(t);
+  const first = await shoal(["hosts", "-H", "web[1-2]"], { XDG_CACHE_HOME: cache });
+  assert.equal(first.stdout, "web1\nweb2\n");
+  const files = await cacheFiles(join(cache, "shoal"));
+  assert.equal(files.size, 1, [...files.keys()].join(" "));
+  assert.match([...files.keys()][0]!, /^compile-v\d+\.\d+\.\d+-\w+-hosts\.bin$/);
+  const second = await shoal(["hosts", "-H", "web[1-2]"], { XDG_CACHE_HOME: cache });
+  assert.equal(second.stdout, "web1\nweb2\n");
+  assert.deepEqual(await cacheFiles(join(cache, "shoal")), files);
+});
+
+test("a fleet command writes its cache before it changes V8's flags, so the next run can use it", async (t) => {
+  // V8 rejects code cached under other flags; written after the young generation is capped, every
+  // run would reject the cache and write it again.
+  const cache = await tempDir(t);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const env = { XDG_CACHE_HOME: cache, SHOAL_STATE_DIR: join(cache, "state"), HOME: cache };
+  const first = await shoal(["run", "-H", `127.0.0.1:${port}`, "--", "true"], env);
+  assert.equal(first.code, 2, first.stderr);
+  const files = [...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith("-run.bin"));
+  assert.equal(files.length, 1);
+  const second = await shoal(["run", "-H", `127.0.0.1:${port}`, "--", "true"], env);
+  assert.equal(second.code, 2, second.stderr);
+  assert.deepEqual([...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith("-run.bin")), files, "not rewritten: the cache was taken");
+});
+
+test("a cache folder that cannot be written changes nothing but the speed", async (t) => {
+  const dir = await tempDir(t);
+  const notAFolder = join(dir, "file");
+  await writeFile(notAFolder, "");
+  const r = await shoal(["hosts", "-H", "web[1-2]"], { XDG_CACHE_HOME: notAFolder });
+  assert.deepEqual(r, { code: 0, stdout: "web1\nweb2\n", stderr: "" });
+});

@@ -13,6 +13,8 @@ import type { Host, HostVars } from "../fleet/host.js";
 import { HostRangeError, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
 import { parseDuration } from "../fleet/duration.js";
 import type { Fleet, FleetOptions, FleetRun } from "../fleet/fleet.js";
+import { EarlyConnections } from "../fleet/early-connections.js";
+import type { EarlyConnectionsOptions } from "../fleet/early-connections.js";
 import { summarize, exitStatusOf, formatSummary } from "../fleet/summary.js";
 import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
@@ -205,16 +207,23 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
 
 /**
  * The fleet (and ssh2 with it, ~50 ms to load) is imported only by the commands that connect:
- * `hosts` and `groups` answer without it.
+ * `hosts` and `groups` answer without it. With the run's `session`, the first hosts' connections are
+ * opened before it loads, for the run to take (see fleet/early-connections.ts).
  */
-async function newFleet(hosts: Host[], options: FleetOptions): Promise<Fleet> {
-  const { Fleet } = await import("../fleet/fleet.js");
-  capYoungGeneration();
+async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyConnectionsOptions["session"]): Promise<{ fleet: Fleet; early: EarlyConnections | undefined }> {
+  let early: EarlyConnections | undefined;
   try {
-    return new Fleet(hosts, options);
+    if (session) {
+      early = EarlyConnections.open(hosts, { ...options, session });
+      await early.ready;
+    }
+    const { Fleet } = await import("../fleet/fleet.js");
+    capYoungGeneration();
+    return { fleet: new Fleet(hosts, options), early };
   } catch (error) {
+    early?.close();
     // A mistake in ~/.ssh/config, which names its file and line: nothing has connected yet. (By
-    // name: importing shoal/ssh's errors here would load one more chunk before the first connect.)
+    // name: importing shoal/ssh's errors here would load one more module before the first connect.)
     if ((error as Error).name === "ConfigParseError") throw new UsageError((error as Error).message);
     throw error;
   }
@@ -371,7 +380,7 @@ export function registerFleetCommands(program: Command): void {
       const fds = 1 + (o.outDir ? 2 : 0) + (o.gather ? 1 : 0);
       const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, fds);
       const input = o.stdin ? await readStdin() : undefined;
-      const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
+      const { fleet, early } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks), { type: "exec", command });
       try {
         const reporters: Reporter[] = [];
         let json: JsonReporter | undefined;
@@ -381,9 +390,10 @@ export function registerFleetCommands(program: Command): void {
           reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true }));
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
-        const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent });
+        const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent, earlyConnections: early });
         outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt });
       } finally {
+        early?.close();
         await fleet.close();
       }
     });
@@ -424,7 +434,8 @@ export function registerFleetCommands(program: Command): void {
       const startedAt = performance.now();
       const { hosts, inventory } = await select(pattern, o);
       const ctx = context(o, hosts);
-      const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
+      // No early connections: a host's connect time is what ping measures.
+      const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
       try {
         const json = o.json ? new JsonReporter() : undefined;
         outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt });
@@ -480,7 +491,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
   }
   const ctx = context(o, hosts);
   const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
-  const fleet = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
+  const { fleet, early } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks), { type: "subsystem", command: "sftp" });
   try {
     let totalBytes = 0;
     if (verb === "put") {
@@ -493,7 +504,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
         throw new UsageError(message.startsWith("Cannot put") ? message : `Cannot put ${from}: ${message}`);
       }
     }
-    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout });
+    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout, earlyConnections: early }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout, earlyConnections: early });
     const json = o.json ? new JsonReporter() : undefined;
     let reporter: Reporter;
     if (json) reporter = json;
@@ -507,6 +518,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
     } else reporter = new TransferLines(verb, ctx.hostWidth);
     outcome.status = await drive(run, [reporter], { json, color: ctx.color, startedAt });
   } finally {
+    early?.close();
     await fleet.close();
   }
 }

@@ -11,7 +11,7 @@ import { Client } from "ssh2";
 import type { ClientChannel, ParsedKey } from "ssh2";
 import type { Credentials } from "./credentials.js";
 import { isKeyProblem } from "./credentials.js";
-import type { ErrorKind } from "./events.js";
+import { FleetError } from "./fleet-error.js";
 import { formatDuration } from "./duration.js";
 import type { HandshakeGate } from "./handshake-gate.js";
 import { HandshakeGate as Gate } from "./handshake-gate.js";
@@ -24,6 +24,8 @@ import { enableAgentForwarding, isForwardingRefused } from "../ssh/agent-forward
 import { sendSignal } from "../ssh/remote-signal.js";
 import { ProxyCommand } from "../ssh/proxy-command.js";
 import { ProxyCommandFailure } from "../ssh/errors.js";
+
+export { FleetError };
 
 useKeyObjects();
 
@@ -59,22 +61,10 @@ export interface ConnectContext {
   signal?: AbortSignal | undefined;
   /** A stream to speak SSH over instead of TCP (a jump host's direct-tcpip channel). */
   sock?: Duplex | undefined;
+  /** A TCP connection to the host already opened (or opening), to use instead of a new one. */
+  tcp?: net.Socket | undefined;
 }
 
-/** A failure with the fleet's error kind; `phase` says where it happened. */
-export class FleetError extends Error {
-  override name = "FleetError";
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-    readonly phase: "connect" | "banner" | "kex" | "auth" | "command" | "transfer",
-    /** The short reason to group hosts by in summaries, when the message is too specific for that. */
-    readonly reason?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
 
 /** How long a server may take to send its banner before its handshake slot is given to another host. */
 const BANNER_GRACE_MS = 1000;
@@ -99,8 +89,12 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
   let sawBanner = false;
   let tcpConnected = false;
   let sock: Duplex;
+  // An early connection that failed or closed while this host waited for its slot has said so to
+  // no one here: a new one gets the failure (refused, dropped) as it happens.
+  const early = ctx.tcp && !ctx.tcp.destroyed ? ctx.tcp : undefined;
+  if (!early) ctx.tcp?.destroy();
   try {
-    sock = ctx.sock ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand, { stderr: "capture", ownGroup: true }) : net.connect({ host: spec.hostname, port: spec.port }));
+    sock = ctx.sock ?? early ?? (spec.proxyCommand !== undefined ? new ProxyCommand(spec.proxyCommand, { stderr: "capture", ownGroup: true }) : net.connect({ host: spec.hostname, port: spec.port }));
   } catch (error) {
     // A port out of range, an address Node refuses: nothing was opened.
     slot.release();
@@ -148,10 +142,18 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     if (sock instanceof net.Socket) {
       sock.setNoDelay(true);
       coalesceWrites(sock);
-      sock.once("connect", () => {
+      // An early connection may hold its banner already: it waits until ssh2 listens too (ssh2
+      // resumes the socket once it does), or the banner would reach only the listener below.
+      if (sock === early) sock.pause();
+      if (sock.connecting) {
+        sock.once("connect", () => {
+          tcpConnected = true;
+          phase = "banner";
+        });
+      } else {
         tcpConnected = true;
         phase = "banner";
-      });
+      }
     } else {
       tcpConnected = true;
       phase = "banner";

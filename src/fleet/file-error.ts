@@ -3,7 +3,7 @@
  * permission, a full disk. The host answered, so it ends `failed` (exit status 1), as a command
  * that exits non-zero does, not `unreachable`.
  */
-import { FleetError } from "./connection.js";
+import { FleetError } from "./fleet-error.js";
 
 /** SFTP status codes whose text is worth grouping hosts by (draft-ietf-secsh-filexfer-02, section 7). */
 const SFTP_STATUS: Readonly<Record<number, string>> = { 2: "no such file or folder", 3: "permission denied", 8: "not supported by the server" };

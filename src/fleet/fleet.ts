@@ -13,6 +13,7 @@
  * ```
  */
 import { setMaxListeners } from "node:events";
+import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { Queue } from "./queue.js";
@@ -31,6 +32,7 @@ import { OutputStore } from "./output-store.js";
 import { formatDuration } from "./duration.js";
 import type { HostOutput } from "./output-store.js";
 import { SpecResolver } from "./resolve.js";
+import type { EarlyConnections } from "./early-connections.js";
 import type { ResolvedSpec } from "./resolve.js";
 import type { ResolveOptions } from "./resolve.js";
 import { getTree, putTree, scanLocal } from "./transfer.js";
@@ -71,6 +73,12 @@ export interface SubsetOptions {
    * are shared by all of them.
    */
   hosts?: Iterable<Host | string> | undefined;
+  /**
+   * Connections to the first hosts opened before the fleet loaded (the `shoal` command opens them
+   * while ssh2 loads): the run takes each host's spec and connection from there, if they were made
+   * for the same session (its kind and command).
+   */
+  earlyConnections?: EarlyConnections | undefined;
 }
 
 export interface RunOptions extends SubsetOptions {
@@ -102,6 +110,7 @@ interface Job {
   /** The remote command of a run (what ssh_config's `Match command` sees). */
   command?: string | undefined;
   hosts: readonly Host[];
+  early?: EarlyConnections | undefined;
   work(conn: HostConnection, host: Host, emit: Emit, startedAt: number, signal: AbortSignal): Promise<Partial<HostResult>>;
   signal?: AbortSignal | undefined;
   /** Called once before any host starts (e.g. scan local files). */
@@ -188,6 +197,7 @@ export class Fleet implements AsyncDisposable {
       kind: "run",
       command,
       hosts: this.#select(options.hosts),
+      early: options.earlyConnections,
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
         const out = collect ? this.#store.create(`${host.name}.out`) : undefined;
@@ -233,6 +243,7 @@ export class Fleet implements AsyncDisposable {
     return this.#start({
       kind: "put",
       hosts: this.#select(options.hosts),
+      early: options.earlyConnections,
       signal: options.signal,
       prepare: async () => {
         treeP = scanLocal(local, options);
@@ -253,6 +264,7 @@ export class Fleet implements AsyncDisposable {
     return this.#start({
       kind: "get",
       hosts: this.#select(options.hosts),
+      early: options.earlyConnections,
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
         const r = await withTimeout(options.timeout, signal, (s) =>
@@ -268,6 +280,7 @@ export class Fleet implements AsyncDisposable {
     return this.#start({
       kind: "ping",
       hosts: this.#select(options.hosts),
+      early: options.earlyConnections,
       signal: options.signal,
       work: async (conn, host, emit, startedAt) => {
         const rttMs = await conn.ping();
@@ -382,16 +395,18 @@ export class Fleet implements AsyncDisposable {
     } else {
       // Resolved only to open a connection: a kept one needs no lookup (and no `Match exec` run again).
       let spec: ResolvedSpec;
+      // What ssh_config's Match sessiontype and Match command see, as for ssh -s sftp, ssh cmd and ssh -N.
+      const session = job.kind === "put" || job.kind === "get" ? ({ type: "subsystem", command: "sftp" } as const) : job.kind === "run" ? ({ type: "exec", command: job.command } as const) : ({ type: "none" } as const);
+      const early = job.early?.take(host, session);
       try {
-        // What ssh_config's Match sessiontype and Match command see, as for ssh -s sftp, ssh cmd and ssh -N.
-        const session = job.kind === "put" || job.kind === "get" ? ({ type: "subsystem", command: "sftp" } as const) : job.kind === "run" ? ({ type: "exec", command: job.command } as const) : ({ type: "none" } as const);
-        spec = await this.#resolver.resolve(host, { ...session, signal });
+        spec = await (early?.spec ?? this.#resolver.resolve(host, { ...session, signal }));
       } catch (error) {
+        early?.socket?.destroy();
         if (!(error instanceof FleetError)) throw error;
         await emit({ type: "error", host: host.name, time: time(), kind: error.kind, message: error.message, retrying: false });
         return done({ state: stateOfError(error), kind: error.kind, reason: reasonOf(error) });
       }
-      const c = await this.#connect(spec, host, emit, time, signal, run);
+      const c = await this.#connect(spec, host, emit, time, signal, run, early?.socket);
       if (c instanceof FleetError) return done({ state: stateOfError(c), kind: c.kind, reason: reasonOf(c) });
       conn = c;
     }
@@ -462,13 +477,15 @@ export class Fleet implements AsyncDisposable {
     };
   }
 
-  async #connect(spec: ResolvedSpec, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun): Promise<HostConnection | FleetError> {
+  /** `early`: a TCP connection to the host opened before the run, for the first attempt. */
+  async #connect(spec: ResolvedSpec, host: Host, emit: Emit, time: () => number, signal: AbortSignal, run: FleetRun, early?: net.Socket): Promise<HostConnection | FleetError> {
     const retries = this.#options.retries ?? 0;
     const baseDelay = this.#options.retryDelay ?? 500;
     let knownHosts: KnownHosts | null;
     try {
       knownHosts = await this.#knownHostsFor(spec.knownHosts);
     } catch (error) {
+      early?.destroy();
       // A known_hosts that cannot be read (a folder, no permission): no key can be checked.
       const message = (error as Error).message;
       await emit({ type: "error", host: host.name, time: time(), kind: "hostkey", message, retrying: false });
@@ -481,7 +498,8 @@ export class Fleet implements AsyncDisposable {
       await emit({ type: "connecting", host: host.name, time: time(), attempt });
       try {
         const sock = spec.proxyJump ? await (await this.#jump(spec.proxyJump, host, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
-        return await connect(spec, this.#context(knownHosts, signal, run, sock));
+        const tcp = attempt === 1 ? early : undefined;
+        return await connect(spec, { ...this.#context(knownHosts, signal, run, sock), tcp });
       } catch (e) {
         const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
         // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,

@@ -16,6 +16,7 @@ export { expandHostRange, foldHosts, describeHosts, splitTopLevel, hasRange, Hos
 export { parseDuration, formatDuration } from "./duration.js";
 export { Fleet, FleetRun, DEFAULT_FORKS, stateOf, type FleetOptions, type RunOptions, type PingOptions, type SubsetOptions } from "./fleet.js";
 export { FleetError, HostConnection, connect, type ConnectSpec, type ConnectContext, type ExecOptions, type ExecResult } from "./connection.js";
+export { EarlyConnections, type EarlyConnection, type EarlyConnectionsOptions } from "./early-connections.js";
 export { FileError } from "./file-error.js";
 export { FINAL_STATES, type FinalState, type ErrorKind, type FleetEvent, type HostResult } from "./events.js";
 export type { QueuedEvent, ConnectingEvent, ConnectedEvent, OutputEvent, ExitEvent, ErrorEvent, ProgressEvent, PingEvent, DoneEvent } from "./events.js";

@@ -8,7 +8,7 @@ import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Host } from "./host.js";
 import type { ConnectSpec } from "./connection.js";
-import { FleetError } from "./connection.js";
+import { FleetError } from "./fleet-error.js";
 import { TIMEOUT_MAX } from "../internal/options.js";
 import { SSHConfig, expandHome, expandTokens } from "../ssh/config.js";
 import type { SSHConfigDict } from "../ssh/config.js";

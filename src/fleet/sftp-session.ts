@@ -9,7 +9,7 @@
  * host fails with `connection lost`, at once.
  */
 import type { SFTPWrapper, Stats } from "ssh2";
-import { FleetError } from "./connection.js";
+import { FleetError } from "./fleet-error.js";
 
 type Callback<T> = (err: Error | null | undefined, value: T) => void;
 

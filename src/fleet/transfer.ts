@@ -8,7 +8,7 @@ import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, sep } from "node:path";
 import type { Stats } from "ssh2";
 import type { HostConnection } from "./connection.js";
-import { FleetError } from "./connection.js";
+import { FleetError } from "./fleet-error.js";
 import { FileError } from "./file-error.js";
 import type { SftpSession } from "./sftp-session.js";
 import { shellQuote } from "../internal/shell-quote.js";

@@ -13,7 +13,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { checkTimeout } from "../internal/options.js";
 import { ConfigParseError } from "./errors.js";
-import { globMatch } from "./host-keys.js";
+import { globMatch } from "./glob-match.js";
 import { execMatches, execMatchesSync } from "./config-exec.js";
 import type { ExecRequest } from "./config-exec.js";
 

@@ -7,6 +7,9 @@ import { createHmac, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PKey } from "./pkey.js";
+import { globMatch } from "./glob-match.js";
+
+export { globMatch };
 
 /** One key line of known_hosts. */
 export interface HostKeyEntry {
@@ -221,9 +224,3 @@ function namesEqual(pattern: string, hostname: string): boolean {
   return pattern.startsWith("|1|") ? HostKeys.hashHost(hostname, pattern) === pattern : pattern === hostname;
 }
 
-/** OpenSSH's `*` and `?` patterns, case-insensitive. */
-export function globMatch(pattern: string, text: string): boolean {
-  if (!pattern.includes("*") && !pattern.includes("?")) return pattern.toLowerCase() === text.toLowerCase();
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "i").test(text);
-}

@@ -1,0 +1,147 @@
+/**
+ * Early connections: the first hosts' TCP connections opened before the fleet loads, taken by the
+ * run, against OpenSSH's sshd on loopback addresses.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSshd } from "../fixtures/sshd.js";
+import { Fleet } from "../../src/fleet/fleet.js";
+import { EarlyConnections } from "../../src/fleet/early-connections.js";
+import { adHocHost } from "../../src/fleet/host.js";
+import type { FleetEvent, HostResult } from "../../src/fleet/events.js";
+import { knownHostsFor, sshdHosts } from "./helpers.js";
+
+const sshd = await startSshd({ listenAll: true, maxStartups: 1000 });
+const dir = await mkdtemp(join(tmpdir(), "shoal-early-"));
+const knownHosts = await knownHostsFor(sshd, dir);
+const base = { knownHosts, sshConfig: false as const, agent: false as const, connectTimeout: 10_000 };
+test.after(async () => {
+  await sshd.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function results(run: AsyncIterable<FleetEvent>): Promise<HostResult[]> {
+  const out: HostResult[] = [];
+  for await (const ev of run) if (ev.type === "done") out.push(ev.result);
+  return out;
+}
+
+test("the run takes the first hosts' early connections (as many as the gate starts at once) and every host answers", async () => {
+  const hosts = sshdHosts(sshd, 12);
+  const session = { type: "exec", command: "hostname" } as const;
+  const early = EarlyConnections.open(hosts, { ...base, session });
+  await early.ready;
+  try {
+    await using fleet = new Fleet(hosts, base);
+    const done = await results(fleet.run("hostname", { earlyConnections: early }));
+    assert.equal(done.length, 12);
+    assert.ok(done.every((r) => r.state === "ok" && r.exitStatus === 0), JSON.stringify(done.filter((r) => r.state !== "ok")));
+    assert.equal(early.taken, 8, "DEFAULT_HANDSHAKES_PER_SERVER hosts were opened early, and the run took each");
+  } finally {
+    early.close();
+  }
+});
+
+test("no more early connections than forks or the run's own handshake cap", async () => {
+  const hosts = sshdHosts(sshd, 12);
+  for (const [options, expected] of [[{ forks: 3 }, 3], [{ handshakesPerServer: 2 }, 2]] as const) {
+    const early = EarlyConnections.open(hosts, { ...base, ...options, session: { type: "exec", command: "true" } });
+    await early.ready;
+    const sockets = hosts.map((h) => early.take(h, { type: "exec", command: "true" })?.socket).filter((s) => s !== undefined);
+    assert.equal(sockets.length, expected, JSON.stringify(options));
+    for (const s of sockets) s.destroy();
+    early.close();
+  }
+});
+
+test("a run for another command takes nothing: its lookups could differ (Match command); close() ends the connections", async () => {
+  const hosts = sshdHosts(sshd, 2);
+  const early = EarlyConnections.open(hosts, { ...base, session: { type: "exec", command: "uname" } });
+  await early.ready;
+  await using fleet = new Fleet(hosts, base);
+  const done = await results(fleet.run("hostname", { earlyConnections: early }));
+  assert.ok(done.every((r) => r.state === "ok"));
+  assert.equal(early.taken, 0);
+  early.close();
+  assert.equal(early.take(hosts[0]!, { type: "exec", command: "uname" }), undefined, "closed: nothing left to take");
+});
+
+test("hosts behind a proxy command get their spec early but no connection", async () => {
+  const host = adHocHost("proxied", { port: sshd.port, proxy_command: "nc %h %p" });
+  const early = EarlyConnections.open([host], { ...base, session: { type: "exec", command: "true" } });
+  await early.ready;
+  const taken = early.take(host, { type: "exec", command: "true" });
+  assert.ok(taken);
+  assert.equal(taken.socket, undefined);
+  assert.equal((await taken.spec).proxyCommand, `nc proxied ${sshd.port}`);
+  early.close();
+});
+
+test("an early connection that was refused: the run connects afresh and says `refused`, without hanging", async () => {
+  // A port nothing listens on: take one from the kernel, then close it.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const hosts = [adHocHost("127.0.0.1", { port, user: sshd.user, identity_file: sshd.keyPath }), ...sshdHosts(sshd, 1)];
+  const early = EarlyConnections.open(hosts, { ...base, session: { type: "exec", command: "true" } });
+  await early.ready;
+  try {
+    await using fleet = new Fleet(hosts, base);
+    const done = await results(fleet.run("true", { earlyConnections: early }));
+    const byHost = new Map(done.map((r) => [r.host, r]));
+    assert.equal(byHost.get("127.0.0.1")?.state, "unreachable");
+    assert.equal(byHost.get("127.0.0.1")?.kind, "refused");
+    assert.equal(byHost.get(hosts[1]!.name)?.state, "ok");
+  } finally {
+    early.close();
+  }
+});
+
+test("a host's ssh_config is looked up once: a `Match exec` runs once per host, not again by the run", async () => {
+  const log = join(dir, "match-exec.log");
+  const config = join(dir, "ssh_config");
+  await writeFile(config, `Match exec "echo %h >> ${log}"\n  User ${sshd.user}\n`);
+  const hosts = sshdHosts(sshd, 3);
+  const options = { ...base, sshConfig: config };
+  const early = EarlyConnections.open(hosts, { ...options, session: { type: "exec", command: "true" } });
+  await early.ready;
+  try {
+    await using fleet = new Fleet(hosts, options);
+    const done = await results(fleet.run("true", { earlyConnections: early }));
+    assert.ok(done.every((r) => r.state === "ok"));
+    assert.deepEqual((await readFile(log, "utf8")).trim().split("\n").sort(), hosts.map((h) => h.name).sort());
+  } finally {
+    early.close();
+  }
+});
+
+test("connections no run takes do not keep the process alive", async () => {
+  const accepted: Socket[] = [];
+  const server = createServer((s) => accepted.push(s));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const module = fileURLToPath(new URL("../../src/fleet/early-connections.js", import.meta.url));
+    const script = `
+      const { EarlyConnections } = await import(${JSON.stringify(module)});
+      const early = EarlyConnections.open([{ name: "127.0.0.1", groups: [], vars: { port: ${port} } }], { sshConfig: false, session: { type: "exec", command: "true" } });
+      await early.ready;
+      console.log("opened");`;
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 }, (err, stdout) => resolve({ code: err ? (err.code as number | null) : 0, stdout }));
+    });
+    assert.equal(stdout.trim(), "opened");
+    assert.equal(code, 0, "the child exited by itself, with a connection still open");
+  } finally {
+    for (const s of accepted) s.destroy();
+    server.close();
+  }
+});

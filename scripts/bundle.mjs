@@ -24,6 +24,10 @@ await build({
   // package.json says "sideEffects": false for consumers tree-shaking the library; the command needs
   // its side-effect imports (such as the codec registrations of the modules it loads).
 });
+// The launcher reads the bundle as Latin-1, into a string of one byte per character, half the
+// memory of the two-byte string one character past U+00FF would make of it all. esbuild leaves some
+// comments as they are: a \uXXXX escape means the same in a string, a regular expression or a comment.
+writeFileSync("dist/shoal-cli.cjs", readFileSync("dist/shoal-cli.cjs", "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 // esbuild turns import() of bundled modules into require(); one left (a node: builtin, a computed
 // specifier) would throw in the launcher's vm.Script, where Node 20 allows it only under a flag.
 const leftImport = /(?<![\w$.])import\(/.exec(readFileSync("dist/shoal-cli.cjs", "utf8"));

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { CompileCache, compileCacheDir } from "./compile-cache.js";
 
+const BUNDLE_BYTES = Symbol.for("shoal.bundleBytes");
 const bundle = fileURLToPath(new URL("./shoal-cli.cjs", import.meta.url));
 // Each command compiles different code (hosts never loads ssh2): one cache each.
 const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? "") ? process.argv[2]! : "other";
@@ -20,8 +21,14 @@ const cache = CompileCache.open(compileCacheDir(), command);
 cache?.install();
 cache?.cacheRequiredPackages();
 
-const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, "utf8")}\n})`;
+// The file's bytes stay referenced for the life of the process (a binding nothing else uses would
+// be collected). Freed, a block this large (~0.8 MB, taken with mmap) raises glibc's threshold for
+// taking later blocks with mmap to its size, and the run's buffers then fragment the heap instead:
+// 5–6 MiB more peak RSS at 500 hosts.
+const bytes = readFileSync(bundle);
+(globalThis as { [BUNDLE_BYTES]?: Buffer })[BUNDLE_BYTES] = bytes;
+const source = `(function (exports, require, module, __filename, __dirname) { ${bytes.toString("latin1")}\n})`;
 // No import() in it (scripts/bundle.mjs checks): Node 20 runs one in a vm.Script only under a flag.
-const script = cache ? cache.compile(source, bundle) : new vm.Script(source, { filename: bundle });
+const script = cache ? cache.compile(source, bundle, bytes) : new vm.Script(source, { filename: bundle });
 const module = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));

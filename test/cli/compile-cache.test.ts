@@ -9,8 +9,9 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 import { CompileCache } from "../../src/cli/compile-cache.js";
 
 const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
@@ -130,4 +131,31 @@ test("a cache folder that cannot be written changes nothing but the speed", asyn
   await writeFile(notAFolder, "");
   const r = await shoal(["hosts", "-H", "web[1-2]"], { XDG_CACHE_HOME: notAFolder });
   assert.deepEqual(r, { code: 0, stdout: "web1\nweb2\n", stderr: "" });
+});
+
+test("each entry's code starts on 8 bytes in the file (V8 would copy data it must align)", async (t) => {
+  const dir = await tempDir(t);
+  const cache = CompileCache.open(dir, "unit")!;
+  for (const name of ["/a.js", "/odd/name.js", "/x"]) cache.compile(SOURCE, name).runInThisContext();
+  cache.flush();
+  const file = await readFile(cache.file);
+  const magic = file.indexOf(0x0a) + 1;
+  let at = magic;
+  let entries = 0;
+  while (at < file.length) {
+    const nameLength = file.readUInt32LE(at);
+    const dataLength = file.readUInt32LE(at + 8);
+    const dataCrc = file.readUInt32LE(at + 12);
+    at = Math.ceil((at + 16 + nameLength) / 8) * 8;
+    assert.equal(crc32(file.subarray(at, at + dataLength)), dataCrc, "the data is where the next multiple of 8 says");
+    at += dataLength;
+    entries++;
+  }
+  assert.equal(entries, 3);
+  assert.equal(at, file.length);
+});
+
+test("the bundle is ASCII: the launcher reads it into a one-byte string", async () => {
+  const bundle = await readFile(join(dirname(BIN), "shoal-cli.cjs"));
+  assert.equal(bundle.findIndex((byte) => byte > 0x7f), -1);
 });

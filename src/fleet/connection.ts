@@ -13,7 +13,7 @@ import type { Credentials } from "./credentials.js";
 import { isKeyProblem } from "./credentials.js";
 import { FleetError } from "./fleet-error.js";
 import { formatDuration } from "./duration.js";
-import type { HandshakeGate } from "./handshake-gate.js";
+import type { HandshakeGate, HandshakeSlot } from "./handshake-gate.js";
 import { HandshakeGate as Gate } from "./handshake-gate.js";
 import type { HostKeyNote, KnownHosts } from "./known-hosts.js";
 import { fingerprintOf, keyTypeOf, knownHostsName } from "./known-hosts.js";
@@ -65,7 +65,6 @@ export interface ConnectContext {
   tcp?: net.Socket | undefined;
 }
 
-
 /** How long a server may take to send its banner before its handshake slot is given to another host. */
 const BANNER_GRACE_MS = 1000;
 /**
@@ -80,8 +79,15 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     spec.proxyCommand !== undefined && spec.proxyGroup !== undefined && ctx.sock === undefined
       ? `proxy:${spec.proxyGroup}`
       : Gate.serverKey(spec.hostname, spec.port, ctx.knownHosts?.expectedKey(knownHostsName(spec.hostname, spec.port)));
-  ctx.signal?.throwIfAborted();
-  const slot = await ctx.gate.acquire(key, ctx.signal);
+  let slot: HandshakeSlot;
+  try {
+    ctx.signal?.throwIfAborted();
+    slot = await ctx.gate.acquire(key, ctx.signal);
+  } catch (error) {
+    // Stopped before its turn: the early connection handed in is this function's to close.
+    ctx.tcp?.destroy();
+    throw error;
+  }
   const started = performance.now();
   const client = new Client();
   let phase: "connect" | "banner" | "kex" | "auth" = "connect";

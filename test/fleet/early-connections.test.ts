@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import net, { createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,9 @@ import { fileURLToPath } from "node:url";
 import { startSshd } from "../fixtures/sshd.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { EarlyConnections } from "../../src/fleet/early-connections.js";
+import { connect } from "../../src/fleet/connection.js";
+import { Credentials } from "../../src/fleet/credentials.js";
+import { HandshakeGate } from "../../src/fleet/handshake-gate.js";
 import { adHocHost } from "../../src/fleet/host.js";
 import type { FleetEvent, HostResult } from "../../src/fleet/events.js";
 import { knownHostsFor, sshdHosts } from "./helpers.js";
@@ -144,4 +147,17 @@ test("connections no run takes do not keep the process alive", async () => {
     for (const s of accepted) s.destroy();
     server.close();
   }
+});
+
+test("an early connection handed to a host stopped while it waits for its handshake slot is closed, not left open", async () => {
+  const gate = new HandshakeGate(1);
+  const held = await gate.acquire(HandshakeGate.serverKey("127.0.1.1", sshd.port));
+  const tcp = net.connect({ host: "127.0.1.1", port: sshd.port });
+  const stop = new AbortController();
+  const spec = { name: "127.0.1.1", hostname: "127.0.1.1", port: sshd.port, username: sshd.user, identityFiles: [sshd.keyPath], connectTimeout: 10_000 };
+  const connecting = connect(spec, { credentials: new Credentials({ agent: false }), knownHosts: null, acceptNew: false, gate, onHostKey: () => {}, signal: stop.signal, tcp });
+  stop.abort(new Error("interrupted"));
+  await assert.rejects(connecting, /interrupted/);
+  assert.equal(tcp.destroyed, true);
+  held.release();
 });

@@ -2,9 +2,9 @@
  * V8's compiled code for the `shoal` command, kept between runs, as Python keeps `__pycache__` and
  * Node 22 keeps its own with `module.enableCompileCache()` (Node 20, the floor, has none).
  *
- * Compiling the command's bundle and the packages it requires (ssh2 and its helpers) costs ~60 ms of
- * CPU per run, most of it before the first connection; with the cache V8 skips the parsing. On two
- * cores a fleet run is CPU-bound, so that time comes off the run (about 5% of `run -b` on 100 hosts).
+ * Compiling the command's bundle and the packages it requires (ssh2 and its helpers) costs 35–60 ms
+ * of CPU per run, most of it before the first connection; with the cache V8 skips the parsing. On
+ * two cores a fleet run is CPU-bound, so that time comes off the run (2–6% of `run -b` on 100 hosts).
  *
  * One file per command and Node version in `$XDG_CACHE_HOME/shoal` (default `~/.cache/shoal`).
  * Each entry is kept with the CRC-32 of the source it was made from (V8 itself only compares the

@@ -4,7 +4,7 @@
  *
  * sshd spends about half of a connection's CPU before it sends its banner: it forks, re-executes
  * itself and loads its keys. Opened early, the first connections have that done on the second core
- * while the command loads on the first, instead of after it (about 3% of `shoal run -b` on 100
+ * while the command loads on the first, instead of after it (2–5% of `shoal run -b` on 100
  * loopback hosts). Nothing of the fleet that needs ssh2 is imported here, so that these connections
  * can be opened before it loads.
  *

@@ -9,17 +9,20 @@
  * One file per command and Node version in `$XDG_CACHE_HOME/shoal` (default `~/.cache/shoal`).
  * Each entry is kept with the CRC-32 of the source it was made from (V8 itself only compares the
  * length) and the CRC-32 of the data (V8 does not check the data in release builds), so an edited
- * package or a damaged file is compiled afresh, never run. `NODE_DISABLE_COMPILE_CACHE=1` (Node's
- * own switch) turns it off; a folder that cannot be written leaves the command as it was, only slower.
+ * package or a damaged file is compiled afresh, never run. The data is code that will run: the folder
+ * and its files are used only when they belong to the user and no one else can write to them, and
+ * only regular files are read (a FIFO would block, a device never end). `NODE_DISABLE_COMPILE_CACHE=1`
+ * (Node's own switch) turns it off; a folder that cannot be written leaves the command as it was,
+ * only slower.
  *
  * The cache is written at most once per run, when something was compiled without it: when a fleet
  * command is about to connect (before it changes V8's flags, which a cache records and must match),
  * or when another command exits with status 0. What compiles after that point is not cached.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { homedir } from "node:os";
-import { dirname, join, sep } from "node:path";
+import { dirname, isAbsolute, join, sep } from "node:path";
 import vm from "node:vm";
 import zlib from "node:zlib";
 
@@ -34,9 +37,38 @@ export function flushCompileCache(): void {
   (globalThis as { [FLUSH]?: () => void })[FLUSH]?.();
 }
 
-/** Where the cache files are: `$XDG_CACHE_HOME/shoal`, or `~/.cache/shoal`. */
+/** Where the cache files are: `$XDG_CACHE_HOME/shoal`, or `~/.cache/shoal` (a relative `$XDG_CACHE_HOME` is ignored, as the XDG spec says). */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "shoal");
+  const xdg = env["XDG_CACHE_HOME"];
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "shoal");
+}
+
+/** The most a cache file may hold: a command's code takes about 1 MB. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Whether a file or folder is the user's own, and no one else can write to it. */
+function ours(stat: { uid: number; mode: number }): boolean {
+  return (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
+}
+
+/** The cache file's bytes, if it is a regular file of ours of a sane size; throws otherwise. */
+function readOwnFile(file: string): Buffer {
+  // O_NONBLOCK: opening a FIFO does not wait for a writer; O_NOFOLLOW: no symlink planted in its place.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || !ours(stat) || stat.size > MAX_FILE_BYTES) throw new Error("not a cache file of ours");
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) throw new Error("truncated");
+      read += n;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Entry {
@@ -69,11 +101,17 @@ export class CompileCache {
     const crc32 = (zlib as { crc32?: Crc32 }).crc32;
     if (!crc32 || env["NODE_DISABLE_COMPILE_CACHE"]) return null;
     const file = join(dir, `compile-${process.version}-${process.arch}-${name.replace(/[^a-z0-9-]/gi, "_")}.bin`);
+    try {
+      // Another user's folder (a shared XDG_CACHE_HOME) could hold code of theirs: no cache then.
+      if (existsSync(dir) && !ours(statSync(dir))) return null;
+    } catch {
+      return null;
+    }
     let entries = new Map<string, Entry>();
     try {
-      entries = parse(readFileSync(file), crc32);
+      entries = parse(readOwnFile(file), crc32);
     } catch {
-      /* none yet, or unreadable: everything compiles afresh */
+      /* none yet, unreadable, or not ours: everything compiles afresh */
     }
     return new CompileCache(file, crc32, entries);
   }
@@ -107,11 +145,14 @@ export class CompileCache {
     this.#closed = true;
     if (!this.#stale) return;
     try {
+      const written = new Map<string, { sourceCrc: number; data: Buffer }>();
+      // What other installs of shoal (a global one, one under npx) keep here stays, while its file does.
+      for (const [filename, entry] of this.#entries) if (!this.#compiled.has(filename) && existsSync(filename)) written.set(filename, entry);
+      for (const [filename, { sourceCrc, script }] of this.#compiled) written.set(filename, { sourceCrc, data: script.createCachedData() });
       const parts: Buffer[] = [Buffer.from(MAGIC)];
       let length = MAGIC.length;
-      for (const [filename, { sourceCrc, script }] of this.#compiled) {
+      for (const [filename, { sourceCrc, data }] of written) {
         const name = Buffer.from(filename);
-        const data = script.createCachedData();
         const head = Buffer.alloc(16);
         head.writeUInt32LE(name.length, 0);
         head.writeUInt32LE(sourceCrc, 4);
@@ -122,12 +163,20 @@ export class CompileCache {
         length += padding.length + data.length;
         parts.push(head, name, padding, data);
       }
-      mkdirSync(dirname(this.#file), { recursive: true, mode: 0o700 });
-      // Runs at once must not read each other's half-written file.
+      const dir = dirname(this.#file);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!ours(statSync(dir))) return;
+      // Runs at once must not read each other's half-written file. "wx": never through a file or
+      // link already there.
       const tmp = `${this.#file}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600 });
-      renameSync(tmp, this.#file);
-      this.#forgetOtherNodes();
+      try {
+        writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600, flag: "wx" });
+        renameSync(tmp, this.#file);
+      } catch (error) {
+        rmSync(tmp, { force: true });
+        throw error;
+      }
+      this.#forgetLeftovers();
     } catch {
       /* an unwritable cache folder only costs the time it would have saved */
     }
@@ -156,12 +205,17 @@ export class CompileCache {
     });
   }
 
-  /** Caches of other Node versions would never be read again. */
-  #forgetOtherNodes(): void {
+  /**
+   * Caches of other Node versions would never be read again, and a temporary file an hour old is a
+   * write that was cut short (a killed process): both go.
+   */
+  #forgetLeftovers(): void {
     const dir = dirname(this.#file);
     const current = `compile-${process.version}-${process.arch}-`;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith("compile-") && !name.startsWith(current) && !name.endsWith(".tmp")) rmSync(join(dir, name), { force: true });
+      if (!name.startsWith("compile-")) continue;
+      const path = join(dir, name);
+      if (name.endsWith(".tmp") ? Date.now() - statSync(path).mtimeMs > 3_600_000 : !name.startsWith(current)) rmSync(path, { force: true });
     }
   }
 }

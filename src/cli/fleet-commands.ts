@@ -212,10 +212,20 @@ function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
  */
 async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyConnectionsOptions["session"]): Promise<{ fleet: Fleet; early: EarlyConnections | undefined }> {
   let early: EarlyConnections | undefined;
+  // Until the run handles them, Ctrl-C and the like stop the early lookups (a `Match exec` runs in
+  // its own process group, out of the terminal's reach) and end the command.
+  const onSignal = (signal: NodeJS.Signals) => {
+    early?.close();
+    process.stderr.write(`\nshoal: ${signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated"} before the run started\n`);
+    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   try {
     if (session) {
+      for (const s of signals) process.on(s, onSignal);
       early = EarlyConnections.open(hosts, { ...options, session });
-      await early.ready;
+      // The lookups take a few milliseconds; a slow `Match exec` is left to its own host.
+      await Promise.race([early.ready, new Promise((resolve) => setTimeout(resolve, EARLY_LOOKUP_WAIT_MS).unref())]);
     }
     const { Fleet } = await import("../fleet/fleet.js");
     capYoungGeneration();
@@ -226,8 +236,13 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
     // name: importing shoal/ssh's errors here would load one more module before the first connect.)
     if ((error as Error).name === "ConfigParseError") throw new UsageError((error as Error).message);
     throw error;
+  } finally {
+    for (const s of signals) process.removeListener(s, onSignal);
   }
 }
+
+/** How long a run waits for its early hosts' lookups before it loads the fleet anyway. */
+const EARLY_LOOKUP_WAIT_MS = 50;
 
 function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
   const ask = once(askSecret);
@@ -491,7 +506,8 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
   }
   const ctx = context(o, hosts);
   const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
-  const { fleet, early } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks), { type: "subsystem", command: "sftp" });
+  // No early connections: a local tree can take long to scan, and they would wait on it.
+  const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
   try {
     let totalBytes = 0;
     if (verb === "put") {
@@ -504,7 +520,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
         throw new UsageError(message.startsWith("Cannot put") ? message : `Cannot put ${from}: ${message}`);
       }
     }
-    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout, earlyConnections: early }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout, earlyConnections: early });
+    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout });
     const json = o.json ? new JsonReporter() : undefined;
     let reporter: Reporter;
     if (json) reporter = json;
@@ -518,7 +534,6 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
     } else reporter = new TransferLines(verb, ctx.hostWidth);
     outcome.status = await drive(run, [reporter], { json, color: ctx.color, startedAt });
   } finally {
-    early?.close();
     await fleet.close();
   }
 }

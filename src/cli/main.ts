@@ -5,7 +5,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, UsageError, outcome, registerFleetCommands, splitCommandWords } from "./fleet-commands.js";
 import { registerTestbedCommands } from "./testbed-commands.js";
-import { isEntryModule } from "../internal/entry-script.js";
 import { restoreLauncherEnv } from "./launcher-env.js";
 
 export function buildProgram(): Command {
@@ -66,5 +65,3 @@ export function runCommandLine(): void {
     },
   );
 }
-
-if (isEntryModule(import.meta.url)) runCommandLine();

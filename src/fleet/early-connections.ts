@@ -40,14 +40,19 @@ export interface EarlyConnection {
 interface Pending {
   session: Omit<SessionOptions, "signal">;
   spec: Promise<ResolvedSpec>;
+  /** Stops this host's lookup (a `Match exec` still running): `close()`, or the run that took it. */
+  abort: AbortController;
   socket?: net.Socket;
   failed: boolean;
 }
 
 export class EarlyConnections {
   readonly #pending = new Map<string, Pending>();
-  readonly #abort = new AbortController();
-  /** Settles once every early host's spec is known and its connection started. */
+  /**
+   * Settles once every early host's spec is known and its connection started. A `Match exec` can
+   * make that take up to the connect timeout: wait for it only a little (the run takes a host whose
+   * lookup is still running, and waits for that host's alone).
+   */
   readonly ready: Promise<void>;
   #taken = 0;
 
@@ -57,7 +62,8 @@ export class EarlyConnections {
     const opened: Promise<unknown>[] = [];
     for (const host of hosts.slice(0, count)) {
       if (this.#pending.has(host.name)) continue;
-      const pending: Pending = { session: options.session, spec: resolver.resolve(host, { ...options.session, signal: this.#abort.signal }), failed: false };
+      const abort = new AbortController();
+      const pending: Pending = { session: options.session, spec: resolver.resolve(host, { ...options.session, signal: abort.signal }), abort, failed: false };
       // A failed lookup is the run's to report, when it takes this host; not an unhandled rejection.
       pending.spec.catch(() => {});
       opened.push(pending.spec.then((spec) => this.#open(pending, spec), () => {}));
@@ -81,12 +87,20 @@ export class EarlyConnections {
 
   /**
    * The host's early spec and connection, once, if it was looked up for the same session; the run
-   * owns the connection from then on.
+   * owns the connection from then on, and its `signal` stops the lookup if still running.
    */
-  take(host: Host, session: Omit<SessionOptions, "signal">): EarlyConnection | undefined {
+  take(host: Host, session: SessionOptions): EarlyConnection | undefined {
     const pending = this.#pending.get(host.name);
     if (!pending || pending.session.type !== session.type || pending.session.command !== session.command) return undefined;
     this.#pending.delete(host.name);
+    if (session.signal) {
+      const stop = () => pending.abort.abort(session.signal!.reason);
+      if (session.signal.aborted) stop();
+      else {
+        session.signal.addEventListener("abort", stop, { once: true });
+        pending.spec.finally(() => session.signal!.removeEventListener("abort", stop)).catch(() => {});
+      }
+    }
     this.#taken++;
     const usable = pending.socket && !pending.failed && !pending.socket.destroyed;
     if (pending.socket && !usable) pending.socket.destroy();
@@ -98,8 +112,8 @@ export class EarlyConnections {
 
   /** Stops the lookups still running and closes the connections no run took. */
   close(): void {
-    this.#abort.abort();
     for (const pending of this.#pending.values()) {
+      pending.abort.abort();
       pending.failed = true;
       pending.socket?.destroy();
     }

@@ -397,7 +397,7 @@ export class Fleet implements AsyncDisposable {
       let spec: ResolvedSpec;
       // What ssh_config's Match sessiontype and Match command see, as for ssh -s sftp, ssh cmd and ssh -N.
       const session = job.kind === "put" || job.kind === "get" ? ({ type: "subsystem", command: "sftp" } as const) : job.kind === "run" ? ({ type: "exec", command: job.command } as const) : ({ type: "none" } as const);
-      const early = job.early?.take(host, session);
+      const early = job.early?.take(host, { ...session, signal });
       try {
         spec = await (early?.spec ?? this.#resolver.resolve(host, { ...session, signal }));
       } catch (error) {
@@ -493,27 +493,41 @@ export class Fleet implements AsyncDisposable {
     }
     let attempt = 0;
     let dropped = 0;
+    let tcp = early;
+    let afresh = false;
     for (;;) {
-      attempt++;
-      await emit({ type: "connecting", host: host.name, time: time(), attempt });
+      if (afresh) afresh = false;
+      else {
+        attempt++;
+        await emit({ type: "connecting", host: host.name, time: time(), attempt });
+      }
+      let err: FleetError;
       try {
         const sock = spec.proxyJump ? await (await this.#jump(spec.proxyJump, host, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
-        const tcp = attempt === 1 ? early : undefined;
         return await connect(spec, { ...this.#context(knownHosts, signal, run, sock), tcp });
       } catch (e) {
-        const err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
-        // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,
-        // try again without spending a --retries attempt, a few times.
-        const shed = err.kind === "maxstartups" && dropped < 6;
-        if (shed) dropped++;
-        const retryable = err.kind === "refused" || err.kind === "timeout" || err.kind === "maxstartups" || (err.kind === "channel" && err.phase !== "command");
-        const again = !signal.aborted && (shed || (retryable && attempt - dropped <= retries));
-        await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message, retrying: again });
-        if (!again) return err;
-        const delay = (shed ? 100 * 2 ** (dropped - 1) : baseDelay * 2 ** (attempt - dropped - 1)) * (0.5 + Math.random());
-        await sleep(Math.min(delay, 10_000), signal).catch(() => {});
-        if (signal.aborted) return new FleetError("killed", "interrupted", "connect");
+        err = e instanceof FleetError ? e : signal.aborted ? new FleetError("killed", "interrupted", "connect") : new FleetError("channel", (e as Error).message, "connect");
       }
+      // An early connection can have gone stale while it waited (the server's LoginGraceTime, a
+      // NAT's idle timeout): what failed on it before authentication is tried once more on a new
+      // connection, as the same attempt.
+      const usedEarly = tcp !== undefined;
+      tcp = undefined;
+      if (usedEarly && !signal.aborted && err.phase !== "auth" && err.kind !== "hostkey" && err.kind !== "timeout") {
+        afresh = true;
+        continue;
+      }
+      // A drop before the banner is the server shedding load (MaxStartups): the gate has halved,
+      // try again without spending a --retries attempt, a few times.
+      const shed = err.kind === "maxstartups" && dropped < 6;
+      if (shed) dropped++;
+      const retryable = err.kind === "refused" || err.kind === "timeout" || err.kind === "maxstartups" || (err.kind === "channel" && err.phase !== "command");
+      const again = !signal.aborted && (shed || (retryable && attempt - dropped <= retries));
+      await emit({ type: "error", host: host.name, time: time(), kind: err.kind, message: err.message, retrying: again });
+      if (!again) return err;
+      const delay = (shed ? 100 * 2 ** (dropped - 1) : baseDelay * 2 ** (attempt - dropped - 1)) * (0.5 + Math.random());
+      await sleep(Math.min(delay, 10_000), signal).catch(() => {});
+      if (signal.aborted) return new FleetError("killed", "interrupted", "connect");
     }
   }
 }

@@ -8,11 +8,13 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { HostResult } from "./events.js";
 
+/** `$SHOAL_STATE_DIR`, else `$XDG_STATE_HOME/shoal` (ignored when relative, as the XDG spec says), else `~/.local/state/shoal`. */
 export function stateDir(): string {
-  return process.env["SHOAL_STATE_DIR"] ?? join(process.env["XDG_STATE_HOME"] ?? join(homedir(), ".local", "state"), "shoal");
+  const xdg = process.env["XDG_STATE_HOME"];
+  return process.env["SHOAL_STATE_DIR"] ?? join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".local", "state"), "shoal");
 }
 
 /** The sets a run's results make, by name (without `@`). */

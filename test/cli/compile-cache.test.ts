@@ -4,15 +4,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { execFile, spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
-import { CompileCache } from "../../src/cli/compile-cache.js";
+import { CompileCache, compileCacheDir } from "../../src/cli/compile-cache.js";
 
 const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 
@@ -158,4 +158,70 @@ test("each entry's code starts on 8 bytes in the file (V8 would copy data it mus
 test("the bundle is ASCII: the launcher reads it into a one-byte string", async () => {
   const bundle = await readFile(join(dirname(BIN), "shoal-cli.cjs"));
   assert.equal(bundle.findIndex((byte) => byte > 0x7f), -1);
+});
+
+test("a FIFO, a folder or a symlink named like the cache file: the command runs as without a cache, and leaves no temporary file", { timeout: 60_000 }, async (t) => {
+  for (const plant of ["fifo", "folder", "symlink to /dev/zero"] as const) {
+    const cache = await tempDir(t);
+    await mkdir(join(cache, "shoal"), { mode: 0o700 });
+    const first = await shoal(["hosts", "-H", "a"], { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: "1" });
+    assert.equal(first.code, 0);
+    const file = join(cache, "shoal", `compile-${process.version}-${process.arch}-hosts.bin`);
+    if (plant === "fifo") spawnSync("mkfifo", [file]);
+    else if (plant === "folder") await mkdir(file);
+    else await symlink("/dev/zero", file);
+    for (let run = 0; run < 2; run++) {
+      const r = await shoal(["hosts", "-H", "a"], { XDG_CACHE_HOME: cache });
+      assert.deepEqual(r, { code: 0, stdout: "a\n", stderr: "" }, plant);
+    }
+    assert.deepEqual((await readdir(join(cache, "shoal"))).filter((n) => n.endsWith(".tmp")), [], `${plant}: no temporary file left`);
+  }
+});
+
+test("a cache folder others can write to is not used: the code in it could be theirs", async (t) => {
+  const dir = await tempDir(t);
+  const shared = join(dir, "shared");
+  await mkdir(shared);
+  await chmod(shared, 0o777);
+  assert.equal(CompileCache.open(shared, "unit"), null);
+});
+
+test("the temporary file is never written through a link planted in its place", async (t) => {
+  const dir = await tempDir(t);
+  const victim = join(dir, "victim");
+  await writeFile(victim, "precious");
+  const cache = CompileCache.open(join(dir, "cache"), "unit")!;
+  cache.compile(SOURCE, "/virtual/a.js").runInThisContext();
+  await mkdir(join(dir, "cache"), { mode: 0o700 });
+  await symlink(victim, `${cache.file}.${process.pid}.tmp`);
+  cache.flush();
+  assert.equal(await readFile(victim, "utf8"), "precious");
+});
+
+test("two installs of shoal share one cache without wiping each other's code", async (t) => {
+  const dir = await tempDir(t);
+  const [a, b] = [join(dir, "a.js"), join(dir, "b.js")];
+  await writeFile(a, "");
+  await writeFile(b, "");
+  const first = CompileCache.open(join(dir, "cache"), "unit")!;
+  first.compile(SOURCE, a).runInThisContext();
+  first.flush();
+  const second = CompileCache.open(join(dir, "cache"), "unit")!;
+  second.compile(SOURCE, b).runInThisContext();
+  second.flush();
+  const third = CompileCache.open(join(dir, "cache"), "unit")!;
+  assert.equal(third.compile(SOURCE, a).cachedDataRejected, false, "the first install's code is still there");
+  assert.equal(third.compile(SOURCE, b).cachedDataRejected, false);
+});
+
+test("a relative XDG_CACHE_HOME is ignored, as the XDG spec says", () => {
+  assert.equal(compileCacheDir({ XDG_CACHE_HOME: "relative" }), join(homedir(), ".cache", "shoal"));
+  assert.equal(compileCacheDir({ XDG_CACHE_HOME: "/abs" }), "/abs/shoal");
+});
+
+test("the bundle run directly (node dist/shoal-cli.cjs) runs the command once", async () => {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [join(dirname(BIN), "shoal-cli.cjs"), "hosts", "-H", "a"], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  assert.equal(out, "a\n");
 });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../src/cli/bin.js", import.meta.url));
 /** The `shoal` bin: the launcher of the command bundled by scripts/bundle.mjs (dist/shoal-cli.cjs). */
 const BUNDLE = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 

@@ -4,8 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net, { createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -160,4 +160,101 @@ test("an early connection handed to a host stopped while it waits for its handsh
   await assert.rejects(connecting, /interrupted/);
   assert.equal(tcp.destroyed, true);
   held.release();
+});
+
+test("an early connection gone stale before the run takes it (the server closed it after its banner) is replaced, and the host answers", async () => {
+  // In front of sshd: the first connection gets a banner and is closed, as by LoginGraceTime; the next ones reach sshd.
+  let accepted = 0;
+  const proxy = createServer((client) => {
+    if (accepted++ === 0) {
+      client.end("SSH-2.0-OpenSSH_9.2\r\n");
+      return;
+    }
+    const upstream = net.connect({ host: "127.0.0.1", port: sshd.port });
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const port = (proxy.address() as AddressInfo).port;
+  const options = { ...base, knownHosts: false as const };
+  const hosts = [adHocHost("127.0.0.1", { port, user: sshd.user, identity_file: sshd.keyPath })];
+  const early = EarlyConnections.open(hosts, { ...options, session: { type: "exec", command: "echo hi" } });
+  await early.ready;
+  try {
+    // The stale connection has its banner and its end waiting, unread, when the run takes it.
+    while (accepted === 0) await new Promise((resolve) => setImmediate(resolve));
+    await using fleet = new Fleet(hosts, options);
+    const done = await results(fleet.run("echo hi", { earlyConnections: early }));
+    assert.equal(done[0]?.state, "ok", JSON.stringify(done));
+    assert.equal(done[0]?.stdout, "hi\n");
+    assert.equal(early.taken, 1);
+  } finally {
+    early.close();
+    proxy.close();
+  }
+});
+
+const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
+
+test("`shoal run`: one host's slow lookup (a `Match exec`) holds up that host alone", { timeout: 60_000 }, async () => {
+  const home = await mkdtemp(join(tmpdir(), "shoal-early-home-"));
+  const gate = join(home, "gate");
+  spawnSync("mkfifo", [gate]);
+  await mkdir(join(home, ".ssh"));
+  // 127.0.1.1's lookup waits until the test writes to the FIFO.
+  await writeFile(join(home, ".ssh", "config"), `Match exec "[ %h != 127.0.1.1 ] || cat ${gate} >/dev/null"\n  User ${sshd.user}\n`);
+  const inventory = join(home, "shoal.yml");
+  await writeFile(inventory, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath}, known_hosts: ${knownHosts} }\nhosts: ["127.0.1.[1-4]"]\n`);
+  const child = spawn(BIN, ["run", "all", "-i", inventory, "--json", "--", "true"], { env: { ...process.env, HOME: home, SHOAL_STATE_DIR: join(home, "state"), NO_COLOR: "1" } });
+  const order: string[] = [];
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    void writeFile(gate, "go\n");
+  };
+  // A bound, not a timing: without the fix no host would finish before the FIFO is written.
+  const bound = setTimeout(release, 20_000);
+  let buffer = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+      const event = JSON.parse(buffer.slice(0, nl)) as { type: string; host?: string };
+      buffer = buffer.slice(nl + 1);
+      if (event.type === "done") order.push(event.host!);
+      if (order.length === 3) release();
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(bound);
+  await rm(home, { recursive: true, force: true });
+  assert.equal(code, 0);
+  assert.deepEqual(order.slice(0, 3).sort(), ["127.0.1.2", "127.0.1.3", "127.0.1.4"], `done in order ${order.join(" ")}`);
+  assert.equal(order[3], "127.0.1.1");
+});
+
+test("`shoal run`: Ctrl-C while an early lookup runs a `Match exec` ends shoal at once, and that command with it", { timeout: 60_000 }, async () => {
+  const home = await mkdtemp(join(tmpdir(), "shoal-early-home-"));
+  const marker = `sleep 31.${process.pid}`;
+  const started = join(home, "started");
+  await mkdir(join(home, ".ssh"));
+  await writeFile(join(home, ".ssh", "config"), `Match exec "touch ${started}; ${marker}"\n  Port 1\n`);
+  const child = spawn(BIN, ["run", "-H", "127.0.0.1", "--", "true"], { env: { ...process.env, HOME: home, SHOAL_STATE_DIR: join(home, "state"), NO_COLOR: "1" } });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  try {
+    while (!(await stat(started).catch(() => undefined))) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill("SIGINT");
+    assert.equal(await closed, 130, stderr);
+    assert.match(stderr, /interrupted before the run started/);
+    for (let i = 0; spawnSync("pgrep", ["-f", marker]).status === 0; i++) {
+      assert.ok(i < 250, `the Match exec command (${marker}) is still running`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    spawnSync("pkill", ["-f", marker]);
+    await rm(home, { recursive: true, force: true });
+  }
 });

@@ -188,7 +188,7 @@ export class CompileCache {
     const compileModule = proto._compile;
     const inPackage = `${sep}node_modules${sep}`;
     const cached = (content: string, filename: string): vm.Script | undefined =>
-      this.#closed || !filename.includes(inPackage) || content.startsWith("#!") ? undefined : this.compile(`(function (exports, require, module, __filename, __dirname) { ${content}\n})`, filename);
+      this.#closed || !filename.includes(inPackage) || content.startsWith("#!") ? undefined : this.compile(commonJsWrapper(content), filename);
     proto._compile = function (this: NodeModule, content: string, filename: string): unknown {
       const script = cached(content, filename);
       if (!script) return compileModule.call(this, content, filename);
@@ -218,6 +218,11 @@ export class CompileCache {
       if (name.endsWith(".tmp") ? Date.now() - statSync(path).mtimeMs > 3_600_000 : !name.startsWith(current)) rmSync(path, { force: true });
     }
   }
+}
+
+/** A CommonJS module's source as a function of what Node gives it, for a `vm.Script` (as `Module.wrap`). */
+export function commonJsWrapper(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
 }
 
 /** `require` as Node gives it to a module: relative to the module, with its resolve, cache and main. */

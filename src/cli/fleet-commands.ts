@@ -5,6 +5,7 @@
  * authenticated or finished in time; 64 a usage or inventory error.
  */
 import { readFile, stat } from "node:fs/promises";
+import os from "node:os";
 import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
@@ -216,13 +217,12 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
   // its own process group, out of the terminal's reach) and end the command.
   const onSignal = (signal: NodeJS.Signals) => {
     early?.close();
-    process.stderr.write(`\nshoal: ${signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated"} before the run started\n`);
-    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
+    process.stderr.write(`\nshoal: ${stoppedBy(signal)} before the run started\n`);
+    process.exit(exitStatusOfSignal(signal));
   };
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   try {
     if (session) {
-      for (const s of signals) process.on(s, onSignal);
+      for (const s of STOP_SIGNALS) process.on(s, onSignal);
       early = EarlyConnections.open(hosts, { ...options, session });
       // The lookups take a few milliseconds; a slow `Match exec` is left to its own host.
       await Promise.race([early.ready, new Promise((resolve) => setTimeout(resolve, EARLY_LOOKUP_WAIT_MS).unref())]);
@@ -237,8 +237,24 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
     if ((error as Error).name === "ConfigParseError") throw new UsageError((error as Error).message);
     throw error;
   } finally {
-    for (const s of signals) process.removeListener(s, onSignal);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   }
+}
+
+/**
+ * What stops a run as Ctrl-C does: SIGTERM (a service manager, kill) too, and a hang-up (the
+ * terminal closed), after which what the run started must not be left behind.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How shoal says a signal stopped it. */
+function stoppedBy(signal: NodeJS.Signals): string {
+  return signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated";
+}
+
+/** The exit status of a command a signal ended: 128 + its number, as the shell reports it. */
+function exitStatusOfSignal(signal: NodeJS.Signals): number {
+  return 128 + os.constants.signals[signal];
 }
 
 /** How long a run waits for its early hosts' lookups before it loads the fleet anyway. */
@@ -277,20 +293,16 @@ function context(o: CommonOptions, hosts: Host[]): RunContext {
  */
 async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonReporter | undefined; color: boolean; startedAt: number }): Promise<number> {
   let interrupted = 0;
-  // Ctrl-C, or a SIGTERM (a service manager, kill): the remote commands are stopped, the partial
-  // summary printed; a second one quits at once.
-  // A hang-up (the terminal closed) too: what the run started must not be left behind.
+  // One of STOP_SIGNALS: the remote commands are stopped, the partial summary printed; a second
+  // one quits at once.
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted++;
     if (interrupted === 1) {
-      const said = signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated";
-      process.stderr.write(`\nshoal: ${said}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
+      process.stderr.write(`\nshoal: ${stoppedBy(signal)}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
       run.cancel(new Error("interrupted"));
-    } else process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
+    } else process.exit(exitStatusOfSignal(signal));
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   // `| head` took what it wanted: the remote commands are stopped as for Ctrl-C (without a pty they
   // would run on), and the run ends with 141, as a command killed by SIGPIPE.
   let pipeBroken = false;
@@ -311,9 +323,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
     }
     for (const r of reporters) await r.end?.();
   } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-    process.removeListener("SIGHUP", onSignal);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
     outcome.brokenPipe = exitOnBrokenPipe;
   }
   const results = collector.results;

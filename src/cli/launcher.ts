@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
-import { CompileCache, compileCacheDir } from "./compile-cache.js";
+import { CompileCache, commonJsWrapper, compileCacheDir } from "./compile-cache.js";
 
 const BUNDLE_BYTES = Symbol.for("shoal.bundleBytes");
 const bundle = fileURLToPath(new URL("./shoal-cli.cjs", import.meta.url));
@@ -27,7 +27,7 @@ cache?.cacheRequiredPackages();
 // 5–6 MiB more peak RSS at 500 hosts.
 const bytes = readFileSync(bundle);
 (globalThis as { [BUNDLE_BYTES]?: Buffer })[BUNDLE_BYTES] = bytes;
-const source = `(function (exports, require, module, __filename, __dirname) { ${bytes.toString("latin1")}\n})`;
+const source = commonJsWrapper(bytes.toString("latin1"));
 // No import() in it (scripts/bundle.mjs checks): Node 20 runs one in a vm.Script only under a flag.
 const script = cache ? cache.compile(source, bundle, bytes) : new vm.Script(source, { filename: bundle });
 const module = { exports: {} };

@@ -6,13 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { CompileCache, compileCacheDir } from "../../src/cli/compile-cache.js";
+import { freePort } from "../fixtures/sshd.js";
 
 const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 
@@ -111,10 +110,7 @@ test("a fleet command writes its cache before it changes V8's flags, so the next
   // V8 rejects code cached under other flags; written after the young generation is capped, every
   // run would reject the cache and write it again.
   const cache = await tempDir(t);
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await freePort();
   const env = { XDG_CACHE_HOME: cache, SHOAL_STATE_DIR: join(cache, "state"), HOME: cache };
   const first = await shoal(["run", "-H", `127.0.0.1:${port}`, "--", "true"], env);
   assert.equal(first.code, 2, first.stderr);

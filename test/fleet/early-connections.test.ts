@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startSshd } from "../fixtures/sshd.js";
+import { freePort, startSshd } from "../fixtures/sshd.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { EarlyConnections } from "../../src/fleet/early-connections.js";
 import { connect } from "../../src/fleet/connection.js";
@@ -88,11 +88,7 @@ test("hosts behind a proxy command get their spec early but no connection", asyn
 });
 
 test("an early connection that was refused: the run connects afresh and says `refused`, without hanging", async () => {
-  // A port nothing listens on: take one from the kernel, then close it.
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await freePort();
   const hosts = [adHocHost("127.0.0.1", { port, user: sshd.user, identity_file: sshd.keyPath }), ...sshdHosts(sshd, 1)];
   const early = EarlyConnections.open(hosts, { ...base, session: { type: "exec", command: "true" } });
   await early.ready;

@@ -21,7 +21,7 @@ import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
 import { capYoungGeneration } from "./memory.js";
-import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, prepareOutDir, ResultCollector, TransferBar, TransferLines, formatHostKeyTable } from "./reporters.js";
+import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, prepareOutDir, ResultCollector, TransferBar, TransferLines, formatHostKeyTable, transferBarFormat } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
 
 /** A usage or inventory error: exit status 64. */
@@ -429,11 +429,12 @@ export function registerFleetCommands(program: Command): void {
     .argument("<args...>", "[PATTERN] LOCAL REMOTE")
     .option("-r, --recursive", "copy folders")
     .option("--checksum", "skip files whose SHA-256 matches (default: size and mtime)")
-    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
+    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds; 0: none)", commandTimeout)
     .option("--json", "NDJSON events on stdout")
     .action(async (args: string[], o: CommonOptions & { recursive?: boolean; checksum?: boolean; timeout?: number; json?: boolean }) => {
       const all = [...args, ...(dashDashWords ?? [])];
       const [pattern, local, remote] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("put takes [PATTERN] LOCAL REMOTE");
+      nonEmpty({ LOCAL: local, REMOTE: remote });
       await transfer("put", pattern, local!, remote!, o);
     });
   program.addCommand(put);
@@ -442,11 +443,12 @@ export function registerFleetCommands(program: Command): void {
     .description("fetch REMOTE from every host into LOCALDIR/HOST/")
     .argument("<args...>", "[PATTERN] REMOTE LOCALDIR")
     .option("-r, --recursive", "fetch folders")
-    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds)", duration("timeout"))
+    .option("-t, --timeout <duration>", "per host, for the whole copy (500ms, 10s, 2m; bare number = seconds; 0: none)", commandTimeout)
     .option("--json", "NDJSON events on stdout")
     .action(async (args: string[], o: CommonOptions & { recursive?: boolean; timeout?: number; json?: boolean }) => {
       const all = [...args, ...(dashDashWords ?? [])];
       const [pattern, remote, localDir] = all.length === 3 ? all : all.length === 2 && (o.host?.length || o.hostsFile) ? [undefined, ...all] : usage("get takes [PATTERN] REMOTE LOCALDIR");
+      nonEmpty({ REMOTE: remote, LOCALDIR: localDir });
       await transfer("get", pattern, remote!, localDir!, o);
     });
   program.addCommand(get);
@@ -503,6 +505,11 @@ export function registerFleetCommands(program: Command): void {
   program.addCommand(groups);
 }
 
+/** An empty LOCAL, REMOTE or LOCALDIR is a mistake (an unset variable), not "here". */
+function nonEmpty(args: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(args)) if (value === "") usage(`${name} is empty`);
+}
+
 function usage(message: string): never {
   throw new UsageError(`Invalid arguments: ${message}`);
 }
@@ -519,6 +526,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
   // No early connections: a local tree can take long to scan, and they would wait on it.
   const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
   try {
+    const timeout = o.timeout === Infinity ? undefined : o.timeout;
     let totalBytes = 0;
     if (verb === "put") {
       const { scanLocal } = await import("../fleet/transfer.js");
@@ -530,14 +538,14 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
         throw new UsageError(message.startsWith("Cannot put") ? message : `Cannot put ${from}: ${message}`);
       }
     }
-    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout: o.timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout: o.timeout });
+    const run = verb === "put" ? fleet.put(from, to, { recursive: o.recursive, checksum: o.checksum, timeout }) : fleet.get(from, to, { recursive: o.recursive, timeout });
     const json = o.json ? new JsonReporter() : undefined;
     let reporter: Reporter;
     if (json) reporter = json;
     else if (process.stderr.isTTY) {
       const { default: cliProgress } = await import("cli-progress");
       const bar = new cliProgress.SingleBar(
-        { format: `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
+        { format: transferBarFormat(verb), hideCursor: true, stream: process.stderr, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       );
       reporter = new TransferBar(bar, hosts.length, verb === "put" ? totalBytes : 0);

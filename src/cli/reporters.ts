@@ -287,7 +287,14 @@ export class TransferLines implements Reporter {
     if (ev.type !== "done") return;
     const r = ev.result;
     if (r.state !== "ok") return write(process.stderr, `${ev.host.padEnd(this.#width)}: ${r.state}: ${r.reason ?? ""}\n`);
-    const what = `${r.files ?? 0} file${r.files === 1 ? "" : "s"} (${bytes(r.bytes ?? 0)})${r.skipped ? `, ${r.skipped} unchanged` : ""}`;
+    const what = [
+      `${r.files ?? 0} file${r.files === 1 ? "" : "s"} (${bytes(r.bytes ?? 0)})`,
+      r.links ? `${r.links} link${r.links === 1 ? "" : "s"}` : "",
+      r.skipped ? `${r.skipped} unchanged` : "",
+      r.ignored ? `${r.ignored} not copied (neither file, folder nor link)` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
     return write(process.stdout, `${ev.host.padEnd(this.#width)}: ${this.#verb} ${what} in ${formatDuration(r.durationMs)}\n`);
   }
 }
@@ -300,19 +307,28 @@ export interface ProgressBarLike {
   stop(): void;
 }
 
+/** The bar's line, in cli-progress's format: its tokens are TransferBar's payload. */
+export function transferBarFormat(verb: "put" | "get"): string {
+  return `${verb} {bar} {percentage}% | {moved}/{all} | hosts {hostsDone}/{hosts} | {rate} | ETA {etaText}`;
+}
+
 /** put/get on a TTY: one aggregate bar (bytes, hosts done, rate, ETA). */
 export class TransferBar implements Reporter {
   readonly #bar: ProgressBarLike;
-  readonly #perHost = new Map<string, number>();
+  /** Per host: bytes done (copied or found unchanged), and of how many (get learns it per host). */
+  readonly #perHost = new Map<string, { done: number; total: number }>();
   #sum = 0;
-  #done = 0;
+  #hostsOk = 0;
   readonly #hosts: number;
+  /** The total known from the start (put: the tree times the hosts), else 0. */
+  readonly #given: number;
   #total: number;
   readonly #started = performance.now();
 
   constructor(bar: ProgressBarLike, hosts: number, totalBytes: number) {
     this.#bar = bar;
     this.#hosts = hosts;
+    this.#given = totalBytes;
     this.#total = Math.max(1, totalBytes);
     this.#bar.start(this.#total, 0, this.#payload());
   }
@@ -320,24 +336,30 @@ export class TransferBar implements Reporter {
   #payload(): object {
     const secs = (performance.now() - this.#started) / 1000;
     const rate = secs > 0 ? this.#sum / secs : 0;
-    // Our own estimate: cli-progress's reads "NFs" before it has one.
-    const eta = rate > 0 && this.#sum > 0 ? formatDuration(((this.#total - this.#sum) / rate) * 1000) : "…";
-    return { moved: bytes(this.#sum), all: bytes(this.#total), hostsDone: this.#done, hosts: this.#hosts, rate: `${bytes(rate)}/s`, eta };
+    // Our own estimate, under a name of our own: cli-progress fills its `eta` itself, in bare seconds.
+    const etaText = rate > 0 && this.#sum > 0 ? formatDuration(((this.#total - this.#sum) / rate) * 1000) : "…";
+    return { moved: bytes(this.#sum), all: bytes(this.#total), hostsDone: this.#hostsOk, hosts: this.#hosts, rate: `${bytes(rate)}/s`, etaText };
   }
 
   event(ev: FleetEvent): void {
-    if (ev.type === "progress") {
-      this.#sum += ev.bytes - (this.#perHost.get(ev.host) ?? 0);
-      this.#perHost.set(ev.host, ev.bytes);
-    } else if (ev.type === "done") {
-      this.#done++;
-      const final = ev.result.bytes ?? this.#perHost.get(ev.host) ?? 0;
-      this.#sum += final - (this.#perHost.get(ev.host) ?? 0);
-      this.#perHost.set(ev.host, final);
+    const before = this.#perHost.get(ev.host) ?? { done: 0, total: 0 };
+    let now: { done: number; total: number };
+    if (ev.type === "progress") now = { done: ev.bytes, total: ev.total };
+    else if (ev.type === "done") {
+      const ok = ev.result.state === "ok";
+      if (ok) this.#hostsOk++;
+      // A host that finished did all of its share; one that failed did what it did.
+      const share = before.total || (this.#given > 0 ? this.#given / this.#hosts : (ev.result.bytes ?? 0));
+      now = { done: ok ? share : before.done, total: before.total || share };
     } else return;
-    if (this.#sum > this.#total) {
-      this.#total = this.#sum;
-      this.#bar.setTotal(this.#total);
+    this.#perHost.set(ev.host, now);
+    this.#sum += now.done - before.done;
+    let listed = 0;
+    for (const h of this.#perHost.values()) listed += h.total;
+    const total = Math.max(1, this.#given, listed, this.#sum);
+    if (total !== this.#total) {
+      this.#total = total;
+      this.#bar.setTotal(total);
     }
     this.#bar.update(this.#sum, this.#payload());
   }

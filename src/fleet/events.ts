@@ -68,7 +68,7 @@ export interface ErrorEvent extends Base {
 }
 export interface ProgressEvent extends Base {
   type: "progress";
-  /** Bytes moved so far for this host, and the total it will move (put/get). */
+  /** Bytes done so far on this host (copied, or found unchanged), and of how many: for get, 0 until the host's files are listed. */
   bytes: number;
   total: number;
 }
@@ -111,10 +111,13 @@ export interface HostResult {
   /** Milliseconds to connect and authenticate, and in total. */
   connectMs?: number | undefined;
   durationMs: number;
-  /** For put/get: bytes moved, and files moved and skipped as unchanged. */
+  /** For put/get: bytes copied (not those of unchanged files), files copied, entries found unchanged. */
   bytes?: number | undefined;
   files?: number | undefined;
   skipped?: number | undefined;
+  /** For put/get of a tree: symbolic links made (copied as links), and entries not copied (pipes, sockets, devices). */
+  links?: number | undefined;
+  ignored?: number | undefined;
   /** For ping: round trip time in milliseconds. */
   rttMs?: number | undefined;
 }

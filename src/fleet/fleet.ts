@@ -252,7 +252,7 @@ export class Fleet implements AsyncDisposable {
       work: async (conn, host, emit, startedAt, signal) => {
         const tree = await treeP!;
         const r = await withTimeout(options.timeout, signal, (s) =>
-          putTree(conn, tree, remote, { ...options, signal: s }, throttle(s, (bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: tree.totalBytes }))),
+          putTree(conn, tree, remote, { ...options, signal: s }, throttle(s, (bytes, total) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total }))),
         );
         return { state: "ok", ...r };
       },
@@ -268,7 +268,7 @@ export class Fleet implements AsyncDisposable {
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
         const r = await withTimeout(options.timeout, signal, (s) =>
-          getTree(conn, host.name, remote, localDir, { ...options, signal: s }, throttle(s, (bytes) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total: 0 }))),
+          getTree(conn, host.name, remote, localDir, { ...options, signal: s }, throttle(s, (bytes, total) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total }))),
         );
         return { state: "ok", ...r };
       },
@@ -570,14 +570,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Progress callbacks at most every 100 ms, so a fast copy does not flood the event queue; none once
  * `signal` aborted (ssh2 may still report writes of a copy that was given up on, after the run ended).
  */
-function throttle(signal: AbortSignal, fn: (bytes: number) => Promise<void>): (bytes: number) => void {
+function throttle(signal: AbortSignal, fn: (bytes: number, total: number) => Promise<void>): (bytes: number, total: number) => void {
   let last = 0;
+  let lastTotal = -1;
   let pending: Promise<void> = Promise.resolve();
-  return (bytes) => {
+  return (bytes, total) => {
     const now = performance.now();
-    if (now - last < 100 || signal.aborted) return;
+    // A new total (get learns it once it has listed the files) is always told.
+    if ((now - last < 100 && total === lastTotal) || signal.aborted) return;
     last = now;
-    pending = pending.then(() => (signal.aborted ? undefined : fn(bytes))).catch(() => {});
+    lastTotal = total;
+    pending = pending.then(() => (signal.aborted ? undefined : fn(bytes, total))).catch(() => {});
   };
 }
 

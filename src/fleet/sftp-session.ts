@@ -87,6 +87,14 @@ export class SftpSession {
     });
   }
 
+  /** Like `stat`, but a symbolic link is described itself, not followed. */
+  lstat(path: string): Promise<Stats | undefined> {
+    return this.call<Stats>(path, (cb) => this.#raw.lstat(path, cb)).catch((err: unknown) => {
+      if (err instanceof FleetError) throw err;
+      return undefined;
+    });
+  }
+
   /** Whether the channel can still carry a request (it may be ended early, by a timeout or a cancel). */
   get channelOpen(): boolean {
     return (!this.#lost || this.#ended !== undefined) && (this.#raw as unknown as { incoming?: { state?: string } }).incoming?.state !== "closed";

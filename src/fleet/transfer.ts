@@ -1,11 +1,16 @@
 /**
  * put and get for one host over SFTP: atomic on the far side (a temporary name in the same folder,
  * renamed when complete), skipped when unchanged (size and mtime, or a SHA-256 with `checksum`).
+ *
+ * In a tree, symbolic links are copied as links (as `rsync -a` and `cp -a` do): a link to a folder
+ * is not copied twice, one pointing outside the tree does not bring that outside along, and a
+ * dangling one is copied as it is. The path given (LOCAL for put, REMOTE for get) is followed.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
-import { basename, dirname, join, posix, relative, sep } from "node:path";
+import { lstat, mkdir, readdir, readlink, rename, rm, rmdir, stat, symlink, utimes } from "node:fs/promises";
+import type { Stats as LocalStats } from "node:fs";
+import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
 import type { Stats } from "ssh2";
 import type { HostConnection } from "./connection.js";
 import { FleetError } from "./fleet-error.js";
@@ -61,8 +66,15 @@ function shrinkWatch(onStep: (total: number) => void, stop: () => void): { step:
 export interface LocalTree {
   root: string;
   isDir: boolean;
+  /** The permission bits of the root folder (for a tree), given to the folder it becomes. */
+  mode: number;
   files: LocalFile[];
-  dirs: string[]; // relative, parents first
+  /** Relative paths, parents first, with their permission bits. */
+  dirs: { rel: string; mode: number }[];
+  /** Symbolic links, copied as links: relative path and where the link points. */
+  links: { rel: string; target: string }[];
+  /** Relative paths of what is neither file, folder nor link (a pipe, a socket, a device): not copied. */
+  ignored: string[];
   totalBytes: number;
 }
 
@@ -71,19 +83,22 @@ export async function scanLocal(path: string, options: TransferOptions): Promise
   const st = await stat(path);
   if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r)`);
   if (!st.isDirectory() && !st.isFile()) throw new RangeError(`Cannot put ${path}: it is not a file (a device, a pipe or a socket)`);
-  const files: LocalFile[] = [];
-  const dirs: string[] = [];
-  const add = async (abs: string, rel: string) => {
-    const s = await stat(abs);
+  const tree: LocalTree = { root: path, isDir: st.isDirectory(), mode: st.mode & 0o7777, files: [], dirs: [], links: [], ignored: [], totalBytes: 0 };
+  const add = async (abs: string, rel: string, s: LocalStats) => {
     if (s.isDirectory()) {
-      if (rel) dirs.push(rel);
-      for (const name of (await readdir(abs)).sort()) await add(join(abs, name), rel ? `${rel}/${name}` : name);
+      if (rel) tree.dirs.push({ rel, mode: s.mode & 0o7777 });
+      for (const name of (await readdir(abs)).sort()) {
+        const child = join(abs, name);
+        await add(child, rel ? `${rel}/${name}` : name, await lstat(child));
+      }
     } else if (s.isFile()) {
-      files.push({ rel, abs, size: s.size, mtime: Math.floor(s.mtimeMs / 1000), mtimeMs: s.mtimeMs, mode: s.mode & 0o7777, sha256: options.checksum ? await sha256File(abs) : undefined });
-    }
+      tree.files.push({ rel, abs, size: s.size, mtime: Math.floor(s.mtimeMs / 1000), mtimeMs: s.mtimeMs, mode: s.mode & 0o7777, sha256: options.checksum ? await sha256File(abs) : undefined });
+      tree.totalBytes += s.size;
+    } else if (s.isSymbolicLink()) tree.links.push({ rel, target: await readlink(abs) });
+    else tree.ignored.push(rel);
   };
-  await add(path, "");
-  return { root: path, isDir: st.isDirectory(), files, dirs, totalBytes: files.reduce((n, f) => n + f.size, 0) };
+  await add(path, "", st);
+  return tree;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -93,18 +108,47 @@ async function sha256File(path: string): Promise<string> {
 }
 
 export interface TransferProgress {
-  (bytesDone: number): void;
+  /** Bytes done so far on this host (copied or found unchanged), and of how many, once known. */
+  (bytesDone: number, totalBytes: number): void;
 }
 
 export interface TransferOutcome {
+  /** Bytes copied (not those of unchanged files). */
   bytes: number;
+  /** Files copied, and files found unchanged. */
   files: number;
   skipped: number;
+  /** Symbolic links made (unchanged ones count as skipped). */
+  links: number;
+  /** Entries neither file, folder nor link, not copied. */
+  ignored: number;
+}
+
+/** How long a failed copy may spend removing its temporary file before the host ends. */
+const CLEANUP_MS = 2_000;
+
+/** statvfs's flag for a read-only file system. */
+const ST_RDONLY = 1;
+
+/**
+ * The temporary name a copy is written under, in the target's folder: `.NAME.shoal-XXXXXXXX.tmp`.
+ * A name too long to take the additions (file names are limited to 255 bytes) is replaced by a hash.
+ */
+function tempName(dir: string, name: string, joinPath: (a: string, b: string) => string): string {
+  const stem = Buffer.byteLength(name) > 200 ? createHash("sha256").update(name).digest("hex").slice(0, 16) : name;
+  return joinPath(dir, `.${stem}.shoal-${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/** `~` and `~/…` as scp takes them: SFTP paths that are not absolute start at the home folder. */
+function expandHome(remote: string): string {
+  if (remote === "~") return ".";
+  return remote.startsWith("~/") ? `./${remote.slice(2)}` : remote;
 }
 
 async function remoteSha256(conn: HostConnection, path: string): Promise<string | undefined> {
   let out = "";
-  const r = await conn.exec(`sha256sum -- ${shellQuote(path)} 2>/dev/null || shasum -a 256 -- ${shellQuote(path)}`, {
+  // Read from stdin: sha256sum escapes names with a backslash or a newline in what it prints.
+  const r = await conn.exec(`sha256sum < ${shellQuote(path)} 2>/dev/null || shasum -a 256 < ${shellQuote(path)}`, {
     onData: (s, c) => {
       if (s === "stdout") out += c.toString();
     },
@@ -113,29 +157,53 @@ async function remoteSha256(conn: HostConnection, path: string): Promise<string 
   return r.status === 0 ? out.split(/\s/)[0] : undefined;
 }
 
-/** Removes a remote file through a new SFTP session (the one in use was ended); failures are ignored. */
-async function removeRemote(conn: HostConnection, path: string): Promise<void> {
+/**
+ * After a failed write: removes the temporary file through a new SFTP session (the one in use was
+ * ended, to stop ssh2's writes), within CLEANUP_MS; with `explain`, also asks the server why a
+ * write failed with its generic status (a full or read-only file system). The connection may be
+ * gone too: the temporary file then stays, under its .shoal-….tmp name.
+ */
+async function cleanUpRemote(conn: HostConnection, tmp: string, explain: boolean): Promise<string | undefined> {
+  let fresh: SftpSession | undefined;
+  const work = (async () => {
+    fresh = await conn.sftp();
+    const session = fresh;
+    await session.call<void>(tmp, (cb) => session.raw.unlink(tmp, () => cb(undefined, undefined)));
+    if (!explain) return undefined;
+    const dir = posix.dirname(tmp);
+    const fs = await session.call<{ flag: number; bavail: number; favail: number }>(dir, (cb) => session.raw.ext_openssh_statvfs(dir, cb));
+    if (fs.flag & ST_RDONLY) return "read-only file system";
+    if (fs.bavail === 0 || fs.favail === 0) return "no space left on the device";
+    return undefined;
+  })();
+  work.then(
+    () => fresh?.end(),
+    () => fresh?.end(),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, CLEANUP_MS, undefined)));
   try {
-    const fresh = await conn.sftp();
-    try {
-      await fresh.call<void>(path, (cb) => fresh.raw.unlink(path, (err) => cb(err, undefined)));
-    } finally {
-      fresh.end();
-    }
+    return await Promise.race([work, late]);
   } catch {
-    // the connection may be gone too: the temporary file stays, under its .shoal-….tmp name
+    return undefined;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** SFTP's generic status: the server did not say why (a full disk says no more than this). */
+function isGenericFailure(err: unknown): boolean {
+  return !(err instanceof FleetError) && (err as { code?: unknown }).code === 4;
 }
 
 /** Sends a scanned local tree to one host. */
 export async function putTree(conn: HostConnection, tree: LocalTree, remote: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
   const sftp = await conn.sftp(options.signal);
   try {
-    const target = await remoteTarget(sftp, tree, remote);
-    for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d));
+    const target = await remoteTarget(sftp, tree, expandHome(remote));
+    for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d.rel), d.mode);
+    const outcome: TransferOutcome = { bytes: 0, files: 0, skipped: 0, links: 0, ignored: tree.ignored.length };
     let done = 0;
-    let files = 0;
-    let skipped = 0;
     for (const f of tree.files) {
       options.signal?.throwIfAborted();
       const dest = f.rel ? posix.join(target, f.rel) : target;
@@ -143,42 +211,57 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
       if (existing && existing.size === f.size) {
         const same = options.checksum ? (await remoteSha256(conn, dest)) === f.sha256 : existing.mtime === f.mtime;
         if (same) {
-          skipped++;
+          outcome.skipped++;
           done += f.size;
-          progress(done);
+          progress(done, tree.totalBytes);
           continue;
         }
       }
-      const tmp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
+      const tmp = tempName(posix.dirname(dest), posix.basename(dest), posix.join);
       const base = done;
-      const watch = shrinkWatch((sent) => progress(base + sent), () => sftp.end());
+      const watch = shrinkWatch((sent) => progress(base + sent, tree.totalBytes), () => sftp.end());
       try {
         await sftp.call<void>(dest, (cb) =>
           sftp.raw.fastPut(f.abs, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: watch.step }, (err) => cb(err, undefined)),
         );
         // A file written to during the copy would be installed torn: refused instead.
         const after = await stat(f.abs);
-        if (after.size !== f.size || after.mtimeMs !== f.mtimeMs) {
-          await new Promise<void>((resolve) => sftp.raw.unlink(tmp, () => resolve()));
-          throw new FileError(`${f.abs} changed during the copy; nothing was installed (copy it again)`);
-        }
+        if (after.size !== f.size || after.mtimeMs !== f.mtimeMs) throw new FileError(`${f.abs} changed during the copy; nothing was installed (copy it again)`);
         await sftp.call<void>(dest, (cb) => sftp.raw.utimes(tmp, f.mtime, f.mtime, (err) => cb(err, undefined)));
         await renameRemote(sftp, tmp, dest);
       } catch (err) {
-        // The file under its real name is untouched; the temporary one goes, if the connection still can.
-        if (watch.shrank()) {
-          await removeRemote(conn, tmp); // the SFTP session was ended to stop ssh2
-          throw new FileError(`${f.abs} shrank during the copy (it had ${f.size} bytes); nothing was installed`);
-        }
-        // Not awaited: behind a slow host's queued writes, it would hold up the host's end (a timeout).
-        if (sftp.channelOpen) sftp.raw.unlink(tmp, () => {});
-        throw FileError.of(`cannot write ${dest}`, err);
+        // The file under its real name is untouched; the temporary one goes, if the connection
+        // still can. Ending the session first stops ssh2's writes (after a timeout or a cancel,
+        // they go on), which would otherwise keep filling the disk.
+        sftp.end();
+        const why = await cleanUpRemote(conn, tmp, isGenericFailure(err));
+        if (watch.shrank()) throw new FileError(`${f.abs} shrank during the copy (it had ${f.size} bytes); nothing was installed`);
+        throw FileError.of(`cannot write ${dest}`, err, why);
       }
       done = base + f.size;
-      files++;
-      progress(done);
+      outcome.bytes += f.size;
+      outcome.files++;
+      progress(done, tree.totalBytes);
     }
-    return { bytes: done, files, skipped };
+    for (const l of tree.links) {
+      options.signal?.throwIfAborted();
+      const dest = posix.join(target, l.rel);
+      const existing = await sftp.lstat(dest);
+      if (existing?.isSymbolicLink() && (await sftp.call<string>(dest, (cb) => sftp.raw.readlink(dest, cb)).catch(() => undefined)) === l.target) {
+        outcome.skipped++;
+        continue;
+      }
+      const tmp = tempName(posix.dirname(dest), posix.basename(dest), posix.join);
+      try {
+        await sftp.call<void>(dest, (cb) => sftp.raw.symlink(l.target, tmp, (err) => cb(err, undefined)));
+        await renameRemote(sftp, tmp, dest);
+      } catch (err) {
+        if (sftp.channelOpen) await sftp.call<void>(tmp, (cb) => sftp.raw.unlink(tmp, () => cb(undefined, undefined))).catch(() => {});
+        throw FileError.of(`cannot make the link ${dest}`, err);
+      }
+      outcome.links++;
+    }
+    return outcome;
   } finally {
     sftp.end();
   }
@@ -187,24 +270,29 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
 /**
  * Where a copy lands. A folder (with -r) becomes REMOTE itself, so that running the same put again
  * finds the same files (and skips them); with a trailing slash it goes under REMOTE/NAME. A file goes
- * to REMOTE, or under it when REMOTE is a folder or ends with a slash.
+ * to REMOTE, or under it when REMOTE is a folder or ends with a slash. A missing REMOTE/ is made,
+ * one level, for a file as for a folder.
  */
 async function remoteTarget(sftp: SftpSession, tree: LocalTree, remote: string): Promise<string> {
   const under = remote.endsWith("/");
-  const target = under ? posix.join(remote, basename(tree.root)) : remote;
+  // `basename("..")` would climb out of REMOTE: the name is the folder's real one.
+  const name = basename(resolve(tree.root));
+  const target = under ? posix.join(remote, name) : remote;
+  if (under) await mkdirRemote(sftp, remote);
   if (tree.isDir) {
-    if (under) await mkdirRemote(sftp, remote);
-    await mkdirRemote(sftp, target);
+    await mkdirRemote(sftp, target, tree.mode);
     return target;
   }
-  if (!under && (await sftp.stat(remote))?.isDirectory()) return posix.join(remote, basename(tree.root));
+  if (!under && (await sftp.stat(remote))?.isDirectory()) return posix.join(remote, name);
   return target;
 }
 
-async function mkdirRemote(sftp: SftpSession, path: string): Promise<void> {
+/** Makes a remote folder (one level) with the given permission bits, unless it is there. */
+async function mkdirRemote(sftp: SftpSession, path: string, mode?: number): Promise<void> {
   const st = await sftp.stat(path);
   if (st?.isDirectory()) return;
-  await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, (err) => cb(err, undefined))).catch((err: Error) => {
+  if (st) throw new FileError(`cannot create folder ${path}: a file is in the way`, `cannot create folder ${path}: a file is in the way`);
+  await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, mode === undefined ? {} : { mode }, (err) => cb(err, undefined))).catch((err: Error) => {
     throw FileError.of(`cannot create folder ${path}`, err);
   });
 }
@@ -222,55 +310,116 @@ async function renameRemote(sftp: SftpSession, from: string, to: string): Promis
   await sftp.call<void>(to, (cb) => sftp.raw.rename(from, to, (err) => cb(err, undefined)));
 }
 
+/** A host's folder under LOCALDIR: its name, made safe as one path component. */
+export function hostFolderName(host: string): string {
+  const safe = host.replace(/[/\\]/g, "_");
+  return safe === "." || safe === ".." || safe === "" ? safe.replace(/\./g, "_") || "_" : safe;
+}
+
+/**
+ * The name a fetched REMOTE takes under LOCALDIR/HOST. For `.`, `..` or a path ending in them it
+ * is the folder's real name on the host (asked of the server), never a way up out of
+ * LOCALDIR/HOST; for `/` there is none: what it holds goes straight into LOCALDIR/HOST.
+ */
+async function fetchedName(sftp: SftpSession, remote: string): Promise<string> {
+  const name = posix.basename(remote);
+  if (name !== "." && name !== ".." && name !== "") return name;
+  const real = await sftp.call<string>(remote, (cb) => sftp.raw.realpath(remote, cb)).catch((err: unknown) => Promise.reject(FileError.of(`cannot resolve ${remote}`, err)));
+  return posix.basename(real);
+}
+
+interface RemoteEntry {
+  remote: string;
+  local: string;
+  size: number;
+  mtime: number;
+  mode: number;
+}
+
 /** Fetches a remote file or tree into `localDir/<host>/...`. */
 export async function getTree(conn: HostConnection, host: string, remote: string, localDir: string, options: TransferOptions, progress: TransferProgress): Promise<TransferOutcome> {
   const sftp = await conn.sftp(options.signal);
+  const hostDir = join(localDir, hostFolderName(host));
+  // A host whose get fails leaves no empty folder of its own behind.
+  const hadHostDir = (await stat(hostDir).catch(() => undefined)) !== undefined;
   try {
+    remote = expandHome(remote);
     const st = await sftp.stat(remote);
     if (!st) throw new FileError(`no such file: ${remote}`);
     if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (use -r)`);
-    const hostDir = join(localDir, host.replace(/[/\\]/g, "_"));
-    const list: { remote: string; local: string; size: number; mtime: number; mode: number }[] = [];
+    const files: RemoteEntry[] = [];
+    const links: { remote: string; local: string }[] = [];
+    let ignored = 0;
+    const makeLocalDir = (l: string, mode?: number) =>
+      mkdir(l, { recursive: true, ...(mode === undefined ? {} : { mode }) }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${l}`, err)));
     const walk = async (r: string, l: string, s: Stats) => {
       if (s.isDirectory()) {
-        await mkdir(l, { recursive: true }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${l}`, err)));
+        // The folder's permission bits, and always the owner's rwx, to write what it holds.
+        await makeLocalDir(l, (s.mode & 0o777) | 0o700);
         const entries = await sftp.call<{ filename: string; attrs: Stats }[]>(r, (cb) => sftp.raw.readdir(r, cb)).catch((err: unknown) => Promise.reject(FileError.of(`cannot list ${r}`, err)));
         for (const e of entries.sort((a, b) => (a.filename < b.filename ? -1 : 1))) await walk(posix.join(r, e.filename), join(l, e.filename), e.attrs);
-      } else if (s.isFile()) list.push({ remote: r, local: l, size: s.size, mtime: s.mtime, mode: s.mode & 0o7777 });
+      } else if (s.isFile()) files.push({ remote: r, local: l, size: s.size, mtime: s.mtime, mode: s.mode & 0o777 });
+      else if (s.isSymbolicLink()) links.push({ remote: r, local: l });
+      else ignored++;
     };
-    await mkdir(hostDir, { recursive: true }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${hostDir}`, err)));
-    await walk(remote, join(hostDir, posix.basename(remote)), st);
+    await makeLocalDir(hostDir);
+    const name = await fetchedName(sftp, remote);
+    await walk(remote, name ? join(hostDir, name) : hostDir, st);
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const outcome: TransferOutcome = { bytes: 0, files: 0, skipped: 0, links: 0, ignored };
     let done = 0;
-    let files = 0;
-    let skipped = 0;
-    for (const f of list) {
+    progress(0, total);
+    for (const f of files) {
       options.signal?.throwIfAborted();
       const have = await stat(f.local).catch(() => undefined);
       if (have && have.size === f.size && Math.floor(have.mtimeMs / 1000) === f.mtime && !options.checksum) {
-        skipped++;
+        outcome.skipped++;
         done += f.size;
-        progress(done);
+        progress(done, total);
         continue;
       }
-      const tmp = join(dirname(f.local), `.${basename(f.local)}.shoal-${randomBytes(4).toString("hex")}.tmp`);
+      const tmp = tempName(dirname(f.local), basename(f.local), join);
       const base = done;
-      await mkdir(dirname(f.local), { recursive: true });
-      const watch = shrinkWatch((got) => progress(base + got), () => sftp.end());
+      await makeLocalDir(dirname(f.local));
+      const watch = shrinkWatch((got) => progress(base + got, total), () => sftp.end());
       try {
-        await sftp.call<void>(f.remote, (cb) => sftp.raw.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, step: watch.step }, (err) => cb(err, undefined)));
+        // The remote permission bits, as scp and sftp keep them: a private key stays private.
+        await sftp.call<void>(f.remote, (cb) => sftp.raw.fastGet(f.remote, tmp, { concurrency: 64, chunkSize: 32768, mode: f.mode, step: watch.step }, (err) => cb(err, undefined)));
         await utimes(tmp, f.mtime, f.mtime);
         await rename(tmp, f.local);
       } catch (err) {
         // Nothing half-fetched is left under the real name, nor under the temporary one.
-        await rm(tmp, { force: true });
+        await rm(tmp, { force: true }).catch(() => {});
         if (watch.shrank()) throw new FileError(`${f.remote} shrank during the copy (it had ${f.size} bytes); nothing was saved`);
         throw FileError.of(`cannot fetch ${f.remote}`, err);
       }
       done = base + f.size;
-      files++;
-      progress(done);
+      outcome.bytes += f.size;
+      outcome.files++;
+      progress(done, total);
     }
-    return { bytes: done, files, skipped };
+    for (const l of links) {
+      options.signal?.throwIfAborted();
+      const target = await sftp.call<string>(l.remote, (cb) => sftp.raw.readlink(l.remote, cb)).catch((err: unknown) => Promise.reject(FileError.of(`cannot read the link ${l.remote}`, err)));
+      const have = await lstat(l.local).catch(() => undefined);
+      if (have?.isSymbolicLink() && (await readlink(l.local).catch(() => undefined)) === target) {
+        outcome.skipped++;
+        continue;
+      }
+      const tmp = tempName(dirname(l.local), basename(l.local), join);
+      try {
+        await symlink(target, tmp);
+        await rename(tmp, l.local);
+      } catch (err) {
+        await rm(tmp, { force: true }).catch(() => {});
+        throw FileError.of(`cannot make the link ${l.local}`, err);
+      }
+      outcome.links++;
+    }
+    return outcome;
+  } catch (err) {
+    if (!hadHostDir) await rmdir(hostDir).catch(() => {});
+    throw err;
   } finally {
     sftp.end();
   }

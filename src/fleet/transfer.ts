@@ -130,6 +130,13 @@ const CLEANUP_MS = 2_000;
 /** statvfs's flag for a read-only file system. */
 const ST_RDONLY = 1;
 
+/** What ssh2 gives for `statvfs@openssh.com` (its 64-bit fields as numbers, or as strings or bigints past 2^53). */
+interface StatVfs {
+  f_flag: number | string | bigint;
+  f_bavail: number | string | bigint;
+  f_favail: number | string | bigint;
+}
+
 /**
  * The temporary name a copy is written under, in the target's folder: `.NAME.shoal-XXXXXXXX.tmp`.
  * A name too long to take the additions (file names are limited to 255 bytes) is replaced by a hash.
@@ -159,7 +166,7 @@ async function remoteSha256(conn: HostConnection, path: string): Promise<string 
 
 /**
  * After a failed write: removes the temporary file through a new SFTP session (the one in use was
- * ended, to stop ssh2's writes), within CLEANUP_MS; with `explain`, also asks the server why a
+ * ended, to stop ssh2's writes), within CLEANUP_MS; with `explain`, first asks the server why a
  * write failed with its generic status (a full or read-only file system). The connection may be
  * gone too: the temporary file then stays, under its .shoal-….tmp name.
  */
@@ -168,13 +175,16 @@ async function cleanUpRemote(conn: HostConnection, tmp: string, explain: boolean
   const work = (async () => {
     fresh = await conn.sftp();
     const session = fresh;
-    await session.call<void>(tmp, (cb) => session.raw.unlink(tmp, () => cb(undefined, undefined)));
-    if (!explain) return undefined;
+    // Asked before the temporary file goes: removing it frees the space it filled.
     const dir = posix.dirname(tmp);
-    const fs = await session.call<{ flag: number; bavail: number; favail: number }>(dir, (cb) => session.raw.ext_openssh_statvfs(dir, cb));
-    if (fs.flag & ST_RDONLY) return "read-only file system";
-    if (fs.bavail === 0 || fs.favail === 0) return "no space left on the device";
-    return undefined;
+    const why = explain
+      ? await session.call<StatVfs>(dir, (cb) => session.raw.ext_openssh_statvfs(dir, cb)).then(
+          (fs) => (Number(fs.f_flag) & ST_RDONLY ? "read-only file system" : Number(fs.f_bavail) === 0 || Number(fs.f_favail) === 0 ? "no space left on the device" : undefined),
+          () => undefined,
+        )
+      : undefined;
+    await session.call<void>(tmp, (cb) => session.raw.unlink(tmp, () => cb(undefined, undefined)));
+    return why;
   })();
   work.then(
     () => fresh?.end(),

@@ -279,7 +279,17 @@ test("put and get without a TTY print one plain line per host", async () => {
   assert.match(r.stdout, /^127\.0\.2\.1: put 1 file \(8 B\) in /);
   assert.equal(await readFile(remote, "utf8"), "payload\n");
   r = await shoal(["put", "127.0.2.1", local, remote]);
-  assert.match(r.stdout, /put 0 files \(8 B\), 1 unchanged/);
+  // The bytes are those copied: an unchanged file moves none.
+  assert.match(r.stdout, /put 0 files \(0 B\), 1 unchanged/);
+  // -t 0 is no bound, as for run (it timed every host out at once).
+  r = await shoal(["put", "127.0.2.1", "-t", "0", local, `${remote}.t0`]);
+  assert.equal(r.status, 0, r.stderr);
+  // An empty argument (an unset variable) is a usage error, not "here".
+  for (const args of [["put", "@db", "", remote], ["put", "@db", local, ""], ["get", "@db", remote, ""], ["get", "@db", "", dir]]) {
+    r = await shoal(args);
+    assert.equal(r.status, 64, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /(LOCAL|REMOTE|LOCALDIR) is empty/);
+  }
   const into = join(dir, "fetched");
   r = await shoal(["get", "@db", remote, into]);
   assert.equal(r.status, 0, r.stderr);

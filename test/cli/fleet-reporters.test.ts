@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { LineReporter, TransferBar, formatHostKeyTable } from "../../src/cli/reporters.js";
+import { LineReporter, TransferBar, formatHostKeyTable, transferBarFormat } from "../../src/cli/reporters.js";
 import type { ProgressBarLike } from "../../src/cli/reporters.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
 
@@ -59,10 +59,39 @@ test("the transfer bar shows whole bytes and its own ETA (cli-progress's read NF
   const updates: Array<Record<string, unknown>> = [];
   const bar = { start: (_t: number, _v: number, p: object) => updates.push(p as Record<string, unknown>), update: (_v: number, p: object) => updates.push(p as Record<string, unknown>), setTotal: () => {}, stop: () => {} };
   const r = new TransferBar(bar, 2, 1000);
-  assert.equal(updates[0]!.eta, "…");
+  assert.equal(updates[0]!.etaText, "…");
   r.event({ type: "progress", host: "a", time: 0, bytes: 333, total: 1000 });
   const last = updates[updates.length - 1]!;
   assert.match(String(last.rate), /^\d+ B\/s$|^\d+\.\d (KiB|MiB|GiB)\/s$/);
   assert.match(String(last.moved), /^333 B$/);
-  assert.notEqual(last.eta, "…");
+  assert.notEqual(last.etaText, "…");
+});
+
+test("the bar's line, through cli-progress's own formatter, shows our ETA (cli-progress fills a token named eta itself)", async () => {
+  const { default: cliProgress } = await import("cli-progress");
+  let payload: object = {};
+  const bar = { start: (_t: number, _v: number, p: object) => (payload = p), update: (_v: number, p: object) => (payload = p), setTotal: () => {}, stop: () => {} };
+  new TransferBar(bar, 2, 1000).event({ type: "progress", host: "a", time: 0, bytes: 333, total: 500 });
+  const line = cliProgress.Format.Formatter({ format: transferBarFormat("put"), barsize: 10, barCompleteString: "#", barIncompleteString: "-", barGlue: "", autopaddingChar: "0" } as never, { progress: 0.333, eta: 8381, startTime: Date.now(), stopTime: null, total: 1000, value: 333, maxWidth: 200 } as never, payload);
+  assert.doesNotMatch(line, /ETA 8381/);
+  assert.match(line, /ETA (\d+(\.\d+)?(ms|s|m|h)|…)/);
+  assert.match(line, /hosts 0\/2/);
+});
+
+test("the get bar's total is the sum of what each host listed; a host done counts only when ok", () => {
+  const totals: number[] = [];
+  let value = 0;
+  let payload: Record<string, unknown> = {};
+  const bar = { start: (t: number) => totals.push(t), update: (v: number, p: object) => ((value = v), (payload = p as Record<string, unknown>)), setTotal: (t: number) => totals.push(t), stop: () => {} };
+  const r = new TransferBar(bar, 3, 0);
+  r.event({ type: "progress", host: "a", time: 0, bytes: 0, total: 300 });
+  r.event({ type: "progress", host: "b", time: 0, bytes: 100, total: 200 });
+  assert.equal(totals.at(-1), 500);
+  assert.equal(value, 100);
+  r.event({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1, bytes: 0, skipped: 1 } });
+  // An unchanged file copies no bytes, but the host did all of its share.
+  assert.equal(value, 400);
+  r.event({ type: "done", host: "c", time: 0, result: { host: "c", state: "killed", durationMs: 1 } });
+  assert.equal(payload["hostsDone"], 1);
+  assert.equal(value, 400);
 });

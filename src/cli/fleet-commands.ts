@@ -4,6 +4,7 @@
  * Exit status: 0 all ok; 1 a command exited non-zero somewhere; 2 a host could not be reached,
  * authenticated or finished in time; 64 a usage or inventory error.
  */
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import { Writable } from "node:stream";
@@ -261,6 +262,11 @@ function exitStatusOfSignal(signal: NodeJS.Signals): number {
 const EARLY_LOOKUP_WAIT_MS = 50;
 
 function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
+  // A mistyped --known-hosts would make every host unknown (as paramiko's load_host_keys, a file
+  // named must exist); with --accept-new it may be new: the keys trusted start it.
+  if (o.knownHosts !== undefined && o.strictHostKeys !== false && !o.acceptNew && !existsSync(o.knownHosts)) {
+    throw new UsageError(`Cannot read --known-hosts ${o.knownHosts}: no such file (create it, or add --accept-new to start it with the keys trusted on first use)`);
+  }
   const ask = once(askSecret);
   return {
     forks,
@@ -337,7 +343,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   const table = formatHostKeyTable(run.hostKeys, { color: o.color });
   if (o.json) {
     if (run.hostKeys.length) await o.json.line({ type: "hostkeys", keys: run.hostKeys.map(({ publicKey: _p, ...k }) => k) });
-    await o.json.line({ type: "summary", total: summary.total, counts: summary.counts, problems: summary.problems.map((p) => ({ ...p, range: foldHosts(p.hosts).join(",") })), elapsedMs: Math.round(summary.elapsedMs), exitStatus: status });
+    await o.json.line({ type: "summary", total: summary.total, counts: summary.counts, problems: summary.problems.map((p) => ({ ...p, range: foldHosts(p.hosts).join(",") })), elapsedMs: Math.round(summary.elapsedMs ?? 0), exitStatus: status });
   }
   if (table) process.stderr.write("\n" + table);
   process.stderr.write((table ? "" : "\n") + formatSummary(summary, { color: o.color, savedSets: saved ? [...sets].filter(([k, v]) => v.length > 0 && k !== "last.all").map(([k]) => k) : [] }));

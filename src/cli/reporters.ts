@@ -71,8 +71,7 @@ export class LineReporter implements Reporter {
   }
 
   #prefix(host: string): string {
-    const pad = " ".repeat(Math.max(0, this.#width - host.length) + 1);
-    return this.#color ? `\x1b[${colorOf(host)}m${host}:\x1b[0m${pad}` : `${host}:${pad}`;
+    return this.#color ? `\x1b[${colorOf(host)}m${host}:\x1b[0m${hostPad(host, this.#width)}` : hostLabel(host, this.#width);
   }
 
   event(ev: FleetEvent): void | Promise<void> {
@@ -286,7 +285,7 @@ export class TransferLines implements Reporter {
   event(ev: FleetEvent): void | Promise<void> {
     if (ev.type !== "done") return;
     const r = ev.result;
-    if (r.state !== "ok") return write(process.stderr, `${ev.host.padEnd(this.#width)}: ${r.state}: ${r.reason ?? ""}\n`);
+    if (r.state !== "ok") return write(process.stderr, `${hostLabel(ev.host, this.#width)}${r.state}: ${r.reason ?? ""}\n`);
     const what = [
       `${r.files ?? 0} file${r.files === 1 ? "" : "s"} (${bytes(r.bytes ?? 0)})`,
       r.links ? `${r.links} link${r.links === 1 ? "" : "s"}` : "",
@@ -295,8 +294,17 @@ export class TransferLines implements Reporter {
     ]
       .filter(Boolean)
       .join(", ");
-    return write(process.stdout, `${ev.host.padEnd(this.#width)}: ${this.#verb} ${what} in ${formatDuration(r.durationMs)}\n`);
+    return write(process.stdout, `${hostLabel(ev.host, this.#width)}${this.#verb} ${what} in ${formatDuration(r.durationMs)}\n`);
   }
+}
+
+/** `web01:  `, the colon after the name and the padding after it, so that what follows lines up. */
+function hostLabel(host: string, width: number): string {
+  return `${host}:${hostPad(host, width)}`;
+}
+
+function hostPad(host: string, width: number): string {
+  return " ".repeat(Math.max(0, width - host.length) + 1);
 }
 
 /** What TransferBar needs of a progress bar (cli-progress's SingleBar has it). */
@@ -379,8 +387,8 @@ export class PingLines implements Reporter {
   event(ev: FleetEvent): void | Promise<void> {
     if (ev.type !== "done") return;
     const r = ev.result;
-    if (r.state === "ok") return write(process.stdout, `${ev.host.padEnd(this.#width)}: ok  connect ${formatDuration(r.connectMs ?? 0)}  rtt ${(r.rttMs ?? 0).toFixed(2)}ms\n`);
-    return write(process.stdout, `${ev.host.padEnd(this.#width)}: ${r.state}  ${r.reason ?? ""}\n`);
+    if (r.state === "ok") return write(process.stdout, `${hostLabel(ev.host, this.#width)}ok  connect ${formatDuration(r.connectMs ?? 0)}  rtt ${(r.rttMs ?? 0).toFixed(2)}ms\n`);
+    return write(process.stdout, `${hostLabel(ev.host, this.#width)}${r.state}  ${r.reason ?? ""}\n`);
   }
 }
 
@@ -400,7 +408,9 @@ export function formatHostKeyTable(notes: readonly HostKeyNote[], options: { col
   if (rejected) {
     lines.push(`${rejected} host key${rejected === 1 ? "" : "s"} could not be verified; those hosts were not contacted further.`);
     if (changed) lines.push(options.color ? `\x1b[1;31mWARNING: ${changed} host key${changed === 1 ? " has" : "s have"} CHANGED: this can be an attack. Check before trusting.\x1b[0m` : `WARNING: ${changed} host key${changed === 1 ? " has" : "s have"} CHANGED: this can be an attack. Check before trusting.`);
-    lines.push("Unknown keys: verify the fingerprints, then rerun with --accept-new (or add them to known_hosts).");
+    if (rows.some((r) => r.verdict === "unknown" && !r.accepted)) lines.push("Unknown keys: verify the fingerprints, then rerun with --accept-new (or add them to known_hosts).");
+    // --accept-new never trusts a changed key: the way on is to remove the old one, once checked.
+    if (rows.some((r) => r.verdict === "changed")) lines.push("Changed keys: if the change is expected (the host was reinstalled), remove the old key with ssh-keygen -R HOST (-f FILE for another known_hosts), then rerun.");
   }
   lines.push(`  ${"HOST".padEnd(w)}  ${"KEY TYPE".padEnd(t)}  ${"FINGERPRINT".padEnd(51)}  STATUS`);
   for (const r of rows) lines.push(`  ${r.host.padEnd(w)}  ${r.keyType.padEnd(t)}  ${r.fingerprint.padEnd(51)}  ${r.accepted ? "trusted (new)" : r.verdict}`);

@@ -9,7 +9,11 @@
  * host fails with `connection lost`, at once.
  */
 import type { SFTPWrapper, Stats } from "ssh2";
+import { FileError } from "./file-error.js";
 import { FleetError } from "./fleet-error.js";
+
+/** SFTP's status for a path that does not exist (draft-ietf-secsh-filexfer-02, section 7). */
+const SFTP_NO_SUCH_FILE = 2;
 
 type Callback<T> = (err: Error | null | undefined, value: T) => void;
 
@@ -79,19 +83,25 @@ export class SftpSession {
     });
   }
 
-  /** The file's attributes, or undefined when it does not exist (or cannot be read). Rejects only when the connection is lost. */
-  stat(path: string): Promise<Stats | undefined> {
-    return this.call<Stats>(path, (cb) => this.#raw.stat(path, cb)).catch((err: unknown) => {
-      if (err instanceof FleetError) throw err;
-      return undefined;
-    });
+  /**
+   * The file's attributes, or undefined when it does not exist. Any other refusal (a folder on the
+   * way that may not be searched) rejects with a FileError for `action` ("cannot read /etc/x"):
+   * "no such file" would send the user looking for the wrong mistake.
+   */
+  stat(path: string, action = `cannot read ${path}`): Promise<Stats | undefined> {
+    return this.#attributes(path, action, (cb) => this.#raw.stat(path, cb));
   }
 
   /** Like `stat`, but a symbolic link is described itself, not followed. */
-  lstat(path: string): Promise<Stats | undefined> {
-    return this.call<Stats>(path, (cb) => this.#raw.lstat(path, cb)).catch((err: unknown) => {
+  lstat(path: string, action = `cannot read ${path}`): Promise<Stats | undefined> {
+    return this.#attributes(path, action, (cb) => this.#raw.lstat(path, cb));
+  }
+
+  #attributes(path: string, action: string, fn: (cb: Callback<Stats>) => void): Promise<Stats | undefined> {
+    return this.call<Stats>(path, fn).catch((err: unknown) => {
       if (err instanceof FleetError) throw err;
-      return undefined;
+      if ((err as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return undefined;
+      throw FileError.of(action, err);
     });
   }
 

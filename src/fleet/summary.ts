@@ -12,10 +12,11 @@ export interface Summary {
   counts: Record<FinalState, number>;
   /** Hosts not ok, by state then reason: `failed: exit 3 -> [web03, web07]`. */
   problems: { state: FinalState; reason: string; hosts: string[] }[];
-  elapsedMs: number;
+  /** The run's wall time, when the caller measured it (the summary's first line then says it). */
+  elapsedMs?: number | undefined;
 }
 
-export function summarize(results: readonly HostResult[], elapsedMs = 0): Summary {
+export function summarize(results: readonly HostResult[], elapsedMs?: number): Summary {
   const counts = Object.fromEntries(FINAL_STATES.map((s) => [s, 0])) as Record<FinalState, number>;
   const groups = new Map<string, { state: FinalState; reason: string; hosts: string[] }>();
   for (const r of results) {
@@ -52,7 +53,8 @@ const COLORS: Record<FinalState, string> = { ok: "32", failed: "31", timeout: "3
 export function formatSummary(s: Summary, options: { color?: boolean; savedSets?: readonly string[] } = {}): string {
   const paint = (state: FinalState, text: string) => (options.color ? `\x1b[${COLORS[state]}m${text}\x1b[0m` : text);
   const counts = FINAL_STATES.filter((st) => s.counts[st] > 0 || st === "ok").map((st) => paint(st, `${st} ${s.counts[st]}`));
-  const lines = [`${s.total} host${s.total === 1 ? "" : "s"} in ${formatDuration(s.elapsedMs)}: ${counts.join(", ")}`];
+  // Without the run's wall time (it is the caller's to measure), no "in 0ms".
+  const lines = [`${s.total} host${s.total === 1 ? "" : "s"}${s.elapsedMs === undefined ? "" : ` in ${formatDuration(s.elapsedMs)}`}: ${counts.join(", ")}`];
   for (const p of s.problems) lines.push(`  ${paint(p.state, p.state.padEnd(11))} ${p.reason}: ${foldHosts(p.hosts).join(",")} (${p.hosts.length})`);
   if (options.savedSets?.length) lines.push(`  saved: ${options.savedSets.map((n) => "@" + n).join(" ")}`);
   return lines.join("\n") + "\n";

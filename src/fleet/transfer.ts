@@ -217,7 +217,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
     for (const f of tree.files) {
       options.signal?.throwIfAborted();
       const dest = f.rel ? posix.join(target, f.rel) : target;
-      const existing = await sftp.stat(dest);
+      const existing = await sftp.stat(dest, `cannot write ${dest}`);
       if (existing && existing.size === f.size) {
         const same = options.checksum ? (await remoteSha256(conn, dest)) === f.sha256 : existing.mtime === f.mtime;
         if (same) {
@@ -256,7 +256,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
     for (const l of tree.links) {
       options.signal?.throwIfAborted();
       const dest = posix.join(target, l.rel);
-      const existing = await sftp.lstat(dest);
+      const existing = await sftp.lstat(dest, `cannot make the link ${dest}`);
       if (existing?.isSymbolicLink() && (await sftp.call<string>(dest, (cb) => sftp.raw.readlink(dest, cb)).catch(() => undefined)) === l.target) {
         outcome.skipped++;
         continue;
@@ -293,13 +293,13 @@ async function remoteTarget(sftp: SftpSession, tree: LocalTree, remote: string):
     await mkdirRemote(sftp, target, tree.mode);
     return target;
   }
-  if (!under && (await sftp.stat(remote))?.isDirectory()) return posix.join(remote, name);
+  if (!under && (await sftp.stat(remote, `cannot write ${remote}`))?.isDirectory()) return posix.join(remote, name);
   return target;
 }
 
 /** Makes a remote folder (one level) with the given permission bits, unless it is there. */
 async function mkdirRemote(sftp: SftpSession, path: string, mode?: number): Promise<void> {
-  const st = await sftp.stat(path);
+  const st = await sftp.stat(path, `cannot create folder ${path}`);
   if (st?.isDirectory()) return;
   if (st) throw new FileError(`cannot create folder ${path}: a file is in the way`, `cannot create folder ${path}: a file is in the way`);
   await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, mode === undefined ? {} : { mode }, (err) => cb(err, undefined))).catch((err: Error) => {

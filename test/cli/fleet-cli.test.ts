@@ -75,6 +75,10 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   r = await shoal(["run", "@nope", "--", "true"]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /Unknown group "@nope": expected one of @web, @db, @dead, @prod/);
+  // A mistyped --known-hosts would make every host unknown: refused, unless --accept-new is to start it.
+  r = await shoal(["run", "@web", "--known-hosts", join(dir, "typo.txt"), "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Cannot read --known-hosts .*typo\.txt: no such file/);
   r = await shoal(["run", "@web", "--timeout", "3x", "--", "true"]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /expected a number of seconds or a number with a unit/);
@@ -268,6 +272,10 @@ test("ping prints connect time and round trip per host", async () => {
   const r = await shoal(["ping", "@db"]);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /^127\.0\.2\.1: ok {2}connect \d[\d.]*m?s {2}rtt \d+\.\d\dms$/m);
+  // Names of other lengths: the colon follows the name, the padding comes after it, as run's lines.
+  const mixed = await shoal(["ping", "closed,127.0.2.1"]);
+  assert.match(mixed.stdout, /^closed: {4}unreachable/m);
+  assert.match(mixed.stdout, /^127\.0\.2\.1: ok/m);
 });
 
 test("put and get without a TTY print one plain line per host", async () => {

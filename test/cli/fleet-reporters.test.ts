@@ -53,6 +53,11 @@ test("the host-key table lists each host once, changed keys first", () => {
   const rows = text.split("\n").filter((l) => /^ {2}web/.test(l));
   assert.deepEqual(rows.map((l) => l.trim().split(/\s+/)[0]), ["web1", "web2"]);
   assert.equal(formatHostKeyTable([]), "");
+  // Only changed keys: --accept-new would not help (it never trusts a changed key), ssh-keygen -R does.
+  const changedOnly = formatHostKeyTable([note("web1", "changed")]);
+  assert.doesNotMatch(changedOnly, /--accept-new/);
+  assert.match(changedOnly, /ssh-keygen -R/);
+  assert.doesNotMatch(formatHostKeyTable([note("web2", "unknown")]), /ssh-keygen -R/);
 });
 
 test("the transfer bar shows whole bytes and its own ETA (cli-progress's read NFs before it had one)", () => {

@@ -20,6 +20,8 @@ test("the summary counts final states and folds failed hosts per reason", () => 
   assert.match(text, /failed +exit 3: web\[02-03,05\] \(3\)/);
   assert.match(text, /timeout +connect timed out: web04 \(1\)/);
   assert.match(text, /saved: @last\.failed/);
+  // Without the wall time (the library's callers often have none), no "in 0ms".
+  assert.match(formatSummary(summarize(results)), /^6 hosts: ok 1, failed 3, timeout 1, auth 1\n/);
 });
 
 test("exit status: 0 all ok, 1 a command failed, 2 a host unreachable, unauthenticated or late", () => {

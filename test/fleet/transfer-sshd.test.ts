@@ -195,3 +195,17 @@ test("a file put under a missing folder/ makes it, as a tree does; a failed get 
   assert.equal(missing!.state, "failed");
   assert.deepEqual(await readdir(into).catch(() => []), []);
 });
+
+test("a file the user may not reach is 'permission denied', not 'no such file'", async (t) => {
+  const closed = join(sshd.workDir, "closed");
+  await rm(closed, { recursive: true, force: true });
+  await mkdir(closed, { mode: 0o700 }); // root's: the sshd user may not search it
+  await chmod(closed, 0o700);
+  await writeFile(join(closed, "f"), "f");
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 20), base);
+  const into = join(dir, "closed-got");
+  t.after(() => rm(into, { recursive: true, force: true }));
+  const [r] = await fleet.get(join(closed, "f"), into).results();
+  assert.equal(r!.state, "failed");
+  assert.equal(r!.reason, `cannot read ${join(closed, "f")}: permission denied`);
+});

@@ -4,6 +4,7 @@
  * (paramiko with threads, asyncssh, pssh, pdsh, clush, parallel-scp), timed the same way.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,8 @@ export interface Measured {
   name: string;
   wallMs: number;
   ok: number;
+  /** The machine's CPU time during the run (every core, sshd's included), in ms. */
+  busyMs?: number | undefined;
   /** Peak RSS in KiB (shoal only: its whole process tree is the one node process). */
   peakRssKiB?: number;
   stdout: string;
@@ -80,9 +83,27 @@ export function median(runs: Measured[]): Measured {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-/** Runs a command line, timing it from spawn to exit. */
-export function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ wallMs: number; status: number | null; stdout: string; stderr: string }> {
+/**
+ * The machine's busy CPU time so far, in ms (every core, every process: sshd's forks, and the
+ * orphans init reaps, which no process's own times count), from /proc/stat; undefined elsewhere.
+ */
+function machineBusyMs(): number | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: Linux reports /proc/stat in hundredths of a second on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** Runs a command line, timing it from spawn to exit, and the machine's CPU meanwhile. */
+export function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ wallMs: number; busyMs: number | undefined; status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    const busy0 = machineBusyMs();
     const t0 = performance.now();
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -90,7 +111,11 @@ export function timed(cmd: string, args: string[], env: Record<string, string> =
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("close", (status) => resolve({ wallMs: performance.now() - t0, status, stdout, stderr }));
+    child.on("close", (status) => {
+      const wallMs = performance.now() - t0;
+      const busy1 = machineBusyMs();
+      resolve({ wallMs, busyMs: busy0 === undefined || busy1 === undefined ? undefined : busy1 - busy0, status, stdout, stderr });
+    });
   });
 }
 
@@ -100,7 +125,7 @@ export async function runShoal(bed: Bed, args: string[]): Promise<Measured> {
   const r = await timed("/usr/bin/time", ["-f", "%M", "-o", rssFile, SHOAL, ...args], { NO_COLOR: "1", SHOAL_STATE_DIR: join(bed.dir, "state") });
   const ok = Number(/: ok (\d+)/.exec(r.stderr)?.[1] ?? "0");
   const peakRssKiB = Number((await readFile(rssFile, "utf8")).trim().split("\n").pop());
-  return { name: "shoal", wallMs: r.wallMs, ok, peakRssKiB, stdout: r.stdout, stderr: r.stderr };
+  return { name: "shoal", wallMs: r.wallMs, busyMs: r.busyMs, ok, peakRssKiB, stdout: r.stdout, stderr: r.stderr };
 }
 
 export async function runPython(bed: Bed, mode: "paramiko" | "asyncssh", command: string, forks = 64, hostsFile = bed.hostsFile, options: { p256?: boolean } = {}): Promise<Measured> {
@@ -112,13 +137,13 @@ export async function runPython(bed: Bed, mode: "paramiko" | "asyncssh", command
   } catch {
     /* a crash counts as nothing done */
   }
-  return { name: `${mode === "paramiko" ? "paramiko+threads" : "asyncssh"}${options.p256 ? " (P-256 kex)" : ""}`, wallMs: r.wallMs, ok, stdout: r.stdout, stderr: r.stderr };
+  return { name: `${mode === "paramiko" ? "paramiko+threads" : "asyncssh"}${options.p256 ? " (P-256 kex)" : ""}`, wallMs: r.wallMs, busyMs: r.busyMs, ok, stdout: r.stdout, stderr: r.stderr };
 }
 
 export async function runPssh(bed: Bed, command: string, forks = 64, hostsFile = bed.hostsFile): Promise<Measured> {
   const opts = toOptions(bed.sshOptions);
   const r = await timed("parallel-ssh", ["-h", hostsFile, "-p", String(forks), "-l", bed.sshd.user, "-t", "60", ...opts.flatMap((o) => ["-O", o]), command]);
-  return { name: "pssh", wallMs: r.wallMs, ok: (r.stdout.match(/\[SUCCESS\]/g) ?? []).length, stdout: r.stdout, stderr: r.stderr };
+  return { name: "pssh", wallMs: r.wallMs, busyMs: r.busyMs, ok: (r.stdout.match(/\[SUCCESS\]/g) ?? []).length, stdout: r.stdout, stderr: r.stderr };
 }
 
 export async function runPdsh(bed: Bed, command: string, forks = 64, hosts = bed.hosts, gather = false): Promise<Measured> {
@@ -127,14 +152,14 @@ export async function runPdsh(bed: Bed, command: string, forks = 64, hosts = bed
     PDSH_SSH_ARGS: args,
   });
   const failures = new Set((r.stderr.match(/^pdsh@[^:]+: ([^:]+): /gm) ?? []).map((l) => l.split(": ")[1]));
-  return { name: "pdsh", wallMs: r.wallMs, ok: hosts.length - failures.size, stdout: r.stdout, stderr: r.stderr };
+  return { name: "pdsh", wallMs: r.wallMs, busyMs: r.busyMs, ok: hosts.length - failures.size, stdout: r.stdout, stderr: r.stderr };
 }
 
 export async function runClush(bed: Bed, command: string, forks = 64, hostsFile = bed.hostsFile, gather = false): Promise<Measured> {
   const hostCount = (await readFile(hostsFile, "utf8")).trim().split("\n").length;
   const r = await timed("clush", ["-f", String(forks), "-l", bed.sshd.user, "-t", "30", "-o", bed.sshOptions.join(" "), "--hostfile", hostsFile, ...(gather ? ["-b"] : []), command]);
   const failures = (r.stderr.match(/exited with exit code|Connection refused|closed by remote|Connection reset/g) ?? []).length;
-  return { name: "clush", wallMs: r.wallMs, ok: hostCount - failures, stdout: r.stdout, stderr: r.stderr };
+  return { name: "clush", wallMs: r.wallMs, busyMs: r.busyMs, ok: hostCount - failures, stdout: r.stdout, stderr: r.stderr };
 }
 
 function toOptions(sshArgs: string[]): string[] {
@@ -152,7 +177,24 @@ function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `name 5.21s (500/500 ok)`, for the result lines. */
+/** `name 5.21s (500/500 ok, machine CPU 9.8s)`, for the result lines. */
 export function describe(m: Measured, total: number): string {
-  return `${m.name} ${(m.wallMs / 1000).toFixed(2)}s (${m.ok}/${total} ok)`;
+  return `${m.name} ${(m.wallMs / 1000).toFixed(2)}s (${m.ok}/${total} ok${m.busyMs === undefined ? "" : `, machine CPU ${(m.busyMs / 1000).toFixed(2)}s`})`;
+}
+
+/** The median of the runs' machine CPU, when measured. */
+export function medianBusy(runs: Measured[]): number | undefined {
+  const busy = runs.map((m) => m.busyMs).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+  return busy.length ? busy[Math.floor((busy.length - 1) / 2)] : undefined;
+}
+
+/**
+ * What the CPU alone allows: on a machine the run keeps busy, wall time cannot go below the
+ * machine's CPU time over its cores, so shoal's ratio to an anchor cannot go far below the ratio
+ * of their machine CPU (sshd's share is the same for both). Printed beside the measured ratio.
+ */
+export function cpuFloor(shoal: Measured[], anchor: Measured[]): string {
+  const a = medianBusy(shoal);
+  const b = medianBusy(anchor);
+  return a === undefined || b === undefined ? "" : `; machine CPU, shoal/anchor: ${(a / b).toFixed(2)}x (medians ${(a / 1000).toFixed(2)}s / ${(b / 1000).toFixed(2)}s)`;
 }

@@ -152,7 +152,7 @@ function reasonOf(err: FleetError): string {
 }
 
 export class Fleet implements AsyncDisposable {
-  readonly hosts: readonly Host[];
+  #hosts: readonly Host[];
   readonly #options: FleetOptions;
   readonly #forks: number;
   readonly #gate: HandshakeGate;
@@ -166,7 +166,7 @@ export class Fleet implements AsyncDisposable {
   #closed = false;
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
-    this.hosts = [...hosts].map((h) => (typeof h === "string" ? adHocHost(h) : h));
+    this.#hosts = [...hosts].map((h) => (typeof h === "string" ? adHocHost(h) : h));
     const forks = options.forks ?? DEFAULT_FORKS;
     if (!Number.isInteger(forks) || forks < 1) throw new RangeError(`Fleet: forks must be a positive integer: got ${forks}`);
     this.#forks = forks;
@@ -174,6 +174,28 @@ export class Fleet implements AsyncDisposable {
     this.#gate = new HandshakeGate(options.handshakesPerServer);
     this.#credentials = new Credentials(options);
     this.#resolver = new SpecResolver(options);
+  }
+
+  /** The fleet's hosts: those it was made with, then those `add()` gave it. */
+  get hosts(): readonly Host[] {
+    return this.#hosts;
+  }
+
+  /**
+   * Adds hosts (names it has already are left as they are), for runs to select: a shell without an
+   * inventory meets its hosts as they are typed, and keeps one fleet and its connections for all.
+   */
+  add(hosts: Iterable<Host | string>): void {
+    this.#byName ??= new Map(this.#hosts.map((h) => [h.name, h]));
+    const added: Host[] = [];
+    for (const h of hosts) {
+      const host = typeof h === "string" ? adHocHost(h) : h;
+      if (this.#byName.has(host.name)) continue;
+      this.#byName.set(host.name, host);
+      added.push(host);
+    }
+    // A new array: a run already started keeps the hosts it was given.
+    if (added.length > 0) this.#hosts = [...this.#hosts, ...added];
   }
 
   /** Hosts worked on at a time. */
@@ -305,8 +327,8 @@ export class Fleet implements AsyncDisposable {
 
   /** The fleet's own hosts for a selection; a host the fleet does not have is a RangeError. */
   #select(selection: Iterable<Host | string> | undefined): readonly Host[] {
-    if (selection === undefined) return this.hosts;
-    this.#byName ??= new Map(this.hosts.map((h) => [h.name, h]));
+    if (selection === undefined) return this.#hosts;
+    this.#byName ??= new Map(this.#hosts.map((h) => [h.name, h]));
     const chosen: Host[] = [];
     const seen = new Set<string>();
     for (const h of selection) {
@@ -547,9 +569,14 @@ async function withTimeout<T>(timeout: number | undefined, signal: AbortSignal, 
   }
 }
 
+/** A host's output as text for its result, read back from its spill file if it has one; then freed. */
 async function textOf(out: HostOutput | undefined): Promise<string | undefined> {
   if (!out) return undefined;
-  return out.inMemory() ?? (await out.buffer()).toString("utf8");
+  try {
+    return out.inMemory() ?? (await out.buffer()).toString("utf8");
+  } finally {
+    await out.release();
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

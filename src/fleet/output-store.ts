@@ -139,4 +139,18 @@ export class HostOutput {
   inMemory(): string | undefined {
     return this.#path ? undefined : Buffer.concat(this.#chunks).toString("utf8");
   }
+
+  /**
+   * Drops the output (after close): its memory goes back to the shared budget and its spill file
+   * is removed. Output read back once, into a result, must not hold the budget or the disk for
+   * the rest of a long-lived fleet.
+   */
+  async release(): Promise<void> {
+    this.#store.give(this.#held);
+    this.#chunks = [];
+    this.#held = 0;
+    const path = this.#path;
+    this.#path = undefined;
+    if (path) await rm(path, { force: true });
+  }
 }

@@ -16,6 +16,8 @@ export interface SelectOptions {
   sets?: ReadonlyMap<string, readonly string[]> | undefined;
   /** Take names the inventory does not know as ad hoc hosts (with the defaults) instead of refusing them. */
   adHoc?: boolean | undefined;
+  /** What to do about a name the inventory lacks, said when refusing it (default `use -H for ad hoc hosts`, as `shoal run` takes them). */
+  unknownHint?: string | undefined;
 }
 
 /** Whether a pattern item uses glob characters. */
@@ -95,7 +97,7 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
   const unknown = names.filter((n) => !inventory.get(n));
   if (unknown.length > 0 && !options.adHoc) {
     const shown = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : "");
-    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${shown}: not in the inventory ${inventory.path ?? ""} (use -H for ad hoc hosts)`.replace(" )", ")"), pattern);
+    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${shown}: not in the inventory ${inventory.path ?? ""} (${options.unknownHint ?? "use -H for ad hoc hosts"})`.replace(" )", ")"), pattern);
   }
   return names.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
 }

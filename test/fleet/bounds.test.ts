@@ -112,3 +112,26 @@ test("ssh2 signs and verifies with cached key objects, with the same results", a
   assert.equal(pub.verify(Buffer.from("another hash"), sig), false);
   assert.equal(priv.sign(data).equals(sig), true); // ed25519 is deterministic: same key, same signature
 });
+
+test("a released output gives its memory back to the shared budget and removes its spill file", async () => {
+  const store = new OutputStore({ perHost: 1024, total: 1024 });
+  try {
+    const first = store.create("first");
+    await first.append(Buffer.alloc(1000, "a"));
+    await first.close();
+    const spilled = store.create("spilled");
+    await spilled.append(Buffer.alloc(100, "b"));
+    await spilled.close();
+    const path = spilled.path;
+    assert.ok(path && existsSync(path), "the budget was spent: spilled");
+    await spilled.release();
+    assert.equal(existsSync(path), false);
+    await first.release();
+    const next = store.create("next");
+    await next.append(Buffer.alloc(1000, "c"));
+    await next.close();
+    assert.equal(next.path, undefined, "kept in memory again");
+  } finally {
+    await store.dispose();
+  }
+});

@@ -4,6 +4,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestbed } from "../../src/testbed/index.js";
 import type { Testbed } from "../../src/testbed/index.js";
 import { Inventory } from "../../src/fleet/inventory.js";
@@ -69,4 +73,40 @@ test("a host the fleet does not have is refused by name; keepConnections: N keep
   assert.throws(() => fleet.run("true", { hosts: ["db01"] }), { name: "RangeError", message: /Cannot select host "db01": it is not one of this fleet's hosts/ });
   await fleet.run("true").results();
   assert.equal(fleet.openConnections, 1);
+});
+
+test("add() gives the fleet more hosts, for later runs to select (a shell without an inventory); a name it has stays as it is", async () => {
+  await using fleet = new Fleet([], { ...base, keepConnections: true });
+  const [web01, db01] = [inventory.get("web01")!, inventory.get("db01")!];
+  fleet.add([web01]);
+  fleet.add([{ ...web01, vars: { ...web01.vars, port: 1 } }, db01]);
+  assert.deepEqual(fleet.hosts.map((h) => h.name), ["web01", "db01"]);
+  assert.equal(fleet.hosts[0], web01);
+  const results = await fleet.run("echo $SHOAL_HOST", { hosts: ["db01", "web01"] }).results();
+  assert.ok(results.every((r) => r.state === "ok" && r.stdout === `${r.host}\n`), JSON.stringify(results));
+  assert.equal(fleet.openConnections, 2);
+});
+
+test("a long-lived fleet keeps no spilled output between runs: each host's is read back into its result, then removed", async (t) => {
+  const spill = await mkdtemp(join(tmpdir(), "shoal-spill-"));
+  const savedTmp = process.env["TMPDIR"];
+  process.env["TMPDIR"] = spill;
+  t.after(async () => {
+    if (savedTmp === undefined) delete process.env["TMPDIR"];
+    else process.env["TMPDIR"] = savedTmp;
+    await rm(spill, { recursive: true, force: true });
+  });
+  await using fleet = new Fleet(inventory.select("@web"), { ...base, keepConnections: true });
+  const files = () => spawnSync("find", [spill, "-type", "f"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
+  // Past the 64 KiB a host keeps in memory: spilled while it runs.
+  const command = "head -c 200000 /dev/zero | tr '\\0' a; echo; echo done >&2";
+  for (let i = 0; i < 2; i++) {
+    const results = await fleet.run(command).results();
+    assert.ok(results.every((r) => r.state === "ok" && r.stdout!.length === 200_001 && r.stderr === "done\n"), JSON.stringify(results.map((r) => r.state)));
+    assert.deepEqual(files(), []);
+  }
+  // The memory budget came back too: a small output after them is still kept in memory.
+  const [small] = await fleet.run("echo small", { hosts: ["web01"] }).results();
+  assert.equal(small!.stdout, "small\n");
+  assert.deepEqual(files(), []);
 });

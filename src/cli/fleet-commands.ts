@@ -63,7 +63,7 @@ interface CommonOptions {
   color?: boolean;
 }
 
-function positiveInt(what: string) {
+export function positiveInt(what: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid ${what}: expected a positive integer, got ${JSON.stringify(v)}`);
@@ -88,13 +88,13 @@ function duration(what: string) {
 }
 
 /** A command timeout: 0 is none (Infinity here), as pssh's `-t 0` and the shell's `:timeout 0`. */
-function commandTimeout(v: string): number {
+export function commandTimeout(v: string): number {
   const ms = duration("timeout")(v);
   return ms === 0 ? Infinity : ms;
 }
 
 /** A connect timeout: 0 would fail every host before it could answer. */
-function connectTimeout(v: string): number {
+export function connectTimeout(v: string): number {
   const ms = duration("connect timeout")(v);
   if (ms === 0) throw new UsageError(`Invalid connect timeout: it must be more than 0, got ${JSON.stringify(v)}`);
   return ms;
@@ -246,15 +246,15 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
  * What stops a run as Ctrl-C does: SIGTERM (a service manager, kill) too, and a hang-up (the
  * terminal closed), after which what the run started must not be left behind.
  */
-const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** How shoal says a signal stopped it. */
-function stoppedBy(signal: NodeJS.Signals): string {
+export function stoppedBy(signal: NodeJS.Signals): string {
   return signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated";
 }
 
 /** The exit status of a command a signal ended: 128 + its number, as the shell reports it. */
-function exitStatusOfSignal(signal: NodeJS.Signals): number {
+export function exitStatusOfSignal(signal: NodeJS.Signals): number {
   return 128 + os.constants.signals[signal];
 }
 
@@ -358,7 +358,7 @@ async function readStdin(): Promise<Buffer> {
 }
 
 /** Fits forks under the open-file limit, saying so when it has to. */
-function fitForks(requested: number, fdsPerHost: number): number {
+export function fitForks(requested: number, fdsPerHost: number): number {
   const plan = planForks(requested, fdsPerHost);
   if (plan.warning) process.stderr.write(plan.warning + "\n");
   return plan.forks;

@@ -3,15 +3,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startTestbed } from "../../src/testbed/index.js";
 import { shellQuote } from "../../src/internal/shell-quote.js";
+import { startSshd } from "../fixtures/sshd.js";
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
@@ -60,6 +61,13 @@ class Terminal {
     }
   }
 
+  /** The process id of the command the terminal started (its shell, `sh -c`). */
+  async pid(): Promise<number> {
+    const { stdout } = await this.#tmux("display-message", "-p", "-t", this.#session, "#{pane_pid}");
+    return Number(stdout.trim());
+  }
+
+  /** Closes the terminal, as closing its window does: what runs in it gets a hang-up. */
   async stop(): Promise<void> {
     await this.#tmux("kill-server").catch(() => {});
   }
@@ -210,4 +218,216 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
   await again.type("", "C-u");
   await again.type("exit", "Enter");
   await again.waitFor(/shell-exited-0/);
+});
+
+/** `shoal shell` with its lines from a pipe, as a script runs it: what it printed, and its exit status. */
+function shellScript(args: string[], lines: string, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ status: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, "shell", ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, out, err }));
+    child.stdin.end(lines);
+  });
+}
+
+/** Polls `check` every 50 ms until it holds, or fails after `ms`. */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Processes on this machine (where sshd runs the remote commands) whose command line starts with `prefix`. */
+function processes(prefix: string): number {
+  const r = spawnSync("pgrep", ["-c", "-f", `^${prefix.replace(/\./g, "\\.")}`], { encoding: "utf8" });
+  return Number(r.stdout.trim() || 0);
+}
+
+/** Files under a folder, however deep. */
+function filesUnder(dir: string): string[] {
+  return spawnSync("find", [dir, "-type", "f"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
+}
+
+test("shoal shell: a stop signal (SIGTERM, a hang-up, Ctrl-C with lines from a pipe) stops the running command on every host, leaves no spilled output, and ends the shell with 128 + its number", { skip: missing, timeout: 180_000 }, async (t) => {
+  const sshd = await startSshd({ listenAll: true });
+  const dir = await mkdtemp(join(tmpdir(), "shoal-shell-stop-"));
+  const spill = join(dir, "tmp");
+  await mkdir(spill);
+  const terminals: Terminal[] = [];
+  t.after(async () => {
+    for (const terminal of terminals) await terminal.stop();
+    await sshd.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const inventory = join(dir, "real.yml");
+  await writeFile(inventory, `defaults: { user: ${sshd.user}, port: ${sshd.port}, identity_file: ${sshd.keyPath} }\ngroups:\n  r:\n    hosts: ["127.0.92.[1-3]"]\n`);
+  const env = { SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1", TMPDIR: spill };
+  const args = ["shell", "-i", inventory, "--no-strict-host-keys", "@r"];
+  // Gathered, so that the output (past the memory budget) is spilled to files while the command runs.
+  const line = (marker: string) => `head -c 300000 /dev/zero | tr '\\0' a; ${marker}`;
+  const started = async (marker: string) => {
+    await until(`the three remote "${marker}" run`, () => processes(marker) === 3);
+    await until("their output is spilled", () => filesUnder(spill).length >= 3);
+  };
+  const stopped = async (marker: string) => {
+    await until(`no remote "${marker}" is left`, () => processes(marker) === 0, 10_000);
+    assert.deepEqual(filesUnder(spill), [], "no spilled output left behind");
+  };
+
+  // Lines from a pipe: Ctrl-C (the terminal signals the whole job) and a SIGTERM.
+  for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    const marker = `sleep 81.${process.pid}${status}`;
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdin.write(`:gather\n${line(marker)}\necho must-not-run\n`);
+    await started(marker);
+    child.kill(signal);
+    assert.equal(await closed, status, out);
+    await stopped(marker);
+    assert.match(out, new RegExp(`${signal === "SIGINT" ? "interrupted" : "terminated"}: stopping the remote commands`));
+    assert.match(out, /3 hosts in \S+: ok 0, killed 3/);
+    assert.doesNotMatch(out, /must-not-run/);
+  }
+
+  // At a terminal: a SIGTERM, then the terminal closing (a hang-up).
+  const shell = `env ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ")} ${shellQuote(process.execPath)} ${shellQuote(MAIN)} ${args.map(shellQuote).join(" ")}`;
+  for (const how of ["SIGTERM", "hang-up"] as const) {
+    const marker = `sleep 82.${process.pid}${how === "SIGTERM" ? 1 : 2}`;
+    const terminal = new Terminal();
+    terminals.push(terminal);
+    await terminal.start(`${shell}; echo shell-exited-$?; sleep 60`);
+    await terminal.waitFor(/shoal @r \(3\)> $/m);
+    await terminal.type(":gather", "Enter");
+    await terminal.type(line(marker), "Enter");
+    await started(marker);
+    const node = Number(spawnSync("pgrep", ["-P", String(await terminal.pid()), "-x", "node"], { encoding: "utf8" }).stdout.trim());
+    assert.ok(node > 0);
+    if (how === "SIGTERM") {
+      process.kill(node, "SIGTERM");
+      await terminal.waitFor(/terminated: stopping the remote commands[\s\S]*3 hosts in \S+: ok 0, killed 3[\s\S]*shell-exited-143/);
+    } else {
+      await terminal.stop();
+      await until("the shell has ended", () => spawnSync("kill", ["-0", String(node)]).status !== 0, 10_000);
+    }
+    await stopped(marker);
+  }
+});
+
+test("shoal shell: Ctrl-C drops the lines typed while the command ran", { skip: missing, timeout: 60_000 }, async (t) => {
+  const testbed = await startTestbed({ groups: { db: 3 } });
+  const state = await mkdtemp(join(tmpdir(), "shoal-shell-state-"));
+  const terminal = new Terminal();
+  t.after(async () => {
+    await terminal.stop();
+    await testbed.stop();
+    await rm(state, { recursive: true, force: true });
+  });
+  await terminal.start(`env SHOAL_STATE_DIR=${shellQuote(state)} NO_COLOR=1 ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell -i ${shellQuote(testbed.inventoryFile)} @db; sleep 60`);
+  await terminal.waitFor(/shoal @db \(3\)> $/m);
+  await terminal.type("echo started; sleep 20", "Enter");
+  await terminal.waitFor(/db03: started/);
+  await terminal.type("echo TYPEAHEAD-RAN", "Enter");
+  await terminal.type("echo again", "Enter", "C-c");
+  await terminal.waitFor(/stopping the remote commands \(2 lines typed ahead dropped\)[\s\S]*3 hosts in \S+: ok 0, killed 3/);
+  const mark = await terminal.mark();
+  await terminal.type("echo next", "Enter");
+  await terminal.waitFor(/db01: next[\s\S]*3 hosts in \S+: ok 3/, mark);
+  assert.doesNotMatch(await terminal.screen(), /^db0\d: (TYPEAHEAD-RAN|again)$/m);
+});
+
+/** A small testbed (web02 refuses every login) and a folder for one test's state. */
+async function scriptBed(t: { after(fn: () => Promise<void>): void }) {
+  const testbed = await startTestbed({ groups: { web: 2, db: 3 }, faults: { web02: { authFail: true } } });
+  const dir = await mkdtemp(join(tmpdir(), "shoal-shell-script-"));
+  t.after(async () => {
+    await testbed.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { testbed, dir, env: { SHOAL_STATE_DIR: join(dir, "state") }, inv: ["-i", testbed.inventoryFile] };
+}
+
+test("shoal shell with lines from a pipe exits as shoal run would for the last run, 64 once a line was refused; its history is the user's alone", async (t) => {
+  const { dir, env, inv } = await scriptBed(t);
+  let r = await shellScript(inv, "use @db\nexit 3\nuse @nope\n", { env });
+  assert.match(r.out, /3 hosts in \S+: ok 0, failed 3[\s\S]*Unknown group "@nope"/);
+  assert.equal(r.status, 64, r.out);
+  r = await shellScript(inv, "use @db\nexit 3\n", { env });
+  assert.equal(r.status, 1, r.out);
+  r = await shellScript(inv, "use @db\nexit 3\ntrue\n", { env });
+  assert.equal(r.status, 0, r.out);
+  r = await shellScript(inv, "use web[01-02]\ntrue\n", { env });
+  assert.match(r.out, /2 hosts in \S+: ok 1, auth 1/);
+  assert.equal(r.status, 2, r.out);
+  r = await shellScript(inv, "use @db\n:gater\ntrue\n", { env });
+  assert.equal(r.status, 64, r.out);
+
+  // `!cmd` lines can hold secrets: created 0600, and an older one readable by others closed.
+  const history = join(dir, "state", "shell_history");
+  assert.equal((await stat(history)).mode & 0o777, 0o600);
+  await chmod(history, 0o644);
+  await shellScript(inv, "use @db\n", { env });
+  assert.equal((await stat(history)).mode & 0o777, 0o600);
+});
+
+test("shoal shell: -t 0 and :timeout 0s are no bound and --connect-timeout 0 is refused, as for shoal run; forks are the inventory's, fitted under the open-file limit", async (t) => {
+  const { testbed, dir, env, inv } = await scriptBed(t);
+  let r = await shellScript([...inv, "-t", "0", "db01"], "sleep 0.2; echo hi\n", { env });
+  assert.match(r.out, /db01: hi[\s\S]*1 host in \S+: ok 1/);
+  r = await shellScript(inv, "use db01\n:timeout 0s\nsleep 0.2; echo hi\n", { env });
+  assert.match(r.out, /command timeout: none[\s\S]*1 host in \S+: ok 1/);
+  r = await shellScript([...inv, "--connect-timeout", "0"], "", { env });
+  assert.equal(r.status, 64);
+  assert.match(r.err, /Invalid connect timeout: it must be more than 0, got "0"/);
+
+  const forked = join(dir, "forks.yml");
+  await writeFile(forked, (await readFile(testbed.inventoryFile, "utf8")).replace(/^defaults:\n/m, "defaults:\n  forks: 5000\n"));
+  const limited = (args: string[], lines: string) =>
+    new Promise<{ status: number | null; err: string }>((resolve) => {
+      const child = spawn("/bin/sh", ["-c", `ulimit -n 512 && exec ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell ${args.map(shellQuote).join(" ")}`], { env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["pipe", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.on("close", (status) => resolve({ status, err }));
+      child.stdin.end(lines);
+    });
+  let l = await limited(["-i", forked], "use @db\ntrue\n");
+  assert.equal(l.status, 0, l.err);
+  assert.match(l.err, /shoal: forks 5000 needs about \d+ open files but ulimit -n is 512: running \d+ hosts at a time/);
+  l = await limited([...inv, "-f", "5000"], "");
+  assert.match(l.err, /shoal: forks 5000 needs about \d+ open files but ulimit -n is 512/);
+});
+
+test("shoal shell shows a command's output and keeps none: nothing spilled stays on disk between commands", async (t) => {
+  const { dir, env, inv } = await scriptBed(t);
+  const spill = join(dir, "tmp");
+  await mkdir(spill);
+  // Past the 64 KiB a host may keep in memory: output kept would be spilled to a file.
+  const r = await shellScript(inv, "use @db\nhead -c 300000 /dev/zero | tr '\\0' a | fold -w 100\n!echo spill-files: $(find \"$TMPDIR\" -type f | wc -l)\n", { env: { ...env, TMPDIR: spill } });
+  assert.match(r.out, /3 hosts in \S+: ok 3/);
+  assert.match(r.out, /^spill-files: 0$/m);
+});
+
+test("shoal shell without an inventory takes the names it is given as hosts; with one, says what it can do about an unknown name", async (t) => {
+  const { testbed, dir, env, inv } = await scriptBed(t);
+  // ~/.ssh/config says how to reach the testbed's addresses; db01 and db02 (web02 refuses logins).
+  const home = join(dir, "home");
+  await mkdir(join(home, ".ssh"), { recursive: true });
+  await writeFile(join(home, ".ssh", "config"), `Host 127.*\n  Port ${testbed.port}\n  User ${testbed.user}\n  IdentityFile ${testbed.identityFile}\n`);
+  const first = testbed.host("db01").address;
+  const last = Number(first.split(".")[3]);
+  const both = `${first.replace(/\d+$/, "")}[${last}-${last + 1}]`;
+  let r = await shellScript(["--no-strict-host-keys", first], `echo one\nuse ${both}\necho two\n`, { env: { ...env, HOME: home }, cwd: home });
+  assert.match(r.out, /No inventory \(none at [^)]*\): the names you select are hosts/);
+  assert.match(r.out, /1 host in \S+: ok 1[\s\S]*2 hosts: [\s\S]*2 hosts in \S+: ok 2/);
+  assert.equal(r.status, 0, r.out);
+  r = await shellScript(inv, "use nosuch01\n", { env });
+  assert.match(r.out, /Unknown host nosuch01: not in the inventory \S+ \(the shell takes other names only when started without an inventory\)/);
+  assert.equal(r.status, 64);
 });

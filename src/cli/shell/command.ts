@@ -1,11 +1,11 @@
 /** `shoal shell`: the command line of the interactive shell. */
 import { Command } from "commander";
-import { parseDuration } from "../../fleet/duration.js";
 import { Inventory } from "../../fleet/inventory.js";
 import { InventoryError } from "../../fleet/inventory-error.js";
 import type { FleetOptions } from "../../fleet/fleet.js";
 import { askSecret, once } from "../prompt.js";
-import { UsageError } from "../fleet-commands.js";
+import { DEFAULT_FORKS } from "../../fleet/limits.js";
+import { UsageError, commandTimeout, connectTimeout, fitForks, outcome, positiveInt } from "../fleet-commands.js";
 import { capYoungGeneration } from "../memory.js";
 
 interface ShellFlags {
@@ -27,10 +27,10 @@ export function shellCommand(): Command {
     .helpOption("--help", "show help for this command")
     .argument("[pattern]", "hosts to select at start (as `use PATTERN`)")
     .option("-i, --inventory <file>", "inventory file (default ./shoal.yml, then ~/.config/shoal/inventory.yml)")
-    .option("-f, --forks <n>", "hosts at a time (default 64)", (v) => positive("forks", v))
+    .option("-f, --forks <n>", `hosts at a time (default ${DEFAULT_FORKS})`, positiveInt("forks"))
     .option("-u, --user <user>", "login user for hosts that name none")
-    .option("--connect-timeout <duration>", "per host (500ms, 10s; bare number = seconds)", (v) => duration("connect timeout", v))
-    .option("-t, --timeout <duration>", "per-host command timeout (also :timeout)", (v) => duration("timeout", v))
+    .option("--connect-timeout <duration>", "per host (500ms, 10s; bare number = seconds)", connectTimeout)
+    .option("-t, --timeout <duration>", "per-host command timeout (also :timeout; 0: none)", commandTimeout)
     .option("--accept-new", "trust unknown host keys on first use and save them (never changed keys)")
     .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts, or the host's known_hosts var)")
     .option("--no-strict-host-keys", "do not check host keys at all (throwaway test hosts only)")
@@ -46,8 +46,11 @@ export function shellCommand(): Command {
       }
       capYoungGeneration();
       const ask = once(askSecret);
+      // As for `run`: the inventory's forks when -f is not given, fitted under the open-file limit
+      // (a connection per running host, and a spill file with :gather).
+      const forks = fitForks(flags.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
       const fleetOptions: FleetOptions = {
-        forks: flags.forks,
+        forks,
         user: flags.user,
         connectTimeout: flags.connectTimeout,
         acceptNew: flags.acceptNew,
@@ -60,23 +63,9 @@ export function shellCommand(): Command {
         inventory,
         fleetOptions,
         initialPattern: pattern,
-        timeout: flags.timeout,
+        timeout: flags.timeout === Infinity ? undefined : flags.timeout,
         color: flags.color !== false && Boolean(process.stdout.isTTY) && !process.env["NO_COLOR"],
       });
-      await shell.run();
+      outcome.status = await shell.run();
     });
-}
-
-function positive(what: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid ${what}: expected a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function duration(what: string, value: string): number {
-  try {
-    return parseDuration(value, what);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }

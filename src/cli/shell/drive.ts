@@ -91,8 +91,18 @@ function statusLine(ev: Extract<FleetEvent, { type: "done" }>, view: ViewOptions
   return r.state === "ok" ? `\x1b[2m${text}\x1b[0m\n` : `\x1b[31m${text}\x1b[0m\n`;
 }
 
+/** Writes, waiting while the stream is full; a stream gone (a terminal closed) never drains, and is not waited on. */
 function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> | void {
+  if ((stream as NodeJS.WritableStream & { destroyed?: boolean }).destroyed) return;
   if (stream.write(text)) return;
-  return new Promise((resolve) => stream.once("drain", () => resolve()));
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.removeListener("drain", done);
+      stream.removeListener("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
 }
 

@@ -3,21 +3,23 @@
  * runs on them (live, or gathered with `:gather`), with a status line per host and a summary.
  * Connections stay open between commands, so the second command costs a channel, not a handshake.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 import { Fleet } from "../../fleet/fleet.js";
 import type { FleetOptions, FleetRun } from "../../fleet/fleet.js";
 import type { HostResult } from "../../fleet/events.js";
 import type { Host } from "../../fleet/host.js";
 import { describeHosts, foldHosts } from "../../fleet/host-range.js";
-import { parseDuration, formatDuration } from "../../fleet/duration.js";
-import type { Inventory } from "../../fleet/inventory.js";
+import { formatDuration } from "../../fleet/duration.js";
+import { defaultInventoryPaths, type Inventory } from "../../fleet/inventory.js";
 import { loadSets, saveSets, setsOf } from "../../fleet/last-sets.js";
+import { exitStatusOf } from "../../fleet/summary.js";
 import { RESERVED_FDS, openFileLimit } from "../../fleet/limits.js";
 import { scanLocal } from "../../fleet/transfer.js";
 import { SHELL_COMMANDS, completer } from "./completion.js";
 import { drive } from "./drive.js";
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
+import { EXIT_USAGE, STOP_SIGNALS, commandTimeout, exitStatusOfSignal, outcome, stoppedBy } from "../fleet-commands.js";
 
 /** What a shell needs. */
 export interface ShellOptions {
@@ -43,7 +45,7 @@ const HELP = `Every line runs on the selected hosts. Shell commands:
   :put LOCAL REMOTE  copy a file to the selected hosts  :get REMOTE DIR  fetch into DIR/HOST/
   :timeout DURATION  per-host command timeout (10s, 2m; 0 = none)
   !COMMAND           run COMMAND here, locally
-  Ctrl-C cancels the running command; Ctrl-D (or :quit, or exit) leaves.
+  Ctrl-C cancels the running command (and drops lines typed ahead); Ctrl-D (or :quit, or exit) leaves.
 `;
 
 export class Shell {
@@ -66,6 +68,14 @@ export class Shell {
   #busy = false;
   #closed = false;
   #initialPattern: string | undefined;
+  /** What `shoal run` would have exited with after the last run. */
+  #lastStatus = 0;
+  /** A line was refused (an unknown group, a misspelt shell command): a script of lines was wrong. */
+  #refused = false;
+  /** Set once a stop signal (or the output going away) ends the shell: its exit status. */
+  #stopStatus: number | undefined;
+  /** The `!cmd` running here, which has the terminal meanwhile. */
+  #localChild: ChildProcess | undefined;
 
   constructor(options: ShellOptions) {
     this.#inventory = options.inventory;
@@ -80,8 +90,12 @@ export class Shell {
     this.#initialPattern = options.initialPattern;
   }
 
-  /** Runs the shell until the user leaves (Ctrl-D or `:quit`). */
-  async run(): Promise<void> {
+  /**
+   * Runs the shell until the user leaves (Ctrl-D or `:quit`) or a stop signal ends it, and resolves
+   * with its exit status: 0 at a terminal; with lines from a pipe or a file, 64 if one was refused,
+   * else what `shoal run` would have given for the last run; 128 + the signal's number after one.
+   */
+  async run(): Promise<number> {
     const history = this.#historyFile === false ? [] : await loadHistory(this.#historyFile);
     this.#print(`shoal shell: ${this.#inventory.hosts.length} hosts. Type :help for help.\n`);
     this.#printGroups();
@@ -96,30 +110,75 @@ export class Shell {
     });
     this.#rl = rl;
     const left = new Promise<void>((resolve) => rl.once("close", () => resolve()));
-    rl.on("SIGINT", () => this.#interrupt());
-    rl.on("line", (line) => {
-      this.#pending.push(line);
-      void this.#drain();
-    });
-    if (this.#initialPattern !== undefined) this.#pending.push(`use ${this.#initialPattern}`);
-    this.#setPrompt();
-    if (this.#pending.length > 0) void this.#drain();
-    else rl.prompt();
-    await left;
     const interactive = (this.#input as NodeJS.ReadStream).isTTY === true;
-    if (interactive) {
-      // Ctrl-D while a command runs: leave now, stopping it.
-      this.#closed = true;
-      this.#running?.cancel(new Error("shell closed"));
-    } else {
-      // Lines piped in (`shoal shell < script`): the end of input waits for the lines before it.
-      while (this.#busy || this.#pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      this.#closed = true;
+    // Ctrl-C typed at the prompt is a key (the terminal is raw); one that comes as a signal cancels
+    // as well when the lines are typed, and stops the shell when they come from a pipe or a file.
+    // SIGTERM and a hang-up stop it: left to Node, they would end shoal and leave the remote
+    // commands running (without a pty nothing stops them) and spilled output behind.
+    rl.on("SIGINT", () => this.#interrupt());
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signal === "SIGINT" && interactive && this.#stopStatus === undefined) this.#interrupt();
+      else this.#stop(stoppedBy(signal), exitStatusOfSignal(signal), signal);
+    };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    // The terminal gone (closed before its hang-up arrives, restoring it fails with EIO): as a hang-up.
+    // Later, not from inside readline's own closing.
+    rl.on("error", () => setImmediate(() => this.#stop(stoppedBy("SIGHUP"), exitStatusOfSignal("SIGHUP"))));
+    // The reader of the output went away (`shoal shell < script | head`): as for `shoal run`.
+    const exitOnBrokenPipe = outcome.brokenPipe;
+    outcome.brokenPipe = () => this.#stop("output closed", 141);
+    try {
+      rl.on("line", (line) => {
+        this.#pending.push(line);
+        void this.#drain();
+      });
+      if (this.#initialPattern !== undefined) this.#pending.push(`use ${this.#initialPattern}`);
+      this.#setPrompt();
+      if (this.#pending.length > 0) void this.#drain();
+      else rl.prompt();
+      await left;
+      if (this.#stopStatus === undefined && interactive) {
+        // Ctrl-D while a command runs: leave now, stopping it.
+        this.#closed = true;
+        this.#running?.cancel(new Error("shell closed"));
+      } else if (this.#stopStatus === undefined) {
+        // Lines piped in (`shoal shell < script`): the end of input waits for the lines before it.
+        while (this.#busy || this.#pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        this.#closed = true;
+      }
+      // Let the line being handled finish (its run ends at once once cancelled).
+      while (this.#busy) await new Promise((resolve) => setTimeout(resolve, 10));
+      await this.#fleetOnce?.close();
+      if (this.#stopStatus !== undefined) return this.#stopStatus;
+      this.#print("\n");
+      return interactive ? 0 : this.#refused ? EXIT_USAGE : this.#lastStatus;
+    } finally {
+      for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+      // Once stopped, writes failing still (a terminal gone) must not cut the exit status short.
+      outcome.brokenPipe = this.#stopStatus === undefined ? exitOnBrokenPipe : () => {};
     }
-    // Let the line being handled finish (its run ends at once once cancelled).
-    while (this.#busy) await new Promise((resolve) => setTimeout(resolve, 10));
-    await this.#fleetOnce?.close();
-    this.#print("\n");
+  }
+
+  /**
+   * Ends the shell for a stop signal, or for its output gone: the running command is stopped on
+   * every host, no other line runs, and run() closes the fleet (and its spilled output) and
+   * resolves with `status`. A second signal quits at once.
+   */
+  #stop(why: string, status: number, signal?: NodeJS.Signals): void {
+    if (this.#stopStatus !== undefined) {
+      // A closing terminal sends its hang-up more than once (to the shell, then to the foreground job).
+      if (signal !== undefined && signal !== "SIGHUP") process.exit(status);
+      return;
+    }
+    this.#stopStatus = status;
+    this.#closed = true;
+    this.#pending.length = 0;
+    if (this.#running !== undefined) {
+      if (signal !== undefined) this.#print(`\nshoal: ${why}: stopping the remote commands (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
+      this.#running.cancel(new Error(why));
+    }
+    this.#localChild?.kill(signal ?? "SIGTERM");
+    this.#rl?.close();
   }
 
   #print(text: string): void {
@@ -136,13 +195,18 @@ export class Shell {
   }
 
   #interrupt(): void {
+    // `!cmd` has the terminal: the Ctrl-C is its own.
+    if (this.#localChild !== undefined) return;
+    // Lines typed while the command ran were meant to follow it, not to run after its cancelling.
+    const dropped = this.#pending.splice(0).length;
+    const note = dropped === 0 ? "" : ` (${dropped} line${dropped === 1 ? "" : "s"} typed ahead dropped)`;
     if (this.#running !== undefined) {
-      this.#print(this.#paint("33", "^C cancelling: stopping the remote commands\n"));
+      this.#print(this.#paint("33", `^C cancelling: stopping the remote commands${note}\n`));
       this.#running.cancel(new Error("interrupted"));
       return;
     }
     // At the prompt, as in bash: drop the line being typed and start over.
-    this.#print("^C\n");
+    this.#print(`^C${note}\n`);
     (this.#rl as unknown as { line: string; cursor: number }).line = "";
     (this.#rl as unknown as { cursor: number }).cursor = 0;
     this.#rl?.prompt();
@@ -157,6 +221,7 @@ export class Shell {
         try {
           await this.#handle(line.trim());
         } catch (error) {
+          this.#refused = true;
           this.#print(this.#paint("31", `${(error as Error).message}\n`));
         }
       }
@@ -188,10 +253,13 @@ export class Shell {
         this.#gather = !this.#gather;
         this.#print(`gathered output ${this.#gather ? "on" : "off"}\n`);
         return;
-      case ":timeout":
-        this.#timeout = args === "" || args === "0" ? undefined : parseDuration(args, "timeout");
+      case ":timeout": {
+        // As -t and `shoal run -t`: 0 is none.
+        const ms = args === "" ? Infinity : commandTimeout(args);
+        this.#timeout = ms === Infinity ? undefined : ms;
         this.#print(`command timeout: ${this.#timeout === undefined ? "none" : formatDuration(this.#timeout)}\n`);
         return;
+      }
       case ":put":
       case ":get":
         return this.#transfer(word, rest);
@@ -217,7 +285,13 @@ export class Shell {
   }
 
   async #select(pattern: string): Promise<Host[]> {
-    return this.#inventory.select(pattern, { sets: await loadSets() });
+    // Without an inventory, names are ad hoc hosts (as for `shoal run`); with one, the shell has
+    // no -H to add others.
+    return this.#inventory.select(pattern, {
+      sets: await loadSets(),
+      adHoc: this.#inventory.path === null,
+      unknownHint: "the shell takes other names only when started without an inventory",
+    });
   }
 
   async #use(pattern: string): Promise<void> {
@@ -252,6 +326,10 @@ export class Shell {
 
   #printGroups(): void {
     const groups = this.#inventory.groups;
+    if (this.#inventory.path === null) {
+      this.#print(`No inventory (none at ${defaultInventoryPaths().join(" or ")}; -i FILE names one): the names you select are hosts (use web01,web02 or use 10.0.0.[1-3])\n`);
+      return;
+    }
     if (groups.length === 0) {
       this.#print("No groups in the inventory; select hosts by name (use web01,web02) or all (use *)\n");
       return;
@@ -270,6 +348,8 @@ export class Shell {
   #fleet(): Fleet {
     if (this.#selection.length === 0) throw new Error("No hosts selected: use @group first (:groups lists them)");
     this.#fleetOnce ??= new Fleet(this.#inventory.hosts, this.#fleetOptions);
+    // Hosts outside the inventory (ad hoc names, a saved set's): the fleet takes them on as they come.
+    this.#fleetOnce.add(this.#selection);
     return this.#fleetOnce;
   }
 
@@ -280,7 +360,9 @@ export class Shell {
 
   async #run(command: string): Promise<void> {
     const fleet = this.#fleet();
-    const run = fleet.run(command, { timeout: this.#timeout, hosts: this.#selection });
+    // Output is shown as it comes (or gathered by its own reporter), never kept: :failed needs only
+    // the states, and a session of big outputs must not pile up in memory or in spill files.
+    const run = fleet.run(command, { timeout: this.#timeout, hosts: this.#selection, collect: false });
     await this.#follow(run, this.#gather ? { kind: "gather" } : { kind: "live" });
   }
 
@@ -296,9 +378,12 @@ export class Shell {
 
   async #follow(run: FleetRun, mode: Parameters<typeof drive>[1]["mode"]): Promise<void> {
     this.#running = run;
+    // Stopped while the line was being prepared (a local tree scanned for :put): nothing runs.
+    if (this.#closed) run.cancel(new Error("shell closed"));
     try {
       const { results } = await drive(run, this.#view(mode));
       this.#lastResults = results;
+      this.#lastStatus = exitStatusOf(results);
       await saveSets(setsOf(results)).catch(() => {});
     } finally {
       this.#running = undefined;
@@ -312,11 +397,10 @@ export class Shell {
     const raw = stdin.isTTY === true && stdin.isRaw;
     this.#rl?.pause();
     if (raw) stdin.setRawMode(false);
-    const ignore = () => {};
-    process.on("SIGINT", ignore);
     try {
       await new Promise<void>((resolve) => {
         const child = spawn("/bin/sh", ["-c", command], { stdio: "inherit" });
+        this.#localChild = child;
         child.on("error", (error) => {
           this.#print(`${error.message}\n`);
           resolve();
@@ -327,7 +411,7 @@ export class Shell {
         });
       });
     } finally {
-      process.off("SIGINT", ignore);
+      this.#localChild = undefined;
       if (raw) stdin.setRawMode(true);
       this.#rl?.resume();
     }

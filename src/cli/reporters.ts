@@ -142,15 +142,18 @@ export class GatherReporter implements Reporter {
       await o.append(Buffer.from(ev.data));
     } else if (ev.type === "done") {
       this.#done++;
+      const o = this.#outputs.get(ev.host);
+      this.#outputs.delete(ev.host);
+      await o?.close();
       if (ev.result.state === "ok" || ev.result.state === "failed") {
-        const o = this.#outputs.get(ev.host);
-        this.#outputs.delete(ev.host);
-        if (o) {
-          await o.close();
-          const text = o.inMemory() ?? (await o.buffer()).toString("utf8");
-          this.#gatherer.add(ev.host, text, o.digest);
-        } else this.#gatherer.add(ev.host, "", "");
-      } else this.#outputs.delete(ev.host);
+        if (!o) this.#gatherer.add(ev.host, "", "");
+        // An output seen before is read no more: a hundred hosts printing the same megabytes
+        // hold one copy, not a hundred.
+        else if (this.#gatherer.has(o.digest)) this.#gatherer.add(ev.host, "", o.digest);
+        else this.#gatherer.add(ev.host, o.inMemory() ?? (await o.buffer()).toString("utf8"), o.digest);
+      }
+      // Its text is in the gatherer now (or not wanted): the memory and the spill file go.
+      await o?.release();
       if (this.#tty && performance.now() - this.#lastDraw > 100) this.#draw();
     }
   }

@@ -19,6 +19,11 @@ export class Gatherer {
     g.hosts.push(host);
   }
 
+  /** Whether an output with this key (digest) was added already: another host's joins it without its text. */
+  has(key: string): boolean {
+    return this.#groups.has(key);
+  }
+
   /** The groups, largest first, then by their first host (so that the output is stable). */
   groups(): GatheredGroup[] {
     const first = (g: GatheredGroup) => g.hosts.reduce((m, h) => (h.localeCompare(m, "en", { numeric: true }) < 0 ? h : m));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { LineReporter, TransferBar, formatHostKeyTable, transferBarFormat } from "../../src/cli/reporters.js";
+import { GatherReporter, LineReporter, TransferBar, formatHostKeyTable, transferBarFormat } from "../../src/cli/reporters.js";
 import type { ProgressBarLike } from "../../src/cli/reporters.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
 
@@ -99,4 +99,34 @@ test("the get bar's total is the sum of what each host listed; a host done count
   r.event({ type: "done", host: "c", time: 0, result: { host: "c", state: "killed", durationMs: 1 } });
   assert.equal(payload["hostsDone"], 1);
   assert.equal(value, 400);
+});
+
+test("gathering keeps one copy of an output many hosts print, and no spill file past a host's end", async (t) => {
+  const { mkdtemp, readdir, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const spill = await mkdtemp(join(tmpdir(), "shoal-gather-test-"));
+  const before = process.env["TMPDIR"];
+  process.env["TMPDIR"] = spill;
+  t.after(async () => {
+    if (before === undefined) delete process.env["TMPDIR"];
+    else process.env["TMPDIR"] = before;
+    await rm(spill, { recursive: true, force: true });
+  });
+  const files = async (): Promise<string[]> => {
+    const found: string[] = [];
+    for (const d of await readdir(spill)) found.push(...(await readdir(join(spill, d))));
+    return found;
+  };
+  const o = sink();
+  const r = new GatherReporter({ tty: false, color: false, total: 3, out: o.stream });
+  const chunk = "x".repeat(1 << 20) + "\n";
+  for (const host of ["a", "b", "c"]) for (let i = 0; i < 12; i++) await r.event({ type: "stdout", host, time: 0, data: chunk, bytes: Buffer.from(chunk) });
+  assert.ok((await files()).length > 0, "12 MiB per host spills to disk");
+  await r.event({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1 } });
+  await r.event({ type: "done", host: "b", time: 0, result: { host: "b", state: "ok", durationMs: 1 } });
+  await r.event({ type: "done", host: "c", time: 0, result: { host: "c", state: "killed", durationMs: 1 } });
+  assert.deepEqual(await files(), []);
+  await r.end();
+  assert.match(o.writes.join(""), /^-+\na,b \(2\)\n-+\nx{1048576}\n/);
 });

@@ -252,9 +252,15 @@ export class OutDirReporter implements Reporter {
     } else if (ev.type === "stdout" || ev.type === "stderr") {
       const f = this.#file(ev.host, ev.type);
       if (f !== undefined && ev.bytes.length > 0 && !f.write(ev.bytes)) {
+        // Both listeners go once either fires: one left per wait piled up on a long output.
         await new Promise<void>((r) => {
-          f.once("drain", () => r());
-          f.once("error", () => r());
+          const done = () => {
+            f.removeListener("drain", done);
+            f.removeListener("error", done);
+            r();
+          };
+          f.once("drain", done);
+          f.once("error", done);
         });
       }
     } else if (ev.type === "done") {

@@ -432,10 +432,16 @@ export class HostConnection {
           ch.on("exit", (code: number | null, signal?: string) => {
             exit = { status: typeof code === "number" ? code : null, signal: signal ?? undefined };
           });
-          ch.on("close", () => {
+          // ssh2 closes the channel once stdout has ended, while stderr may still hold data,
+          // paused for a slow reader: the command is done when both are read to their end.
+          let open = 2;
+          const ended = () => {
+            if (--open > 0) return;
             if (exit) done(null);
             else if (!this.#closed) done(new FleetError("channel", "the channel closed without an exit status", "command"));
-          });
+          };
+          ch.once("close", ended);
+          ch.stderr.once("end", ended);
           if (options.input) ch.end(options.input);
           else ch.end();
         });

@@ -86,6 +86,17 @@ test("run: the command timeout is per host and never adds up; it stops the comma
   assert.equal(exitStatusOf(results), 2);
 });
 
+test("run: megabytes on stderr are kept whole too (ssh2 closes the channel when stdout ends, with stderr still buffered)", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 3, 95), base);
+  const results = await fleet.run("seq 1 300000 >&2").results();
+  for (const r of results) {
+    assert.equal(r.state, "ok");
+    const lines = r.stderr!.split("\n");
+    assert.equal(lines.length, 300001, r.host);
+    assert.equal(lines[299999], "300000");
+  }
+});
+
 test("run: stdin goes to every host; megabytes of output are kept whole (spilled to disk)", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 3), base);
   const [a] = await fleet.run("wc -c", { input: Buffer.from("12345") }).results();

@@ -9,6 +9,7 @@ import ssh2 from "ssh2";
 import type { AuthContext, Connection, Server as SshServer } from "ssh2";
 import { isLoopback } from "./addresses.js";
 import type { HostFaults } from "./faults.js";
+import { acceptSignalsAfterEof } from "./late-signals.js";
 import { serveSession } from "./session.js";
 import type { ShellPool } from "./shell-pool.js";
 import { serveSftp } from "./sftp-server.js";
@@ -118,6 +119,7 @@ export class HostServer {
 
   #onClient(client: Connection): void {
     client.on("error", () => {});
+    acceptSignalsAfterEof(client);
     client.on("authentication", (context) => this.#authenticate(context));
     client.on("session", (accept) => {
       const socket = (client as unknown as { _sock: Socket })._sock;

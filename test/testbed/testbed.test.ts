@@ -1,10 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { connect as netConnect } from "node:net";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { startTestbed } from "../../src/testbed/index.js";
 import { isLoopback, loopbackAddress } from "../../src/testbed/addresses.js";
+import { Fleet } from "../../src/fleet/fleet.js";
+import { Inventory } from "../../src/fleet/inventory.js";
 import { connect, connectTo, exec } from "./helpers.js";
 
 test("starts 200 hosts quickly, each with its own address, key and name", async (t) => {
@@ -182,3 +185,36 @@ test("warm shells run commands exactly as freshly spawned ones", async (t) => {
   const multi = await exec(client, "echo one\necho two");
   assert.equal(multi.stdout, "one\ntwo\n");
 });
+
+test("a command cancelled after the client's EOF is stopped, not left running on the testbed", async (t) => {
+  const testbed = await startTestbed({ hosts: 1 });
+  t.after(() => testbed.stop());
+  const inventory = await Inventory.load(testbed.inventoryFile);
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  // Without --stdin the fleet sends EOF first thing: the cancel's TERM comes after it.
+  const run = fleet.run("echo $$; exec sleep 30");
+  let pid: number | undefined;
+  for await (const ev of run) {
+    if (ev.type === "stdout" && pid === undefined) {
+      pid = Number(ev.data.trim());
+      run.cancel();
+    }
+  }
+  assert.ok(pid !== undefined && pid > 0);
+  assert.equal(await processGone(pid, 5000), true, `the command (pid ${pid}) still runs after the cancel`);
+});
+
+/** Whether process `pid` is gone within `ms` (`tail --pid` waits for it without polling from here). */
+function processGone(pid: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const waiter = spawn("tail", [`--pid=${pid}`, "-s", "0.05", "-f", "/dev/null"], { stdio: "ignore" });
+    const timer = setTimeout(() => {
+      waiter.kill();
+      resolve(false);
+    }, ms);
+    waiter.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+}

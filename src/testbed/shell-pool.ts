@@ -4,9 +4,9 @@
  * Forking this Node process costs milliseconds (its address space is large), and `spawn` forks on
  * the event loop: fifty commands at once wait ~fifty forks in a row, and that, not SSH, would be
  * what a fleet tool measures. So the testbed keeps a few `/bin/sh` processes started in idle time,
- * each blocked on `read`; a command takes one, sends it one line (`cd DIR; export ...; eval
- * 'COMMAND'`), and the shell runs the command as `sh -c` would: same pid, same process group, its
- * stdin, stdout, stderr, exit status and signals, as if freshly spawned. `sh`'s `read` takes the
+ * each blocked on `read`; a command takes one, sends it one line (`cd DIR; export ...; exec
+ * /bin/sh -c 'COMMAND'`), and the shell becomes the command's `sh -c`: same pid, same process group,
+ * its stdin, stdout, stderr, exit status and signals, as if freshly spawned. `sh`'s `read` takes the
  * line byte by byte, so what the client sends on stdin after it reaches the command intact.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -44,8 +44,11 @@ export class ShellPool {
       .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       .map(([name, value]) => `${name}=${shellQuote(value)}`)
       .join(" ");
-    // `eval` in the warm shell is what `sh -c` would do in a fresh one, without another execve.
-    child.stdin!.write(`cd ${shellQuote(dir)} || exit 1; export ${exports}; eval ${shellQuote(command)}\n`);
+    // A fresh `sh -c` rather than `eval` in the warm shell: the command sees none of the warm
+    // shell's variables ($line), and its errors read as sh -c's (`/bin/sh: 1: x: not found`, not
+    // `eval: x: ...`). The execve costs the warm shell well under a millisecond, and Node nothing.
+    // `cd` set OLDPWD, which a freshly spawned command has not.
+    child.stdin!.write(`cd ${shellQuote(dir)} || exit 1; unset OLDPWD; export ${exports}; exec /bin/sh -c ${shellQuote(command)}\n`);
     return child;
   }
 

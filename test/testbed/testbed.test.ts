@@ -181,6 +181,11 @@ test("warm shells run commands exactly as freshly spawned ones", async (t) => {
   // Signals reach the command (the warm shell became it: same process group).
   const signalled = await exec(client, "echo go; exec sleep 30", { onChannel: (ch) => ch.once("data", () => ch.signal("KILL")) });
   assert.equal(signalled.signal, "SIGKILL");
+  // The warm shell's own variables stay its own, and errors read as a fresh sh -c's.
+  const clean = await exec(client, 'echo "[${line-unset}]"; env | grep -c "^OLDPWD=" ; nonexistcmd');
+  assert.equal(clean.stdout, "[unset]\n0\n");
+  assert.equal(clean.stderr, "/bin/sh: 1: nonexistcmd: not found\n");
+  assert.equal(clean.code, 127);
   // A command over several lines cannot travel as one line: it is spawned instead, and works the same.
   const multi = await exec(client, "echo one\necho two");
   assert.equal(multi.stdout, "one\ntwo\n");

@@ -198,7 +198,7 @@ export class SSHClient implements HostKeyStore {
     const proxy = resolved.sock === undefined && resolved.proxyCommand !== undefined ? new ProxyCommand(resolved.proxyCommand) : undefined;
     let sock = resolved.sock ?? proxy;
     try {
-      if (!sock && resolved.proxyJump.length > 0) sock = await this.#jumpTo(resolved);
+      if (!sock && resolved.proxyJump.length > 0) sock = await this.#jumpTo(resolved, options);
       const known = [...(this.#hostKeys.lookup(keyName)?.keys() ?? []), ...(this.#systemHostKeys.lookup(keyName)?.keys() ?? [])];
       const transport = (resolved.transportFactory ?? ((target, options) => new Transport(target, options)))(sock ?? [hostname, port], {
         hostname: keyName,
@@ -290,8 +290,12 @@ export class SSHClient implements HostKeyStore {
     };
   }
 
-  /** Connects through each jump host in turn; resolves the stream to the final target. */
-  async #jumpTo(options: ConnectOptions & { hostname: string; port: number; proxyJump: string[] }): Promise<Duplex> {
+  /**
+   * Connects through each jump host in turn; resolves the stream to the final target. Each hop
+   * starts from the caller's options, not the target's resolved ones: the target's ssh_config
+   * (its IdentityFile, IdentitiesOnly, ConnectTimeout...) is not the jump host's, which gets its own.
+   */
+  async #jumpTo(options: ConnectOptions & { hostname: string; port: number; proxyJump: string[] }, callerOptions: ConnectOptions): Promise<Duplex> {
     let sock: Duplex | undefined;
     for (const [index, hop] of options.proxyJump.entries()) {
       const { user, host, port } = parseHop(hop);
@@ -302,15 +306,15 @@ export class SSHClient implements HostKeyStore {
       jump.#policy = this.#policy;
       this.#jumps.push(jump);
       const hopOptions: ConnectOptions = {
-        ...options,
+        ...callerOptions,
         hostname: host,
         proxyJump: [],
-        sshConfig: options.sshConfig ?? false,
+        sshConfig: callerOptions.sshConfig ?? false,
       };
       if (port !== undefined) hopOptions.port = port;
       else delete hopOptions.port;
       if (user !== undefined) hopOptions.username = user;
-      else if (options.sshConfig) delete hopOptions.username;
+      else if (callerOptions.sshConfig) delete hopOptions.username;
       if (sock) hopOptions.sock = sock;
       else delete hopOptions.sock;
       await jump.connect(hopOptions);

@@ -182,3 +182,35 @@ test("connect({ sshConfig }): HostName, Port, User, IdentityFile, IdentitiesOnly
   await writeFile(configPath, [`Host strict`, `  HostName ${target.host}`, `  Port ${target.port}`, "  StrictHostKeyChecking yes", "  UserKnownHostsFile /dev/null"].join("\n"));
   await assert.rejects(new SSHClient().connect({ ...base(), hostname: "strict", sshConfig: configPath }), /not found in known_hosts/);
 });
+
+test("connect({ sshConfig }) through ProxyJump: the jump host logs in with its own IdentityFile, not the target's", async () => {
+  const dir = target.dir;
+  // The target also takes its own fixture key, which the bastion does not.
+  await writeFile(target.authorizedKeysPath, `${await readFile(target.authorizedKeysPath, "utf8")}${await readFile(`${target.keyPath}.pub`, "utf8")}`);
+  const configPath = path.join(dir, "ssh_config_own_keys");
+  await writeFile(
+    configPath,
+    [
+      "Host own-bastion",
+      `  HostName ${bastion.host}`,
+      `  Port ${bastion.port}`,
+      `  User ${bastion.user}`,
+      `  IdentityFile ${bastion.keyPath}`,
+      "  IdentitiesOnly yes",
+      "Host own-inner",
+      `  HostName ${target.host}`,
+      `  Port ${target.port}`,
+      `  User ${target.user}`,
+      `  IdentityFile ${target.keyPath}`,
+      "  IdentitiesOnly yes",
+      "  ProxyJump own-bastion",
+      "Host *",
+      "  StrictHostKeyChecking accept-new",
+      `  UserKnownHostsFile ${path.join(dir, "known_hosts_own_keys")}`,
+    ].join("\n"),
+  );
+  await using client = new SSHClient();
+  await client.connect({ hostname: "own-inner", sshConfig: configPath });
+  assert.equal((await client.run("echo through")).stdout, "through\n");
+  assert.equal(client.getTransport()!.getpeername(), undefined, "own-inner goes through own-bastion");
+});

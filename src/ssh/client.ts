@@ -158,7 +158,7 @@ export class SSHClient implements HostKeyStore {
   /** Reads a known_hosts file, which must exist; new keys are saved back to it. */
   async loadHostKeys(filename: string): Promise<void> {
     await this.#hostKeys.load(filename);
-    this.#hostKeysFilename = filename;
+    this.#hostKeysFilename = expandHome(filename);
   }
 
   /** Writes the host keys (those of `loadHostKeys` and added ones) to a file. */

@@ -13,9 +13,12 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { checkTimeout } from "../internal/options.js";
 import { ConfigParseError } from "./errors.js";
+import { expandHome } from "./expand-home.js";
 import { globMatch } from "./glob-match.js";
 import { execMatches, execMatchesSync } from "./config-exec.js";
 import type { ExecRequest } from "./config-exec.js";
+
+export { expandHome };
 
 /** How long a `Match exec` command may run before the lookup fails (OpenSSH has no bound). */
 const EXEC_TIMEOUT_MS = 30_000;
@@ -516,11 +519,4 @@ function withoutComment(text: string): string {
 /** `%x` tokens replaced by their values (`{ h: "web1", p: "22", "%": "%" }`); unknown ones stay as written. */
 export function expandTokens(value: string, tokens: Readonly<Record<string, string>>): string {
   return value.replace(/%(.)/g, (all, token: string) => tokens[token] ?? all);
-}
-
-/** `~` and `~/x` → the home folder; the rest of the path is left as written. */
-export function expandHome(p: string): string {
-  if (p === "~") return os.homedir();
-  if (p.startsWith("~/")) return os.homedir() + p.slice(1);
-  return p;
 }

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { expandHome } from "./expand-home.js";
 import { PKey } from "./pkey.js";
 import { globMatch } from "./glob-match.js";
 
@@ -54,10 +55,10 @@ export class HostKeys {
   /**
    * Adds the lines of a file (its comments and markers are kept for saving). A file that does not
    * exist rejects with Node's ENOENT error, as paramiko raises `IOError`: a mistyped path would
-   * otherwise make every host unknown.
+   * otherwise make every host unknown. `~/` is the home folder.
    */
   async load(filename: string): Promise<void> {
-    this.parse(await readFile(filename, "utf8"));
+    this.parse(await readFile(expandHome(filename), "utf8"));
   }
 
   /** `load`, where a missing file reads as empty: the default files, and those ssh_config names. */
@@ -80,6 +81,7 @@ export class HostKeys {
 
   /** Writes every line back: unchanged lines byte for byte, then changed and added ones. Atomic (temp + rename). */
   async save(filename: string): Promise<void> {
+    filename = expandHome(filename);
     await mkdir(path.dirname(filename), { recursive: true });
     const temporary = `${filename}.shoal-${process.pid}-${randomBytes(4).toString("hex")}`;
     await writeFile(temporary, this.toString(), { mode: 0o644 });

@@ -7,6 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import ssh2 from "ssh2";
 import type { ParsedKey } from "ssh2";
 import { PasswordRequiredException, SSHException } from "./errors.js";
+import { expandHome } from "./expand-home.js";
 import { generateOpenSshKeyPair } from "./keygen.js";
 
 const { utils } = ssh2;
@@ -44,11 +45,11 @@ export class PKey {
     return new KeyClass(key, typeof data === "string" ? data : data.toString("latin1"));
   }
 
-  /** Reads and parses a key file, detecting its type (paramiko's `PKey.from_path`). */
+  /** Reads and parses a key file (`~/` is the home folder), detecting its type (paramiko's `PKey.from_path`). */
   static async fromPrivateKeyFile(path: string, options: KeyLoadOptions = {}): Promise<PKey> {
     let data: Buffer;
     try {
-      data = await readFile(path);
+      data = await readFile(expandHome(path));
     } catch (error) {
       // EISDIR and its kin do not name the file: say which key file it was.
       const message = (error as Error).message;

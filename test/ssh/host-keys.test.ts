@@ -3,7 +3,7 @@
  * and a changed key is refused whatever the policy.
  */
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import {
@@ -244,4 +244,27 @@ test("a known_hosts file named but missing is an error, as in paramiko; the defa
   });
   process.env.HOME = sshd.dir; // no .ssh/known_hosts there
   await new SSHClient().loadSystemHostKeys();
+});
+
+test("~/ in key and known_hosts file names is the home folder (PKey.fromPath, HostKeys, loadHostKeys)", async (t) => {
+  const home = process.env.HOME;
+  t.after(() => {
+    process.env.HOME = home;
+  });
+  process.env.HOME = sshd.dir; // never the real ~/.ssh
+  await mkdir(path.join(sshd.dir, ".ssh"), { recursive: true });
+  await writeFile(path.join(sshd.dir, ".ssh", "id_ed25519"), await readFile(sshd.keyPath));
+  const key = await PKey.fromPath("~/.ssh/id_ed25519");
+  assert.equal(key.fingerprint, (await PKey.fromPrivateKeyFile(sshd.keyPath)).fingerprint);
+  assert.equal((await PKey.fromPrivateKeyFile("~/.ssh/id_ed25519")).fingerprint, key.fingerprint);
+
+  await writeFile(path.join(sshd.dir, ".ssh", "known_hosts"), sshd.knownHostsLine + "\n");
+  assert.ok((await HostKeys.fromFile("~/.ssh/known_hosts")).lookup(name()));
+  const client = await connectWith((c) => c.loadHostKeys("~/.ssh/known_hosts"));
+  await client.close();
+  assert.equal(client.hostKeysFilename, path.join(sshd.dir, ".ssh", "known_hosts"));
+  const saved = new HostKeys();
+  saved.add("added.example", key.getName(), key);
+  await saved.save("~/.ssh/saved_known_hosts");
+  assert.ok((await readFile(path.join(sshd.dir, ".ssh", "saved_known_hosts"), "utf8")).startsWith("added.example "));
 });

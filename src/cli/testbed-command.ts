@@ -2,11 +2,12 @@
  * `shoal testbed`: starts an embedded SSH fleet on loopback and prints (or writes) its inventory,
  * then runs until Ctrl-C.
  */
-import { writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, stat, writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { expandHostRange, splitTopLevel } from "../fleet/host-range.js";
 import type { HostFaults, RandomFaults, Testbed, TestbedOptions } from "../testbed/index.js";
-import { UsageError } from "./fleet-commands.js";
+import { UsageError, outcome } from "./fleet-commands.js";
 import { shellWord } from "../internal/shell-quote.js";
 
 interface TestbedFlags {
@@ -56,20 +57,32 @@ export function testbedCommand(): Command {
     .action(async (flags: TestbedFlags) => {
       // Imported here, not at the top: every `shoal` command line would otherwise load the testbed.
       const { startTestbed } = await import("../testbed/index.js");
-      const testbed = await startTestbed(testbedOptions(flags)).catch((error: unknown) => {
-        // A host name that does not exist, a group name or address that cannot be: the user's to fix.
-        throw error instanceof RangeError || error instanceof TypeError ? new UsageError(error.message) : error;
-      });
+      const options = testbedOptions(flags);
+      if (flags.dir !== undefined) await usableDir(flags.dir);
+      // Listening from before the start: a signal while the hosts start, or right after "ready",
+      // still stops them and removes the folder (it holds the client's private key).
+      const stopSignal = untilStopSignal();
+      // A reader gone (`| head`, a closed terminal) must not end the process before that either:
+      // the testbed serves on until a signal, its notes going nowhere.
+      const exitOnBrokenPipe = outcome.brokenPipe;
+      outcome.brokenPipe = () => {};
       try {
-        // Listen for Ctrl-C before saying "ready", so that a signal right after it is never missed.
-        const interrupted = untilInterrupted();
-        // A long-lived testbed readies its warm shells at once, so the first commands fork nothing.
-        void testbed.warm();
-        await announce(testbed, flags.inventory);
-        await interrupted;
-        process.stderr.write("shoal testbed: stopping\n");
+        const testbed = await startTestbed(options).catch((error: unknown) => {
+          // A host name that does not exist, a group name or address that cannot be: the user's to fix.
+          throw error instanceof RangeError || error instanceof TypeError ? new UsageError(error.message) : error;
+        });
+        try {
+          // A long-lived testbed readies its warm shells at once, so the first commands fork nothing.
+          void testbed.warm();
+          await announce(testbed, flags.inventory);
+          await stopSignal.received;
+          process.stderr.write("shoal testbed: stopping\n");
+        } finally {
+          await testbed.stop();
+        }
       } finally {
-        await testbed.stop();
+        stopSignal.dispose();
+        outcome.brokenPipe = exitOnBrokenPipe;
       }
     });
 }
@@ -131,7 +144,7 @@ async function announce(testbed: Testbed, inventoryFile: string | undefined): Pr
   const lines = [
     `shoal testbed: ${testbed.hosts.length} SSH hosts listening on ${first.address} … ${last.address}, port ${testbed.port}`,
     ...faulty.map((h) => `  ${h.name} (${h.address}): ${describe(h.faults)}`),
-    `  password logins: export ${testbed.passwordEnv}=${testbed.password}`,
+    ...passwordLines(testbed.env()),
     `  files: ${testbed.dir}`,
   ];
   if (inventoryFile !== undefined) {
@@ -145,6 +158,12 @@ async function announce(testbed: Testbed, inventoryFile: string | undefined): Pr
   process.stderr.write(lines.join("\n") + "\n");
 }
 
+/** The exports password logins need: the one shared variable, or one per host (as the inventory names them). */
+function passwordLines(env: Record<string, string>): string[] {
+  const exports = Object.entries(env).map(([name, value]) => `export ${name}=${shellWord(value)}`);
+  return exports.length === 1 ? [`  password logins: ${exports[0]}`] : ["  password logins:", ...exports.map((line) => `    ${line}`)];
+}
+
 function describe(faults: HostFaults): string {
   const out: string[] = [];
   if (faults.refuse) out.push("refuses connections");
@@ -156,16 +175,37 @@ function describe(faults: HostFaults): string {
   return out.join(", ");
 }
 
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-  });
+/** Ctrl-C, a kill, or the terminal hanging up: each stops the testbed (and removes its folder). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function untilStopSignal(): { received: Promise<void>; dispose(): void } {
+  let done = () => {};
+  const received = new Promise<void>((resolve) => (done = resolve));
+  const dispose = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
+  // Kept until the testbed has stopped: a second signal must not cut its cleanup short.
+  const onSignal = () => done();
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return { received, dispose };
+}
+
+/** Makes the --dir folder if it is missing; one that cannot be used is the user's to fix. */
+async function usableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error("not a folder"), { code: "ENOTDIR" });
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const reason =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "it, or a folder above it, is not a folder"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "cannot write there"
+          : message;
+    throw new UsageError(`Invalid --dir ${JSON.stringify(dir)}: ${reason}`);
+  }
 }
 
 function parseGroups(spec: string): Record<string, number> {

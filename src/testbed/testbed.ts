@@ -48,7 +48,7 @@ export interface TestbedOptions {
   latency?: number;
   /** Bandwidth cap of every host in MB/s (a host's own `slow` fault wins). */
   slow?: number;
-  /** Where to keep the testbed's files; default a new temporary folder, removed by `stop()`. */
+  /** Where to keep the testbed's files (made if missing, kept by `stop()`); default a new temporary folder, removed by `stop()`. */
   dir?: string;
   /** The environment variable the inventory names for the password (default `SHOAL_TESTBED_PASSWORD`). */
   passwordEnv?: string;
@@ -156,9 +156,13 @@ export class Testbed {
   /** Closes every listener, connection and running command, then removes the temporary folder. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
-      this.#shells.close();
-      await Promise.all([...this.#servers.values()].map((server) => server.stop()));
-      if (this.#removeDir) await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      try {
+        this.#shells.close();
+        await Promise.all([...this.#servers.values()].map((server) => server.stop()));
+      } finally {
+        // The folder holds the client's private key: it goes whatever else failed.
+        if (this.#removeDir) await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      }
     })();
     return this.#stopped;
   }
@@ -187,6 +191,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   );
 
   const removeDir = options.dir === undefined;
+  if (options.dir !== undefined) await mkdir(options.dir, { recursive: true });
   const dir = await realpath(options.dir ?? (await mkdtemp(join(tmpdir(), "shoal-testbed-"))));
   try {
     return await build(dir, removeDir, layout, faults, options);

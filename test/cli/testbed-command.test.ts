@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,4 +97,63 @@ test("shoal testbed prints the inventory on stdout without --inventory, and refu
   assert.equal(await printing.exit, 0);
   const inventory = parse(stdout) as { groups: Record<string, unknown> };
   assert.deepEqual(Object.keys(inventory.groups), ["web"]);
+});
+
+/** The folder `shoal testbed` says it keeps its files in. */
+const filesDir = (stderr: string): string => /^ {2}files: (.+)$/m.exec(stderr)![1]!;
+
+test("shoal testbed --dir makes a folder that does not exist yet, and refuses one that cannot be (status 64, naming --dir)", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-testbed-cli-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const wanted = join(dir, "new", "deeper");
+  const run = start(["--hosts", "1", "--dir", wanted]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.ready;
+  assert.equal(filesDir(run.stderr()), wanted);
+  run.child.kill("SIGINT");
+  assert.equal(await run.exit, 0);
+  // A folder the user named is kept.
+  assert.match(await readFile(join(wanted, "inventory.yml"), "utf8"), /web01/);
+
+  await writeFile(join(dir, "a-file"), "");
+  for (const bad of [join(dir, "a-file"), join(dir, "a-file", "below")]) {
+    const refused = start(["--hosts", "1", "--dir", bad]);
+    assert.equal(await refused.exit, 64);
+    assert.match(refused.stderr(), new RegExp(`^shoal: Invalid --dir "${bad}": .*not a folder\\n$`));
+  }
+});
+
+test("shoal testbed --per-host-credentials prints each host's password variable, as the inventory names it", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-testbed-cli-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const inventoryFile = join(dir, "tb.yml");
+  const run = start(["--hosts", "2", "--per-host-credentials", "--inventory", inventoryFile]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.ready;
+  const inventory = parse(await readFile(inventoryFile, "utf8")) as { groups: Record<string, { hosts: { host: string; password_env: string }[] }> };
+  const named = Object.values(inventory.groups).flatMap((g) => g.hosts.map((h) => h.password_env));
+  const printed = [...run.stderr().matchAll(/export (\w+)=\S+/g)].map((m) => m[1]);
+  assert.deepEqual(printed, named);
+  assert.deepEqual(named, ["SHOAL_TESTBED_PASSWORD_WEB01", "SHOAL_TESTBED_PASSWORD_WEB02"]);
+  run.child.kill("SIGINT");
+  assert.equal(await run.exit, 0);
+});
+
+test("shoal testbed removes its temporary folder on SIGHUP, and on SIGTERM after its stderr reader is gone", async () => {
+  const hungUp = start(["--hosts", "1"]);
+  await hungUp.ready;
+  const first = filesDir(hungUp.stderr());
+  hungUp.child.kill("SIGHUP");
+  assert.equal(await hungUp.exit, 0);
+  assert.equal(existsSync(first), false, `${first} is left behind after SIGHUP`);
+
+  const unread = start(["--hosts", "1"]);
+  await unread.ready;
+  const second = filesDir(unread.stderr());
+  // `shoal testbed 2>&1 | head -2`: the reader goes, then the testbed is killed.
+  unread.child.stderr!.destroy();
+  unread.child.stdout!.destroy();
+  unread.child.kill("SIGTERM");
+  await unread.exit;
+  assert.equal(existsSync(second), false, `${second} is left behind after SIGTERM with nobody reading stderr`);
 });

@@ -2,7 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect as netConnect } from "node:net";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { startTestbed } from "../../src/testbed/index.js";
 import { isLoopback, loopbackAddress } from "../../src/testbed/addresses.js";
@@ -223,3 +226,13 @@ function processGone(pid: number, ms: number): Promise<boolean> {
     });
   });
 }
+
+test("startTestbed({ dir }) makes the folder when it does not exist yet, and keeps it", async (t) => {
+  const parent = await mkdtemp(join(tmpdir(), "shoal-testbed-dir-"));
+  t.after(() => rm(parent, { recursive: true, force: true }));
+  const dir = join(parent, "new", "deeper");
+  const testbed = await startTestbed({ hosts: 1, dir });
+  assert.equal(testbed.dir, dir);
+  await testbed.stop();
+  assert.ok(existsSync(join(dir, "inventory.yml")));
+});

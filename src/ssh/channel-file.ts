@@ -95,9 +95,9 @@ export class ChannelFile<C extends ReadTimeoutSource = ReadTimeoutSource> {
     }
   }
 
-  /** Line iteration, as iterating a paramiko file. */
+  /** Line iteration, each line with its `\n` (as iterating a paramiko file, or an SFTP file here). */
   [Symbol.asyncIterator](): AsyncGenerator<string> {
-    return this.lines();
+    return this.lines({ keepEnds: true });
   }
 
   #waitReadable(): Promise<void> {

@@ -84,7 +84,11 @@ test("line reading: readline, lines(), iteration", async () => {
   assert.equal(await stdout.readline(), "a\n");
   const rest: string[] = [];
   for await (const line of stdout) rest.push(line);
-  assert.deepEqual(rest, ["b", "c"]);
+  // Each with its line end, as iterating a paramiko file (the last line has none).
+  assert.deepEqual(rest, ["b\n", "c"]);
+  const stripped: string[] = [];
+  for await (const line of (await client.execCommand("printf 'a\\r\\nb\\nc'")).stdout.lines()) stripped.push(line);
+  assert.deepEqual(stripped, ["a", "b", "c"]);
 });
 
 test("pty: getPty gives the command a terminal", async () => {

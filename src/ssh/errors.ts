@@ -97,7 +97,9 @@ export class NoValidConnectionsError extends AggregateError {
   override name = "NoValidConnectionsError";
   readonly byAddress: Map<string, Error>;
   constructor(byAddress: Map<string, Error>) {
-    super([...byAddress.values()], `Unable to connect to ${[...byAddress.keys()].join(", ")}`);
+    // The reason too: a refused port and an unreachable host call for different fixes.
+    const tried = [...byAddress].map(([address, error]) => `${address} (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+    super([...byAddress.values()], `Unable to connect to ${tried.join(", ")}`);
     this.byAddress = byAddress;
   }
 }

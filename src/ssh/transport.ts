@@ -232,14 +232,17 @@ export class Transport implements SessionOpener {
     }
     const [hostname, port] = parseAddress(target as readonly [string, number] | string);
     const timeout = checkTimeout(this.#options.timeout, "Transport: timeout");
-    // Every address of the name, in order, as paramiko does; one error per address if none answers.
+    // Every address of the name, in order, as paramiko does: an address refused or unreachable
+    // moves on to the next, and when none is left the error lists each (even for one address);
+    // any other error (a timeout) is thrown as it is.
     const addresses = net.isIP(hostname) ? [hostname] : (await lookup(hostname, { all: true })).map((entry) => entry.address);
     const errors = new Map<string, Error>();
     for (const address of addresses) {
       try {
         return await connectSocket(address, port, timeout, host);
       } catch (error) {
-        if (addresses.length === 1) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ECONNREFUSED" && code !== "EHOSTUNREACH") throw error;
         errors.set(`${address}:${port}`, error as Error);
       }
     }

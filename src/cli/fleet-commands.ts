@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import os from "node:os";
 import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
@@ -22,6 +21,7 @@ import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
 import { capYoungGeneration } from "./memory.js";
+import { exitStatusOfSignal, onStopSignals, stoppedBy } from "./stop-signals.js";
 import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, prepareOutDir, ResultCollector, TransferBar, TransferLines, formatHostKeyTable, transferBarFormat } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
 
@@ -221,9 +221,10 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
     process.stderr.write(`\nshoal: ${stoppedBy(signal)} before the run started\n`);
     process.exit(exitStatusOfSignal(signal));
   };
+  let stopListening: (() => void) | undefined;
   try {
     if (session) {
-      for (const s of STOP_SIGNALS) process.on(s, onSignal);
+      stopListening = onStopSignals(onSignal);
       early = EarlyConnections.open(hosts, { ...options, session });
       // The lookups take a few milliseconds; a slow `Match exec` is left to its own host.
       await Promise.race([early.ready, new Promise((resolve) => setTimeout(resolve, EARLY_LOOKUP_WAIT_MS).unref())]);
@@ -238,24 +239,8 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
     if ((error as Error).name === "ConfigParseError") throw new UsageError((error as Error).message);
     throw error;
   } finally {
-    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+    stopListening?.();
   }
-}
-
-/**
- * What stops a run as Ctrl-C does: SIGTERM (a service manager, kill) too, and a hang-up (the
- * terminal closed), after which what the run started must not be left behind.
- */
-export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-/** How shoal says a signal stopped it. */
-export function stoppedBy(signal: NodeJS.Signals): string {
-  return signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated";
-}
-
-/** The exit status of a command a signal ended: 128 + its number, as the shell reports it. */
-export function exitStatusOfSignal(signal: NodeJS.Signals): number {
-  return 128 + os.constants.signals[signal];
 }
 
 /** How long a run waits for its early hosts' lookups before it loads the fleet anyway. */
@@ -308,7 +293,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
       run.cancel(new Error("interrupted"));
     } else process.exit(exitStatusOfSignal(signal));
   };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const stopListening = onStopSignals(onSignal);
   // `| head` took what it wanted: the remote commands are stopped as for Ctrl-C (without a pty they
   // would run on), and the run ends with 141, as a command killed by SIGPIPE.
   let pipeBroken = false;
@@ -329,7 +314,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
     }
     for (const r of reporters) await r.end?.();
   } finally {
-    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+    stopListening();
     outcome.brokenPipe = exitOnBrokenPipe;
   }
   const results = collector.results;

@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { expandHostRange, splitTopLevel } from "../fleet/host-range.js";
 import type { HostFaults, RandomFaults, Testbed, TestbedOptions } from "../testbed/index.js";
 import { UsageError, outcome } from "./fleet-commands.js";
+import { STOP_SIGNALS } from "./stop-signals.js";
 import { shellWord } from "../internal/shell-quote.js";
 
 interface TestbedFlags {
@@ -176,8 +177,6 @@ function describe(faults: HostFaults): string {
 }
 
 /** Ctrl-C, a kill, or the terminal hanging up: each stops the testbed (and removes its folder). */
-const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
 function untilStopSignal(): { received: Promise<void>; dispose(): void } {
   let done = () => {};
   const received = new Promise<void>((resolve) => (done = resolve));

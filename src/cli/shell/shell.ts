@@ -19,7 +19,8 @@ import { scanLocal } from "../../fleet/transfer.js";
 import { SHELL_COMMANDS, completer } from "./completion.js";
 import { drive } from "./drive.js";
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
-import { EXIT_USAGE, STOP_SIGNALS, commandTimeout, exitStatusOfSignal, outcome, stoppedBy } from "../fleet-commands.js";
+import { EXIT_USAGE, commandTimeout, outcome } from "../fleet-commands.js";
+import { STOP_SIGNALS, exitStatusOfSignal, stoppedBy } from "../stop-signals.js";
 
 /** What a shell needs. */
 export interface ShellOptions {

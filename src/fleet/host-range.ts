@@ -4,8 +4,9 @@
  * `expandHostRange` turns one such expression into names; `foldHosts` is its inverse and writes
  * a set of names as compact ranges, the way ClusterShell's NodeSet prints them.
  */
+import { isIPv6 } from "node:net";
 
-/** A host-range expression that does not parse. `index` is the offset of the fault in `text`. */
+/** A host-range expression that does not parse, or names no valid host. `index` is the offset of the fault in `text`. */
 export class HostRangeError extends SyntaxError {
   override name = "HostRangeError";
   constructor(
@@ -20,6 +21,27 @@ export class HostRangeError extends SyntaxError {
 /** Largest number of names one expression may expand to (a typo must not allocate gigabytes). */
 export const MAX_EXPANSION = 1_000_000;
 
+/**
+ * Checks that `text` can name hosts: letters, digits, ".", "-" and "_", with [ranges] (whose
+ * insides `expandHostRange` checks); or a bare IPv6 address (`::1`). Anything else (`web*`, `a b`,
+ * `host:22`, `a,b`) would make a host that no pattern selects or no resolver finds.
+ * @throws HostRangeError at the first character that cannot be in a name.
+ */
+export function checkHostNames(text: string): void {
+  if (text === "") throw new HostRangeError("Invalid host name \"\": it is empty", text, 0);
+  if (isIPv6(text)) return;
+  let depth = 0;
+  for (let i = 0; i < text.length; ) {
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    if (ch === "[") depth++;
+    else if (ch === "]") depth = Math.max(0, depth - 1);
+    else if (depth === 0 && !/^[A-Za-z0-9_.-]$/.test(ch)) {
+      throw new HostRangeError(`Invalid host name ${JSON.stringify(text)}: ${JSON.stringify(ch)} at offset ${i} cannot be in a name (expected letters, digits, ".", "-", "_" and [ranges])`, text, i);
+    }
+    i += ch.length;
+  }
+}
+
 /** Whether a string contains a bracketed range. */
 export function hasRange(text: string): boolean {
   return /\[[^\]]*\]/.test(text);
@@ -33,6 +55,7 @@ export function expandHostRange(text: string): string[] {
   const parts: string[][] = [];
   let i = 0;
   let literal = "";
+  let total = 1;
   while (i < text.length) {
     const ch = text[i]!;
     if (ch === "]") throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: unexpected "]" at offset ${i}`, text, i);
@@ -45,16 +68,15 @@ export function expandHostRange(text: string): string[] {
     if (close < 0) throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: "[" at offset ${i} is not closed`, text, i);
     if (literal) parts.push([literal]);
     literal = "";
-    parts.push(expandBracket(text, i + 1, close));
+    // Brackets multiply: the product is checked before the next bracket is expanded, so that
+    // `a[1-999999]b[1-999999]` is refused without first building a million names per bracket.
+    const bracket = expandBracket(text, i + 1, close, Math.floor(MAX_EXPANSION / total));
+    total *= bracket.length;
+    parts.push(bracket);
     i = close + 1;
   }
   if (literal) parts.push([literal]);
   checkAddressParts(text);
-  let total = 1;
-  for (const p of parts) total *= p.length;
-  if (total > MAX_EXPANSION) {
-    throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${total} names exceed the limit of ${MAX_EXPANSION}`, text, 0);
-  }
   let names = [""];
   for (const p of parts) names = names.flatMap((prefix) => p.map((s) => prefix + s));
   return names;
@@ -73,7 +95,8 @@ function checkAddressParts(text: string): void {
   }
 }
 
-function expandBracket(text: string, start: number, end: number): string[] {
+/** Expands the bracket `text[start, end)`, refusing it when it would give more than `limit` names. */
+function expandBracket(text: string, start: number, end: number, limit: number): string[] {
   const body = text.slice(start, end);
   if (body === "") throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: empty "[]" at offset ${start - 1}`, text, start - 1);
   const out: string[] = [];
@@ -91,11 +114,18 @@ function expandBracket(text: string, start: number, end: number): string[] {
     const hi = m[2] ?? lo;
     const from = Number(lo);
     const to = Number(hi);
+    // Past 2^53 a double no longer counts by one: `n++` would stand still.
+    for (const [digits, n] of [[lo, from], [hi, to]] as const) {
+      if (!Number.isSafeInteger(n)) {
+        throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${digits} at offset ${offset} is past ${Number.MAX_SAFE_INTEGER}, the largest number a range may hold`, text, offset);
+      }
+    }
     if (to < from) {
       throw new HostRangeError(`Cannot parse host range ${JSON.stringify(text)}: range ${item} at offset ${offset} runs backwards`, text, offset);
     }
-    if (to - from + 1 > MAX_EXPANSION) {
-      throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: ${item} exceeds the limit of ${MAX_EXPANSION} names`, text, offset);
+    // The names so far count, with the brackets before this one: one item each under the limit adds up.
+    if (out.length + (to - from + 1) > limit) {
+      throw new HostRangeError(`Cannot expand host range ${JSON.stringify(text)}: the names up to ${item} at offset ${offset} exceed the limit of ${MAX_EXPANSION}`, text, offset);
     }
     const width = lo.length > 1 && lo.startsWith("0") ? lo.length : 0;
     for (let n = from; n <= to; n++) out.push(width ? String(n).padStart(width, "0") : String(n));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HostRangeError, describeHosts, expandHostRange, foldHosts, splitTopLevel } from "../../src/fleet/host-range.js";
+import { HostRangeError, MAX_EXPANSION, checkHostNames, describeHosts, expandHostRange, foldHosts, splitTopLevel } from "../../src/fleet/host-range.js";
 
 test("expandHostRange keeps zero padding from the range start", () => {
   assert.deepEqual(expandHostRange("web[01-03].example.com"), ["web01.example.com", "web02.example.com", "web03.example.com"]);
@@ -57,4 +57,30 @@ test("an IPv4 address with ranges goes no further than 255 in a part", () => {
   // Not an address: names with dotted numbers keep their ranges as given.
   assert.equal(expandHostRange("node[1-300].rack2").length, 300);
   assert.equal(expandHostRange("v1.2.[0-300]").length, 301);
+});
+
+test("numbers past 2^53 are refused (n++ stood still there, and the loop filled memory until Node died)", () => {
+  assert.throws(
+    () => expandHostRange("n[9007199254740992-9007199254740993]"),
+    (e: unknown) => e instanceof HostRangeError && e.index === 2 && /9007199254740992 at offset 2 is past 9007199254740991/.test(e.message),
+  );
+  assert.throws(() => expandHostRange("n[1-99999999999999999999]"), /past 9007199254740991/);
+  assert.deepEqual(expandHostRange("n[9007199254740990-9007199254740991]"), ["n9007199254740990", "n9007199254740991"]);
+});
+
+test("the limit counts every name of a bracket, and of the brackets before it, before building them", () => {
+  // Six items each under the limit: refused at the second, not after six million names.
+  const text = `a[${"1-999999,".repeat(6)}1]`;
+  assert.throws(() => expandHostRange(text), (e: unknown) => e instanceof HostRangeError && e.index === 11 && /the names up to 1-999999 at offset 11 exceed the limit of 1000000/.test(e.message));
+  assert.throws(() => expandHostRange("a[1-1000]b[1-1001]"), (e: unknown) => e instanceof HostRangeError && e.index === 11);
+  assert.equal(expandHostRange("a[1-1000]b[1-1000]").length, MAX_EXPANSION);
+});
+
+test("checkHostNames takes letters, digits, . - _ and ranges, or a bare IPv6 address, and names the offending character", () => {
+  for (const ok of ["web01.example.com", "web[01-20]", "10.0.[0-3].[1-254]", "a_b-c", "::1", "fe80::1"]) assert.doesNotThrow(() => checkHostNames(ok), ok);
+  const bad: [string, number][] = [["web*", 3], ["a b", 1], ["127.0.92.1:33475", 10], ["a,b", 1], ["ü1", 0], ["user@host", 4], ["web[1-3]:22", 8]];
+  for (const [name, index] of bad) {
+    assert.throws(() => checkHostNames(name), (e: unknown) => e instanceof HostRangeError && e.index === index && e.message.startsWith(`Invalid host name ${JSON.stringify(name)}: `), name);
+  }
+  assert.throws(() => checkHostNames(""), /empty/);
 });

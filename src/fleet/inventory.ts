@@ -18,13 +18,14 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import type { Node as YamlNode, Pair, YAMLMap } from "yaml";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import type { Document, Node as YamlNode, Pair, Scalar, YAMLMap } from "yaml";
 import { adHocHost } from "./host.js";
 import type { Host, HostVars } from "./host.js";
-import { HostRangeError, expandHostRange } from "./host-range.js";
+import { HostRangeError, checkHostNames, expandHostRange, splitTopLevel } from "./host-range.js";
 import { InventoryError } from "./inventory-error.js";
 import { parseDuration } from "./duration.js";
+import { TIMEOUT_MAX } from "../internal/options.js";
 import { selectHosts } from "./pattern.js";
 import type { SelectOptions } from "./pattern.js";
 
@@ -87,10 +88,13 @@ export class Inventory {
     return new InventoryParser(text, file).parse();
   }
 
-  /** An inventory of bare names (ranges allowed), as `-H a,b` and `-h FILE` give them. */
+  /**
+   * An inventory of bare names (ranges allowed), as `-H a,b` and `-h FILE` give them.
+   * @throws HostRangeError for a malformed range or a character a host name cannot hold.
+   */
   static fromHosts(names: Iterable<string>, defaults: HostVars = {}): Inventory {
     const hosts = new Map<string, Host>();
-    for (const n of names) for (const name of expandHostRange(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, defaults));
+    for (const n of names) for (const name of expandAdHoc(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, defaults));
     return new Inventory(null, { ...defaults }, hosts, new Map(), new Map());
   }
 
@@ -124,10 +128,10 @@ export class Inventory {
     return selectHosts(this, pattern, options);
   }
 
-  /** A copy of this inventory with more hosts (bare names get the defaults; existing names keep theirs). */
+  /** A copy of this inventory with more hosts (bare names get the defaults; existing names keep theirs). Throws as `fromHosts`. */
   withHosts(names: Iterable<string>): Inventory {
     const hosts = new Map(this.#hosts);
-    for (const n of names) for (const name of expandHostRange(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, this.defaults));
+    for (const n of names) for (const name of expandAdHoc(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, this.defaults));
     return new Inventory(this.path, { ...this.defaults }, hosts, this.#groups, this.#members);
   }
 
@@ -147,6 +151,11 @@ class InventoryParser {
   readonly #text: string;
   readonly #file: string;
   readonly #lines = new LineCounter();
+  #doc: Document.Parsed | undefined;
+  /** Each mapping's pairs with its merge keys applied, computed once: `<<` chains may share bases. */
+  readonly #merged = new Map<YAMLMap, Pair[]>();
+  /** The mappings being merged: one that merges itself is refused, not looped over. */
+  readonly #merging = new Set<YAMLMap>();
 
   constructor(text: string, file: string) {
     this.#text = text;
@@ -154,45 +163,49 @@ class InventoryParser {
   }
 
   parse(): Inventory {
-    const doc = parseDocument(this.#text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+    // `merge: true`: `<<: *base` merges a mapping, as YAML 1.1 and most inventories use it.
+    const doc = parseDocument(this.#text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    this.#doc = doc;
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0] ?? this.#lines.linePos(first.pos[0]);
       throw new InventoryError(`Invalid YAML: ${first.message.split("\n")[0]}`, this.#file, pos.line, pos.col);
     }
-    const root = doc.contents;
     const defaults: HostVars = {};
     const groupEntries = new Map<string, { hosts: HostEntry[]; children: string[]; childNodes: YamlNode[]; vars: HostVars; node: YamlNode }>();
     const ungrouped: HostEntry[] = [];
-    if (root === null || (isScalar(root) && root.value === null)) return Inventory._build(this.#file, defaults, new Map(), new Map(), new Map());
-    const top = this.#map(root, "a mapping with the keys defaults, groups, hosts");
-    for (const pair of top.items) {
+    if (isEmpty(this.#deref(doc.contents))) return Inventory._build(this.#file, defaults, new Map(), new Map(), new Map());
+    const top = this.#map(doc.contents, "a mapping with the keys defaults, groups, hosts");
+    for (const pair of this.#pairs(top)) {
       const key = this.#key(pair, TOP_KEYS);
-      if (key === "defaults") Object.assign(defaults, this.#vars(pair.value as YamlNode, pair));
-      else if (key === "hosts") appendAll(ungrouped, this.#hostList(pair.value as YamlNode, pair));
+      const value = pair.value as YamlNode | null;
+      if (key === "defaults") Object.assign(defaults, this.#vars(value, pair));
+      else if (key === "hosts") appendAll(ungrouped, this.#hostList(value, pair));
       else if (key === "groups") {
-        if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
-        const groups = this.#map(pair.value as YamlNode, "a mapping of group names to groups");
-        for (const g of groups.items) {
+        if (isEmpty(this.#deref(value))) continue;
+        const groups = this.#map(value, "a mapping of group names to groups");
+        for (const g of this.#pairs(groups)) {
           const name = this.#key(g);
           if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith("last.")) {
             this.#fail(g.key as YamlNode, `Invalid group name ${JSON.stringify(name)}: expected letters, digits, "_", "-" or "." (and not "last.")`);
           }
           const entry = { hosts: [] as HostEntry[], children: [] as string[], childNodes: [] as YamlNode[], vars: {} as HostVars, node: g.key as YamlNode };
           groupEntries.set(name, entry);
-          if (g.value === null || (isScalar(g.value) && g.value.value === null)) continue;
+          if (isEmpty(this.#deref(g.value as YamlNode | null))) continue;
           const body = this.#map(g.value as YamlNode, "a mapping with the keys hosts, vars, children");
-          for (const field of body.items) {
+          for (const field of this.#pairs(body)) {
             const fk = this.#key(field, GROUP_KEYS);
-            if (fk === "hosts") appendAll(entry.hosts, this.#hostList(field.value as YamlNode, field));
-            else if (fk === "vars") Object.assign(entry.vars, this.#vars(field.value as YamlNode, field));
+            const written = field.value as YamlNode | null;
+            if (fk === "hosts") appendAll(entry.hosts, this.#hostList(written, field));
+            else if (fk === "vars") Object.assign(entry.vars, this.#vars(written, field));
             else {
-              const seq = field.value as YamlNode;
-              if (!isSeq(seq)) this.#fail(seq ?? field.key, "Invalid children: expected a list of group names");
-              for (const item of seq.items as YamlNode[]) {
-                if (!isScalar(item) || typeof item.value !== "string") this.#fail(item, "Invalid child: expected a group name");
+              const seq = this.#deref(written);
+              if (!isSeq(seq)) this.#fail(written ?? (field.key as YamlNode), `Invalid children: expected a list of group names, got ${kind(seq)}`);
+              for (const raw of seq.items as YamlNode[]) {
+                const item = this.#deref(raw);
+                if (!isScalar(item) || typeof item.value !== "string") this.#fail(raw, `Invalid child: expected a group name, got ${kind(item)}`);
                 entry.children.push(item.value as string);
-                entry.childNodes.push(item);
+                entry.childNodes.push(raw);
               }
             }
           }
@@ -207,15 +220,21 @@ class InventoryParser {
     }
     const depth = new Map<string, number>();
     const parents = new Map<string, string[]>();
-    for (const [name, g] of groupEntries) for (const c of g.children) parents.set(c, [...(parents.get(c) ?? []), name]);
+    for (const [name, g] of groupEntries) {
+      for (const c of g.children) {
+        const ps = parents.get(c);
+        if (ps) ps.push(name);
+        else parents.set(c, [name]);
+      }
+    }
     const depthOf = (name: string, path: string[]): number => {
       const known = depth.get(name);
       if (known !== undefined) return known;
       if (path.includes(name)) {
         this.#fail(groupEntries.get(name)!.node, `Group ${JSON.stringify(name)} contains itself: ${[...path.slice(path.indexOf(name)), name].join(" -> ")}`);
       }
-      const ps = parents.get(name) ?? [];
-      const d = ps.length === 0 ? 0 : 1 + Math.max(...ps.map((p) => depthOf(p, [...path, name])));
+      let d = 0;
+      for (const p of parents.get(name) ?? []) d = Math.max(d, 1 + depthOf(p, [...path, name]));
       depth.set(name, d);
       return d;
     };
@@ -235,7 +254,8 @@ class InventoryParser {
     };
     for (const e of ungrouped) note(e, null);
     for (const [name, g] of groupEntries) for (const e of g.hosts) note(e, name);
-    const fileOrder = [...groupEntries.keys()];
+    // Group and host counts both run to thousands: nothing below may go over one for each of the other.
+    const fileOrder = new Map([...groupEntries.keys()].map((name, i) => [name, i]));
     const ancestors = (group: string, acc: Set<string>): Set<string> => {
       if (acc.has(group)) return acc;
       acc.add(group);
@@ -243,83 +263,85 @@ class InventoryParser {
       return acc;
     };
     const hosts = new Map<string, Host>();
+    const members = new Map<string, string[]>([...groupEntries.keys()].map((name) => [name, []]));
     for (const name of order) {
       const all = new Set<string>();
       for (const g of direct.get(name)!) ancestors(g, all);
-      const groups = [...all].sort((a, b) => depth.get(a)! - depth.get(b)! || fileOrder.indexOf(a) - fileOrder.indexOf(b));
+      const groups = [...all].sort((a, b) => depth.get(a)! - depth.get(b)! || fileOrder.get(a)! - fileOrder.get(b)!);
       const vars: HostVars = { ...defaults };
       for (const g of groups) Object.assign(vars, groupEntries.get(g)!.vars);
       Object.assign(vars, own.get(name));
       hosts.set(name, { name, groups, vars });
+      for (const g of groups) members.get(g)!.push(name);
     }
     const groups = new Map<string, Group>();
-    const members = new Map<string, string[]>();
-    for (const [name, g] of groupEntries) {
-      groups.set(name, { name, hosts: g.hosts.map((e) => e.name), children: g.children, vars: g.vars });
-      members.set(name, order.filter((h) => hosts.get(h)!.groups.includes(name)));
-    }
+    for (const [name, g] of groupEntries) groups.set(name, { name, hosts: g.hosts.map((e) => e.name), children: g.children, vars: g.vars });
     return Inventory._build(this.#file, defaults, hosts, groups, members);
   }
 
-  #hostList(node: YamlNode | null, pair: Pair): HostEntry[] {
-    if (node === null || (isScalar(node) && node.value === null)) return [];
-    if (isScalar(node) && typeof node.value === "string") return this.#expand(node.value, node, {});
-    if (!isSeq(node)) this.#fail(node ?? (pair.key as YamlNode), "Invalid hosts: expected a list of host names or { host: NAME, ...vars } entries");
+  #hostList(written: YamlNode | null, pair: Pair): HostEntry[] {
+    const node = this.#deref(written);
+    if (isEmpty(node)) return [];
+    if (isScalar(node) && typeof node.value === "string") return this.#expand(node, {});
+    if (!isSeq(node)) this.#fail(written ?? (pair.key as YamlNode), `Invalid hosts: expected a list of host names or { host: NAME, ...vars } entries, got ${kind(node)}`);
     const out: HostEntry[] = [];
-    for (const item of node.items as YamlNode[]) {
+    for (const raw of node.items as YamlNode[]) {
+      const item = this.#deref(raw);
       if (isScalar(item) && (typeof item.value === "string" || typeof item.value === "number")) {
-        appendAll(out, this.#expand(String(item.value), item, {}));
+        appendAll(out, this.#expand(item, {}));
       } else if (isMap(item)) {
-        let hostNode: YamlNode | undefined;
+        let hostPair: Pair | undefined;
         const vars: HostVars = {};
-        const rest = (item as YAMLMap).items.filter((p) => {
-          if (this.#key(p) === "host") {
-            hostNode = p.value as YamlNode;
-            return false;
-          }
-          return true;
+        const rest = this.#pairs(item).filter((p) => {
+          if (this.#key(p) !== "host") return true;
+          hostPair = p;
+          return false;
         });
-        if (!hostNode || !isScalar(hostNode) || typeof hostNode.value !== "string") {
-          this.#fail(hostNode ?? item, "Invalid host entry: expected a `host:` key with the host name");
+        if (!hostPair) this.#fail(raw, "Invalid host entry: expected a `host:` key with the host name");
+        const host = this.#deref(hostPair.value as YamlNode | null);
+        if (!isScalar(host) || typeof host.value !== "string") {
+          this.#fail((hostPair.value as YamlNode | null) ?? (hostPair.key as YamlNode), `Invalid host entry: expected a host name after \`host:\`, got ${kind(host)}`);
         }
         for (const p of rest) Object.assign(vars, this.#var(p));
-        appendAll(out, this.#expand(hostNode.value as string, hostNode, vars));
+        appendAll(out, this.#expand(host, vars));
       } else {
-        this.#fail(item, "Invalid host: expected a host name or { host: NAME, ...vars }");
+        this.#fail(raw, `Invalid host: expected a host name or { host: NAME, ...vars }, got ${kind(item)}`);
       }
     }
     return out;
   }
 
-  #expand(text: string, node: YamlNode, vars: HostVars): HostEntry[] {
-    if (!/^[A-Za-z0-9_.:\-[\],]+$/.test(text)) {
-      this.#fail(node, `Invalid host name ${JSON.stringify(text)}: expected letters, digits, ".", "-", "_" and [ranges]`);
-    }
+  #expand(node: Scalar, vars: HostVars): HostEntry[] {
+    const text = String(node.value);
     try {
+      checkHostNames(text);
       return expandHostRange(text).map((name) => ({ name, vars }));
     } catch (err) {
       if (err instanceof HostRangeError) {
-        const [line, col] = this.#pos(node, err.index + (isScalar(node) && node.type !== "PLAIN" ? 1 : 0));
-        throw new InventoryError(err.message, this.#file, line, col);
+        const [line, col] = this.#posIn(node, err.index);
+        const hint = nameHint(text, err.index);
+        throw new InventoryError(hint ? `Invalid host name ${JSON.stringify(text)}: ${hint}` : err.message, this.#file, line, col);
       }
       throw err;
     }
   }
 
-  #vars(node: YamlNode | null, pair: Pair): HostVars {
-    if (node === null || (isScalar(node) && node.value === null)) return {};
-    if (!isMap(node)) this.#fail(node ?? (pair.key as YamlNode), "Invalid vars: expected a mapping of variable names to values");
+  #vars(written: YamlNode | null, pair: Pair): HostVars {
+    const node = this.#deref(written);
+    if (isEmpty(node)) return {};
+    if (!isMap(node)) this.#fail(written ?? (pair.key as YamlNode), `Invalid vars: expected a mapping of variable names to values, got ${kind(node)}`);
     const vars: HostVars = {};
-    for (const p of (node as YAMLMap).items) Object.assign(vars, this.#var(p));
+    for (const p of this.#pairs(node)) Object.assign(vars, this.#var(p));
     return vars;
   }
 
   /** One variable, checked when shoal knows its meaning. */
   #var(pair: Pair): HostVars {
     const key = this.#key(pair);
-    const node = pair.value as YamlNode | null;
-    const value: unknown = node === null ? null : (node as { toJSON(): unknown }).toJSON();
-    const at = node ?? (pair.key as YamlNode);
+    const written = pair.value as YamlNode | null;
+    // Errors point where the value is written: at the alias, when it is one.
+    const at = written ?? (pair.key as YamlNode);
+    const value = this.#value(key, this.#deref(written), at);
     const str = (): string => {
       if (typeof value !== "string" || value === "") this.#fail(at, `Invalid ${key}: expected a non-empty string, got ${show(value)}`);
       return value;
@@ -341,16 +363,20 @@ class InventoryParser {
         if (typeof value === "string" && value !== "") return { identity_file: value };
         if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && v !== "")) return { identity_file: value as string[] };
         return this.#fail(at, `Invalid identity_file: expected a path or a list of paths, got ${show(value)}`);
-      case "connect_timeout":
-        if (typeof value === "number" && value > 0) return { connect_timeout: Math.round(value * 1000) };
-        if (typeof value === "string") {
+      case "connect_timeout": {
+        let ms: number | undefined;
+        if (typeof value === "number") ms = Math.round(value * 1000);
+        else if (typeof value === "string") {
           try {
-            return { connect_timeout: parseDuration(value, "connect_timeout") };
+            ms = parseDuration(value, "connect_timeout");
           } catch {
             /* reported below */
           }
         }
-        return this.#fail(at, `Invalid connect_timeout: expected seconds or a duration like 10s or 500ms, got ${show(value)}`);
+        // 0 would fail the host before it could answer; past TIMEOUT_MAX Node's timer fires at once.
+        if (ms !== undefined && ms >= 1 && ms <= TIMEOUT_MAX) return { connect_timeout: ms };
+        return this.#fail(at, `Invalid connect_timeout: expected seconds or a duration like 10s or 500ms, from 1ms to 24 days (596h), got ${show(value)}`);
+      }
       case "host":
         return this.#fail(pair.key as YamlNode, `Unexpected key "host": expected it only in a host entry of a hosts list`);
       default:
@@ -358,16 +384,80 @@ class InventoryParser {
     }
   }
 
-  #map(node: YamlNode | null, expected: string): YAMLMap {
-    if (!isMap(node)) this.#fail(node, `Invalid ${expected.startsWith("a mapping with") ? "section" : "value"}: expected ${expected}, got ${kind(node)}`);
-    return node as YAMLMap;
+  /** A variable's value as JavaScript, aliases and merge keys resolved. */
+  #value(key: string, node: YamlNode | null | undefined, at: YamlNode): unknown {
+    if (node === null || node === undefined) return null;
+    try {
+      const value: unknown = node.toJS(this.#doc!, { maxAliasCount: 100 });
+      // An alias inside its own anchor makes a value that contains itself, which no one can print.
+      if (typeof value === "object" && value !== null) JSON.stringify(value);
+      return value;
+    } catch (err) {
+      return this.#fail(at, `Invalid ${key}: ${err instanceof TypeError ? "the value contains itself (an alias inside its own anchor)" : (err as Error).message}`);
+    }
+  }
+
+  /** The node an alias stands for (other nodes as they are). */
+  #deref(node: YamlNode | null | undefined): YamlNode | null | undefined {
+    if (!isAlias(node)) return node;
+    const target = node.resolve(this.#doc!);
+    if (!target) this.#fail(node, `Unknown alias *${node.source}: expected an anchor &${node.source} before it`);
+    return target;
+  }
+
+  /** A mapping's pairs with its merge keys applied: its own keys win, then earlier merged mappings over later ones. */
+  #pairs(map: YAMLMap): Pair[] {
+    const known = this.#merged.get(map);
+    if (known) return known;
+    if (!map.items.some((p) => isMergeKey(p.key))) return map.items as Pair[];
+    const own = new Set(map.items.map((p) => keyText(p)).filter((k) => k !== undefined));
+    const merged = new Set<string>();
+    const out: Pair[] = [];
+    this.#merging.add(map);
+    for (const p of map.items as Pair[]) {
+      if (!isMergeKey(p.key)) {
+        out.push(p);
+        continue;
+      }
+      for (const source of this.#mergeSources(p)) {
+        if (this.#merging.has(source)) this.#fail(p.value as YamlNode, "Invalid merge key \"<<\": the mapping merges itself");
+        for (const q of this.#pairs(source)) {
+          const k = keyText(q);
+          if (k !== undefined && (own.has(k) || merged.has(k))) continue;
+          if (k !== undefined) merged.add(k);
+          out.push(q);
+        }
+      }
+    }
+    this.#merging.delete(map);
+    this.#merged.set(map, out);
+    return out;
+  }
+
+  #mergeSources(pair: Pair): YAMLMap[] {
+    const written = pair.value as YamlNode | null;
+    const value = this.#deref(written);
+    const expected = "Invalid merge key \"<<\": expected a mapping or a list of mappings (such as *base)";
+    if (isMap(value)) return [value];
+    if (!isSeq(value)) return this.#fail(written ?? (pair.key as YamlNode), `${expected}, got ${kind(value)}`);
+    return (value.items as YamlNode[]).map((raw) => {
+      const item = this.#deref(raw);
+      if (!isMap(item)) this.#fail(raw, `${expected}, got ${kind(item)} in the list`);
+      return item;
+    });
+  }
+
+  #map(written: YamlNode | null | undefined, expected: string): YAMLMap {
+    const node = this.#deref(written);
+    if (!isMap(node)) this.#fail(written, `Invalid ${expected.startsWith("a mapping with") ? "section" : "value"}: expected ${expected}, got ${kind(node)}`);
+    return node;
   }
 
   #key(pair: Pair, allowed?: readonly string[]): string {
-    const k = pair.key as YamlNode;
-    if (!isScalar(k) || (typeof k.value !== "string" && typeof k.value !== "number")) this.#fail(k, "Invalid key: expected a plain name");
+    const k = this.#deref(pair.key as YamlNode);
+    if (!isScalar(k) || (typeof k.value !== "string" && typeof k.value !== "number")) this.#fail(pair.key as YamlNode, `Invalid key: expected a plain name, got ${kind(k)}`);
     const name = String(k.value);
-    if (allowed && !allowed.includes(name)) this.#fail(k, `Unknown key ${JSON.stringify(name)}: expected one of ${allowed.join(", ")}`);
+    if (allowed && !allowed.includes(name)) this.#fail(pair.key as YamlNode, `Unknown key ${JSON.stringify(name)}: expected one of ${allowed.join(", ")}`);
     return name;
   }
 
@@ -378,10 +468,52 @@ class InventoryParser {
     return [p.line, p.col];
   }
 
+  /**
+   * The position of `index` in a scalar's value. Where the value is not written as it reads (escapes
+   * such as `\u0041`, `''`, folded lines), an offset in it is no column: the scalar's start is given.
+   */
+  #posIn(node: Scalar, index: number): [number, number] {
+    const range = node.range;
+    if (!range) return [0, 0];
+    const source = this.#text.slice(range[0], range[1]);
+    const value = String(node.value);
+    let at: number | undefined;
+    if (node.type === "PLAIN") at = source === value ? 0 : undefined;
+    else if (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") at = source.slice(1, -1) === value ? 1 : undefined;
+    else if (!value.replace(/\n+$/, "").includes("\n")) {
+      // A block scalar of one line: the line follows its header (`>-`, `|`).
+      const body = source.indexOf("\n") + 1;
+      const found = body > 0 ? source.indexOf(value.replace(/\n+$/, ""), body) : -1;
+      at = found >= 0 ? found : undefined;
+    }
+    return this.#pos(node, at === undefined ? 0 : at + index);
+  }
+
   #fail(node: YamlNode | null | undefined, detail: string): never {
     const [line, col] = this.#pos(node);
     throw new InventoryError(detail, this.#file, line, col);
   }
+}
+
+/** A `<<` key as the parser gives it with `merge: true` (a quoted "<<" is a plain key). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
+}
+
+function keyText(pair: Pair): string | undefined {
+  return isScalar(pair.key) && (typeof pair.key.value === "string" || typeof pair.key.value === "number") ? String(pair.key.value) : undefined;
+}
+
+function isEmpty(node: YamlNode | null | undefined): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
+/** What to write instead, for the two mistakes a name can hide: `host:port`, and `a,b` (a pattern's list). */
+function nameHint(text: string, index: number): string | undefined {
+  const port = /^([^:]+):(\d+)$/.exec(text);
+  if (text[index] === ":" && port) return `a port cannot be in a name: write { host: ${port[1]}, port: ${port[2]} }`;
+  if (text[index] === ",") return `"," cannot be in a name: list each host as its own item, [${splitTopLevel(text).join(", ")}]`;
+  return undefined;
 }
 
 function kind(node: YamlNode | null | undefined): string {
@@ -398,6 +530,11 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return `${typeof value} ${String(value)}`;
+}
+
+function expandAdHoc(text: string): string[] {
+  checkHostNames(text);
+  return expandHostRange(text);
 }
 
 /** `target.push(...items)` without spreading: a range of 200,000 hosts would overflow the call stack. */

@@ -16,6 +16,7 @@ import { describeHosts } from "../fleet/host-range.js";
 import { startTestbed } from "../testbed/index.js";
 import type { Testbed } from "../testbed/index.js";
 import { drive, type ViewOptions } from "./shell/drive.js";
+import { widest } from "./width.js";
 
 /** Runs the demo, writing to stdout and stderr. */
 export async function runDemo(options: { hosts: number; color: boolean }): Promise<void> {
@@ -66,7 +67,7 @@ export async function runDemo(options: { hosts: number; color: boolean }): Promi
     const view = (mode: ViewOptions["mode"], hosts: readonly Host[]): ViewOptions => ({
       color,
       tty: Boolean(process.stdout.isTTY),
-      hostWidth: Math.max(...hosts.map((h) => h.name.length)),
+      hostWidth: widest(hosts),
       total: hosts.length,
       mode,
       statusLines: false,

@@ -6,24 +6,27 @@
  */
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
+import { isIPv6 } from "node:net";
 import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
 import { InventoryError, PatternError } from "../fleet/inventory-error.js";
 import type { Host, HostVars } from "../fleet/host.js";
-import { HostRangeError, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
+import { HostRangeError, checkHostNames, expandHostRange, foldHosts, splitTopLevel } from "../fleet/host-range.js";
 import { parseDuration } from "../fleet/duration.js";
 import type { Fleet, FleetOptions, FleetRun } from "../fleet/fleet.js";
 import { EarlyConnections } from "../fleet/early-connections.js";
 import type { EarlyConnectionsOptions } from "../fleet/early-connections.js";
 import { summarize, exitStatusOf, formatSummary } from "../fleet/summary.js";
-import { loadSets, saveSets, setsOf } from "../fleet/last-sets.js";
+import { loadSavedSets, saveSets, savedHostsOf, setsOf } from "../fleet/last-sets.js";
+import type { SavedHost } from "../fleet/last-sets.js";
 import { DEFAULT_FORKS, planForks } from "../fleet/limits.js";
 import { askSecret, once } from "./prompt.js";
 import { capYoungGeneration } from "./memory.js";
 import { exitStatusOfSignal, onStopSignals, stoppedBy } from "./stop-signals.js";
 import { GatherReporter, JsonReporter, LineReporter, OutDirReporter, PingLines, prepareOutDir, ResultCollector, TransferBar, TransferLines, formatHostKeyTable, transferBarFormat } from "./reporters.js";
 import type { Reporter } from "./reporters.js";
+import { widest } from "./width.js";
 
 /** A usage or inventory error: exit status 64. */
 export class UsageError extends Error {
@@ -133,6 +136,8 @@ function withCommon(cmd: Command, connects = true): Command {
 interface Selection {
   hosts: Host[];
   inventory: Inventory;
+  /** How the run reaches the hosts that the inventory file lacks or that -H changes: saved with the sets. */
+  reached: Map<string, SavedHost>;
 }
 
 /** Loads the inventory and selects hosts; everything here is a usage error (64) when it fails. */
@@ -144,62 +149,97 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
     if (err instanceof InventoryError) throw new UsageError(err.message);
     throw err;
   }
+  const fromFile = inventory;
   // Ad hoc hosts as pssh takes them: `[user@]host[:port]`, and in a hosts file `host [user]`.
   const adHocNames: string[] = [];
   const overrides = new Map<string, HostVars>();
   const addAdHoc = (entry: string, user?: string) => {
-    const m = /^(?:([^@]+)@)?(.+?)(?::(\d+))?$/.exec(entry)!;
-    const name = m[2]!;
-    adHocNames.push(name);
+    const host = parseAdHoc(entry);
+    const names = expandHostRange(host.name);
+    appendAll(adHocNames, names);
     const vars: HostVars = {};
-    if (m[1] ?? user) vars.user = m[1] ?? user;
-    if (m[3]) {
-      try {
-        vars.port = portNumber(m[3]);
-      } catch (err) {
-        throw new UsageError(`${(err as Error).message}, in host ${JSON.stringify(entry)}`);
-      }
-    }
-    if (Object.keys(vars).length > 0) for (const n of expandHostRange(name)) overrides.set(n, vars);
+    if (host.user ?? user) vars.user = host.user ?? user;
+    if (host.port !== undefined) vars.port = host.port;
+    if (Object.keys(vars).length > 0) for (const n of names) overrides.set(n, vars);
   };
   try {
     for (const h of o.host ?? []) for (const e of splitTopLevel(h)) addAdHoc(e);
-    if (o.hostsFile) {
-      let text: string;
-      try {
-        text = await readFile(o.hostsFile, "utf8");
-      } catch (err) {
-        throw new UsageError(`Cannot read hosts file: ${(err as Error).message}`);
-      }
-      for (const line of text.split("\n")) {
-        const [entry, user] = line.replace(/#.*/, "").trim().split(/\s+/);
-        if (entry) addAdHoc(entry, user);
-      }
-    }
   } catch (err) {
     if (err instanceof HostRangeError) throw new UsageError(err.message);
     throw err;
   }
+  if (o.hostsFile) {
+    let text: string;
+    try {
+      text = await readFile(o.hostsFile, "utf8");
+    } catch (err) {
+      throw new UsageError(`Cannot read hosts file: ${(err as Error).message}`);
+    }
+    text.split("\n").forEach((line, i) => {
+      const [entry, user] = line.replace(/#.*/, "").trim().split(/\s+/);
+      try {
+        if (entry) addAdHoc(entry, user);
+      } catch (err) {
+        if (err instanceof HostRangeError || err instanceof UsageError) throw new UsageError(`${o.hostsFile}:${i + 1}: ${err.message}`);
+        throw err;
+      }
+    });
+  }
   const withOverrides = (hosts: Host[]): Host[] => hosts.map((h) => (overrides.has(h.name) ? { ...h, vars: { ...h.vars, ...overrides.get(h.name) } } : h));
+  const selected = (hosts: Host[]): Selection => {
+    const chosen = withOverrides(hosts);
+    return { hosts: chosen, inventory, reached: savedHostsOf(chosen, fromFile) };
+  };
   try {
     if (adHocNames.length > 0) inventory = inventory.withHosts(adHocNames);
-    const sets = await loadSets();
     if (pattern === undefined) {
       if (adHocNames.length === 0) throw new UsageError("Missing host pattern: give a PATTERN (@group, names, globs, ranges), or -H hosts / -h file");
-      const names = new Set(adHocNames.flatMap((n) => inventory.select(n, { adHoc: true }).map((h) => h.name)));
-      return { hosts: withOverrides(inventory.hosts.filter((h) => names.has(h.name))), inventory };
+      const names = new Set(adHocNames);
+      return selected(inventory.hosts.filter((h) => names.has(h.name)));
     }
-    const hosts = inventory.select(pattern, { sets, adHoc: inventory.path === null || adHocNames.length > 0 });
-    if (hosts.length === 0) {
-      // Without an inventory only literal names match: say where one was looked for.
-      const hint = inventory.path === null && adHocNames.length === 0 ? ` (no inventory: none at ${defaultInventoryPaths().join(" or ")}; give -i FILE, or hosts with -H a,b or -h FILE)` : "";
-      throw new UsageError(`No hosts match ${JSON.stringify(pattern)}${hint}`);
-    }
-    return { hosts: withOverrides(hosts), inventory };
+    const { sets, hosts: savedHosts } = await loadSavedSets();
+    const hosts = inventory.select(pattern, { sets, savedHosts, adHoc: inventory.path === null || adHocNames.length > 0 });
+    if (hosts.length === 0) throw new UsageError(`No hosts match ${JSON.stringify(pattern)}${fromFile.path === null && adHocNames.length === 0 ? noInventory() : ""}`);
+    return selected(hosts);
   } catch (err) {
-    if (err instanceof PatternError || err instanceof HostRangeError) throw new UsageError(err.message);
+    // Without an inventory, a group or a saved name cannot be found: say where one was looked for.
+    if (err instanceof PatternError) throw new UsageError(err.message + (fromFile.path === null && /no inventory was loaded/.test(err.message) ? ` (none at ${defaultInventoryPaths().join(" or ")}; give -i FILE)` : ""));
+    if (err instanceof HostRangeError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** Why nothing could be selected without an inventory, and the ways around it. */
+function noInventory(): string {
+  return ` (no inventory: none at ${defaultInventoryPaths().join(" or ")}; give -i FILE, or hosts with -H a,b or -h FILE)`;
+}
+
+/**
+ * An ad hoc host as pssh takes it: `[user@]host[:port]`. An IPv6 address is written bare (`::1`),
+ * or in brackets to give a port (`[::1]:2222`).
+ */
+function parseAdHoc(entry: string): { name: string; user?: string | undefined; port?: number | undefined } {
+  const at = entry.lastIndexOf("@");
+  const user = at < 0 ? undefined : entry.slice(0, at);
+  if (user === "") throw new UsageError(`Invalid host ${JSON.stringify(entry)}: no user before "@"`);
+  const rest = entry.slice(at + 1);
+  let name = rest;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
+  if (bracketed && isIPv6(bracketed[1]!)) [name, port] = [bracketed[1]!, bracketed[2]];
+  else if (!isIPv6(rest) && rest.includes(":")) [name, port] = [rest.slice(0, rest.lastIndexOf(":")), rest.slice(rest.lastIndexOf(":") + 1)];
+  if (name === "") throw new UsageError(`Invalid host ${JSON.stringify(entry)}: no host name${at >= 0 ? ` after "@"` : ""}`);
+  checkHostNames(name);
+  try {
+    return { name, user, port: port === undefined ? undefined : portNumber(port) };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}, in host ${JSON.stringify(entry)}`);
+  }
+}
+
+/** `target.push(...items)` without spreading, which overflows the stack on large ranges. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 function withDefaults(hosts: Host[], o: CommonOptions): Host[] {
@@ -275,14 +315,14 @@ interface RunContext {
 function context(o: CommonOptions, hosts: Host[]): RunContext {
   const tty = Boolean(process.stdout.isTTY);
   const color = tty && o.color !== false && !process.env["NO_COLOR"];
-  return { tty, color, hostWidth: Math.max(...hosts.map((h) => h.name.length)) };
+  return { tty, color, hostWidth: widest(hosts) };
 }
 
 /**
  * Drives a run through its reporters; Ctrl-C stops the remote commands and still prints the partial
  * summary (a second Ctrl-C exits at once).
  */
-async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonReporter | undefined; color: boolean; startedAt: number }): Promise<number> {
+async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonReporter | undefined; color: boolean; startedAt: number; reached: Map<string, SavedHost> }): Promise<number> {
   let interrupted = 0;
   // One of STOP_SIGNALS: the remote commands are stopped, the partial summary printed; a second
   // one quits at once.
@@ -321,7 +361,7 @@ async function drive(run: FleetRun, reporters: Reporter[], o: { json?: JsonRepor
   const summary = summarize(results, performance.now() - o.startedAt);
   const status = exitStatusOf(results);
   const sets = setsOf(results);
-  const saved = await saveSets(sets).then(
+  const saved = await saveSets(sets, undefined, o.reached).then(
     () => true,
     (err: Error) => (process.stderr.write(`shoal: cannot save host sets: ${err.message}\n`), false),
   );
@@ -386,7 +426,7 @@ export function registerFleetCommands(program: Command): void {
       // Each would drop what the other asks for: the events, or their gathering.
       if (o.json && o.gather) throw new UsageError("--json and -b/--gather do not go together: --json writes every host's output as events (group them with jq), -b prints it gathered");
       const startedAt = performance.now();
-      const { hosts, inventory } = await select(pattern, o);
+      const { hosts, inventory, reached } = await select(pattern, o);
       if (o.outDir) {
         await prepareOutDir(o.outDir).catch((error: Error) => {
           throw new UsageError(`Cannot write to --out-dir ${o.outDir}: ${error.message}`);
@@ -407,7 +447,7 @@ export function registerFleetCommands(program: Command): void {
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
         const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent, earlyConnections: early });
-        outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt });
+        outcome.status = await drive(r, reporters, { json, color: ctx.color, startedAt, reached });
       } finally {
         early?.close();
         await fleet.close();
@@ -450,13 +490,13 @@ export function registerFleetCommands(program: Command): void {
     .option("--json", "NDJSON events on stdout")
     .action(async (pattern: string | undefined, o: CommonOptions & { json?: boolean }) => {
       const startedAt = performance.now();
-      const { hosts, inventory } = await select(pattern, o);
+      const { hosts, inventory, reached } = await select(pattern, o);
       const ctx = context(o, hosts);
       // No early connections: a host's connect time is what ping measures.
       const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
       try {
         const json = o.json ? new JsonReporter() : undefined;
-        outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt });
+        outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt, reached });
       } finally {
         await fleet.close();
       }
@@ -486,7 +526,9 @@ export function registerFleetCommands(program: Command): void {
         if (err instanceof InventoryError) throw new UsageError(err.message);
         throw err;
       }
-      const w = Math.max(5, ...inv.groups.map((g) => g.name.length));
+      if (inv.path === null) throw new UsageError(`No inventory, so no groups: none at ${defaultInventoryPaths().join(" or ")}; give -i FILE`);
+      if (inv.groups.length === 0) process.stderr.write(`shoal: ${inv.path} has no groups\n`);
+      const w = widest(inv.groups, 5);
       for (const g of inv.groups) {
         const members = inv.members(g.name)!.map((h) => h.name);
         const kids = g.children.length ? `  (children: ${g.children.join(", ")})` : "";
@@ -507,7 +549,7 @@ function usage(message: string): never {
 
 async function transfer(verb: "put" | "get", pattern: string | undefined, from: string, to: string, o: CommonOptions & { recursive?: boolean; checksum?: boolean; timeout?: number; json?: boolean }): Promise<void> {
   const startedAt = performance.now();
-  const { hosts, inventory } = await select(pattern, o);
+  const { hosts, inventory, reached } = await select(pattern, o);
   if (verb === "get") {
     const existing = await stat(to).catch(() => undefined);
     if (existing !== undefined && !existing.isDirectory()) throw new UsageError(`Cannot get into ${to}: it is not a folder (files land in ${to}/HOST/…)`);
@@ -541,7 +583,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
       );
       reporter = new TransferBar(bar, hosts.length, verb === "put" ? totalBytes : 0);
     } else reporter = new TransferLines(verb, ctx.hostWidth);
-    outcome.status = await drive(run, [reporter], { json, color: ctx.color, startedAt });
+    outcome.status = await drive(run, [reporter], { json, color: ctx.color, startedAt, reached });
   } finally {
     await fleet.close();
   }

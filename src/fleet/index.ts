@@ -25,7 +25,8 @@ export { KnownHosts, fingerprintOf, knownHostsName, defaultKnownHostsPath, type 
 export { Credentials, type CredentialOptions, type Prompt } from "./credentials.js";
 export { OutputStore, HostOutput } from "./output-store.js";
 export { summarize, exitStatusOf, formatSummary, type Summary } from "./summary.js";
-export { setsOf, saveSets, loadSets, stateDir } from "./last-sets.js";
+export { setsOf, saveSets, loadSets, loadSavedSets, savedHostsOf, stateDir } from "./last-sets.js";
+export type { SavedHost, SavedSets } from "./last-sets.js";
 export { Gatherer, type GatheredGroup } from "./gather.js";
 export { openFileLimit, planForks, type ForkPlan } from "./limits.js";
 export type { TransferOptions } from "./transfer.js";

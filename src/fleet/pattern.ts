@@ -10,10 +10,17 @@ import { adHocHost } from "./host.js";
 import { HostRangeError, expandHostRange, splitTopLevel } from "./host-range.js";
 import { PatternError } from "./inventory-error.js";
 import type { Inventory } from "./inventory.js";
+import type { SavedHost } from "./last-sets.js";
 
 export interface SelectOptions {
   /** Saved host sets by name, without the `@` (`last.failed` -> names), as the CLI keeps them. */
   sets?: ReadonlyMap<string, readonly string[]> | undefined;
+  /**
+   * How the run that saved the sets reached hosts other than as the inventory says (`loadSavedSets`):
+   * a set's name found here is selected with that user and port, even when the inventory lacks it.
+   * Without it, a set may name only the inventory's hosts.
+   */
+  savedHosts?: ReadonlyMap<string, SavedHost> | undefined;
   /** Take names the inventory does not know as ad hoc hosts (with the defaults) instead of refusing them. */
   adHoc?: boolean | undefined;
   /** What to do about a name the inventory lacks, said when refusing it (default `use -H for ad hoc hosts`, as `shoal run` takes them). */
@@ -42,10 +49,16 @@ export function selectHosts(inventory: Inventory, pattern: string, options: Sele
     const op = raw[0] === "!" || raw[0] === "&" ? raw[0] : "";
     const item = op ? raw.slice(1).trim() : raw;
     if (item === "") throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${op}" must be followed by a group, host, glob or range`, pattern);
+    const twice = /^[&!]+/.exec(item);
+    if (twice) {
+      // "&!web01" ("and not") is an exclusion, and "!!web01" most likely one too: one operator is written.
+      const fixed = (op + twice[0]).includes("!") ? "!" : "&";
+      throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${op + twice[0]}" puts operators in a row; an item takes one (write ${JSON.stringify(pattern.replace(raw, fixed + item.slice(twice[0].length)))})`, pattern);
+    }
     const inner = /[&!]/.exec(item);
     if (inner) {
       // "@prod&!web03" meant "in @prod and not web03": "&!" is an exclusion.
-      const fixed = op + item.replace(/&?!|&/g, (m) => (m.endsWith("!") ? ",!" : ",&"));
+      const fixed = op + item.replace(/[&!]+/g, (m) => (m.includes("!") ? ",!" : ",&"));
       throw new PatternError(`Invalid host pattern ${JSON.stringify(pattern)}: "${inner[0]}" begins an item of the comma-separated list (write ${JSON.stringify(pattern.replace(raw, fixed))})`, pattern);
     }
     const hosts = resolveItem(inventory, item, pattern, options, adHoc);
@@ -66,7 +79,7 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
   if (item.startsWith("@")) {
     const name = item.slice(1);
     const saved = options.sets?.get(name);
-    if (saved) return saved.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
+    if (saved) return savedSet(inventory, item, saved, pattern, options, adHoc);
     if (name.startsWith("last.")) {
       throw new PatternError(`Unknown host set "${item}": no previous run saved it (known sets: ${[...(options.sets?.keys() ?? [])].map((k) => "@" + k).join(", ") || "none"})`, pattern);
     }
@@ -78,8 +91,9 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
     }
     const members = inventory.members(name);
     if (!members) {
+      if (inventory.path === null) throw new PatternError(`Unknown group "${item}": no inventory was loaded, so there are no groups`, pattern);
       const known = inventory.groups.map((g) => "@" + g.name);
-      throw new PatternError(`Unknown group "${item}": expected one of ${known.length ? known.join(", ") : "(the inventory has no groups)"}`, pattern);
+      throw new PatternError(`Unknown group "${item}": expected one of ${known.length ? known.join(", ") : `(the inventory ${inventory.path} has no groups)`}`, pattern);
     }
     return members;
   }
@@ -96,14 +110,41 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
   }
   const unknown = names.filter((n) => !inventory.get(n));
   if (unknown.length > 0 && !options.adHoc) {
-    const shown = unknown.slice(0, 5).join(", ") + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : "");
-    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${shown}: not in the inventory ${inventory.path ?? ""} (${options.unknownHint ?? "use -H for ad hoc hosts"})`.replace(" )", ")"), pattern);
+    const where = inventory.path === null ? "no inventory was loaded" : `not in the inventory ${inventory.path}`;
+    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${listed(unknown)}: ${where} (${options.unknownHint ?? "use -H for ad hoc hosts"})`, pattern);
   }
   return names.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
 }
 
-function adHocOf(inventory: Inventory, name: string, cache: Map<string, Host>): Host {
+/**
+ * A saved set's hosts: the inventory's, and those the saving run reached otherwise, as it reached
+ * them. A name that is neither is refused: the set was saved on another inventory, and a bare name
+ * would go to port 22 as the default user, not where the run went.
+ */
+function savedSet(inventory: Inventory, item: string, names: readonly string[], pattern: string, options: SelectOptions, adHoc: Map<string, Host>): Host[] {
+  const out: Host[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    const how = options.savedHosts?.get(name);
+    const known = inventory.get(name);
+    if (known) out.push(how ? { ...known, vars: { ...known.vars, ...how } } : known);
+    else if (how) out.push(adHocOf(inventory, name, adHoc, how));
+    else missing.push(name);
+  }
+  if (missing.length > 0) {
+    const are = missing.length > 1 ? "are" : "is";
+    const why = inventory.path === null ? `${are} not among the ad hoc hosts of the run that saved it, and no inventory was loaded` : `${are} not in the inventory ${inventory.path} (the run that saved it had other hosts)`;
+    throw new PatternError(`Cannot select "${item}": ${listed(missing)} ${why}`, pattern);
+  }
+  return out;
+}
+
+function listed(names: readonly string[]): string {
+  return names.slice(0, 5).join(", ") + (names.length > 5 ? `, and ${names.length - 5} more` : "");
+}
+
+function adHocOf(inventory: Inventory, name: string, cache: Map<string, Host>, how: SavedHost = {}): Host {
   let h = cache.get(name);
-  if (!h) cache.set(name, (h = adHocHost(name, inventory.defaults)));
+  if (!h) cache.set(name, (h = adHocHost(name, { ...inventory.defaults, ...how })));
   return h;
 }

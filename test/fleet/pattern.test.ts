@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Inventory } from "../../src/fleet/inventory.js";
 import { PatternError } from "../../src/fleet/inventory-error.js";
+import type { SavedHost } from "../../src/fleet/last-sets.js";
 
 const inv = Inventory.parse(`
 groups:
@@ -32,10 +33,25 @@ test("! excludes and & intersects", () => {
 });
 
 test("saved sets such as @last.failed select exactly their hosts", () => {
-  const sets = new Map([["last.failed", ["web04", "db2", "elsewhere"]]]);
-  assert.deepEqual(names("@last.failed", { sets }), ["web04", "db2", "elsewhere"]);
-  assert.deepEqual(names("@last.failed,!db*", { sets }), ["web04", "elsewhere"]);
+  const sets = new Map([["last.failed", ["web04", "db2"]]]);
+  assert.deepEqual(names("@last.failed", { sets }), ["web04", "db2"]);
+  assert.deepEqual(names("@last.failed,!db*", { sets }), ["web04"]);
   assert.throws(() => names("@last.ok", { sets }), (e: unknown) => e instanceof PatternError && /no previous run saved it.*@last\.failed/.test(e.message));
+});
+
+test("a saved set's ad hoc hosts come back with the user and port they were reached with; names known nowhere are refused", () => {
+  const sets = new Map([["last.failed", ["web04", "elsewhere"]]]);
+  const savedHosts = new Map<string, SavedHost>([["elsewhere", { user: "shoal", port: 2200 }]]);
+  const hosts = inv.select("@last.failed", { sets, savedHosts });
+  assert.deepEqual(hosts.map((h) => [h.name, h.vars]), [["web04", {}], ["elsewhere", { user: "shoal", port: 2200 }]]);
+  // An inventory host that -H reached with another port keeps it.
+  assert.deepEqual(inv.select("@last.failed", { sets, savedHosts: new Map([...savedHosts, ["web04", { port: 2201 }]]) })[0]!.vars, { port: 2201 });
+  // Without the saved hosts (another inventory, an old file, the shell): refused by name, not made up as web:22.
+  for (const o of [{ sets }, { sets, adHoc: true }]) {
+    assert.throws(() => inv.select("@last.failed", o), (e: unknown) => e instanceof PatternError && e.message === `Cannot select "@last.failed": elsewhere is not in the inventory <inventory> (the run that saved it had other hosts)`);
+  }
+  const many = new Map([["last.all", ["a", "b", "web01"]]]);
+  assert.throws(() => Inventory.fromHosts(["x"]).select("@last.all", { sets: many }), /^PatternError: Cannot select "@last\.all": a, b, web01 are not among the ad hoc hosts of the run that saved it, and no inventory was loaded$/);
 });
 
 test("unknown groups and hosts are refused, unless ad hoc hosts are allowed", () => {
@@ -49,4 +65,18 @@ test("unknown groups and hosts are refused, unless ad hoc hosts are allowed", ()
   // "&" and "!" begin list items: written inside one, they get the corrected pattern, not "Unknown group".
   assert.throws(() => names("@prod&!web03"), (e: unknown) => e instanceof PatternError && e.message.includes('(write "@prod,!web03")'));
   assert.throws(() => names("web*&@eu"), (e: unknown) => e instanceof PatternError && e.message.includes('(write "web*,&@eu")'));
+  // Two operators in a row: the hint is a pattern that works.
+  assert.throws(() => names("@web,!!web01"), (e: unknown) => e instanceof PatternError && e.message.endsWith('"!!" puts operators in a row; an item takes one (write "@web,!web01")'));
+  assert.throws(() => names("@web,&!web01"), (e: unknown) => e instanceof PatternError && e.message.endsWith('(write "@web,!web01")'));
+  assert.throws(() => names("@web,&&@eu"), (e: unknown) => e instanceof PatternError && e.message.endsWith('(write "@web,&@eu")'));
+  assert.throws(() => names("@prod!!web03"), (e: unknown) => e instanceof PatternError && e.message.endsWith('(write "@prod,!web03")'));
+  assert.deepEqual(names("@web,!web01"), ["web02", "web03", "web04", "web05", "web06"]);
+});
+
+test("unknown names and groups are said plainly, with or without an inventory", () => {
+  assert.throws(() => names("web07"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host web07: not in the inventory <inventory> (use -H for ad hoc hosts)");
+  const none = Inventory.fromHosts(["a"]);
+  assert.throws(() => none.select("b"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host b: no inventory was loaded (use -H for ad hoc hosts)");
+  assert.throws(() => none.select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": no inventory was loaded, so there are no groups');
+  assert.throws(() => Inventory.parse("hosts: [a]", "x.yml").select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": expected one of (the inventory x.yml has no groups)');
 });

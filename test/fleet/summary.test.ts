@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HostResult } from "../../src/fleet/events.js";
 import { exitStatusOf, formatSummary, summarize } from "../../src/fleet/summary.js";
-import { loadSets, saveSets, setsOf } from "../../src/fleet/last-sets.js";
+import { loadSavedSets, loadSets, saveSets, setsOf } from "../../src/fleet/last-sets.js";
 
 const r = (host: string, state: HostResult["state"], reason?: string): HostResult => ({ host, state, reason, durationMs: 1 });
 
@@ -43,4 +43,20 @@ test("sets are saved so that @last.failed is exactly the hosts that were not ok"
   await saveSets(sets, dir);
   assert.deepEqual(await loadSets(dir), sets);
   assert.deepEqual(await loadSets(join(dir, "none")), new Map());
+});
+
+test("the hosts a run reached other than as its inventory says are saved with the sets; files without them still load", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-sets-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const sets = setsOf([r("127.0.91.1", "unreachable"), r("web01", "ok")]);
+  await saveSets(sets, dir, new Map([["127.0.91.1", { user: "shoal", port: 2200 }]]));
+  assert.deepEqual(await loadSavedSets(dir), { sets, hosts: new Map([["127.0.91.1", { user: "shoal", port: 2200 }]]) });
+  assert.deepEqual(await loadSets(dir), sets);
+  // The sets stay lists of names, as older versions read them.
+  assert.deepEqual((JSON.parse(await readFile(join(dir, "last.json"), "utf8")) as Record<string, unknown>)["last.failed"], ["127.0.91.1"]);
+  await writeFile(join(dir, "last.json"), JSON.stringify({ "last.failed": ["a", "b"] }));
+  assert.deepEqual(await loadSavedSets(dir), { sets: new Map([["last.failed", ["a", "b"]]]), hosts: new Map() });
+  // What cannot be a user or a port is dropped, the host kept.
+  await writeFile(join(dir, "last.json"), JSON.stringify({ "last.failed": ["a"], hosts: { a: { user: "", port: 70000 }, b: 3 } }));
+  assert.deepEqual((await loadSavedSets(dir)).hosts, new Map([["a", {}]]));
 });

@@ -12,7 +12,7 @@ import type { Host } from "../../fleet/host.js";
 import { describeHosts, foldHosts } from "../../fleet/host-range.js";
 import { formatDuration } from "../../fleet/duration.js";
 import { defaultInventoryPaths, type Inventory } from "../../fleet/inventory.js";
-import { loadSets, saveSets, setsOf } from "../../fleet/last-sets.js";
+import { loadSavedSets, saveSets, savedHostsOf, setsOf } from "../../fleet/last-sets.js";
 import { exitStatusOf } from "../../fleet/summary.js";
 import { RESERVED_FDS, openFileLimit } from "../../fleet/limits.js";
 import { scanLocal } from "../../fleet/transfer.js";
@@ -21,6 +21,7 @@ import { drive } from "./drive.js";
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from "./history.js";
 import { EXIT_USAGE, commandTimeout, outcome } from "../fleet-commands.js";
 import { STOP_SIGNALS, exitStatusOfSignal, stoppedBy } from "../stop-signals.js";
+import { widest } from "../width.js";
 
 /** What a shell needs. */
 export interface ShellOptions {
@@ -288,8 +289,10 @@ export class Shell {
   async #select(pattern: string): Promise<Host[]> {
     // Without an inventory, names are ad hoc hosts (as for `shoal run`); with one, the shell has
     // no -H to add others.
+    const { sets, hosts } = await loadSavedSets();
     return this.#inventory.select(pattern, {
-      sets: await loadSets(),
+      sets,
+      savedHosts: hosts,
       adHoc: this.#inventory.path === null,
       unknownHint: "the shell takes other names only when started without an inventory",
     });
@@ -335,7 +338,7 @@ export class Shell {
       this.#print("No groups in the inventory; select hosts by name (use web01,web02) or all (use *)\n");
       return;
     }
-    const width = Math.max(...groups.map((g) => g.name.length)) + 1;
+    const width = widest(groups) + 1;
     for (const g of groups) {
       const members = this.#inventory.members(g.name) ?? [];
       this.#print(`  ${this.#paint("36", `@${g.name}`.padEnd(width))}  ${String(members.length).padStart(4)} host${members.length === 1 ? " " : "s"}  ${describeHosts(members.map((h) => h.name))}\n`);
@@ -356,7 +359,7 @@ export class Shell {
 
   #view(mode: Parameters<typeof drive>[1]["mode"]) {
     const tty = (this.#output as NodeJS.WriteStream).isTTY === true;
-    return { color: this.#color, tty, hostWidth: Math.max(...this.#selection.map((h) => h.name.length)), total: this.#selection.length, mode, out: this.#output, err: this.#output };
+    return { color: this.#color, tty, hostWidth: widest(this.#selection), total: this.#selection.length, mode, out: this.#output, err: this.#output };
   }
 
   async #run(command: string): Promise<void> {
@@ -385,7 +388,7 @@ export class Shell {
       const { results } = await drive(run, this.#view(mode));
       this.#lastResults = results;
       this.#lastStatus = exitStatusOf(results);
-      await saveSets(setsOf(results)).catch(() => {});
+      await saveSets(setsOf(results), undefined, savedHostsOf(this.#selection, this.#inventory)).catch(() => {});
     } finally {
       this.#running = undefined;
     }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HostResult } from "../../src/fleet/events.js";
 import { exitStatusOf, formatSummary, summarize } from "../../src/fleet/summary.js";
-import { loadSavedSets, loadSets, saveSets, setsOf } from "../../src/fleet/last-sets.js";
+import { loadSavedSets, loadSets, saveSets, savedHostsOf, setsOf } from "../../src/fleet/last-sets.js";
+import { Inventory } from "../../src/fleet/inventory.js";
 
 const r = (host: string, state: HostResult["state"], reason?: string): HostResult => ({ host, state, reason, durationMs: 1 });
 
@@ -59,4 +60,16 @@ test("the hosts a run reached other than as its inventory says are saved with th
   // What cannot be a user or a port is dropped, the host kept.
   await writeFile(join(dir, "last.json"), JSON.stringify({ "last.failed": ["a"], hosts: { a: { user: "", port: 70000 }, b: 3 } }));
   assert.deepEqual((await loadSavedSets(dir)).hosts, new Map([["a", {}]]));
+});
+
+test("savedHostsOf keeps the hosts the inventory lacks, and those reached with another user or port", () => {
+  const inventory = Inventory.parse("defaults: { user: deploy }\nhosts: [web01, web02, { host: web03, port: 2222 }]\n");
+  const hosts = [
+    inventory.get("web01")!,
+    { ...inventory.get("web02")!, vars: { user: "root" } },
+    inventory.get("web03")!,
+    { name: "127.0.91.1", groups: [], vars: { user: "shoal", port: 2200 } },
+    { name: "bare", groups: [], vars: {} },
+  ];
+  assert.deepEqual(savedHostsOf(hosts, inventory), new Map([["web02", { user: "root" }], ["127.0.91.1", { user: "shoal", port: 2200 }], ["bare", {}]]));
 });

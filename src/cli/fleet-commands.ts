@@ -4,7 +4,8 @@
  * Exit status: 0 all ok; 1 a command exited non-zero somewhere; 2 a host could not be reached,
  * authenticated or finished in time; 64 a usage or inventory error.
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
+import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import { Writable } from "node:stream";
@@ -128,7 +129,7 @@ function withCommon(cmd: Command, connects = true): Command {
     .option("--accept-new", "trust unknown host keys on first use and save them (never changed keys)")
     .option("--no-strict-host-keys", "do not check host keys at all (throwaway test hosts only)")
     .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts, or the host's known_hosts var)")
-    .option("-A, --ask-pass", "ask for a password once, used for every host that needs one")
+    .option("-A, --ask-pass", "ask for a password once, before connecting, for every host that needs one")
     .option("--handshakes <n>", "SSH handshakes in flight per server, fixed (default: 8, growing while the server drops none)", positiveInt("handshakes"))
     .option("--no-color", "no colours, even on a terminal");
 }
@@ -286,12 +287,23 @@ async function newFleet(hosts: Host[], options: FleetOptions, session?: EarlyCon
 /** How long a run waits for its early hosts' lookups before it loads the fleet anyway. */
 const EARLY_LOOKUP_WAIT_MS = 50;
 
-function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function fleetOptions(o: CommonOptions, forks: number): Promise<FleetOptions> {
   // A mistyped --known-hosts would make every host unknown (as paramiko's load_host_keys, a file
   // named must exist); with --accept-new it may be new: the keys trusted start it.
-  if (o.knownHosts !== undefined && o.strictHostKeys !== false && !o.acceptNew && !existsSync(o.knownHosts)) {
-    throw new UsageError(`Cannot read --known-hosts ${o.knownHosts}: no such file (create it, or add --accept-new to start it with the keys trusted on first use)`);
+  if (o.knownHosts !== undefined && o.strictHostKeys !== false) {
+    const st = statOrUndefined(o.knownHosts);
+    if (st === undefined && !o.acceptNew) throw new UsageError(`Cannot read --known-hosts ${o.knownHosts}: no such file (create it, or add --accept-new to start it with the keys trusted on first use)`);
+    if (st !== undefined && !st.isFile()) throw new UsageError(`Cannot read --known-hosts ${o.knownHosts}: it is not a file`);
   }
+  if (o.user === "") throw new UsageError("Invalid --user: it is empty");
   const ask = once(askSecret);
   return {
     forks,
@@ -301,7 +313,8 @@ function fleetOptions(o: CommonOptions, forks: number): FleetOptions {
     acceptNew: o.acceptNew,
     knownHosts: o.strictHostKeys === false ? false : o.knownHosts,
     handshakesPerServer: o.handshakes,
-    password: o.askPass ? ask : undefined,
+    // Asked before the run, as pssh's -A does: typed while hosts connect, it ran out their connect timeout.
+    password: o.askPass ? await ask("Password: ").catch((error: Error) => Promise.reject(new UsageError(`--ask-pass: ${error.message}`))) : undefined,
     passphrase: process.stdin.isTTY ? ask : undefined,
   };
 }
@@ -436,14 +449,15 @@ export function registerFleetCommands(program: Command): void {
       const fds = 1 + (o.outDir ? 2 : 0) + (o.gather ? 1 : 0);
       const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, fds);
       const input = o.stdin ? await readStdin() : undefined;
-      const { fleet, early } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks), { type: "exec", command });
+      const { fleet, early } = await newFleet(withDefaults(hosts, o), await fleetOptions(o, forks), { type: "exec", command });
       try {
         const reporters: Reporter[] = [];
         let json: JsonReporter | undefined;
         if (o.json) reporters.push((json = new JsonReporter()));
         else if (o.gather) {
-          reporters.push(new GatherReporter({ tty: ctx.tty, color: ctx.color, total: hosts.length }));
-          reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true }));
+          const gather = new GatherReporter({ tty: ctx.tty, color: ctx.color, total: hosts.length });
+          reporters.push(gather);
+          reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true, beforeWrite: () => gather.clearStatus() }));
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
         const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent, earlyConnections: early });
@@ -493,7 +507,7 @@ export function registerFleetCommands(program: Command): void {
       const { hosts, inventory, reached } = await select(pattern, o);
       const ctx = context(o, hosts);
       // No early connections: a host's connect time is what ping measures.
-      const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
+      const { fleet } = await newFleet(withDefaults(hosts, o), await fleetOptions(o, fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 1)));
       try {
         const json = o.json ? new JsonReporter() : undefined;
         outcome.status = await drive(fleet.ping(), [json ?? new PingLines(ctx.hostWidth)], { json, color: ctx.color, startedAt, reached });
@@ -557,7 +571,7 @@ async function transfer(verb: "put" | "get", pattern: string | undefined, from: 
   const ctx = context(o, hosts);
   const forks = fitForks(o.forks ?? inventory.defaults.forks ?? DEFAULT_FORKS, 2);
   // No early connections: a local tree can take long to scan, and they would wait on it.
-  const { fleet } = await newFleet(withDefaults(hosts, o), fleetOptions(o, forks));
+  const { fleet } = await newFleet(withDefaults(hosts, o), await fleetOptions(o, forks));
   try {
     const timeout = o.timeout === Infinity ? undefined : o.timeout;
     let totalBytes = 0;

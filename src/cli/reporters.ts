@@ -47,6 +47,16 @@ function write(stream: NodeJS.WritableStream, text: string): void | Promise<void
   });
 }
 
+/**
+ * What a terminal would leave of a line: a carriage return inside it (a progress counter,
+ * `10%\r50%\rdone`) goes back to the line's start, over shoal's prefix; the text after the last one
+ * is what shows. A line's closing `\r` (a pty's `\r\n`) goes.
+ */
+function visiblePart(line: string): string {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  return text.slice(text.lastIndexOf("\r") + 1);
+}
+
 /** Longest line kept waiting for its newline before it is printed anyway. */
 const MAX_LINE = 64 * 1024;
 
@@ -56,13 +66,19 @@ const MAX_LINE = 64 * 1024;
  */
 export class LineReporter implements Reporter {
   readonly #partial = new Map<string, string>();
+  /** Streams whose last piece was a long line cut at MAX_LINE: the newline that ends it is not a line of its own. */
+  readonly #cut = new Set<string>();
   readonly #color: boolean;
   readonly #width: number;
   readonly #out: NodeJS.WritableStream;
   readonly #err: NodeJS.WritableStream;
   readonly #showErrors: boolean;
 
-  constructor(options: { color: boolean; hostWidth: number; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; showStdout?: boolean; showErrors?: boolean }) {
+  /** Called before each write: a status line on the same terminal (-b's) must not share it. */
+  readonly #beforeWrite: (() => void) | undefined;
+
+  constructor(options: { color: boolean; hostWidth: number; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; showStdout?: boolean; showErrors?: boolean; beforeWrite?: () => void }) {
+    this.#beforeWrite = options.beforeWrite;
     this.#color = options.color;
     this.#width = Math.min(options.hostWidth, 32);
     this.#out = options.out ?? process.stdout;
@@ -77,12 +93,16 @@ export class LineReporter implements Reporter {
   event(ev: FleetEvent): void | Promise<void> {
     if (ev.type === "stdout" || ev.type === "stderr") {
       const key = `${ev.type}\u0000${ev.host}`;
-      const text = (this.#partial.get(key) ?? "") + ev.data;
+      let text = (this.#partial.get(key) ?? "") + ev.data;
+      if (this.#cut.delete(key) && text.startsWith("\n")) text = text.slice(1);
+      if (text === "") return;
       const cut = text.lastIndexOf("\n");
       if (cut < 0 && text.length < MAX_LINE) {
         this.#partial.set(key, text);
         return;
       }
+      // A line longer than MAX_LINE goes out in pieces, each with its prefix.
+      if (cut < 0) this.#cut.add(key);
       const whole = cut < 0 ? text + "\n" : text.slice(0, cut + 1);
       this.#partial.set(key, cut < 0 ? "" : text.slice(cut + 1));
       return this.#lines(ev.type, ev.host, whole);
@@ -90,6 +110,7 @@ export class LineReporter implements Reporter {
     // Host-key problems are shown once, in the table at the end, not host by host.
     if (ev.type === "error" && this.#showErrors && !ev.retrying && ev.kind !== "hostkey") {
       const msg = this.#color ? `\x1b[31m${ev.message}\x1b[0m` : ev.message;
+      this.#beforeWrite?.();
       return write(this.#err, `${this.#prefix(ev.host)}${msg}\n`);
     }
     if (ev.type === "done") {
@@ -98,6 +119,7 @@ export class LineReporter implements Reporter {
         const key = `${stream}\u0000${ev.host}`;
         const rest = this.#partial.get(key);
         this.#partial.delete(key);
+        this.#cut.delete(key);
         if (rest) writes.push(this.#lines(stream, ev.host, rest + "\n"));
       }
       const pending = writes.filter((w): w is Promise<void> => w instanceof Promise);
@@ -107,18 +129,24 @@ export class LineReporter implements Reporter {
 
   #lines(stream: "stdout" | "stderr", host: string, text: string): void | Promise<void> {
     const prefix = this.#prefix(host);
-    const body = text.slice(0, -1).split("\n").map((l) => prefix + l.replace(/\r$/, "")).join("\n") + "\n";
+    const body = text.slice(0, -1).split("\n").map((l) => prefix + visiblePart(l)).join("\n") + "\n";
+    this.#beforeWrite?.();
     return write(stream === "stdout" ? this.#out : this.#err, body);
   }
 }
 
 /**
  * `-b`: identical outputs gathered under compact host ranges; on a TTY a status line shows the
- * groups so far while hosts finish. Output past a memory budget spills to disk.
+ * groups so far while hosts finish. Output past a memory budget spills to disk, and stays there:
+ * each distinct output is kept once (the first host's), and read back only to be printed, one
+ * group at a time, at the end. A host that timed out or was stopped is gathered too when it
+ * printed something (what it printed, until then).
  */
 export class GatherReporter implements Reporter {
   readonly #store = new OutputStore();
   readonly #outputs = new Map<string, HostOutput>();
+  /** The first host's output of each group, by digest, to print at the end. */
+  readonly #kept = new Map<string, HostOutput>();
   readonly #gatherer = new Gatherer();
   readonly #tty: boolean;
   readonly #color: boolean;
@@ -126,7 +154,8 @@ export class GatherReporter implements Reporter {
   readonly #total: number;
   #done = 0;
   #lastDraw = 0;
-  readonly #pending: Promise<void>[] = [];
+  /** Whether the status line is on the screen (other writers clear it first). */
+  #shown = false;
 
   constructor(options: { tty: boolean; color: boolean; total: number; out?: NodeJS.WritableStream }) {
     this.#tty = options.tty;
@@ -145,30 +174,46 @@ export class GatherReporter implements Reporter {
       const o = this.#outputs.get(ev.host);
       this.#outputs.delete(ev.host);
       await o?.close();
-      if (ev.result.state === "ok" || ev.result.state === "failed") {
-        if (!o) this.#gatherer.add(ev.host, "", "");
-        // An output seen before is read no more: a hundred hosts printing the same megabytes
-        // hold one copy, not a hundred.
-        else if (this.#gatherer.has(o.digest)) this.#gatherer.add(ev.host, "", o.digest);
-        else this.#gatherer.add(ev.host, o.inMemory() ?? (await o.buffer()).toString("utf8"), o.digest);
+      const finished = ev.result.state === "ok" || ev.result.state === "failed";
+      if (!o || o.size === 0) {
+        if (finished) this.#gatherer.add(ev.host, "", "");
+        await o?.release();
+      } else if (this.#kept.has(o.digest)) {
+        // An output seen before is not kept twice: a hundred hosts printing the same megabytes hold one copy.
+        this.#gatherer.add(ev.host, "", o.digest);
+        await o.release();
+      } else {
+        this.#gatherer.add(ev.host, "", o.digest);
+        this.#kept.set(o.digest, o);
       }
-      // Its text is in the gatherer now (or not wanted): the memory and the spill file go.
-      await o?.release();
-      if (this.#tty && performance.now() - this.#lastDraw > 100) this.#draw();
+      if (this.#tty && (!this.#shown || performance.now() - this.#lastDraw > 100)) this.#draw();
     }
+  }
+
+  /** Takes the status line off the screen, for a line another reporter writes (it comes back with the next host). */
+  clearStatus(): void {
+    if (!this.#shown) return;
+    this.#shown = false;
+    this.#out.write("\r\x1b[K");
   }
 
   #draw(): void {
     this.#lastDraw = performance.now();
-    const cols = (this.#out as NodeJS.WriteStream).columns ?? 80;
+    this.#shown = true;
+    const cols = (this.#out as NodeJS.WriteStream).columns || 80;
     const line = `[${this.#done}/${this.#total}] ${this.#gatherer.headers().join(" | ")}`;
     this.#out.write(`\r\x1b[K${line.length > cols - 1 ? line.slice(0, cols - 2) + "…" : line}`);
   }
 
   async end(): Promise<void> {
-    await Promise.all(this.#pending);
-    if (this.#tty) this.#out.write("\r\x1b[K");
-    await write(this.#out, this.#gatherer.format({ color: this.#color }));
+    this.clearStatus();
+    for (const g of this.#gatherer.groups()) {
+      const o = this.#kept.get(g.key);
+      const body = o ? (o.inMemory() ?? (await o.buffer()).toString("utf8")) : "";
+      await write(this.#out, this.#gatherer.formatGroup({ ...g, output: body }, { color: this.#color }));
+      await o?.release();
+    }
+    this.#kept.clear();
     await this.#store.dispose();
   }
 }
@@ -337,8 +382,8 @@ export class TransferBar implements Reporter {
   #sum = 0;
   #hostsOk = 0;
   readonly #hosts: number;
-  /** The total known from the start (put: the tree times the hosts), else 0. */
-  readonly #given: number;
+  /** The total known from the start (put: the tree times the hosts, less the shares of hosts that failed), else 0. */
+  #given: number;
   #total: number;
   readonly #started = performance.now();
 
@@ -365,9 +410,11 @@ export class TransferBar implements Reporter {
     else if (ev.type === "done") {
       const ok = ev.result.state === "ok";
       if (ok) this.#hostsOk++;
-      // A host that finished did all of its share; one that failed did what it did.
+      // A host that finished did all of its share. One that failed did what it did, and the rest
+      // of its share leaves the total: the bar's 100% is what could be done.
       const share = before.total || (this.#given > 0 ? this.#given / this.#hosts : (ev.result.bytes ?? 0));
-      now = { done: ok ? share : before.done, total: before.total || share };
+      now = { done: ok ? share : before.done, total: ok ? share : before.done };
+      if (!ok && this.#given > 0) this.#given -= share - before.done;
     } else return;
     this.#perHost.set(ev.host, now);
     this.#sum += now.done - before.done;

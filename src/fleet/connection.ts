@@ -299,16 +299,21 @@ function socketError(err: NodeJS.ErrnoException, tcpConnected: boolean, sawBanne
 /** Auth methods in ssh's order: keys, agent, password. Each is prepared only when the previous failed. */
 async function* authMethods(spec: ConnectSpec, creds: Credentials, notes: string[]): AsyncGenerator<object> {
   const files = spec.identityFiles.length > 0 ? spec.identityFiles : creds.defaultIdentityFiles();
+  let tried = 0;
   for (const f of files) {
     const key: ParsedKey | { path: string; message: string } = await creds.key(f);
     if (isKeyProblem(key)) {
       notes.push(`${key.path}: ${key.message}`);
       continue;
     }
+    tried++;
     yield { type: "publickey", username: spec.username, key };
   }
   const agent = creds.agent;
-  if (agent) yield { type: "agent", username: spec.username, agent };
+  if (agent) {
+    tried++;
+    yield { type: "agent", username: spec.username, agent };
+  }
   let password: string | undefined;
   try {
     password = spec.passwordEnv || creds.hasPassword ? await creds.password(spec.passwordEnv) : undefined;
@@ -320,6 +325,9 @@ async function* authMethods(spec: ConnectSpec, creds: Credentials, notes: string
   if (password !== undefined) {
     yield { type: "password", username: spec.username, password };
     yield { type: "keyboard-interactive", username: spec.username, prompt: (_n: string, _i: string, _l: string, prompts: unknown[], reply: (a: string[]) => void) => reply(prompts.map(() => password)) };
+  } else if (tried === 0 && notes.length === 0) {
+    // Said, or "authentication failed" would send the user looking at the server.
+    notes.push("nothing to try: no key file found, no ssh-agent, no password (give identity_file, start an agent, or use --ask-pass or password_env)");
   }
 }
 
@@ -430,7 +438,8 @@ export class HostConnection {
           feed("stdout", ch);
           feed("stderr", ch.stderr);
           ch.on("exit", (code: number | null, signal?: string) => {
-            exit = { status: typeof code === "number" ? code : null, signal: signal ?? undefined };
+            // The protocol names the signal bare (TERM); ssh2 hands it on as SIGTERM.
+            exit = { status: typeof code === "number" ? code : null, signal: signal?.replace(/^SIG/, "") || undefined };
           });
           // ssh2 closes the channel once stdout has ended, while stderr may still hold data,
           // paused for a slow reader: the command is done when both are read to their end.
@@ -484,9 +493,19 @@ export class HostConnection {
     return () => this.#client.removeListener("close", listener);
   }
 
-  /** Round trip time of one global request (keepalive@openssh.com) on the open connection, in ms. */
+  /**
+   * Round trip time of one global request (keepalive@openssh.com) on the open connection, in ms.
+   * The first request after login is answered only once sshd has set up the session's process
+   * (tens of ms): it is sent and awaited first, and the second one is timed.
+   */
   async ping(timeout = 10_000): Promise<number> {
+    await this.#roundTrip(timeout);
     const started = performance.now();
+    await this.#roundTrip(timeout);
+    return performance.now() - started;
+  }
+
+  async #roundTrip(timeout: number): Promise<void> {
     const internals = this.#client as unknown as { _callbacks?: ((err: boolean) => void)[]; _protocol?: { ping(): void } };
     if (Array.isArray(internals._callbacks) && typeof internals._protocol?.ping === "function") {
       await new Promise<void>((resolve, reject) => {
@@ -500,7 +519,6 @@ export class HostConnection {
     } else {
       await this.exec("true", { timeout });
     }
-    return performance.now() - started;
   }
 
   /** Closes the connection. Safe to call twice. */

@@ -12,7 +12,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 export function parseDuration(text: string, what = "duration"): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return withinLimit(Math.round(Number(trimmed) * 1000), text, what);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return withinLimit(Number(trimmed) * 1000, text, what);
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
@@ -25,12 +25,18 @@ export function parseDuration(text: string, what = "duration"): number {
       `Cannot parse ${what} ${JSON.stringify(text)}: expected a number of seconds or a number with a unit (500ms, 10s, 2m, 1h)`,
     );
   }
-  return withinLimit(Math.round(total), text, what);
+  return withinLimit(total, text, what);
 }
 
-/** Node's timers end at once past TIMEOUT_MAX (2^31-1 ms, about 24.8 days): such a duration is refused. */
-function withinLimit(ms: number, text: string, what: string): number {
+/**
+ * Whole milliseconds. Node's timers end at once past TIMEOUT_MAX (2^31-1 ms, about 24.8 days), and
+ * a duration under a millisecond would round to 0 (which means "none" where 0 is allowed): both
+ * are refused.
+ */
+function withinLimit(exact: number, text: string, what: string): number {
+  const ms = Math.round(exact);
   if (ms > TIMEOUT_MAX) throw new RangeError(`Cannot use ${what} ${JSON.stringify(text)}: at most 24 days (596h)`);
+  if (exact > 0 && ms === 0) throw new RangeError(`Cannot use ${what} ${JSON.stringify(text)}: less than a millisecond (at least 1ms)`);
   return ms;
 }
 

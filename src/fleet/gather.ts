@@ -7,6 +7,8 @@ import { describeHosts } from "./host-range.js";
 export interface GatheredGroup {
   hosts: string[];
   output: string;
+  /** What identifies the output (its digest, or the text itself). */
+  key: string;
 }
 
 export class Gatherer {
@@ -15,13 +17,8 @@ export class Gatherer {
   /** Adds one host's whole output. `key` (a digest) identifies it when given; the text otherwise. */
   add(host: string, output: string, key: string = output): void {
     let g = this.#groups.get(key);
-    if (!g) this.#groups.set(key, (g = { hosts: [], output }));
+    if (!g) this.#groups.set(key, (g = { hosts: [], output, key }));
     g.hosts.push(host);
-  }
-
-  /** Whether an output with this key (digest) was added already: another host's joins it without its text. */
-  has(key: string): boolean {
-    return this.#groups.has(key);
   }
 
   /** The groups, largest first, then by their first host (so that the output is stable). */
@@ -37,13 +34,16 @@ export class Gatherer {
 
   /** The final gathered text. */
   format(options: { color?: boolean } = {}): string {
-    const rule = "-".repeat(15);
     return this.groups()
-      .map((g) => {
-        const head = describeHosts(g.hosts);
-        const body = g.output.endsWith("\n") || g.output === "" ? g.output : g.output + "\n";
-        return `${rule}\n${options.color ? `\x1b[1;36m${head}\x1b[0m` : head}\n${rule}\n${body}`;
-      })
+      .map((g) => this.formatGroup(g, options))
       .join("");
+  }
+
+  /** One group: its host range between rules, then its output. */
+  formatGroup(g: GatheredGroup, options: { color?: boolean } = {}): string {
+    const rule = "-".repeat(15);
+    const head = describeHosts(g.hosts);
+    const body = g.output.endsWith("\n") || g.output === "" ? g.output : g.output + "\n";
+    return `${rule}\n${options.color ? `\x1b[1;36m${head}\x1b[0m` : head}\n${rule}\n${body}`;
   }
 }

@@ -79,6 +79,16 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   r = await shoal(["run", "@web", "--known-hosts", join(dir, "typo.txt"), "--", "true"]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /Cannot read --known-hosts .*typo\.txt: no such file/);
+  r = await shoal(["run", "@web", "--known-hosts", dir, "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Cannot read --known-hosts .*: it is not a file/);
+  r = await shoal(["run", "@web", "-u", "", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /Invalid --user: it is empty/);
+  // Under a millisecond would round to 0, which is "none".
+  r = await shoal(["run", "@web", "-t", "0.0001", "--", "true"]);
+  assert.equal(r.status, 64);
+  assert.match(r.stderr, /less than a millisecond/);
   r = await shoal(["run", "@web", "--timeout", "3x", "--", "true"]);
   assert.equal(r.status, 64);
   assert.match(r.stderr, /expected a number of seconds or a number with a unit/);
@@ -268,6 +278,14 @@ test("-o that cannot be written is refused before connecting (status 64); a host
   assert.equal(await readFile(join(out, "127.0.2.2.stdout"), "utf8"), "ran\n");
 });
 
+test("--ask-pass asks before connecting; with no terminal to ask on, it is a usage error", async () => {
+  // setsid: no controlling terminal, as under cron or CI.
+  const r = spawnSync("setsid", ["-w", process.execPath, MAIN, "run", "@db", "-A", "--", "true"], { cwd: dir, encoding: "utf8", env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" }, timeout: 30_000 });
+  assert.equal(r.status, 64, r.stderr);
+  assert.match(r.stderr, /--ask-pass: Cannot ask "Password:": no terminal/);
+  assert.doesNotMatch(r.stdout + r.stderr, /127\.0\.2\.1/, "no host was contacted");
+});
+
 test("ping prints connect time and round trip per host", async () => {
   const r = await shoal(["ping", "@db"]);
   assert.equal(r.status, 0);
@@ -324,10 +342,10 @@ test("unknown host keys are gathered into one table at the end; --accept-new tru
   r = await shoal(["run", "all", "-i", inv2, "--known-hosts", kh, "--", "true"]);
   assert.equal(r.status, 0);
   assert.doesNotMatch(r.stderr, /KEY TYPE/);
-  // A known_hosts that cannot be read: every host fails on it, saying so; no stack trace.
+  // A known_hosts that is a folder: refused before any host is tried; no stack trace.
   r = await shoal(["run", "all", "-i", inv2, "--known-hosts", dir, "--", "true"]);
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`Cannot read known_hosts file ${dir}: EISDIR`));
+  assert.equal(r.status, 64, r.stderr);
+  assert.match(r.stderr, /Cannot read --known-hosts .*: it is not a file/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   // One that cannot be written: the run is fine, the accepted keys are lost, and that is said.
   const unwritable = "/proc/shoal-no-such-folder/known_hosts";

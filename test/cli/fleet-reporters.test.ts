@@ -125,8 +125,54 @@ test("gathering keeps one copy of an output many hosts print, and no spill file 
   assert.ok((await files()).length > 0, "12 MiB per host spills to disk");
   await r.event({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1 } });
   await r.event({ type: "done", host: "b", time: 0, result: { host: "b", state: "ok", durationMs: 1 } });
+  // Stopped, but it printed: gathered with what it printed (it was dropped).
   await r.event({ type: "done", host: "c", time: 0, result: { host: "c", state: "killed", durationMs: 1 } });
-  assert.deepEqual(await files(), []);
+  // One copy kept, to print at the end; the other hosts' are gone.
+  assert.equal((await files()).length, 1);
   await r.end();
-  assert.match(o.writes.join(""), /^-+\na,b \(2\)\n-+\nx{1048576}\n/);
+  assert.match(o.writes.join(""), /^-+\na,b,c \(3\)\n-+\nx{1048576}\n/);
+  assert.deepEqual(await files(), []);
+});
+
+test("gathering: distinct outputs, each printed once at the end; a stopped host that printed nothing is left to the summary", async () => {
+  const o = sink();
+  const r = new GatherReporter({ tty: false, color: false, total: 4, out: o.stream });
+  await r.event(out("a", "one\n"));
+  await r.event(out("b", "two\n"));
+  await r.event(out("c", "one\n"));
+  for (const host of ["a", "b", "c"]) await r.event({ type: "done", host, time: 0, result: { host, state: "ok", durationMs: 1 } });
+  await r.event({ type: "done", host: "d", time: 0, result: { host: "d", state: "timeout", durationMs: 1 } });
+  await r.end();
+  assert.equal(o.writes.join(""), "---------------\na,c (2)\n---------------\none\n---------------\nb (1)\n---------------\ntwo\n");
+});
+
+test("-b on a terminal: the status line leaves the screen before a stderr line or an error is written", async () => {
+  const o = sink();
+  (o.stream as unknown as { columns: number }).columns = 0; // a pty that says 0 columns: 80 then
+  const gather = new GatherReporter({ tty: true, color: false, total: 2, out: o.stream });
+  const e = sink();
+  const lines = new LineReporter({ color: false, hostWidth: 1, out: sink().stream, err: e.stream, beforeWrite: () => gather.clearStatus() });
+  const both = async (ev: FleetEvent) => {
+    await gather.event(ev);
+    await lines.event(ev);
+  };
+  await both(out("a", "x\n"));
+  await both({ type: "done", host: "a", time: 0, result: { host: "a", state: "ok", durationMs: 1 } });
+  assert.equal(o.writes.at(-1), "\r\x1b[K[1/2] a (1)");
+  await both({ type: "stderr", host: "b", time: 0, data: "oops\n", bytes: Buffer.from("oops\n") });
+  // Cleared first, so the line starts at the left, on a line of its own.
+  assert.equal(o.writes.at(-1), "\r\x1b[K");
+  assert.deepEqual(e.writes, ["b: oops\n"]);
+});
+
+test("live lines: a carriage return inside a line keeps what a terminal would show; a line cut at 64 KiB leaves no empty line", async () => {
+  const o = sink();
+  const r = new LineReporter({ color: false, hostWidth: 1, out: o.stream, err: sink().stream });
+  await r.event(out("a", "10%\r50%\rdone\n"));
+  assert.deepEqual(o.writes, ["a: done\n"]);
+  o.writes.length = 0;
+  const long = "x".repeat(64 * 1024);
+  await r.event(out("a", long));
+  await r.event(out("a", "\nnext\n"));
+  assert.deepEqual(o.writes, [`a: ${long}\n`, "a: next\n"]);
 });

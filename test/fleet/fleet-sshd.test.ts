@@ -97,6 +97,39 @@ test("run: megabytes on stderr are kept whole too (ssh2 closes the channel when 
   }
 });
 
+test("a command killed by a signal: its result names it bare (TERM), its reason once (killed by SIGTERM)", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 96), base);
+  const [r] = await fleet.run("kill -TERM $$").results();
+  assert.deepEqual([r!.state, r!.signal, r!.reason], ["failed", "TERM", "killed by SIGTERM"]);
+});
+
+test("auth with nothing to try (no key file, no agent, no password) says so", async (t) => {
+  const home = await mkdtemp(join(tmpdir(), "shoal-empty-home-"));
+  const before = process.env["HOME"];
+  process.env["HOME"] = home;
+  t.after(async () => {
+    process.env["HOME"] = before;
+    await rm(home, { recursive: true, force: true });
+  });
+  await using fleet = new Fleet([adHocHost(loopback(97), { port: sshd.port, user: sshd.user })], base);
+  const events: FleetEvent[] = [];
+  for await (const ev of fleet.run("true")) events.push(ev);
+  const error = events.find((e) => e.type === "error");
+  assert.ok(error?.type === "error" && error.kind === "auth", JSON.stringify(events));
+  assert.match(error.message, /nothing to try: no key file found, no ssh-agent, no password/);
+});
+
+test("ping times a round trip on the open connection, not sshd's setting up of the session", async () => {
+  await using fleet = new Fleet(sshdHosts(sshd, 3, 98), base);
+  const results = await fleet.ping().results();
+  for (const r of results) {
+    assert.equal(r.state, "ok");
+    // The first request after login waits for sshd's session process (about a connect's time);
+    // a round trip on loopback is a small part of it.
+    assert.ok(r.rttMs! < r.connectMs! / 2, JSON.stringify(r));
+  }
+});
+
 test("run: stdin goes to every host; megabytes of output are kept whole (spilled to disk)", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 3), base);
   const [a] = await fleet.run("wc -c", { input: Buffer.from("12345") }).results();

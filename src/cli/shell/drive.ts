@@ -7,7 +7,7 @@ import type { FleetRun } from "../../fleet/fleet.js";
 import type { FleetEvent, HostResult } from "../../fleet/events.js";
 import { formatDuration } from "../../fleet/duration.js";
 import { formatSummary, summarize } from "../../fleet/summary.js";
-import { GatherReporter, LineReporter, TransferBar, TransferLines, type Reporter } from "../reporters.js";
+import { GatherReporter, LineReporter, TransferBar, TransferLines, transferBarFormat, type Reporter } from "../reporters.js";
 
 /** How a run is shown. */
 export interface ViewOptions {
@@ -45,22 +45,8 @@ export async function drive(run: FleetRun, view: ViewOptions): Promise<DrivenRun
     // Errors are in the summary; printed live they would land on the gatherer's status line.
     reporters.push(new GatherReporter({ tty: view.tty, color: view.color, total: view.total, out }));
   } else if (view.tty) {
-    const verb = mode.kind;
-    const bar = new cliProgress.SingleBar(
-      { format: `${verb} {bar} {percentage}% | {moved} | hosts {hostsDone}/{hosts} | {rate} | ETA {eta_formatted}`, hideCursor: true, stream: err, etaBuffer: 50, clearOnComplete: false },
-      cliProgress.Presets.shades_classic,
-    );
-    const expected = mode.kind === "put" ? mode.totalBytes : 0;
-    const transferBar = new TransferBar(bar, view.total, expected);
-    const perHost = view.total > 0 ? expected / view.total : 0;
-    reporters.push({
-      // A host that cannot be reached never sends its share: take it off the bar's 100%.
-      event(ev) {
-        if (ev.type === "done" && ev.result.state !== "ok" && perHost > 0) bar.setTotal(Math.max(1, bar.getTotal() - perHost));
-        return transferBar.event(ev);
-      },
-      end: () => transferBar.end(),
-    });
+    const bar = new cliProgress.SingleBar({ format: transferBarFormat(mode.kind), hideCursor: true, stream: err, etaBuffer: 50, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+    reporters.push(new TransferBar(bar, view.total, mode.kind === "put" ? mode.totalBytes : 0));
   } else reporters.push(new TransferLines(mode.kind, view.hostWidth));
   const statusLines = view.statusLines ?? (mode.kind === "live" || mode.kind === "gather");
   const results: HostResult[] = [];

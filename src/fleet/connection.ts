@@ -136,12 +136,12 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     );
     // A host that accepts and says nothing (hung, or a tarpit) must not hold the server's slot.
     // Through a bastion the banner comes after the bastion's own handshake: its slot is held longer.
-    const grace = setTimeout(
-      () => {
-        if (!sawBanner) slot.release();
-      },
-      Math.min(proxy && spec.proxyGroup !== undefined ? BASTION_GRACE_MS : BANNER_GRACE_MS, spec.connectTimeout),
-    );
+    const graceMs = Math.min(proxy && spec.proxyGroup !== undefined ? BASTION_GRACE_MS : BANNER_GRACE_MS, spec.connectTimeout);
+    const grace = setTimeout(() => {
+      if (sawBanner) return;
+      slot.release();
+      ctx.gate.graceExpired(key, graceMs);
+    }, graceMs);
     const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
     ctx.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -171,6 +171,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
       preBanner = (preBanner + chunk.toString("latin1")).slice(-1024);
       if (!/(?:^|\n)SSH-/.test(preBanner)) return;
       sawBanner = true;
+      ctx.gate.answered(key);
       phase = "kex";
       sock.removeListener("data", onPreBanner);
     };

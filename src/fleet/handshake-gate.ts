@@ -30,6 +30,10 @@ interface Server {
   ceiling: number;
   inFlight: number;
   waiters: (() => void)[];
+  /** When the server last sent a banner (performance.now()), or -Infinity. */
+  answeredAt: number;
+  /** Nothing answered for a whole banner grace: hung, or a tarpit. See `silent`. */
+  silent: boolean;
 }
 
 /** Default handshakes in flight per server: under sshd's default MaxStartups start of 10, with margin. */
@@ -68,7 +72,7 @@ export class HandshakeGate {
   /** Waits for a slot on that server. Rejects with the signal's reason when it aborts first. */
   async acquire(key: string, signal?: AbortSignal): Promise<HandshakeSlot> {
     const s = this.#server(key);
-    while (s.inFlight >= s.limit) {
+    while (!s.silent && s.inFlight >= s.limit) {
       signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
         const wake = () => {
@@ -96,6 +100,27 @@ export class HandshakeGate {
     };
   }
 
+  /** The server sent a banner: it is answering. */
+  answered(key: string): void {
+    const s = this.#server(key);
+    s.answeredAt = performance.now();
+    s.silent = false;
+  }
+
+  /**
+   * A handshake's banner grace ran out with no banner. If the server sent none to anyone for as
+   * long (it is hung, stopped, or a tarpit), it is silent: the hosts waiting for it all start, and
+   * later ones do not wait, until it answers again. Taking them 8 at a time, a grace each, added
+   * their connect timeouts up (50 hosts of a stopped sshd took 8 s with a 2 s timeout). A server
+   * that answers someone within the grace is busy, not silent, and keeps its cap.
+   */
+  graceExpired(key: string, graceMs: number): void {
+    const s = this.#server(key);
+    if (s.silent || performance.now() - s.answeredAt < graceMs) return;
+    s.silent = true;
+    for (const wake of s.waiters.splice(0)) wake();
+  }
+
   /** A handshake completed: the server can take one more at a time (up to its ceiling). */
   succeeded(key: string): void {
     const s = this.#server(key);
@@ -108,6 +133,7 @@ export class HandshakeGate {
   /** The server dropped a connection before its banner: halve its cap, and stop probing above the default. */
   dropped(key: string): void {
     const s = this.#server(key);
+    s.silent = false;
     s.ceiling = this.#max;
     s.limit = Math.max(1, Math.min(this.#max, Math.floor(s.limit / 2)));
   }
@@ -119,7 +145,7 @@ export class HandshakeGate {
 
   #server(key: string): Server {
     let s = this.#servers.get(key);
-    if (!s) this.#servers.set(key, (s = { limit: this.#max, ceiling: this.#probe, inFlight: 0, waiters: [] }));
+    if (!s) this.#servers.set(key, (s = { limit: this.#max, ceiling: this.#probe, inFlight: 0, waiters: [], answeredAt: -Infinity, silent: false }));
     return s;
   }
 

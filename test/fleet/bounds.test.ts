@@ -4,6 +4,9 @@ import { existsSync } from "node:fs";
 import { OutputStore } from "../../src/fleet/output-store.js";
 import { openFileLimit, planForks } from "../../src/fleet/limits.js";
 import { DEFAULT_HANDSHAKES_PER_SERVER, HandshakeGate, PROBE_HANDSHAKES_PER_SERVER } from "../../src/fleet/handshake-gate.js";
+import { createServer } from "node:net";
+import { Fleet } from "../../src/fleet/fleet.js";
+import { adHocHost } from "../../src/fleet/host.js";
 
 test("output past the per-host or shared budget spills to disk and reads back whole", async () => {
   const store = new OutputStore({ perHost: 1024, total: 4096 });
@@ -134,4 +137,49 @@ test("a released output gives its memory back to the shared budget and removes i
   } finally {
     await store.dispose();
   }
+});
+
+test("the gate lets everyone through to a server that answers no one for a whole grace, until it answers", async () => {
+  const gate = new HandshakeGate(2);
+  const key = HandshakeGate.serverKey("127.0.0.1", 2022);
+  const held = [await gate.acquire(key), await gate.acquire(key)];
+  let third = false;
+  const waiting = gate.acquire(key).then((slot) => ((third = true), slot));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(third, false);
+  gate.graceExpired(key, 1000);
+  const slot = await waiting;
+  assert.equal(third, true);
+  // Silent: later hosts do not wait either.
+  const fourth = await gate.acquire(key);
+  // It answers again: back to its cap.
+  gate.answered(key);
+  let fifth = false;
+  void gate.acquire(key).then(() => (fifth = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(fifth, false);
+  // A grace that runs out while the server answers others (busy, not hung) changes nothing.
+  gate.graceExpired(key, 1000);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(fifth, false);
+  for (const s of [...held, slot, fourth]) s.release();
+});
+
+test("hosts of a server that accepts and never answers all time out within one connect timeout (plus the grace), not in waves", async (t) => {
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createServer((s) => sockets.add(s));
+  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  const hosts = Array.from({ length: 40 }, (_, i) => adHocHost(`127.0.4.${i + 1}`, { port, user: "nobody" }));
+  await using fleet = new Fleet(hosts, { knownHosts: false, sshConfig: false, agent: false, connectTimeout: 2000 });
+  const started = performance.now();
+  const results = await fleet.run("true").results();
+  const elapsed = performance.now() - started;
+  assert.ok(results.every((r) => r.state === "timeout"), JSON.stringify(results.filter((r) => r.state !== "timeout")));
+  // In waves of 8, a grace (1 s) each, it took 6-7 s.
+  assert.ok(elapsed < 2000 + 1000 + 1500, `${Math.round(elapsed)} ms`);
 });

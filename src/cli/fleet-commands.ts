@@ -199,7 +199,7 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
       return selected(inventory.hosts.filter((h) => names.has(h.name)));
     }
     const { sets, hosts: savedHosts } = await loadSavedSets();
-    const hosts = inventory.select(pattern, { sets, savedHosts, adHoc: inventory.path === null || adHocNames.length > 0 });
+    const hosts = inventory.select(pattern, { sets, savedHosts, adHoc: inventory.path === null || adHocNames.length > 0, unknownHint: "use -H for ad hoc hosts" });
     if (hosts.length === 0) throw new UsageError(`No hosts match ${JSON.stringify(pattern)}${fromFile.path === null && adHocNames.length === 0 ? noInventory() : ""}`);
     return selected(hosts);
   } catch (err) {

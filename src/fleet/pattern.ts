@@ -23,7 +23,7 @@ export interface SelectOptions {
   savedHosts?: ReadonlyMap<string, SavedHost> | undefined;
   /** Take names the inventory does not know as ad hoc hosts (with the defaults) instead of refusing them. */
   adHoc?: boolean | undefined;
-  /** What to do about a name the inventory lacks, said when refusing it (default `use -H for ad hoc hosts`, as `shoal run` takes them). */
+  /** What to do about a name the inventory lacks, said when refusing it (default: the `adHoc` option; the CLI says `-H`). */
   unknownHint?: string | undefined;
 }
 
@@ -111,7 +111,7 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
   const unknown = names.filter((n) => !inventory.get(n));
   if (unknown.length > 0 && !options.adHoc) {
     const where = inventory.path === null ? "no inventory was loaded" : `not in the inventory ${inventory.path}`;
-    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${listed(unknown)}: ${where} (${options.unknownHint ?? "use -H for ad hoc hosts"})`, pattern);
+    throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${listed(unknown)}: ${where} (${options.unknownHint ?? "select with { adHoc: true } to take such names as ad hoc hosts"})`, pattern);
   }
   return names.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
 }

@@ -74,9 +74,9 @@ test("unknown groups and hosts are refused, unless ad hoc hosts are allowed", ()
 });
 
 test("unknown names and groups are said plainly, with or without an inventory", () => {
-  assert.throws(() => names("web07"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host web07: not in the inventory <inventory> (use -H for ad hoc hosts)");
+  assert.throws(() => names("web07"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host web07: not in the inventory <inventory> (select with { adHoc: true } to take such names as ad hoc hosts)");
   const none = Inventory.fromHosts(["a"]);
-  assert.throws(() => none.select("b"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host b: no inventory was loaded (use -H for ad hoc hosts)");
+  assert.throws(() => none.select("b"), (e: unknown) => e instanceof PatternError && e.message === "Unknown host b: no inventory was loaded (select with { adHoc: true } to take such names as ad hoc hosts)");
   assert.throws(() => none.select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": no inventory was loaded, so there are no groups');
   assert.throws(() => Inventory.parse("hosts: [a]", "x.yml").select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": expected one of (the inventory x.yml has no groups)');
 });

@@ -10,6 +10,7 @@ import { TimeoutError } from "../../src/multiprocessing/errors.js";
 import { activeChildren } from "../../src/multiprocessing/process.js";
 import { task } from "../../src/internal/task.js";
 import { Lock } from "../../src/threading/index.js";
+import { Event as MpEvent, Lock as MpLock, Queue as MpQueue } from "../../src/multiprocessing/index.js";
 import * as f from "./pool-fixtures.js";
 
 const backends = [
@@ -279,6 +280,20 @@ test("Pool refuses shared memory at once: processes cannot share it", async (t) 
   const pool = new Pool({ processes: 1 });
   t.after(() => pool.terminate());
   assert.throws(() => pool.applyAsync(f.identity, [new SharedArrayBuffer(4)]), TypeError);
+});
+
+test("a Pool worker is a daemonic child named after the worker, with the parent's authkey: shoal primitives in its arguments work", async (t) => {
+  const pool = new Pool({ processes: 1 });
+  t.after(() => pool.terminate());
+  const [name, parentPid, daemon] = await pool.apply(f.workerIdentity, []);
+  assert.match(name, /^PoolWorker-\d+:1$/);
+  assert.equal(parentPid, process.pid);
+  assert.equal(daemon, true);
+  const event = new MpEvent();
+  const queue = new MpQueue<string>();
+  assert.equal(await pool.apply(f.useShared, [event, new MpLock(), queue]), 1);
+  assert.equal(await event.isSet(), true);
+  assert.equal(await queue.get({ timeout: 5000 }), "from the worker");
 });
 
 test("activeChildren() lists a Pool's workers, daemonic, until they end (as Python's active_children)", async () => {

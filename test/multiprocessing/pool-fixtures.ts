@@ -156,3 +156,22 @@ export async function exitLeavingStderrOpen(): Promise<never> {
   process.stderr.write(`holder pid ${holder.pid}\n`, () => process.exit(5));
   return new Promise<never>(() => {});
 }
+
+/** Who the worker process is: its name, its parent's pid, whether it is daemonic. */
+export async function workerIdentity(): Promise<[string, number | null, boolean]> {
+  const { currentProcess, parentProcess } = await import("../../src/multiprocessing/process.js");
+  return [currentProcess().name, parentProcess()?.pid ?? null, currentProcess().daemon];
+}
+
+/** Uses process-shared primitives the pool's parent made (they reach their owner with its authkey). */
+export async function useShared(
+  event: { set(): Promise<void> },
+  lock: { acquire(): Promise<boolean>; release(): Promise<void> },
+  queue: { put(item: string): Promise<void>; qsize(): Promise<number> },
+): Promise<number> {
+  await lock.acquire();
+  await lock.release();
+  await event.set();
+  await queue.put("from the worker");
+  return queue.qsize();
+}

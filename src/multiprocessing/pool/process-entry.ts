@@ -1,6 +1,7 @@
 /**
  * Entry point of a Pool worker process: task frames come in on file descriptor 3, result frames go
- * out on file descriptor 4 (two socket pairs made by the pool). The process exits when the pool
+ * out on file descriptor 4 (two socket pairs made by the pool). The first frame is the worker's
+ * identity, taken before any task runs (see `process-link.ts`). The process exits when the pool
  * says STOP, or when descriptor 3 closes (the pool is gone).
  *
  * Results are written with a blocking `writeSync`, each before the next task starts: a stream
@@ -9,9 +10,11 @@
  */
 import { writeSync } from "node:fs";
 import { Socket } from "node:net";
+import { deserialize } from "node:v8";
 import { FrameParser } from "../framing.js";
 import { HEADER_BYTES } from "./wire.js";
 import { WorkerRuntime } from "./worker-runtime.js";
+import { adoptIdentity, type Self } from "../process.js";
 
 if (process.argv[2]) process.title = `node ${process.argv[2]}`;
 const channel = new Socket({ fd: 3, readable: true, writable: false });
@@ -54,8 +57,19 @@ const runtime = new WorkerRuntime(
   () => {},
 );
 
+let adopted = false;
+function onFrame(frame: Uint8Array): void {
+  if (adopted) {
+    runtime.receive(frame);
+    return;
+  }
+  adopted = true;
+  const identity = deserialize(frame) as Self;
+  adoptIdentity({ ...identity, authkey: Buffer.from(identity.authkey) });
+}
+
 channel.on("data", (chunk: Buffer) => {
-  parser.push(chunk, (frame) => runtime.receive(frame));
+  parser.push(chunk, onFrame);
   runtime.start();
 });
 channel.on("end", () => process.exit(0));

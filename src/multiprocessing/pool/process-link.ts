@@ -1,7 +1,10 @@
 /**
  * The pool's side of a Pool worker process: `node process-entry.js` with two socket pairs carrying
  * length-prefixed frames (the framing of `multiprocessing.connection`): tasks on its descriptor 3,
- * results on its descriptor 4.
+ * results on its descriptor 4. The first frame on descriptor 3 is the worker's identity (as
+ * `Process.start()` sends its child's): its name, the parent's authkey (without which the shoal
+ * primitives in a task's arguments could not reach their owner), daemonic, with this process as
+ * its parent.
  * The child's stdout is the parent's, as in Python. Its stderr goes through the pool, which
  * forwards it (to the parent's stderr unless told otherwise) and keeps its last lines for the error
  * of a task whose worker dies.
@@ -10,6 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { serialize } from "node:v8";
 import { FrameParser, frameOf } from "../framing.js";
 import type { WorkerExit } from "./errors.js";
 import { StderrTail } from "./stderr-tail.js";
@@ -17,7 +21,7 @@ import type { Outgoing } from "./wire.js";
 import type { WorkerEvents, WorkerLink } from "./worker-link.js";
 import { inheritedExecArgv } from "../../internal/inherited-exec-argv.js";
 import { getExecutable } from "../executable.js";
-import { adoptChildProcess } from "../process.js";
+import { adoptChildProcess, nextChildIdentity, selfIdentity, type Self } from "../process.js";
 
 const ENTRY = fileURLToPath(new URL("./process-entry.js", import.meta.url));
 /** After SIGTERM, a worker that is still alive this long later gets SIGKILL (ms). */
@@ -83,6 +87,9 @@ export class ProcessLink implements WorkerLink {
     });
     this.#tasks = this.#child.stdio[3] as Socket;
     this.#tasks.on("error", () => {});
+    const me = selfIdentity();
+    const identity: Self = { name, authkey: me.authkey, daemon: true, identity: nextChildIdentity(), parent: { pid: process.pid, name: me.name } };
+    this.#tasks.write(frameOf(serialize(identity)));
     this.#results = this.#child.stdio[4] as Socket;
     this.#results.on("data", (chunk: Buffer) => {
       try {

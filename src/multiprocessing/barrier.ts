@@ -71,12 +71,12 @@ export class Barrier extends SharedObject {
 
   /** Breaks the barrier for current waiters (`BrokenBarrierError`) and makes it usable again. */
   reset(): Promise<void> {
-    return this.call("reset", []) as Promise<void>;
+    return this.post("reset", []) as Promise<void>;
   }
 
   /** Breaks the barrier: current and later waits reject until `reset()`. */
   abort(): Promise<void> {
-    return this.call("abort", []) as Promise<void>;
+    return this.post("abort", []) as Promise<void>;
   }
 
   /** How many callers wait now. */

@@ -9,12 +9,42 @@
  * The connection is opened on the first call and reading it keeps the process alive only while a
  * call is pending: an idle client never holds a process open. When the server's process dies,
  * pending and later calls reject with `EOFError` ("the owner ... is gone").
+ *
+ * Requests are written to the socket's descriptor directly (never left in Node's stream, which a
+ * `process.exit()` would drop half-written), and what the kernel does not take at once waits here.
+ * At the `'exit'` event what waits is written with blocking writes; requests made before the
+ * connection was up, and marked `mustArrive` (a queue's items, a release, a set), are delivered
+ * by a short-lived helper process (`late-delivery.ts`), since nothing asynchronous runs any more.
  */
+import { spawnSync } from "node:child_process";
+import { writeSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { serialize } from "node:v8";
 import { Client, type Address } from "./listener.js";
 import type { Connection } from "./connection.js";
+import { frameOf } from "./framing.js";
 import { dumps, loadsAsync } from "./serialize.js";
 import { errorFromWire, type Reply, type Request } from "./protocol.js";
 import { EOFError } from "./errors.js";
+import { atExitSync } from "./exit-hooks.js";
+import { getExecutable } from "./executable.js";
+
+const LATE_DELIVERY = fileURLToPath(new URL("./late-delivery.js", import.meta.url));
+/** How long the writes at exit may wait for an owner that does not read (ms). */
+const EXIT_FLUSH_MS = 10_000;
+/** How soon a write the kernel refused (its buffer is full) is tried again (ms). */
+const RETRY_MS = 1;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** The errors that mean the owner's process (or its socket) is gone. */
+const GONE = new Set(["ECONNREFUSED", "ENOENT", "EPIPE", "ECONNRESET", "ENOTCONN"]);
+
+/** What a late delivery needs (the helper reads it on its stdin). @internal */
+export interface LateDelivery {
+  address: Address;
+  authkey: Uint8Array;
+  requests: Uint8Array[];
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -25,9 +55,15 @@ interface Pending {
 export interface CallOptions {
   /** Cancels the call: the server aborts it; the promise still settles with the server's answer. */
   signal?: AbortSignal | undefined;
+  /**
+   * The request is delivered even when this process exits (`process.exit()`) before it was
+   * sent: for calls whose effect matters and whose answer nobody needs (puts, releases, sets).
+   */
+  mustArrive?: boolean | undefined;
 }
 
 const clients = new Map<string, ObjectClient>();
+let flushing = false;
 
 function keyOf(address: Address): string {
   return typeof address === "string" ? address : `${address[0]}:${address[1]}`;
@@ -44,6 +80,12 @@ export class ObjectClient {
   readonly #pending = new Map<number, Pending>();
   #reading = false;
   #broken: Error | null = null;
+  /** Requests made before the connection was up, in order. */
+  #unsent: Array<{ bytes: Buffer; mustArrive: boolean }> = [];
+  /** Frames the kernel has not taken yet, in order; `#outOffset` bytes of the first are written. */
+  #out: Buffer[] = [];
+  #outOffset = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   /** The client of this process for the server at `address` (created on first use). */
   static for(address: Address, authkey: Uint8Array): ObjectClient {
@@ -59,6 +101,10 @@ export class ObjectClient {
   constructor(address: Address, authkey: Uint8Array) {
     this.#address = address;
     this.#authkey = authkey;
+    if (!flushing) {
+      flushing = true;
+      atExitSync("write out", flushAtExit);
+    }
   }
 
   /** Calls `method` of the object `id` and resolves its result (or rejects its error). */
@@ -74,11 +120,11 @@ export class ObjectClient {
     const { signal } = options;
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(requestId, { resolve, reject });
-      this.#transmit(bytes);
+      this.#transmit(bytes, options.mustArrive === true);
       if (signal !== undefined) {
         const cancel = (): void => {
           if (!this.#pending.has(requestId)) return;
-          this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"));
+          this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
         };
         if (signal.aborted) cancel();
         else signal.addEventListener("abort", cancel, { once: true });
@@ -88,29 +134,113 @@ export class ObjectClient {
 
   /** Calls without waiting for the result; a failure is reported as a process warning. */
   send(id: string, method: string, args: unknown[]): void {
-    this.call(id, method, args).catch((error: Error) => {
+    this.call(id, method, args, { mustArrive: true }).catch((error: Error) => {
       process.emitWarning(`shoal: ${method} on ${id} failed in its owner process: ${error.message}`, { code: "SHOAL_REMOTE_CALL" });
     });
   }
 
-  #transmit(bytes: Buffer): void {
+  #transmit(bytes: Buffer, mustArrive: boolean): void {
     const ready = this.#ready;
     if (ready !== undefined) {
-      ready.sendRaw(bytes).catch((error: Error) => this.#fail(error));
+      this.#write(ready, frameOf(bytes));
       this.#startReading(ready);
       return;
     }
-    if (this.#conn === undefined) {
-      this.#conn = Client(this.#address, { authkey: this.#authkey });
-      this.#conn.then((conn) => (this.#ready = conn), () => undefined);
-    }
+    this.#unsent.push({ bytes, mustArrive });
+    if (this.#conn !== undefined) return;
+    this.#conn = Client(this.#address, { authkey: this.#authkey });
     this.#conn.then(
       (conn) => {
-        conn.sendRaw(bytes).catch((error: Error) => this.#fail(error));
+        this.#ready = conn;
+        const unsent = this.#unsent;
+        this.#unsent = [];
+        if (this.#broken !== null) return;
+        for (const request of unsent) this.#write(conn, frameOf(request.bytes));
         this.#startReading(conn);
       },
       (error: Error) => this.#fail(error),
     );
+  }
+
+  /** Writes `frame` after those still waiting; what the kernel does not take waits for a retry. */
+  #write(conn: Connection, frame: Buffer): void {
+    if (this.#out.length > 0) {
+      this.#out.push(frame);
+      return;
+    }
+    const fd = conn.descriptor;
+    if (fd < 0) {
+      // No descriptor to write to (should not happen on a connected socket): the stream's way.
+      conn.sendRaw(frame.subarray(4)).catch((error: Error) => this.#fail(error));
+      return;
+    }
+    this.#out.push(frame);
+    this.#drain(fd);
+  }
+
+  /** Writes what waits until the kernel refuses more; true when everything is written. */
+  #drain(fd: number): boolean {
+    while (this.#out.length > 0) {
+      const frame = this.#out[0]!;
+      let written: number;
+      try {
+        written = writeSync(fd, frame, this.#outOffset, frame.length - this.#outOffset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") {
+          this.#scheduleRetry();
+          return false;
+        }
+        this.#fail(error as Error);
+        return true;
+      }
+      this.#outOffset += written;
+      if (this.#outOffset === frame.length) {
+        this.#out.shift();
+        this.#outOffset = 0;
+      }
+    }
+    return true;
+  }
+
+  #scheduleRetry(): void {
+    this.#retry ??= setTimeout(() => {
+      this.#retry = undefined;
+      const fd = this.#ready?.descriptor ?? -1;
+      if (fd >= 0) this.#drain(fd);
+    }, RETRY_MS);
+  }
+
+  /** At exit: writes what waits, blocking; hands what never got a connection to a helper. @internal */
+  flushSync(): void {
+    if (this.#broken !== null) return;
+    if (this.#ready !== undefined) {
+      const fd = this.#ready.descriptor;
+      const deadline = performance.now() + EXIT_FLUSH_MS;
+      while (fd >= 0 && !this.#drain(fd) && this.#broken === null) {
+        if (performance.now() > deadline) {
+          process.stderr.write(`shoal: at exit, the owner of shared objects at ${this.#where()} read nothing for ${EXIT_FLUSH_MS} ms; what was left to send is lost\n`);
+          return;
+        }
+        Atomics.wait(pause, 0, 0, RETRY_MS);
+      }
+      return;
+    }
+    const requests = this.#unsent.filter((request) => request.mustArrive).map((request) => request.bytes);
+    this.#unsent = [];
+    if (requests.length === 0) return;
+    const delivery: LateDelivery = { address: this.#address, authkey: this.#authkey, requests };
+    const result = spawnSync(getExecutable(), [LATE_DELIVERY], {
+      input: serialize(delivery),
+      stdio: ["pipe", "inherit", "inherit"],
+      timeout: EXIT_FLUSH_MS,
+    });
+    if (result.status !== 0) {
+      process.stderr.write(`shoal: at exit, ${requests.length} call(s) to the owner of shared objects at ${this.#where()} could not be delivered${result.error ? `: ${result.error.message}` : ""}\n`);
+    }
+  }
+
+  #where(): string {
+    return typeof this.#address === "string" ? this.#address : this.#address.join(":");
   }
 
   #startReading(conn: Connection): void {
@@ -138,14 +268,21 @@ export class ObjectClient {
 
   #fail(error: Error): void {
     if (this.#broken !== null) return;
-    const where = typeof this.#address === "string" ? this.#address : this.#address.join(":");
+    const code = (error as { code?: unknown }).code;
     this.#broken =
-      error instanceof EOFError || (error as { code?: string }).code === "ECONNREFUSED" || (error as { code?: string }).code === "ENOENT"
-        ? new EOFError(`Cannot reach the owner of a shared object at ${where}: its process is gone`, { cause: error })
+      error instanceof EOFError || (typeof code === "string" && GONE.has(code))
+        ? new EOFError(`Cannot reach the owner of a shared object at ${this.#where()}: its process is gone`, { cause: error })
         : error;
-    clients.delete(keyOf(this.#address));
+    if (clients.get(keyOf(this.#address)) === this) clients.delete(keyOf(this.#address));
     for (const pending of this.#pending.values()) pending.reject(this.#broken);
     this.#pending.clear();
+    this.#unsent = [];
+    this.#out = [];
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
     void this.#conn?.then((conn) => conn.close(), () => undefined);
   }
+}
+
+function flushAtExit(): void {
+  for (const client of clients.values()) client.flushSync();
 }

@@ -106,7 +106,7 @@ export class Condition extends SharedObject {
 
   /** Wakes up to `n` waiters. Rejects `ThreadError` when the lock is not held. */
   notify(n = 1): Promise<void> {
-    return this.call("notify", [n, currentIdent()]) as Promise<void>;
+    return this.post("notify", [n, currentIdent()]) as Promise<void>;
   }
 
   /** Wakes every waiter. */

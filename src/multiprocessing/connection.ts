@@ -41,7 +41,7 @@ import { encodeForTransfer } from "../internal/codec.js";
 import { loadsImporting } from "./serialize.js";
 import { checkTimeout, type WaitOptions } from "../internal/options.js";
 import { parkSpin, unparkSpin, type SpinTarget } from "./spin-read.js";
-import { writeThrough } from "./socket-io.js";
+import { descriptorOf, writeThrough } from "./socket-io.js";
 import { encodeScalar } from "./scalar-codec.js";
 
 /** Options of a connection's ends. */
@@ -321,6 +321,14 @@ export class Connection implements Disposable {
   /** `await using` closes it too. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+  }
+
+  /**
+   * The socket's file descriptor (-1 when there is none usable), for a caller that writes to it
+   * directly and never through `send` (the object client). @internal
+   */
+  get descriptor(): number {
+    return this.#closed ? -1 : descriptorOf(this.#socket);
   }
 
   /** The next frame's bytes (the object server reads frames itself). @internal */

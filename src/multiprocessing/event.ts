@@ -45,12 +45,12 @@ export class Event extends SharedObject {
 
   /** Sets the flag and wakes every waiter. */
   set(): Promise<void> {
-    return this.call("set", []) as Promise<void>;
+    return this.post("set", []) as Promise<void>;
   }
 
   /** Clears the flag. */
   clear(): Promise<void> {
-    return this.call("clear", []) as Promise<void>;
+    return this.post("clear", []) as Promise<void>;
   }
 
   /** Whether the flag is set. */

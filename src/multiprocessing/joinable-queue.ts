@@ -14,7 +14,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Marks one item (or `n`) as processed. Rejects `RangeError` when called more times than items were put. */
   taskDone(n = 1): Promise<void> {
-    return this.call("taskDone", [n]) as Promise<void>;
+    return this.post("taskDone", [n]) as Promise<void>;
   }
 
   /** Waits until every item put has been marked done. */

@@ -88,7 +88,7 @@ export class Lock extends SharedObject {
 
   /** Releases the lock. Rejects `ThreadError` when it is not held. */
   release(): Promise<void> {
-    return this.call("release", [currentIdent()]) as Promise<void>;
+    return this.post("release", [currentIdent()]) as Promise<void>;
   }
 
   /** Whether some process holds the lock. */

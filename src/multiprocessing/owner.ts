@@ -61,6 +61,16 @@ export class SharedRef {
     this.#client ??= ObjectClient.for(this.token.address, currentProcess().authkey);
     return this.#client.call(this.token.id, method, args, { signal });
   }
+
+  /**
+   * Calls `method` for its effect: the request reaches the owner even if this process exits before
+   * it was sent (see `client.ts`). For calls that need not be awaited (a put, a release, a set).
+   */
+  post(method: string, args: unknown[]): Promise<unknown> {
+    if (this.local !== undefined) return ownerServer().callLocal(this.token.id, method, args, undefined);
+    this.#client ??= ObjectClient.for(this.token.address, currentProcess().authkey);
+    return this.#client.call(this.token.id, method, args, { mustArrive: true });
+  }
 }
 
 /**

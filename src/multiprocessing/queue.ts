@@ -24,7 +24,7 @@ import { OwnedQueue } from "./owned/queue.js";
 import { SharedObject } from "./shared-object.js";
 import { SharedRef, registerShared, rememberShared } from "./owner.js";
 import { dumps, loads } from "./serialize.js";
-import { beforeExit } from "./exit-hooks.js";
+import { atExitSync, beforeExit } from "./exit-hooks.js";
 import { ProcessError } from "./errors.js";
 import type { Dispatch } from "./server.js";
 import { packItems, unpackItems } from "./item-batch.js";
@@ -70,6 +70,7 @@ export class Queue<T = unknown> extends SharedObject {
   readonly #inFlight = new Set<Promise<unknown>>();
   #sendError: Error | null = null;
   #exitHook: (() => void) | undefined;
+  #exitSyncHook: (() => void) | undefined;
   #incoming: Uint8Array[] = [];
   #inHead = 0;
   #batch = 1;
@@ -119,6 +120,8 @@ export class Queue<T = unknown> extends SharedObject {
     if (this.#sendError !== null) throw this.#sendError;
     if (this.#maxsize === 0 && !this.ref.isOwner) {
       this.#outgoing.push(bytes);
+      // A process.exit() before the batch goes runs no async code: the 'exit' event sends it.
+      this.#exitSyncHook ??= atExitSync("hand over", () => this.#send());
       if (this.#outgoing.length >= SEND_BATCH) this.#send();
       else if (!this.#sendScheduled) {
         this.#sendScheduled = true;
@@ -207,6 +210,7 @@ export class Queue<T = unknown> extends SharedObject {
   cancelJoinThread(): void {
     this.#outgoing = [];
     this.#exitHook?.();
+    this.#exitSyncHook?.();
   }
 
   #takeLocal(): T {
@@ -225,7 +229,7 @@ export class Queue<T = unknown> extends SharedObject {
     const batch = this.#outgoing;
     this.#outgoing = [];
     this.#exitHook ??= beforeExit(() => this.#atExit());
-    const sending = this.ref.call("put", [packItems(batch), undefined]).catch((error: Error) => {
+    const sending = this.ref.post("put", [packItems(batch), undefined]).catch((error: Error) => {
       this.#sendError ??= error;
     });
     this.#inFlight.add(sending);

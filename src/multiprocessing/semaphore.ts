@@ -66,7 +66,7 @@ export class Semaphore extends SharedObject {
   /** Gives back `n` permits. A `BoundedSemaphore` rejects `RangeError` past its initial value. */
   release(n = 1): Promise<void> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.constructor.name}.release: n must be a positive integer: got ${describe(n)}`);
-    return this.call("release", [n]) as Promise<void>;
+    return this.post("release", [n]) as Promise<void>;
   }
 
   /** The number of free permits now (approximate: it may change at once). */

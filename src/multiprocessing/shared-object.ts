@@ -27,4 +27,9 @@ export abstract class SharedObject {
       throw error;
     }
   }
+
+  /** Calls the owner-side method for its effect, delivered even if this process exits first. */
+  protected post(method: string, args: unknown[]): Promise<unknown> {
+    return this.ref.post(method, args);
+  }
 }

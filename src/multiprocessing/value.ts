@@ -95,7 +95,7 @@ export class SharedValue<C extends TypeCode = TypeCode> extends SharedObject {
 
   /** Sets the value. */
   set(value: ElementOf<C>): Promise<void> {
-    return this.call("set", [0, value]) as Promise<void>;
+    return this.post("set", [0, value]) as Promise<void>;
   }
 
   /** Adds `delta` in one step in the owner (atomic without the lock) and resolves the new value. */
@@ -135,7 +135,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends SharedObject {
   }
 
   set(index: number, value: ElementOf<C>): Promise<void> {
-    return this.call("set", [index, value]) as Promise<void>;
+    return this.post("set", [index, value]) as Promise<void>;
   }
 
   /** Adds `delta` to element `index` in one step in the owner; resolves the new value. */
@@ -150,7 +150,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends SharedObject {
 
   /** Replaces every element (Python's `arr[:] = values`). */
   setAll(values: ReadonlyArray<ElementOf<C>>): Promise<void> {
-    return this.call("setAll", [[...values]]) as Promise<void>;
+    return this.post("setAll", [[...values]]) as Promise<void>;
   }
 
   getLock(): Lock {

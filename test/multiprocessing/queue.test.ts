@@ -166,3 +166,43 @@ test("a Connection inside a queue item is refused at once, saying how to connect
     b.close();
   }
 });
+
+test("items put just before process.exit() arrive: before the connection to the owner is up, and after", async (t) => {
+  const q = new Queue<number[]>();
+  // Three children put and exit at once: their connection to the owner is not up yet.
+  const quick = [0, 1, 2].map((tag) =>
+    started(
+      new Process({
+        target: async (q: Queue<number[]>, tag: number) => {
+          for (let i = 0; i < 2000; i++) await q.put([tag, i]);
+          process.exit(3);
+        },
+        args: [q, tag],
+      }),
+      t,
+    ),
+  );
+  // This one talks to the owner first, then puts more than the socket's buffer holds, then exits.
+  const big = started(
+    new Process({
+      target: async (q: Queue<number[]>) => {
+        await q.qsize();
+        const filler = new Array<number>(20_000).fill(7);
+        for (let i = 0; i < 100; i++) await q.put([3, i, ...filler]);
+        process.exit(4);
+      },
+      args: [q],
+    }),
+    t,
+  );
+  await Promise.all([...quick, big].map((p) => p.join()));
+  assert.deepEqual([...quick, big].map((p) => p.exitcode), [3, 3, 3, 4]);
+  const next = [0, 0, 0, 0];
+  for (let n = 0; n < 6100; n++) {
+    const [tag, i, ...rest] = await q.get({ timeout: 5000 });
+    assert.equal(i, next[tag!], `child ${tag}'s items in order`);
+    next[tag!]! += 1;
+    if (tag === 3) assert.equal(rest.length, 20_000);
+  }
+  assert.deepEqual(next, [2000, 2000, 2000, 100]);
+});

@@ -227,3 +227,37 @@ test("Array holds typed numbers shared with children", async (t) => {
   assert.equal(await wrap.add(1), -(2 ** 31), "an 'i' wraps as a C int");
   await assert.rejects(arr.get(3), RangeError);
 });
+
+test("calls that need not be awaited reach the owner when the child calls process.exit() right after", async (t) => {
+  const event = new Event();
+  const value = Value("i", 0);
+  const lock = new Lock();
+  // The first child's connection to the owner is not up when it exits; the second's is.
+  const children = [
+    new Process({
+      target: (event: Event, value: SharedValue<"i">) => {
+        void event.set();
+        void value.set(42);
+        process.exit(0);
+      },
+      args: [event, value],
+    }),
+    new Process({
+      target: async (lock: Lock) => {
+        await lock.acquire();
+        void lock.release();
+        process.exit(0);
+      },
+      args: [lock],
+    }),
+  ];
+  for (const p of children) {
+    started(p, t);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+  }
+  assert.equal(await event.isSet(), true);
+  assert.equal(await value.get(), 42);
+  assert.equal(await lock.locked(), false);
+  assert.equal(await lock.ownerDiedCount(), 0, "released, not taken back from a dead owner");
+});

@@ -39,6 +39,13 @@ import { getExecutable } from "./executable.js";
 
 const BOOTSTRAP = fileURLToPath(new URL("./bootstrap.js", import.meta.url));
 
+/**
+ * `process[kHoldOpen]()` keeps this process alive until the returned function is called, for a
+ * daemon child that would not (`wait()` uses it). @internal
+ */
+export const kHoldOpen: unique symbol = Symbol("shoal.holdOpen");
+const NOTHING_HELD = (): void => undefined;
+
 /** Options of `new Process`. */
 export interface ProcessOptions<F extends TaskFunction = TaskFunction> {
   /** What to run: an exported module function, a self-contained function, or `task(url, name)`. */
@@ -201,6 +208,9 @@ export class Process {
   #settle: (() => void) | undefined;
   #isSelf = false;
   #identity: number[];
+  /** Whether the child does not keep this process alive (a daemon's), and how many waits hold it. */
+  #unrefed = false;
+  #holds = 0;
 
   static {
     makeSelf = (): Process => {
@@ -279,7 +289,10 @@ export class Process {
 
   #launch(child: ChildProcess, message: StartMessage, sockets: Socket[]): void {
     this.#watch(child);
-    if (this.#daemon) child.unref();
+    if (this.#daemon) {
+      child.unref();
+      this.#unrefed = true;
+    }
     let unsent = 1 + sockets.length;
     const sent = (): void => {
       if (--unsent === 0) (child.channel as { unref?: () => void } | undefined)?.unref?.();
@@ -372,7 +385,29 @@ export class Process {
     if (this.#state === "closed") throw new RangeError(`Cannot join ${this.#name}: process object is closed`);
     const sentinel = this.sentinel;
     if (this.#exitcode !== null) return;
-    await within(sentinel, timeout, signal);
+    const release = this[kHoldOpen]();
+    try {
+      await within(sentinel, timeout, signal);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A daemon child does not keep this process alive, but whoever waits for it must be woken:
+   * `await p.join()` at the top level would otherwise end the program with the wait unsettled.
+   * @internal
+   */
+  [kHoldOpen](): () => void {
+    const child = this.#child;
+    if (!this.#unrefed || child === null || this.#exitcode !== null) return NOTHING_HELD;
+    if (this.#holds++ === 0) child.ref();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#holds === 0 && this.#exitcode === null) child.unref();
+    };
   }
 
   /** Whether the process has started and not ended. */

@@ -8,7 +8,7 @@
  */
 import { Connection, kWhenReadable } from "./connection.js";
 import { Listener } from "./listener.js";
-import { Process } from "./process.js";
+import { Process, kHoldOpen } from "./process.js";
 import { ThreadConnection } from "./thread-pipe.js";
 import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { Socket } from "node:net";
@@ -26,14 +26,21 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
   const settled = new Set<T>();
   // A thread connection is watched with its own poll, which must not outlive this wait.
   const polls = new AbortController();
+  const releases: Array<() => void> = [];
   const readiness = objects.map((object, index) => {
     let promise: Promise<unknown>;
     if (object instanceof Connection || object instanceof Listener) promise = object[kWhenReadable]();
     else if (object instanceof ThreadConnection) promise = object.poll({ timeout: Infinity, signal: polls.signal }).then(() => undefined, (error: unknown) => (polls.signal.aborted ? new Promise(() => {}) : Promise.reject(error)));
     else if (object instanceof Socket) promise = whenSocketReadable(object, polls.signal);
     else if (object instanceof Promise) promise = object;
-    else if (object instanceof Process) promise = object.sentinel;
-    else throw new TypeError(`wait: objects[${index}] must be a Connection, a ThreadConnection, a Listener, a net.Socket, a Process or a sentinel promise: got ${describe(object)}`);
+    else if (object instanceof Process) {
+      promise = object.sentinel;
+      releases.push(object[kHoldOpen]());
+    }
+    else {
+      for (const release of releases) release();
+      throw new TypeError(`wait: objects[${index}] must be a Connection, a ThreadConnection, a Listener, a net.Socket, a Process or a sentinel promise: got ${describe(object)}`);
+    }
     return promise.then(
       () => settled.add(object),
       () => settled.add(object),
@@ -57,6 +64,7 @@ export async function wait<T extends Waitable>(objects: readonly T[], options: W
     clearTimeout(timer);
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     polls.abort();
+    for (const release of releases) release();
   }
 }
 

@@ -275,6 +275,30 @@ test("child stdout and stderr reach the parent's; daemon children die with their
   await waitUntil(() => !alive(pid));
 });
 
+test("waiting for a daemon child keeps the parent alive: join() and wait() at the top level settle", async () => {
+  const script = `
+    import { Process, wait } from ${JSON.stringify(INDEX)};
+    const sleepy = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const p = new Process({ target: sleepy, args: [300], daemon: true });
+    p.start();
+    await p.join();
+    console.log("joined", p.exitcode);
+    const q = new Process({ target: sleepy, args: [300], daemon: true });
+    q.start();
+    console.log("ready", (await wait([q])).length, q.exitcode);
+    // Waiting is over: a daemon still running does not keep the parent alive any more.
+    const r = new Process({ target: sleepy, args: [60_000], daemon: true });
+    r.start();
+    await r.join({ timeout: 50 });
+    console.log("timed out", r.exitcode);
+  `;
+  const started = performance.now();
+  const { stdout, stderr, code } = await runScript(script);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "joined 0\nready 1 0\ntimed out null\n");
+  assert.ok(performance.now() - started < 30_000, "the parent did not wait for the last daemon");
+});
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

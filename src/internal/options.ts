@@ -33,6 +33,18 @@ export function checkTimeout(timeout: number | undefined, where: string): number
   return timeout;
 }
 
+/**
+ * Checks that `options` is an options object, or undefined. A bare number is refused with a
+ * TypeError naming the call: Python's positional timeout (in seconds), ported as is, would
+ * otherwise be ignored and the call wait without a limit.
+ * @param where names the call, e.g. `"Event.wait"`.
+ */
+export function checkOptions(options: unknown, where: string): void {
+  if (options === undefined || (typeof options === "object" && options !== null)) return;
+  const hint = typeof options === "number" ? ", not a number (a timeout goes in { timeout }, in milliseconds)" : "";
+  throw new TypeError(`${where}: options must be an object${hint}: got ${describe(options)}`);
+}
+
 /** Checks a `signal` option and throws its reason when it has already aborted. */
 export function checkSignal(signal: AbortSignal | undefined, where: string): AbortSignal | undefined {
   if (signal === undefined) return undefined;

@@ -3,7 +3,7 @@
  * arrived. No `action` callback: a function cannot run in the owner on a waiter's behalf; run it
  * after `wait()` in the caller that gets index 0.
  */
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { OwnedBarrier } from "./owned/barrier.js";
 import { SharedObject } from "./shared-object.js";
 import { SharedRef, registerShared, rememberShared } from "./owner.js";
@@ -43,6 +43,7 @@ export class Barrier extends SharedObject {
     rebuilding = undefined;
     if (ref === undefined) {
       if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`Barrier: parties must be a positive integer: got ${describe(parties)}`);
+      checkOptions(options, "Barrier");
       const state = new OwnedBarrier(parties, checkTimeout(options.timeout, "Barrier: timeout"));
       ref = SharedRef.serve("Barrier", state, { dispatch: barrierDispatch(state) });
     }
@@ -64,6 +65,7 @@ export class Barrier extends SharedObject {
 
   /** Waits for the others; resolves this caller's arrival index (0 to parties - 1). Rejects `BrokenBarrierError`. */
   async wait(options: WaitOptions = {}): Promise<number> {
+    checkOptions(options, "Barrier.wait");
     const timeout = checkTimeout(options.timeout, "Barrier.wait: timeout");
     const signal = checkSignal(options.signal, "Barrier.wait: signal");
     return (await this.call("wait", [timeout], signal)) as number;

@@ -3,7 +3,7 @@
  * `threading.Condition`. Its lock must be a process-shared `Lock`/`RLock` made in the same process
  * as the condition (default: a new `RLock`); `wait` releases and re-acquires it in the owner.
  */
-import { checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
 import { currentIdent } from "../threading/current.js";
 import type { AcquireOptions, Held } from "../threading/lock.js";
 import { OwnedCondition } from "./owned/condition.js";
@@ -86,6 +86,7 @@ export class Condition extends SharedObject {
    * false on timeout. Rejects `ThreadError` when the lock is not held.
    */
   async wait(options: WaitOptions = {}): Promise<boolean> {
+    checkOptions(options, "Condition.wait");
     const timeout = checkTimeout(options.timeout, "Condition.wait: timeout");
     const signal = checkSignal(options.signal, "Condition.wait: signal");
     return (await this.call("wait", [timeout, currentIdent()], signal)) as boolean;
@@ -93,6 +94,7 @@ export class Condition extends SharedObject {
 
   /** Waits until `predicate()` is truthy; resolves its last value (falsy after the timeout). */
   async waitFor<T>(predicate: () => T | Promise<T>, options: WaitOptions = {}): Promise<T> {
+    checkOptions(options, "Condition.waitFor");
     const deadline = deadlineOf(checkTimeout(options.timeout, "Condition.waitFor: timeout"));
     let result = await predicate();
     while (!result) {

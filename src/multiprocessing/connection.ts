@@ -35,11 +35,11 @@
  */
 import type { Socket } from "node:net";
 import { FrameParser, frameHeader, frameOf } from "./framing.js";
-import { BufferTooShort, EOFError, FrameError, ProcessError } from "./errors.js";
+import { BufferTooShort, EOFError, FrameError, ProcessError, TimeoutError } from "./errors.js";
 import { DefaultSerializer } from "node:v8";
 import { encodeForTransfer } from "../internal/codec.js";
 import { loadsImporting } from "./serialize.js";
-import { checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { parkSpin, unparkSpin, type SpinTarget } from "./spin-read.js";
 import { descriptorOf, writeThrough } from "./socket-io.js";
 import { encodeScalar } from "./scalar-codec.js";
@@ -214,25 +214,33 @@ export class Connection implements Disposable {
 
   /**
    * The next message's value. Rejects `EOFError` when the other end has closed (or broke) and no
-   * message is left.
+   * message is left; `TimeoutError` when none comes within `timeout` ms; the signal's reason when
+   * it aborts.
    */
-  recv(): Promise<unknown> {
+  recv(options?: WaitOptions): Promise<unknown> {
+    let timeout: number | undefined;
+    let signal: AbortSignal | undefined;
     try {
       this.#checkReadable("recv");
+      if (options !== undefined) ({ timeout, signal } = waitOptions(options, "recv"));
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.#head < this.#frames.length) return decode(this.#take());
-    return this.#waitFrame("recv", loadsImporting);
+    return this.#waitFrame("recv", loadsImporting, timeout, signal);
   }
 
   /**
    * The next message's bytes (Python's `recv_bytes`). A message longer than `maxlength` throws
-   * `FrameError` and makes this end unreadable, as in Python.
+   * `FrameError` and makes this end unreadable, as in Python. `timeout` and `signal` as in `recv`.
    */
-  async recvBytes(options: { maxlength?: number | undefined } = {}): Promise<Buffer> {
-    const frame = await this.recvFrame("recvBytes");
+  async recvBytes(options: WaitOptions & { maxlength?: number | undefined } = {}): Promise<Buffer> {
+    const { timeout, signal } = waitOptions(options, "recvBytes");
     const { maxlength } = options;
+    if (maxlength !== undefined && (typeof maxlength !== "number" || Number.isNaN(maxlength) || maxlength < 0)) {
+      throw new TypeError(`Connection.recvBytes: maxlength must be a number of bytes, zero or more: got ${describe(maxlength)}`);
+    }
+    const frame = await this.#nextFrame("recvBytes", timeout, signal);
     if (maxlength !== undefined && frame.length > maxlength) {
       this.#end(new FrameError(`Cannot receive message of ${frame.length} bytes: longer than maxlength ${maxlength}`));
       throw this.#ended;
@@ -242,17 +250,27 @@ export class Connection implements Disposable {
 
   /**
    * Reads the next message into `buffer` at byte `offset`, resolving its length. When it does not
-   * fit, rejects `BufferTooShort`, whose `received` is the whole message.
+   * fit, rejects `BufferTooShort`, whose `received` is the whole message. `timeout` and `signal`
+   * as in `recv`.
    */
-  async recvBytesInto(buffer: ArrayBufferView, offset = 0): Promise<number> {
+  async recvBytesInto(buffer: ArrayBufferView, offset = 0, options: WaitOptions = {}): Promise<number> {
+    if (!ArrayBuffer.isView(buffer)) throw new TypeError(`Connection.recvBytesInto: buffer must be a Buffer, a typed array or a DataView: got ${describe(buffer)}`);
     const target = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     if (!Number.isInteger(offset) || offset < 0 || offset > target.length) {
       throw new RangeError(`Connection.recvBytesInto: offset must be between 0 and ${target.length}: got ${offset}`);
     }
-    const frame = await this.recvFrame("recvBytesInto");
+    const { timeout, signal } = waitOptions(options, "recvBytesInto");
+    const frame = await this.#nextFrame("recvBytesInto", timeout, signal);
     if (frame.length > target.length - offset) throw new BufferTooShort(frame, target.length - offset);
     target.set(frame, offset);
     return frame.length;
+  }
+
+  #nextFrame(op: string, timeout: number | undefined, signal: AbortSignal | undefined): Promise<Buffer> {
+    if (timeout === undefined && signal === undefined) return this.recvFrame(op);
+    this.#checkReadable(op);
+    if (this.#head < this.#frames.length) return Promise.resolve(this.#take());
+    return this.#waitFrame(op, (frame) => frame, timeout, signal);
   }
 
   /**
@@ -261,6 +279,7 @@ export class Connection implements Disposable {
    */
   async poll(options: WaitOptions = {}): Promise<boolean> {
     this.#checkReadable("poll");
+    checkOptions(options, "Connection.poll");
     const timeout = checkTimeout(options.timeout, "Connection.poll: timeout") ?? 0;
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -343,13 +362,36 @@ export class Connection implements Disposable {
   }
 
   #waitFrame(op: string): Promise<Buffer>;
-  #waitFrame<T>(op: string, transform: (frame: Buffer) => T | Promise<T>): Promise<T>;
-  #waitFrame(op: string, transform?: (frame: Buffer) => unknown): Promise<unknown> {
+  #waitFrame<T>(op: string, transform: (frame: Buffer) => T | Promise<T>, timeout?: number, signal?: AbortSignal): Promise<T>;
+  #waitFrame(op: string, transform?: (frame: Buffer) => unknown, timeout?: number, signal?: AbortSignal): Promise<unknown> {
     this.#hold();
     this.#startReading();
     return new Promise<unknown>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      // Only a wait with a bound has something to undo when it ends early.
+      const giveUp = (error: unknown): void => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== check);
+        clearTimeout(timer);
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+        unparkSpin(this.#spinTarget, false);
+        this.#release();
+        reject(error);
+      };
+      if (timeout !== undefined && timeout !== Infinity) {
+        timer = setTimeout(() => giveUp(new TimeoutError(`Cannot ${op}: no message arrived within ${timeout} ms`)), timeout);
+      }
+      if (signal !== undefined) {
+        onAbort = () => giveUp(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      const settled = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+      };
       const check = (): void => {
         if (this.#head < this.#frames.length) {
+          settled();
           unparkSpin(this.#spinTarget, true);
           this.#release();
           if (transform === undefined) {
@@ -362,6 +404,7 @@ export class Connection implements Disposable {
             reject(error);
           }
         } else if (this.#ended !== null || this.#closed) {
+          settled();
           unparkSpin(this.#spinTarget, false);
           this.#release();
           reject(this.#closed && this.#ended === null ? new ProcessError(`Cannot ${op}: connection is closed`) : this.#endError(op));
@@ -562,4 +605,10 @@ export class Connection implements Disposable {
       };
     });
   }
+}
+
+/** The `timeout` and `signal` of a receive's options (a bare number is refused, naming the call). */
+function waitOptions(options: WaitOptions, op: string): { timeout: number | undefined; signal: AbortSignal | undefined } {
+  checkOptions(options, `Connection.${op}`);
+  return { timeout: checkTimeout(options.timeout, `Connection.${op}: timeout`), signal: checkSignal(options.signal, `Connection.${op}: signal`) };
 }

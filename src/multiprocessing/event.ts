@@ -1,5 +1,5 @@
 /** Process-shared `Event` (`multiprocessing.Event`): a flag processes wait for. */
-import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { OwnedEvent } from "./owned/event.js";
 import { SharedObject } from "./shared-object.js";
 import { SharedRef, registerShared, rememberShared } from "./owner.js";
@@ -60,6 +60,7 @@ export class Event extends SharedObject {
 
   /** Waits until the flag is set; resolves the flag (false when `timeout` ms passed first). */
   async wait(options: WaitOptions = {}): Promise<boolean> {
+    checkOptions(options, "Event.wait");
     const timeout = checkTimeout(options.timeout, "Event.wait: timeout");
     const signal = checkSignal(options.signal, "Event.wait: signal");
     return (await this.call("wait", [timeout], signal)) as boolean;

@@ -3,8 +3,7 @@
  * unfinished tasks. Each `put` adds one; consumers call `taskDone()` once per item they got, and
  * `join()` waits until the count is back to zero.
  */
-import { checkSignal } from "../internal/options.js";
-import type { WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { Queue } from "./queue.js";
 import { registerShared } from "./owner.js";
 
@@ -17,11 +16,17 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     return this.post("taskDone", [n]) as Promise<void>;
   }
 
-  /** Waits until every item put has been marked done. */
-  async join(options: Pick<WaitOptions, "signal"> = {}): Promise<void> {
+  /**
+   * Waits until every item put has been marked done. Resolves `true` then, or `false` when
+   * `timeout` ms pass first (as `join` of `shoal/queue`); rejects with the signal's reason on abort.
+   */
+  async join(options: WaitOptions = {}): Promise<boolean> {
+    checkOptions(options, "JoinableQueue.join");
+    const deadline = deadlineOf(checkTimeout(options.timeout, "JoinableQueue.join: timeout"));
     const signal = checkSignal(options.signal, "JoinableQueue.join: signal");
     await this.joinThread();
-    await this.call("join", [], signal);
+    const left = remaining(deadline);
+    return (await this.call("join", [left === Infinity ? undefined : left], signal)) as boolean;
   }
 }
 

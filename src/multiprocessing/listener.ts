@@ -28,7 +28,7 @@ import { Connection, kWhenReadable, type ConnectionOptions } from "./connection.
 import { authenticate, toAuthkey } from "./auth.js";
 import { AuthenticationError, ProcessError } from "./errors.js";
 import { checkSocketPathLength, socketPath } from "./socket-dir.js";
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 
 /** A unix socket path, or a TCP `[host, port]`. */
 export type Address = string | readonly [host: string, port: number];
@@ -167,6 +167,7 @@ export class Listener implements AsyncDisposable {
    * following connection.
    */
   async accept(options: AcceptOptions = {}): Promise<Connection> {
+    checkOptions(options, "Listener.accept");
     const timeout = checkTimeout(options.timeout, "Listener.accept: timeout");
     const signal = checkSignal(options.signal, "Listener.accept: signal");
     if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
@@ -306,6 +307,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const target = checkAddress(address, "Client: address");
   checkFamily(target, options.family, "Client");
   const authkey = toAuthkey(options.authkey, "Client: authkey");
+  checkOptions(options, "Client");
   const timeout = checkTimeout(options.timeout, "Client: timeout");
   const signal = checkSignal(options.signal, "Client: signal");
   const started = performance.now();

@@ -9,7 +9,7 @@
  */
 import { acquireTimeout, type AcquireOptions, type Held } from "../threading/lock.js";
 import { currentIdent } from "../threading/current.js";
-import { checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { OwnedLock } from "./owned/lock.js";
 import { SharedObject } from "./shared-object.js";
 import { TimeoutError } from "./errors.js";
@@ -103,6 +103,7 @@ export class Lock extends SharedObject {
 
   /** Acquires and returns a handle whose disposal releases: `using _ = await lock.enter()`. */
   async enter(options?: WaitOptions): Promise<Held> {
+    checkOptions(options, `${this.constructor.name}.enter`);
     const timeout = checkTimeout(options?.timeout, `${this.constructor.name}.enter: timeout`);
     if (!(await this.acquire(options))) {
       throw new TimeoutError(`Cannot enter ${this.constructor.name}: not acquired within ${timeout} ms`);

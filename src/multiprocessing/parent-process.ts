@@ -6,7 +6,7 @@
  * A spawned child knows its parent is gone when their IPC channel closes (the parent holds its end
  * until it exits). A `WorkerProcess` runs in its parent's process, which is alive while it runs.
  */
-import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
 import { isProcessRunning } from "../internal/process-running.js";
 
@@ -48,6 +48,7 @@ export class ParentProcess {
 
   /** Waits for the parent to end, at most `timeout` ms (then returns anyway, as Python's join). */
   async join(options: WaitOptions = {}): Promise<void> {
+    checkOptions(options, "ParentProcess.join");
     const timeout = checkTimeout(options.timeout, "ParentProcess.join: timeout");
     const signal = checkSignal(options.signal, "ParentProcess.join: signal");
     if (this.pid === process.pid && timeout === undefined) throw new RangeError("ParentProcess.join: the parent of a WorkerProcess is this very process: it would wait forever");

@@ -27,7 +27,7 @@ import type { Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { inheritedExecArgv } from "../internal/inherited-exec-argv.js";
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
 import { ProcessError } from "./errors.js";
 import { collectingConnections, detachSocket } from "./handles.js";
@@ -378,6 +378,7 @@ export class Process {
    * `exitcode`, as in Python).
    */
   async join(options: WaitOptions = {}): Promise<void> {
+    checkOptions(options, "Process.join");
     const timeout = checkTimeout(options.timeout, "Process.join: timeout");
     const signal = checkSignal(options.signal, "Process.join: signal");
     if (this.#isSelf) throw new ProcessError("Cannot join the current process");

@@ -17,7 +17,7 @@
  *
  * `qsize()`, `empty()` and `full()` ask the owner (async), and ignore items in flight.
  */
-import { checkSignal, checkTimeout, describe } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe } from "../internal/options.js";
 import { Empty } from "../queue/errors.js";
 import type { QueueWaitOptions } from "../queue/queue.js";
 import { OwnedQueue } from "./owned/queue.js";
@@ -52,7 +52,7 @@ function queueDispatch(state: OwnedQueue): Dispatch {
       case "taskDone":
         return state.taskDone(args[0] as number);
       case "join":
-        return state.join(signal);
+        return state.join(args[0] as number | undefined, signal);
       default:
         throw new TypeError(`Cannot call ${method} on a queue`);
     }
@@ -116,6 +116,7 @@ export class Queue<T = unknown> extends SharedObject {
    */
   async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
     if (this.#closed) throw new ProcessError(`Cannot put an item: the ${this.constructor.name} is closed`);
+    checkOptions(options, `${this.constructor.name}.put`);
     const bytes = dumps(item, `${this.constructor.name}.put item`);
     if (this.#sendError !== null) throw this.#sendError;
     if (this.#maxsize === 0 && !this.ref.isOwner) {
@@ -148,6 +149,7 @@ export class Queue<T = unknown> extends SharedObject {
    * once with `block: false`, after asking the owner).
    */
   async get(options: QueueWaitOptions = {}): Promise<T> {
+    checkOptions(options, `${this.constructor.name}.get`);
     if (this.#inHead < this.#incoming.length) return this.#takeLocal();
     const timeout = options.block === false ? 0 : checkTimeout(options.timeout, `${this.constructor.name}.get: timeout`);
     const signal = checkSignal(options.signal, `${this.constructor.name}.get: signal`);

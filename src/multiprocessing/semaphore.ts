@@ -4,7 +4,7 @@
  * owner to a permit): prefer a `Lock` where a crash must not leak.
  */
 import { acquireTimeout, type AcquireOptions, type Held } from "../threading/lock.js";
-import { checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { OwnedSemaphore } from "./owned/semaphore.js";
 import { SharedObject } from "./shared-object.js";
 import { SharedRef, registerShared, rememberShared } from "./owner.js";
@@ -76,6 +76,7 @@ export class Semaphore extends SharedObject {
 
   /** Takes a permit and returns a handle whose disposal gives it back. */
   async enter(options?: WaitOptions): Promise<Held> {
+    checkOptions(options, `${this.constructor.name}.enter`);
     const timeout = checkTimeout(options?.timeout, `${this.constructor.name}.enter: timeout`);
     if (!(await this.acquire(options))) throw new TimeoutError(`Cannot enter ${this.constructor.name}: no permit within ${timeout} ms`);
     let held = true;

@@ -38,7 +38,7 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { decodeFromTransfer, encodeForTransfer, registerShareable } from "../internal/codec.js";
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions as checkOptionsObject, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { SimpleQueue } from "../queue/simple-queue.js";
 import { Empty } from "../queue/errors.js";
 import { BufferTooShort, EOFError, FrameError, ProcessError, TimeoutError } from "./errors.js";
@@ -593,7 +593,7 @@ function timeoutError(op: string, timeout: number | undefined): TimeoutError {
 }
 
 function checkOptions<O extends object>(options: O, op: string): O {
-  if (typeof options !== "object" || options === null) throw new TypeError(`ThreadConnection.${op}: options must be an object: got ${describe(options)}`);
+  checkOptionsObject(options ?? null, `ThreadConnection.${op}`);
   return options;
 }
 

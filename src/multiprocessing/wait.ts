@@ -10,7 +10,7 @@ import { Connection, kWhenReadable } from "./connection.js";
 import { Listener } from "./listener.js";
 import { Process, kHoldOpen } from "./process.js";
 import { ThreadConnection } from "./thread-pipe.js";
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { Socket } from "node:net";
 
 /** What `wait` can watch (a `Process` stands for its sentinel). */
@@ -21,6 +21,7 @@ export type Waitable = Connection | ThreadConnection | Listener | Process | Sock
  * `timeout` ms pass first.
  */
 export async function wait<T extends Waitable>(objects: readonly T[], options: WaitOptions = {}): Promise<T[]> {
+  checkOptions(options, "wait");
   const timeout = checkTimeout(options.timeout, "wait: timeout");
   const signal = checkSignal(options.signal, "wait: signal");
   const settled = new Set<T>();

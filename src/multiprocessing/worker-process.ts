@@ -16,7 +16,7 @@
 import type { Worker } from "node:worker_threads";
 import { constants } from "node:os";
 import { encodeForTransfer } from "../internal/codec.js";
-import { checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { within } from "../internal/within.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../internal/task.js";
 import { ProcessError } from "./errors.js";
@@ -109,6 +109,7 @@ export class WorkerProcess {
 
   /** Waits until the worker ends, or `timeout` milliseconds (then check `exitcode`, as in Python). */
   async join(options: WaitOptions = {}): Promise<void> {
+    checkOptions(options, "WorkerProcess.join");
     const timeout = checkTimeout(options.timeout, "WorkerProcess.join: timeout");
     const signal = checkSignal(options.signal, "WorkerProcess.join: signal");
     if (this.#state === "initial") throw new ProcessError(`Cannot join ${this.#name}: it has not been started`);

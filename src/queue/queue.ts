@@ -16,7 +16,7 @@
  *   `taskDone` stay synchronous.
  */
 import { reclaimMoved, registerShareable, type Boundary, type MovedInstances } from "../internal/codec.js";
-import { checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
 import { Condition, type ConditionState } from "../threading/condition.js";
 import { Lock } from "../threading/lock.js";
 import { allocateWords, checkWords, HEADER_WORDS, recall, remember } from "../threading/shared.js";
@@ -821,7 +821,7 @@ function waitOptions(
   where: string,
 ): { block: boolean; timeout: number | undefined; signal: AbortSignal | undefined } {
   if (options === undefined) return { block: true, timeout: undefined, signal: undefined };
-  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object: got ${describe(options)}`);
+  checkOptions(options, where);
   const timeout = checkTimeout(options.timeout, `${where}: timeout`);
   const signal = checkSignal((options as QueueWaitOptions).signal, `${where}: signal`);
   return { block: options.block !== false, timeout, signal };

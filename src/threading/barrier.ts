@@ -5,7 +5,7 @@
  * States: FILLING (0) threads arrive; DRAINING (1) the last one arrived and the others leave;
  * RESETTING (-1) `reset()` was called while threads waited; BROKEN (-2).
  */
-import { checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { BrokenBarrierError } from "./errors.js";
@@ -61,6 +61,7 @@ export class Barrier {
       if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1 || parties > 2 ** 31 - 1) {
         throw new RangeError(`Barrier: parties must be an integer >= 1: got ${String(parties)}`);
       }
+      checkOptions(options, "Barrier");
       const timeout = checkTimeout(options.timeout, "Barrier: timeout");
       if (options.action !== undefined && typeof options.action !== "function") throw new TypeError("Barrier: action must be a function");
       this.#cond = new Condition(new Lock());
@@ -109,6 +110,7 @@ export class Barrier {
   }
 
   #timeoutOf(options: WaitOptions | undefined, where: string): number | undefined {
+    checkOptions(options, where);
     const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
     if (timeout !== undefined) return timeout;
     const fallback = this.#words[TIMEOUT]!;

@@ -19,7 +19,7 @@
  * synchronous `release()`/`set()`/`putNowait()` never waits behind a waiter whose code has not
  * resumed yet.
  */
-import { checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { enterHolding, Lock, type AcquireOptions, type Held } from "./lock.js";
@@ -143,6 +143,7 @@ export class Condition {
   }
 
   async #wait(options: WaitOptions | undefined, where: string): Promise<boolean> {
+    checkOptions(options, where);
     const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
     const signal = checkSignal(options?.signal, `${where}: signal`);
     const ticket = this.#takeTicket(where);
@@ -170,6 +171,7 @@ export class Condition {
 
   /** Blocking twin of `wait`, for worker threads. Returns `true` when notified, `false` on timeout. */
   waitSync(options?: { timeout?: number | undefined }): boolean {
+    checkOptions(options, "Condition.waitSync");
     const timeout = checkTimeout(options?.timeout, "Condition.waitSync: timeout");
     const words = this.#words;
     const ticket = this.#takeTicket("Condition.waitSync");
@@ -212,6 +214,7 @@ export class Condition {
    */
   async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     if (typeof predicate !== "function") throw new TypeError("Condition.waitFor: predicate must be a function");
+    checkOptions(options, "Condition.waitFor");
     const timeout = checkTimeout(options?.timeout, "Condition.waitFor: timeout");
     const deadline = deadlineOf(timeout);
     let result = predicate();
@@ -227,6 +230,7 @@ export class Condition {
   /** Blocking twin of `waitFor`. */
   waitForSync<T>(predicate: () => T, options?: { timeout?: number | undefined }): T {
     if (typeof predicate !== "function") throw new TypeError("Condition.waitForSync: predicate must be a function");
+    checkOptions(options, "Condition.waitForSync");
     const deadline = deadlineOf(checkTimeout(options?.timeout, "Condition.waitForSync: timeout"));
     let result = predicate();
     while (!result) {

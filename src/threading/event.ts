@@ -2,7 +2,7 @@
  * Event: Python's `threading.Event`, built on a Condition(Lock()), its flag shared by every thread
  * it is passed to. `isSet()` and a `wait()` on a set event read the flag without taking the lock.
  */
-import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { Lock, RESOLVED_TRUE } from "./lock.js";
@@ -90,6 +90,7 @@ export class Event {
   }
 
   async #waitSlow(options: WaitOptions | undefined): Promise<boolean> {
+    checkOptions(options, "Event.wait");
     checkTimeout(options?.timeout, "Event.wait: timeout");
     checkSignal(options?.signal, "Event.wait: signal");
     this.#hold.enter();
@@ -103,6 +104,7 @@ export class Event {
 
   /** Blocking twin of `wait`, for worker threads. */
   waitSync(options?: { timeout?: number | undefined }): boolean {
+    checkOptions(options, "Event.waitSync");
     if (Atomics.load(this.#words, FLAG) === 1) return true;
     checkTimeout(options?.timeout, "Event.waitSync: timeout");
     this.#hold.enter();

@@ -13,7 +13,7 @@
  * sleeps on the lock, the lock passes straight to the next local waiter without touching memory
  * other threads watch.
  */
-import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember, waitAsync } from "./shared.js";
@@ -46,7 +46,7 @@ export const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
  */
 export function acquireTimeout(options: AcquireOptions | undefined, where: string): number | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object`);
+  checkOptions(options, where);
   const timeout = checkTimeout(options.timeout, `${where}: timeout`);
   checkSignal(options.signal, `${where}: signal`);
   if (options.blocking === false) {

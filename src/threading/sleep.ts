@@ -1,5 +1,5 @@
 /** sleep and sleepSync: Python's `time.sleep` for event-loop and worker threads. */
-import { checkSignal, checkTimeout } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout } from "../internal/options.js";
 import { currentIsDaemon } from "./current.js";
 
 /**
@@ -9,6 +9,7 @@ import { currentIsDaemon } from "./current.js";
 export function sleep(ms: number, options?: { signal?: AbortSignal | undefined }): Promise<void> {
   try {
     checkTimeout(ms, "sleep: ms");
+    checkOptions(options, "sleep");
     checkSignal(options?.signal, "sleep: signal");
   } catch (error) {
     return Promise.reject(error);

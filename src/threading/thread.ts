@@ -11,7 +11,7 @@
  * stderr) and never takes the process down.
  */
 import { isMainThread, threadId } from "node:worker_threads";
-import { checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { encodeForTransfer } from "../internal/codec.js";
 import { toTaskRef, loadTask, type TaskFunction, type TaskRef, isTaskRef } from "../internal/task.js";
 import { currentIdentity, newIdent, setFallbackThread, threadStorage } from "./current.js";
@@ -238,6 +238,7 @@ export class Thread<A extends unknown[] = never[]> {
    * @throws ThreadError (as a rejection) when the thread was not started or is the current thread.
    */
   async join(options?: WaitOptions): Promise<void> {
+    checkOptions(options, "Thread.join");
     const timeout = checkTimeout(options?.timeout, "Thread.join: timeout");
     const signal = checkSignal(options?.signal, "Thread.join: signal");
     if (!this.#started) throw new ThreadError("Cannot join thread before it is started");

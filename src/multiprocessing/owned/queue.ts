@@ -70,9 +70,9 @@ export class OwnedQueue {
     if (this.unfinished === 0) this.#joiners.wake(Infinity, true);
   }
 
-  join(signal: AbortSignal): Promise<boolean> {
+  join(timeout: number | undefined, signal: AbortSignal): Promise<boolean> {
     if (this.unfinished === 0) return Promise.resolve(true);
-    return this.#joiners.wait(undefined, signal, false);
+    return this.#joiners.wait(timeout, signal, false);
   }
 
   #take(max: number, sharers: number): Buffer[] {

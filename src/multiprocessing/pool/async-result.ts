@@ -5,7 +5,7 @@
  * (`PromiseLike`). No promise exists until someone awaits it, so a result nobody looks at costs
  * one object, and a failure nobody looks at is not an unhandled rejection.
  */
-import { checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
 import { TimeoutError } from "../errors.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 
@@ -62,6 +62,7 @@ export class AsyncResult<R> implements PromiseLike<R>, TaskSink {
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
     try {
+      checkOptions(options, "AsyncResult.wait");
       const timeout = checkTimeout(options.timeout, "AsyncResult.wait: timeout");
       const signal = checkSignal(options.signal, "AsyncResult.wait: signal");
       if (this.#state !== "pending") return Promise.resolve(true);
@@ -76,6 +77,7 @@ export class AsyncResult<R> implements PromiseLike<R>, TaskSink {
    * with `TimeoutError` when `timeout` ms pass first (the call goes on; ask again later).
    */
   async get(options: WaitOptions = {}): Promise<R> {
+    checkOptions(options, "AsyncResult.get");
     const timeout = checkTimeout(options.timeout, "AsyncResult.get: timeout");
     const signal = checkSignal(options.signal, "AsyncResult.get: signal");
     if (this.#state === "pending" && !(await this.#until(timeout, signal))) {

@@ -5,7 +5,7 @@
  * so the pool works only as far ahead of the consumer as asked, and a consumer that leaves the
  * loop (`return()`) stops the feeding and cancels the chunks not sent to a worker yet.
  */
-import { checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
 import { TimeoutError } from "../errors.js";
 import { abandon, deliver, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
@@ -73,6 +73,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
    */
   next(options?: WaitOptions): Promise<IteratorResult<R>> {
     try {
+      checkOptions(options, `${this.#hooks.method} next`);
       const timeout = checkTimeout(options?.timeout, `${this.#hooks.method} next: timeout`);
       const signal = checkSignal(options?.signal, `${this.#hooks.method} next: signal`);
       const now = this.#take();

@@ -290,7 +290,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
             if (left <= 0) throw fullError(maxsize, timeout ?? 0);
             this.#words[PUTTERS]++;
             try {
-              await this.notFull._waitAcquireSync({ timeout: this.#slice(left), signal });
+              await this.notFull._waitAcquireSync({ timeout: this.#slice(left), signal }, "Queue.put");
             } finally {
               this.#words[PUTTERS]--;
             }
@@ -450,7 +450,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
           if (left <= 0) throw emptyError(timeout ?? 0);
           this.#words[GETTERS]++;
           try {
-            await this.notEmpty._waitAcquireSync({ timeout: this.#slice(left), signal });
+            await this.notEmpty._waitAcquireSync({ timeout: this.#slice(left), signal }, "Queue.get");
           } finally {
             this.#words[GETTERS]--;
           }
@@ -552,7 +552,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         if (left <= 0) return false;
         this.#words[JOINERS]++;
         try {
-          await this.allTasksDone._waitAcquireSync({ timeout: this.#slice(left), signal });
+          await this.allTasksDone._waitAcquireSync({ timeout: this.#slice(left), signal }, "Queue.join");
         } finally {
           this.#words[JOINERS]--;
         }

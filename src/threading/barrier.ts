@@ -128,7 +128,7 @@ export class Barrier {
     const words = this.#words;
     this.#hold.enter();
     try {
-      while (words[STATE] === DRAINING || words[STATE] === RESETTING) await this.#cond._waitAcquireSync({ signal });
+      while (words[STATE] === DRAINING || words[STATE] === RESETTING) await this.#cond._waitAcquireSync({ signal }, "Barrier.wait");
       if (words[STATE]! < 0) throw new BrokenBarrierError();
       const index = words[COUNT]!;
       Atomics.store(words, COUNT, index + 1);
@@ -142,7 +142,7 @@ export class Barrier {
               throw new BrokenBarrierError("Barrier broken: wait timed out");
             }
             try {
-              await this.#cond._waitAcquireSync({ timeout: left === Infinity ? undefined : left, signal });
+              await this.#cond._waitAcquireSync({ timeout: left === Infinity ? undefined : left, signal }, "Barrier.wait");
             } catch (error) {
               this.#break();
               throw error;

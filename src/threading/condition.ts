@@ -6,6 +6,12 @@
  * waiter that times out or is aborted marks its ticket cancelled, so a later notify skips it and
  * wakes someone who is still waiting (no notification is lost to a waiter that gave up).
  *
+ * At most CAPACITY tickets are out at once (the cancelled bitmap has a bit per ticket). Past that,
+ * an async waiter shares the last live ticket of its thread: a notify that reaches the ticket
+ * wakes them all, as a condition variable may wake more waiters than notified. shoal's own
+ * primitives check their state again after each wake, so for them this only costs a recheck;
+ * a thread's waiters are never refused while it has a live ticket.
+ *
  * Async waiters of one thread queue locally; one pump per thread parks on `Atomics.waitAsync` for
  * WOKEN to change. A notify from the same thread wakes its local waiters directly, and calls
  * `Atomics.notify` only when other threads sleep on the condition.
@@ -60,6 +66,8 @@ export class Condition {
   readonly #waiters = new WaiterQueue();
   #pumping = false;
   readonly #parkedHold = new ParkedHold(this.#waiters);
+  /** Tickets shared by several waiters of this thread: how many besides the first still wait. */
+  readonly #sharers = new Map<number, number>();
 
   /** @param lock the lock to use; a new RLock by default (as in Python). */
   constructor(lock?: ConditionLock) {
@@ -137,16 +145,19 @@ export class Condition {
     return this.#wait(options, "Condition.wait");
   }
 
-  /** The same as `wait` (kept for callers written when thread holds waited differently). */
-  _waitAcquireSync(options?: WaitOptions): Promise<boolean> {
-    return this.#wait(options, "Condition.wait");
+  /**
+   * The same as `wait`, for shoal's primitives built on a Condition (`where` names their call in
+   * errors).
+   */
+  _waitAcquireSync(options?: WaitOptions, where = "Condition.wait"): Promise<boolean> {
+    return this.#wait(options, where);
   }
 
   async #wait(options: WaitOptions | undefined, where: string): Promise<boolean> {
     checkOptions(options, where);
     const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
     const signal = checkSignal(options?.signal, `${where}: signal`);
-    const ticket = this.#takeTicket(where);
+    const ticket = this.#takeTicket(where, true);
     const lock = this.#lock;
     const holding = lock instanceof Lock && lock._holds > 0;
     const promise = this.#waiters.add(timeout, signal, ticket, this.#parkedHold.onGiveUp);
@@ -174,7 +185,7 @@ export class Condition {
     checkOptions(options, "Condition.waitSync");
     const timeout = checkTimeout(options?.timeout, "Condition.waitSync: timeout");
     const words = this.#words;
-    const ticket = this.#takeTicket("Condition.waitSync");
+    const ticket = this.#takeTicket("Condition.waitSync", false);
     const lock = this.#lock;
     const holding = lock instanceof Lock && lock._holds > 0;
     const saved = holding ? lock._releaseHolds() : lock._releaseSave();
@@ -278,15 +289,31 @@ export class Condition {
     Atomics.notify(this.#words, WOKEN);
   };
 
-  #takeTicket(where: string): number {
+  #takeTicket(where: string, async: boolean): number {
     if (!this.#lock._isOwned()) throw new ThreadError("Cannot wait on un-acquired lock");
     const words = this.#words;
     const ticket = Atomics.load(words, NEXT);
     if (((ticket - Atomics.load(words, WOKEN)) | 0) >= CAPACITY) {
-      throw new ThreadError(`${where}: too many waiters (at most ${CAPACITY} at once on one Condition)`);
+      const shared = async ? this.#shareTicket() : undefined;
+      if (shared !== undefined) return shared;
+      throw new ThreadError(
+        `${where}: too many waiters (at most ${CAPACITY} tickets at once on one Condition, and ` +
+          `${async ? "none of them is this thread's to share" : "a blocking wait cannot share one"})`,
+      );
     }
     Atomics.store(words, NEXT, (ticket + 1) | 0);
     return ticket;
+  }
+
+  /**
+   * The ticket of this thread's newest waiter, if it still waits (a live waiter's ticket is never
+   * cancelled): sharing the newest keeps the thread's waiters in ticket order.
+   */
+  #shareTicket(): number | undefined {
+    const newest = this.#waiters.newest();
+    if (newest === undefined || before(newest.ticket, Atomics.load(this.#words, WOKEN))) return undefined;
+    this.#sharers.set(newest.ticket, (this.#sharers.get(newest.ticket) ?? 0) + 1);
+    return newest.ticket;
   }
 
   /**
@@ -299,6 +326,13 @@ export class Condition {
     if (before(ticket, Atomics.load(words, WOKEN))) {
       if (!aborted) return true;
       this.#notify(1);
+      return false;
+    }
+    const sharers = this.#sharers.size === 0 ? undefined : this.#sharers.get(ticket);
+    if (sharers !== undefined) {
+      // Others of this thread still wait on the ticket: it stays live for them.
+      if (sharers > 1) this.#sharers.set(ticket, sharers - 1);
+      else this.#sharers.delete(ticket);
       return false;
     }
     const bit = ticket & (CAPACITY - 1);
@@ -327,6 +361,7 @@ export class Condition {
     for (let waiter = waiters.peek(); waiter !== undefined && before(waiter.ticket, woken); waiter = waiters.peek()) {
       waiters.shift();
       waiter.resolve(true);
+      if (this.#sharers.size > 0) this.#sharers.delete(waiter.ticket);
     }
     this.#parkedHold.onGiveUp();
   }

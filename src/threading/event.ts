@@ -96,7 +96,7 @@ export class Event {
     this.#hold.enter();
     try {
       if (Atomics.load(this.#words, FLAG) === 1) return true;
-      return await this.#cond._waitAcquireSync(options);
+      return await this.#cond._waitAcquireSync(options, "Event.wait");
     } finally {
       this.#hold.exit();
     }

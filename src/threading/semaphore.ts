@@ -105,7 +105,7 @@ export class Semaphore {
       while (!this.#take()) {
         const left = remaining(deadline);
         if (left <= 0) return false;
-        await this.#cond._waitAcquireSync({ timeout: left === Infinity ? undefined : left, signal: options?.signal });
+        await this.#cond._waitAcquireSync({ timeout: left === Infinity ? undefined : left, signal: options?.signal }, `${this.constructor.name}.acquire`);
       }
       return true;
     } finally {

@@ -91,6 +91,16 @@ export class WaiterQueue {
     return undefined;
   }
 
+  /** The newest live waiter, without removing it. */
+  newest(): Waiter | undefined {
+    const items = this.#items;
+    for (let i = items.length - 1; i >= this.#head; i--) {
+      const waiter = items[i]!;
+      if (!waiter.done) return waiter;
+    }
+    return undefined;
+  }
+
   /** Removes the oldest live waiter and settles it (the caller resolves it). */
   shift(): Waiter | undefined {
     const waiter = this.peek();

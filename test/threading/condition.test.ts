@@ -108,3 +108,55 @@ test("several async waiters of one thread woken together each take the lock back
   );
   assert.equal(stdout.trim(), "ok");
 });
+
+test("more than 8192 async waiters at once: Event, Semaphore, Barrier, Queue and Condition serve them all", async () => {
+  const N = 9000;
+  const { Event, Semaphore, Barrier } = await import("../../src/threading/index.js");
+  const { Queue } = await import("../../src/queue/index.js");
+
+  const event = new Event();
+  const waits = Array.from({ length: N }, () => event.wait({ timeout: 30_000 }));
+  event.set();
+  assert.deepEqual(new Set(await Promise.all(waits)), new Set([true]));
+
+  const sem = new Semaphore(0);
+  const acquired = Array.from({ length: N }, () => sem.acquire({ timeout: 30_000 }));
+  for (let i = 0; i < N; i++) sem.release();
+  assert.deepEqual(new Set(await Promise.all(acquired)), new Set([true]));
+
+  const barrier = new Barrier(N);
+  const indices = await Promise.all(Array.from({ length: N }, () => barrier.wait({ timeout: 30_000 })));
+  assert.equal(new Set(indices).size, N);
+
+  const q = new Queue<number>();
+  const gets = Array.from({ length: N }, () => q.get({ timeout: 30_000 }));
+  for (let i = 0; i < N; i++) q.putNowait(i);
+  assert.deepEqual((await Promise.all(gets)).sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i));
+
+  // Waiters past the tickets share one with the thread's newest; one that gives up leaves the
+  // others waiting, and notifyAll wakes everyone still there.
+  const cond = new Condition(new Lock());
+  await cond.acquire();
+  const controllers = Array.from({ length: N }, () => new AbortController());
+  const waiting = controllers.map(async (controller) => {
+    await cond.acquire();
+    try {
+      return await cond.wait({ signal: controller.signal });
+    } catch {
+      return "aborted";
+    } finally {
+      cond.release();
+    }
+  });
+  cond.release();
+  // The lock is fair: once it comes back here, every waiter has taken it and is waiting.
+  await cond.acquire();
+  cond.release();
+  for (const i of [N - 1, N - 2, 100]) controllers[i]!.abort();
+  await cond.acquire();
+  cond.notifyAll();
+  cond.release();
+  const outcomes = await Promise.all(waiting);
+  assert.equal(outcomes.filter((o) => o === "aborted").length, 3);
+  assert.equal(outcomes.filter((o) => o === true).length, N - 3);
+});

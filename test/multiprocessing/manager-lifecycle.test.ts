@@ -52,9 +52,26 @@ test("shutdown() stops the server; proxies then reject, and create() is refused"
   const l = await manager.list([1]);
   await manager.shutdown();
   assert.equal(manager.state, "shutdown");
-  await assert.rejects(l.len(), (error: Error) => error instanceof EOFError || error instanceof ProcessError || (error as NodeJS.ErrnoException).code === "ENOENT");
+  await assert.rejects(l.len(), EOFError);
+  await assert.rejects(l.append(2), EOFError, "a posted call too");
   await assert.rejects(manager.list(), ProcessError);
   await manager.shutdown(); // twice is fine
+});
+
+test("after the server process is killed, every call rejects EOFError (not a raw socket error), with the cause", async () => {
+  const manager = await Manager.start();
+  const d = await manager.dict<string, number>();
+  await d.set("a", 1);
+  process.kill(manager.pid!, "SIGKILL");
+  assert.equal(await waitGone(manager.pid!, 10_000), true);
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(d.get("a"), (error: Error) => {
+      assert.ok(error instanceof EOFError, `call ${i}: ${error}`);
+      assert.match(error.message, /^Cannot reach the manager at /);
+      assert.ok(error.cause instanceof Error);
+      return true;
+    });
+  }
 });
 
 test("the server process ends when its owner is killed with SIGKILL", async (t) => {

@@ -14,6 +14,7 @@ import {
   Array as SharedArray,
   ThreadError,
   BrokenBarrierError,
+  EOFError,
   type SharedValue,
 } from "../../src/multiprocessing/index.js";
 
@@ -260,4 +261,31 @@ test("calls that need not be awaited reach the owner when the child calls proces
   assert.equal(await value.get(), 42);
   assert.equal(await lock.locked(), false);
   assert.equal(await lock.ownerDiedCount(), 0, "released, not taken back from a dead owner");
+});
+
+test("after the owner of a shared object exits, calls reject EOFError, whatever the socket said", async (t) => {
+  const out = new Queue<Lock>();
+  const used = new Event();
+  const p = new Process({
+    target: async (out: Queue<Lock>, used: Event, index: string) => {
+      const { Lock } = (await import(index)) as typeof import("../../src/multiprocessing/index.js");
+      await out.put(new Lock());
+      // Stays until the parent has used the lock once (its connection to this process is up).
+      await used.wait();
+      process.exit(0);
+    },
+    args: [out, used, new URL("../../src/multiprocessing/index.js", import.meta.url).href],
+  });
+  started(p, t);
+  const lock = await out.get({ timeout: 10_000 });
+  assert.equal(await lock.locked(), false);
+  await used.set();
+  await p.join();
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(lock.acquire({ timeout: 1000 }), (error: Error) => {
+      assert.ok(error instanceof EOFError, `call ${i}: ${error}`);
+      assert.match(error.message, /^Cannot reach the owner of a shared object at .*: its process is gone$/);
+      return true;
+    });
+  }
 });

@@ -125,7 +125,11 @@ export class BaseProxy {
     const channel = this.#chan();
     const early = channel.takePostError(this.#location.id);
     if (early !== undefined) throw early;
-    await channel.post([this.#location.id, method, encoded, thread]);
+    try {
+      await channel.post([this.#location.id, method, encoded, thread]);
+    } catch (error) {
+      throw channel.asGone(error);
+    }
   }
 
   /** Facts the server gave about the referent (e.g. whether a queue is unbounded). @internal */

@@ -25,6 +25,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** The errors of a connect or a write that mean the manager (or its socket) is gone. */
+const GONE = new Set(["ECONNREFUSED", "ENOENT", "EPIPE", "ECONNRESET", "ENOTCONN"]);
+/** EOFErrors made by `asGone`, not wrapped again. */
+const wrapped = new WeakSet<object>();
+
 /** The raw outcome of a call: a reply kind and its (still encoded) value. */
 export type Outcome = readonly [kind: number, value: unknown];
 
@@ -123,14 +128,15 @@ export class Channel {
           (c) => {
             const backlog = this.#backlog;
             this.#backlog = [];
-            for (const item of backlog) c.sendRaw(item.bytes).then(item.resolve, item.reject);
+            for (const item of backlog) c.sendRaw(item.bytes).then(item.resolve, (error: unknown) => item.reject(this.asGone(error)));
             if (this.#pending.size > 0) this.#read(c);
           },
           (error: unknown) => {
+            const gone = this.asGone(error);
             const backlog = this.#backlog;
             this.#backlog = [];
-            for (const item of backlog) item.reject(error);
-            this.#broken(error);
+            for (const item of backlog) item.reject(gone);
+            this.#broken(gone);
           },
         );
       }
@@ -180,15 +186,26 @@ export class Channel {
     }
   }
 
+  /**
+   * `cause` as the `EOFError` saying the manager cannot be reached, when it means that (the
+   * connection ended or broke, a connect was refused or found no socket, a write found the other
+   * end closed); otherwise `cause` itself. @internal
+   */
+  asGone(cause: unknown): unknown {
+    if (typeof cause !== "object" || cause === null || wrapped.has(cause)) return cause;
+    const code = (cause as { code?: unknown }).code;
+    if (!(cause instanceof EOFError || cause instanceof ProcessError || (typeof code === "string" && GONE.has(code)))) return cause;
+    const error = new EOFError(`Cannot reach the manager at ${JSON.stringify(this.address)}: ${(cause as Error).message}`, { cause });
+    wrapped.add(error);
+    return error;
+  }
+
   #broken(cause: unknown): void {
     const conn = this.#conn;
     this.#conn = null;
     conn?.close();
     if (channels.get(this.#key) === this) channels.delete(this.#key);
-    const error =
-      cause instanceof EOFError || cause instanceof ProcessError
-        ? new EOFError(`Cannot reach the manager at ${JSON.stringify(this.address)}: ${(cause as Error).message}`, { cause })
-        : cause;
+    const error = this.asGone(cause);
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(error);

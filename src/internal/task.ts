@@ -42,6 +42,12 @@ import { isEntryModule } from "./entry-script.js";
 /** Any function a task may refer to. */
 export type TaskFunction = (...args: never[]) => unknown;
 
+/**
+ * What `task(url, name)` refers to when no type is given: a function taking any arguments and
+ * returning an unknown value (so `args` type-check, and the result is `unknown`).
+ */
+export type UntypedTask = (...args: unknown[]) => unknown;
+
 /** A reference to an exported function of an ES module. */
 export interface ModuleTaskRef {
   readonly kind: "module";
@@ -74,9 +80,11 @@ export type TaskRef<F extends TaskFunction = TaskFunction> = (ModuleTaskRef | So
 const PROBE_KEY = "__shoal_task_probe__";
 
 /** Makes a reference to the export `name` of the module at `moduleUrl` (usually `import.meta.url`). */
-export function task<F extends TaskFunction = TaskFunction>(moduleUrl: string, name: string): TaskRef<F>;
-export function task<F extends TaskFunction = TaskFunction>(spec: { module: string; name: string }): TaskRef<F>;
-export function task<F extends TaskFunction = TaskFunction>(
+// NoInfer: without a type argument, F is UntypedTask, not guessed from where the reference goes
+// (a Thread's target would make it a function of `never`).
+export function task<F extends TaskFunction = UntypedTask>(moduleUrl: string, name: string): TaskRef<NoInfer<F>>;
+export function task<F extends TaskFunction = UntypedTask>(spec: { module: string; name: string }): TaskRef<NoInfer<F>>;
+export function task<F extends TaskFunction = UntypedTask>(
   moduleOrSpec: string | { module: string; name: string },
   maybeName?: string,
 ): TaskRef<F> {

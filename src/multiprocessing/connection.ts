@@ -174,13 +174,17 @@ export class Connection implements Disposable {
    */
   sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
     this.#checkWritable("sendBytes");
+    const given: unknown = buffer;
+    if (!ArrayBuffer.isView(given) && !(given instanceof ArrayBuffer) && !(given instanceof SharedArrayBuffer)) {
+      throw new TypeError(`Connection.sendBytes: buffer must be an ArrayBuffer or a view of one (Buffer, Uint8Array, ...): got ${describe(buffer)}`);
+    }
     const bytes = ArrayBuffer.isView(buffer)
       ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
       : new Uint8Array(buffer);
-    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`Connection.sendBytes: offset must be a non-negative integer: got ${offset}`);
+    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`Connection.sendBytes: offset must be a non-negative integer: got ${describe(offset)}`);
     if (offset > bytes.length) throw new RangeError(`Connection.sendBytes: offset ${offset} is beyond the buffer's ${bytes.length} bytes`);
     const count = size ?? bytes.length - offset;
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`Connection.sendBytes: size must be a non-negative integer: got ${size}`);
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`Connection.sendBytes: size must be a non-negative integer: got ${describe(size)}`);
     if (offset + count > bytes.length) {
       throw new RangeError(`Connection.sendBytes: offset ${offset} + size ${count} is beyond the buffer's ${bytes.length} bytes`);
     }

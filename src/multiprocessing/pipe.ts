@@ -10,6 +10,7 @@ import { unlinkSync } from "node:fs";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { connectSocket } from "./listener.js";
 import { socketPath } from "./socket-dir.js";
+import { describe } from "../internal/options.js";
 
 /** Options of `Pipe`. */
 export interface PipeOptions extends Pick<ConnectionOptions, "maxMessageSize"> {
@@ -19,9 +20,14 @@ export interface PipeOptions extends Pick<ConnectionOptions, "maxMessageSize"> {
 
 /** A connected pair of connections: `[a, b]`, or `[reader, writer]` with `duplex: false`. */
 export async function Pipe(options: PipeOptions = {}): Promise<[Connection, Connection]> {
+  if (typeof options !== "object" || options === null) throw new TypeError(`Pipe: options must be an object: got ${describe(options)}`);
   const duplex = options.duplex ?? true;
+  if (typeof duplex !== "boolean") throw new TypeError(`Pipe: duplex must be a boolean: got ${describe(duplex)}`);
+  const { maxMessageSize } = options;
+  if (maxMessageSize !== undefined && (typeof maxMessageSize !== "number" || !Number.isInteger(maxMessageSize) || maxMessageSize < 1)) {
+    throw new TypeError(`Pipe: maxMessageSize must be a positive integer (bytes): got ${describe(maxMessageSize)}`);
+  }
   const [left, right] = await socketPair();
-  const maxMessageSize = options.maxMessageSize;
   if (duplex) return [new Connection(left, { maxMessageSize }), new Connection(right, { maxMessageSize })];
   return [
     new Connection(left, { writable: false, maxMessageSize }),

@@ -133,3 +133,24 @@ test("a message over maxMessageSize is refused with a clear error", async () => 
     b.close();
   }
 });
+
+test("sendBytes refuses what is not bytes, and Pipe refuses bad options, naming them", async () => {
+  const [a, b] = await Pipe();
+  try {
+    for (const bad of ["abc", 5, null, [1, 2], { length: 3 }]) {
+      assert.throws(() => a.sendBytes(bad as never), (error: Error) => {
+        assert.ok(error instanceof TypeError, String(error));
+        assert.match(error.message, /^Connection.sendBytes: buffer must be an ArrayBuffer or a view of one \(Buffer, Uint8Array, \.\.\.\): got /);
+        return true;
+      });
+    }
+    await a.sendBytes(new ArrayBuffer(2));
+    assert.deepEqual(await b.recvBytes(), Buffer.alloc(2), "nothing else was sent");
+  } finally {
+    a.close();
+    b.close();
+  }
+  await assert.rejects(Pipe({ duplex: "no" as never }), /^TypeError: Pipe: duplex must be a boolean: got "no"$/);
+  await assert.rejects(Pipe(5 as never), /^TypeError: Pipe: options must be an object: got number 5$/);
+  await assert.rejects(Pipe({ maxMessageSize: "1k" as never }), /^TypeError: Pipe: maxMessageSize must be a positive integer \(bytes\): got "1k"$/);
+});

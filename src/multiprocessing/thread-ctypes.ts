@@ -21,7 +21,7 @@ import { RLock as ThreadRLock } from "../threading/rlock.js";
 import { allocateWords, checkWords, recall, remember } from "../threading/shared.js";
 import type { RLockState } from "../threading/rlock.js";
 import { withIndexAccess } from "./index-access.js";
-import { TYPED_ARRAYS, checkTypeCode, type ElementOf, type TypeCode } from "./typecodes.js";
+import { TYPED_ARRAYS, checkElement, checkTypeCode, isBig, type ElementOf, type TypeCode } from "./typecodes.js";
 
 /** The typed array that holds a type code's numbers. */
 export type TypedArrayOf<C extends TypeCode> = C extends "b"
@@ -58,16 +58,6 @@ type Numbers = { [index: number]: number | bigint; readonly length: number };
 /** Python's `ctypes` integers wrap; Atomics works on the integer arrays, not on the float ones. */
 function isInteger(code: TypeCode): boolean {
   return code !== "f" && code !== "d";
-}
-
-function isBig(code: TypeCode): boolean {
-  return TYPED_ARRAYS[code] === BigInt64Array || TYPED_ARRAYS[code] === BigUint64Array;
-}
-
-function checkElement(code: TypeCode, value: unknown, where: string): number | bigint {
-  const big = isBig(code);
-  if (typeof value !== (big ? "bigint" : "number")) throw new TypeError(`${where}: a "${code}" holds a ${big ? "bigint" : "number"}: got ${describe(value)}`);
-  return value as number | bigint;
 }
 
 function sharedNumbers(code: TypeCode, values: ArrayLike<unknown>, where: string): Numbers {

@@ -1,4 +1,6 @@
 /** Python's `array`/`ctypes` type codes and the typed arrays that hold them. */
+import { describe } from "../internal/options.js";
+
 export type TypeCode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d" | "c";
 
 type TypedArrayClass =
@@ -35,4 +37,16 @@ export type ElementOf<C extends TypeCode> = C extends "l" | "L" | "q" | "Q" ? bi
 export function checkTypeCode(code: unknown, where: string): TypeCode {
   if (typeof code === "string" && Object.hasOwn(TYPED_ARRAYS, code)) return code as TypeCode;
   throw new TypeError(`${where}: unknown type code ${JSON.stringify(code)}; use one of ${Object.keys(TYPED_ARRAYS).join(" ")}`);
+}
+
+/** Whether a type code holds bigints (the 64-bit integers). */
+export function isBig(code: TypeCode): boolean {
+  return TYPED_ARRAYS[code] === BigInt64Array || TYPED_ARRAYS[code] === BigUint64Array;
+}
+
+/** `value` as an element of `code`; a TypeError naming `where` for a value of the wrong type. */
+export function checkElement(code: TypeCode, value: unknown, where: string): number | bigint {
+  const big = isBig(code);
+  if (typeof value !== (big ? "bigint" : "number")) throw new TypeError(`${where}: a "${code}" holds a ${big ? "bigint" : "number"}: got ${describe(value)}`);
+  return value as number | bigint;
 }

@@ -14,7 +14,7 @@ import { SharedObject } from "./shared-object.js";
 import { SharedRef, registerShared, rememberShared } from "./owner.js";
 import { RLock } from "./rlock.js";
 import { Lock } from "./lock.js";
-import { TYPED_ARRAYS, checkTypeCode, type ElementOf, type TypeCode } from "./typecodes.js";
+import { TYPED_ARRAYS, checkElement, checkTypeCode, type ElementOf, type TypeCode } from "./typecodes.js";
 import type { Dispatch } from "./server.js";
 import type { Token } from "./protocol.js";
 
@@ -93,13 +93,19 @@ export class SharedValue<C extends TypeCode = TypeCode> extends SharedObject {
     return (await this.call("get", [0])) as ElementOf<C>;
   }
 
-  /** Sets the value. */
+  /** Sets the value. Rejects a TypeError for a value of the wrong type (a bigint for "q", ...). */
   set(value: ElementOf<C>): Promise<void> {
+    try {
+      checkElement(this.typecode, value, "Value.set");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.post("set", [0, value]) as Promise<void>;
   }
 
   /** Adds `delta` in one step in the owner (atomic without the lock) and resolves the new value. */
   async add(delta: ElementOf<C>): Promise<ElementOf<C>> {
+    checkElement(this.typecode, delta, "Value.add");
     return (await this.call("add", [0, delta])) as ElementOf<C>;
   }
 
@@ -134,12 +140,19 @@ export class SharedArray<C extends TypeCode = TypeCode> extends SharedObject {
     return (await this.call("get", [index])) as ElementOf<C>;
   }
 
+  /** Sets element `index`. Rejects a TypeError for a value of the wrong type. */
   set(index: number, value: ElementOf<C>): Promise<void> {
+    try {
+      checkElement(this.typecode, value, `Array[${index}]`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.post("set", [index, value]) as Promise<void>;
   }
 
   /** Adds `delta` to element `index` in one step in the owner; resolves the new value. */
   async add(index: number, delta: ElementOf<C>): Promise<ElementOf<C>> {
+    checkElement(this.typecode, delta, "Array.add");
     return (await this.call("add", [index, delta])) as ElementOf<C>;
   }
 
@@ -150,7 +163,19 @@ export class SharedArray<C extends TypeCode = TypeCode> extends SharedObject {
 
   /** Replaces every element (Python's `arr[:] = values`). */
   setAll(values: ReadonlyArray<ElementOf<C>>): Promise<void> {
-    return this.post("setAll", [[...values]]) as Promise<void>;
+    let all: unknown[];
+    try {
+      const given: unknown = values;
+      if (typeof given !== "object" || given === null || typeof (given as Iterable<unknown>)[Symbol.iterator] !== "function") {
+        throw new TypeError(`Array.setAll: values must be an array (or an iterable) of numbers: got ${describe(given)}`);
+      }
+      all = [...values];
+      if (all.length !== this.length) throw new RangeError(`Array.setAll: cannot assign ${all.length} values to an array of ${this.length}`);
+      all.forEach((value, i) => checkElement(this.typecode, value, `Array.setAll[${i}]`));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.post("setAll", [all]) as Promise<void>;
   }
 
   getLock(): Lock {
@@ -181,6 +206,7 @@ function SharedArrayOf<C extends TypeCode>(typecode: C, sizeOrValues: number | R
     if (!Number.isInteger(sizeOrValues) || sizeOrValues < 0) throw new RangeError(`Array: size must be a non-negative integer: got ${sizeOrValues}`);
     initial = new globalThis.Array<number | bigint>(sizeOrValues).fill(big ? 0n : 0);
   } else if (globalThis.Array.isArray(sizeOrValues)) {
+    (sizeOrValues as readonly unknown[]).forEach((value, i) => checkElement(code, value, `Array[${i}]`));
     initial = sizeOrValues as ArrayLike<number | bigint>;
   } else {
     throw new TypeError(`Array: expected a size or an array of values: got ${describe(sizeOrValues)}`);

@@ -289,3 +289,20 @@ test("after the owner of a shared object exits, calls reject EOFError, whatever 
     });
   }
 });
+
+test("Value and Array refuse a value of the wrong type with a TypeError naming it, and store nothing", async () => {
+  const i = Value("i", 7);
+  await assert.rejects(i.set("x" as never), /^TypeError: Value.set: a "i" holds a number: got "x"$/);
+  await assert.rejects(i.add("x" as never), /^TypeError: Value.add: a "i" holds a number: got "x"$/);
+  assert.equal(await i.get(), 7);
+  const q = Value("q", 1n);
+  await assert.rejects(q.set(5 as never), /^TypeError: Value.set: a "q" holds a bigint: got number 5$/);
+  assert.equal(await q.get(), 1n);
+  const d = SharedArray("d", 2);
+  await assert.rejects(d.set(0, "x" as never), /^TypeError: Array\[0\]: a "d" holds a number: got "x"$/);
+  await assert.rejects(d.setAll(5 as never), /^TypeError: Array.setAll: values must be an array \(or an iterable\) of numbers: got number 5$/);
+  await assert.rejects(d.setAll([1, "2"] as never), /^TypeError: Array.setAll\[1\]: a "d" holds a number: got "2"$/);
+  await assert.rejects(d.setAll([1]), /^RangeError: Array.setAll: cannot assign 1 values to an array of 2$/);
+  assert.deepEqual(await d.toArray(), [0, 0]);
+  assert.throws(() => SharedArray("i", [1, "x" as never]), /^TypeError: Array\[1\]: a "i" holds a number: got "x"$/);
+});

@@ -201,6 +201,8 @@ for (const [kind, make] of backends) {
         await assert.rejects(pool.map(f.square, [1], { chunksize }), { name: "RangeError", message: new RegExp(`^${name}.map: chunksize must be a positive integer: got ${chunksize}$`) });
         assert.throws(() => pool.imapUnordered(f.square, [1], { chunksize }), { name: "RangeError", message: new RegExp(`^${name}.imapUnordered: chunksize must be a positive integer: got ${chunksize}$`) });
       }
+      await assert.rejects(pool.starmap(f.add, [[1, 2], 3] as never), { name: "TypeError", message: new RegExp(`^${name}.starmap: each item must be an argument array: item 1 is number 3$`) });
+      assert.throws(() => pool.starmapAsync(f.add, new Set([[1, 2], "ab"]) as never), { name: "TypeError", message: new RegExp(`^${name}.starmapAsync: each item must be an argument array: item 1 is "ab"$`) });
       assert.throws(() => pool.applyAsync(f.square, [1], { signal: "no" as never }), { name: "TypeError", message: /applyAsync: signal must be an AbortSignal/ });
       for (const processes of [0, -2, 1.5, Number.NaN]) {
         assert.throws(() => make({ processes }), { name: "RangeError", message: new RegExp(`^${name}: processes must be an integer of at least 1: got ${processes}$`) });

@@ -239,7 +239,7 @@ export abstract class BasePool implements AsyncDisposable {
     this.#checkRunning("submit task");
     const index = this.#functionIndex(fn, method);
     const where = `${this.#kind}.${method}`;
-    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where);
+    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where, mode === STARMAP);
     const signal = checkSignal(options.signal, where);
     const chunks = Math.ceil(items.length / chunksize);
     const payloads: unknown[] = [];

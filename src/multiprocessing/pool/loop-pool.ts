@@ -171,11 +171,8 @@ export class LoopPool implements AsyncDisposable {
     this.#checkRunning("submit task");
     this.#checkFunction(fn, method);
     const where = `LoopPool.${method}`;
-    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where);
+    const { items, chunksize } = mapItems(iterable, options.chunksize, this.processes, where, mode === STARMAP);
     const signal = checkSignal(options.signal, where);
-    if (mode === STARMAP) {
-      for (const item of items) if (!Array.isArray(item)) throw new TypeError(`${where}: each item must be an argument array: got ${describe(item)}`);
-    }
     const chunks = Math.ceil(items.length / chunksize);
     const result = new MapResult<R>(items.length, chunks, options, method);
     if (signal?.aborted) {

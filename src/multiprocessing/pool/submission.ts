@@ -24,12 +24,21 @@ export function checkSignal(signal: AbortSignal | undefined, where: string): Abo
   return signal;
 }
 
-/** The items of a map's iterable, and the chunk size: given, or Python's ceil(items / (processes × 4)). */
-export function mapItems(iterable: Iterable<unknown>, chunksize: number | undefined, processes: number, where: string): { items: readonly unknown[]; chunksize: number } {
+/**
+ * The items of a map's iterable, and the chunk size: given, or Python's ceil(items / (processes × 4)).
+ * For a starmap, each item must be an argument array: checked here, naming the item, rather than
+ * failing in the worker.
+ */
+export function mapItems(iterable: Iterable<unknown>, chunksize: number | undefined, processes: number, where: string, starmap = false): { items: readonly unknown[]; chunksize: number } {
   if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== "function") {
     throw new TypeError(`${where}: iterable must be iterable: got ${describe(iterable)}`);
   }
   const items = Array.isArray(iterable) ? iterable : Array.from(iterable);
+  if (starmap) {
+    for (let i = 0; i < items.length; i++) {
+      if (!Array.isArray(items[i])) throw new TypeError(`${where}: each item must be an argument array: item ${i} is ${describe(items[i])}`);
+    }
+  }
   if (chunksize === undefined) return { items, chunksize: Math.max(1, Math.ceil(items.length / (processes * 4))) };
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer: got ${chunksize}`);
   return { items, chunksize };

@@ -234,6 +234,7 @@ export class Process {
 
   constructor(options: ProcessOptions = {}) {
     checkProcessOptions(options, "Process");
+    checkSpawnOptions(options, "Process");
     const { target, args = [], name, daemon, execArgv, env } = options;
     this.#target = target;
     this.#args = args;
@@ -613,14 +614,32 @@ export function adoptChildProcess(child: ChildProcess, name: string): Process {
 }
 
 /** Checks the options both kinds of process take (`where` names the class in the errors). @internal */
-export function checkProcessOptions(options: { target?: unknown; args?: unknown; name?: unknown }, where: string): void {
+export function checkProcessOptions(options: { target?: unknown; args?: unknown; name?: unknown; daemon?: unknown }, where: string): void {
   if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object: got ${describe(options)}`);
-  const { target, args = [], name } = options;
+  const { target, args = [], name, daemon } = options;
+  if (daemon !== undefined && typeof daemon !== "boolean") throw new TypeError(`${where}: daemon must be a boolean: got ${describe(daemon)}`);
   if (target !== undefined && typeof target !== "function" && (typeof target !== "object" || target === null)) {
     throw new TypeError(`${where}: target must be a function or a task reference: got ${describe(target)}`);
   }
   if (!Array.isArray(args)) throw new TypeError(`${where}: args must be an array: got ${describe(args)}`);
   if (name !== undefined && typeof name !== "string") throw new TypeError(`${where}: name must be a string: got ${describe(name)}`);
+}
+
+/**
+ * Checks the options of a child's Node process (`Process`, `Pool`): `execArgv` an array of
+ * strings, `env` an object. @internal
+ */
+export function checkSpawnOptions(options: { execArgv?: unknown; env?: unknown }, where: string): void {
+  const { execArgv, env } = options;
+  if (execArgv !== undefined) {
+    if (!Array.isArray(execArgv)) throw new TypeError(`${where}: execArgv must be an array of Node flags: got ${describe(execArgv)}`);
+    execArgv.forEach((flag: unknown, i) => {
+      if (typeof flag !== "string") throw new TypeError(`${where}: execArgv[${i}] must be a string: got ${describe(flag)}`);
+    });
+  }
+  if (env !== undefined && (typeof env !== "object" || env === null || Array.isArray(env))) {
+    throw new TypeError(`${where}: env must be an object of environment variables: got ${describe(env)}`);
+  }
 }
 
 /** The position (and default name) of the next child of this process, whatever starts it. @internal */

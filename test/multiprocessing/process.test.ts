@@ -401,3 +401,18 @@ test("setExecutable: children (a manager's server and a Pool's workers too) star
   assert.throws(() => setExecutable(42 as unknown as string), /setExecutable: path must be the path of a Node binary: got number 42/);
   assert.equal(getExecutable(), wrapper, "a refused path leaves the last good one");
 });
+
+test("Process and Pool check the options of the child's Node process, naming the option", () => {
+  const target = (): void => undefined;
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ daemon: "yes" }, /^TypeError: Process: daemon must be a boolean: got "yes"$/],
+    [{ execArgv: "--no-warnings" }, /^TypeError: Process: execArgv must be an array of Node flags: got "--no-warnings"$/],
+    [{ execArgv: ["--no-warnings", 5] }, /^TypeError: Process: execArgv\[1\] must be a string: got number 5$/],
+    [{ env: 5 }, /^TypeError: Process: env must be an object of environment variables: got number 5$/],
+  ];
+  for (const [options, message] of cases) assert.throws(() => new Process({ target, ...options }), message);
+  assert.throws(() => new Pool({ processes: 1, execArgv: "x" as never }), /^TypeError: Pool: execArgv must be an array of Node flags: got "x"$/);
+  assert.throws(() => new Pool({ processes: 1, env: 5 as never }), /^TypeError: Pool: env must be an object of environment variables: got number 5$/);
+  assert.throws(() => new Pool({ processes: 1, stderr: 5 as never }), /^TypeError: Pool: stderr must be a writable stream \(or null to drop it\): got number 5$/);
+  assert.deepEqual(activeChildren().filter((p) => p.name.startsWith("PoolWorker-")), [], "no worker was started");
+});

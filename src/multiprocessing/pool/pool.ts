@@ -14,6 +14,8 @@
  */
 import { BasePool, type PoolOptions } from "./base-pool.js";
 import { ProcessLink, type ProcessLinkOptions } from "./process-link.js";
+import { checkSpawnOptions } from "../process.js";
+import { describe } from "../../internal/options.js";
 
 /** Options of `new Pool()`. */
 export interface ProcessPoolOptions extends PoolOptions, ProcessLinkOptions {
@@ -28,14 +30,20 @@ export class Pool extends BasePool {
   /**
    * Starts `processes` worker processes (default `cpuCount()`).
    * @throws RangeError for a bad `processes` or `maxtasksperchild`; TypeError for an initializer
-   *   that cannot be sent to another process.
+   *   that cannot be sent to another process, or an `execArgv`, `env` or `stderr` of the wrong type.
    */
   constructor(options: ProcessPoolOptions = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError(`Pool: options must be an object: got ${describe(options)}`);
     const method = options.context?.getStartMethod();
     if (method !== undefined && method !== "spawn") {
       throw new TypeError(`Pool: context: a "${method}" context's pool is getContext("${method}").Pool (a ThreadPool); new Pool() runs processes ("spawn")`);
     }
-    const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env, stderr: options.stderr };
+    checkSpawnOptions(options, "Pool");
+    const { stderr } = options;
+    if (stderr !== undefined && stderr !== null && typeof (stderr as { write?: unknown }).write !== "function") {
+      throw new TypeError(`Pool: stderr must be a writable stream (or null to drop it): got ${describe(stderr)}`);
+    }
+    const linkOptions: ProcessLinkOptions = { execArgv: options.execArgv, env: options.env, stderr };
     super(options, "process", "Pool", (name, events) => new ProcessLink(name, events, linkOptions));
   }
 

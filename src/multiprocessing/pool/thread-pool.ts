@@ -7,6 +7,8 @@
 import type { ResourceLimits } from "node:worker_threads";
 import { BasePool, type PoolOptions } from "./base-pool.js";
 import { ThreadLink, type ThreadLinkOptions } from "./thread-link.js";
+import { checkSpawnOptions } from "../process.js";
+import { describe } from "../../internal/options.js";
 
 /** Options of `new ThreadPool()`. */
 export interface ThreadPoolOptions extends PoolOptions {
@@ -23,6 +25,8 @@ export class ThreadPool extends BasePool {
    *   that cannot be sent to a thread.
    */
   constructor(options: ThreadPoolOptions = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError(`ThreadPool: options must be an object: got ${describe(options)}`);
+    checkSpawnOptions({ execArgv: options.execArgv }, "ThreadPool");
     const linkOptions: ThreadLinkOptions = { resourceLimits: options.resourceLimits, execArgv: options.execArgv };
     super(options, "thread", "ThreadPool", (name, events) => new ThreadLink(name, events, linkOptions));
   }

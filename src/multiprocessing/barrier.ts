@@ -44,6 +44,9 @@ export class Barrier extends SharedObject {
     if (ref === undefined) {
       if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`Barrier: parties must be a positive integer: got ${describe(parties)}`);
       checkOptions(options, "Barrier");
+      if ((options as { action?: unknown }).action !== undefined) {
+        throw new TypeError("Barrier: action cannot be given to a process-shared Barrier (a function cannot run in the owner for a waiter); run it after wait() in the caller that gets index 0");
+      }
       const state = new OwnedBarrier(parties, checkTimeout(options.timeout, "Barrier: timeout"));
       ref = SharedRef.serve("Barrier", state, { dispatch: barrierDispatch(state) });
     }

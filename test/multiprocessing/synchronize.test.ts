@@ -306,3 +306,12 @@ test("Value and Array refuse a value of the wrong type with a TypeError naming i
   assert.deepEqual(await d.toArray(), [0, 0]);
   assert.throws(() => SharedArray("i", [1, "x" as never]), /^TypeError: Array\[1\]: a "i" holds a number: got "x"$/);
 });
+
+test("a process-shared Barrier refuses an action rather than ignoring it", () => {
+  let ran = false;
+  assert.throws(
+    () => new Barrier(2, { action: () => (ran = true) } as never),
+    /^TypeError: Barrier: action cannot be given to a process-shared Barrier \(a function cannot run in the owner for a waiter\); run it after wait\(\) in the caller that gets index 0$/,
+  );
+  assert.equal(ran, false);
+});

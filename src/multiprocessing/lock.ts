@@ -7,7 +7,7 @@
  * `await lock.locked()`. A release need not be awaited: calls from one process reach the owner in
  * order. A process that dies holding the lock does not block the others forever: see `owned/lock.ts`.
  */
-import { acquireTimeout, type AcquireOptions, type Held } from "../threading/lock.js";
+import { acquireTimeout, checkHoldingFn, type AcquireOptions, type Held } from "../threading/lock.js";
 import { currentIdent } from "../threading/current.js";
 import { checkOptions, checkTimeout, type WaitOptions } from "../internal/options.js";
 import { OwnedLock } from "./owned/lock.js";
@@ -119,6 +119,7 @@ export class Lock extends SharedObject {
 
   /** Runs `fn` holding the lock (Python's `with lock:`). */
   async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    checkHoldingFn(this, fn);
     const held = await this.enter(options);
     try {
       return await fn();

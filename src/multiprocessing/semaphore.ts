@@ -3,7 +3,7 @@
  * API of `threading.Semaphore`. Permits held by a process that dies are not given back (there is no
  * owner to a permit): prefer a `Lock` where a crash must not leak.
  */
-import { acquireTimeout, type AcquireOptions, type Held } from "../threading/lock.js";
+import { acquireTimeout, checkHoldingFn, type AcquireOptions, type Held } from "../threading/lock.js";
 import { checkOptions, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { OwnedSemaphore } from "./owned/semaphore.js";
 import { SharedObject } from "./shared-object.js";
@@ -90,6 +90,7 @@ export class Semaphore extends SharedObject {
 
   /** Runs `fn` holding a permit. */
   async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {
+    checkHoldingFn(this, fn);
     await this.enter(options);
     try {
       return await fn();

@@ -22,6 +22,8 @@ export type Waitable = Connection | ThreadConnection | Listener | Process | Sock
  */
 export async function wait<T extends Waitable>(objects: readonly T[], options: WaitOptions = {}): Promise<T[]> {
   checkOptions(options, "wait");
+  const given: unknown = objects;
+  if (!Array.isArray(given)) throw new TypeError(`wait: objects must be an array of connections, listeners, sockets, processes or sentinels: got ${describe(given)}`);
   const timeout = checkTimeout(options.timeout, "wait: timeout");
   const signal = checkSignal(options.signal, "wait: signal");
   const settled = new Set<T>();

@@ -231,7 +231,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // Shared: a put that needs not wait stays synchronous (no async function to enter).
     let entry: unknown;
     try {
-      entry = this.#encode(item, "Queue.put");
+      entry = this.#encode(item, "Queue.put item");
       if (this.maxsize === 0 || store.peekLength() < this.maxsize) {
         this.#hold.enter();
         try {
@@ -260,7 +260,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
       if (words[GETTERS] !== 0) this.#notifyLocal(this.notEmpty);
       return;
     }
-    const entry = this.#encode(item, "Queue.putNowait");
+    const entry = this.#encode(item, "Queue.putNowait item");
     this.#hold.enter();
     try {
       if (this.#words[SHUTDOWN] !== 0) throw new ShutDown("Cannot put an item: the queue is shut down");
@@ -274,7 +274,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   async #putWaiting(item: T, options: QueueWaitOptions | undefined, encoded: { entry: unknown } | undefined): Promise<void> {
     const { block, timeout, signal } = waitOptions(options, "Queue.put");
     let shared = encoded !== undefined || this.#store !== undefined;
-    let entry: unknown = encoded !== undefined ? encoded.entry : shared ? this.#encode(item, "Queue.put") : item;
+    let entry: unknown = encoded !== undefined ? encoded.entry : shared ? this.#encode(item, "Queue.put item") : item;
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
@@ -299,7 +299,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         }
       }
       if (this.#store !== undefined && !shared) {
-        entry = this.#encode(item, "Queue.put"); // the queue was shared while this put waited
+        entry = this.#encode(item, "Queue.put item"); // the queue was shared while this put waited
         shared = true;
       }
       this.#store_(entry, item, "Queue.put");
@@ -319,7 +319,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   putSync(item: T, options?: QueueSyncOptions): void {
     const { block, timeout } = waitOptions(options, "Queue.putSync");
     let shared = this.#store !== undefined;
-    let entry: unknown = shared ? this.#encode(item, "Queue.putSync") : item;
+    let entry: unknown = shared ? this.#encode(item, "Queue.putSync item") : item;
     const deadline = deadlineOf(timeout);
     const maxsize = this.maxsize;
     if (block && maxsize > 0 && this.#store !== undefined) spinWhile(() => this.#store!.peekLength() >= maxsize && this.#words[SHUTDOWN] === 0);
@@ -344,7 +344,7 @@ export class Queue<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
         }
       }
       if (this.#store !== undefined && !shared) {
-        entry = this.#encode(item, "Queue.putSync");
+        entry = this.#encode(item, "Queue.putSync item");
         shared = true;
       }
       this.#store_(entry, item, "Queue.putSync");

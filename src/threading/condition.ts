@@ -25,7 +25,7 @@
  * synchronous `release()`/`set()`/`putNowait()` never waits behind a waiter whose code has not
  * resumed yet.
  */
-import { checkOptions, checkSignal, checkTimeout, deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { enterHolding, Lock, type AcquireOptions, type Held } from "./lock.js";
@@ -258,7 +258,8 @@ export class Condition {
    * @throws ThreadError when the lock is not held; RangeError when n is negative.
    */
   notify(n = 1): void {
-    if (typeof n !== "number" || Number.isNaN(n) || n < 0) throw new RangeError(`Condition.notify: n must be a number >= 0: got ${String(n)}`);
+    if (typeof n !== "number") throw new TypeError(`Condition.notify: n must be a number: got ${describe(n)}`);
+    if (Number.isNaN(n) || n < 0) throw new RangeError(`Condition.notify: n must be a number >= 0: got ${String(n)}`);
     if (!this.#lock._isOwned()) throw new ThreadError("Cannot notify on un-acquired lock");
     this.#notify(n);
   }

@@ -13,7 +13,7 @@
  * sleeps on the lock, the lock passes straight to the next local waiter without touching memory
  * other threads watch.
  */
-import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { ThreadError } from "./errors.js";
 import { allocateWords, checkWords, HEADER_WORDS, notAcrossProcesses, recall, remember, waitAsync } from "./shared.js";
@@ -126,8 +126,10 @@ export class Lock {
    */
   acquireSync(options?: { timeout?: number | undefined; blocking?: boolean | undefined }): boolean {
     const words = this.#words;
-    if (Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
+    // As in acquire: options are checked even when the lock is free.
+    if (options === undefined && Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
     const timeout = acquireTimeout(options, "Lock.acquireSync");
+    if (Atomics.compareExchange(words, STATE, 0, HELD) === 0) return true;
     if (timeout === 0) return false;
     // Critical sections are short: trying a few more times first may save two system calls.
     for (let i = 0; i < SPIN; i++) {
@@ -207,6 +209,7 @@ export class Lock {
 
   /** Blocking twin of `withLock` for worker threads. */
   withLockSync<T>(fn: () => T, options?: { timeout?: number | undefined }): T {
+    checkHoldingFn(this, fn, "withLockSync");
     if (!this.acquireSync(options)) throw new ThreadError(`Cannot enter lock: timed out after ${options?.timeout} ms`);
     try {
       return fn();
@@ -360,12 +363,18 @@ export async function enterHolding(lock: Acquirable, options: WaitOptions | unde
 
 /** Runs `fn` holding `lock` (the `with` block), releasing it however `fn` ends. */
 export async function runHolding<T>(lock: Acquirable, fn: () => T | Promise<T>, options: WaitOptions | undefined, what: string): Promise<T> {
+  checkHoldingFn(lock, fn);
   if (!(await lock.acquire(options))) throw new ThreadError(`Cannot enter ${what}: timed out after ${options?.timeout} ms`);
   try {
     return await fn();
   } finally {
     lock.release();
   }
+}
+
+/** Refuses a `withLock` body that is not a function, before anything is acquired. @internal */
+export function checkHoldingFn(lock: object, fn: unknown, method = "withLock"): void {
+  if (typeof fn !== "function") throw new TypeError(`${lock.constructor.name}.${method}: fn must be a function: got ${describe(fn)}`);
 }
 
 function heldBy(lock: { release(): void }): Held {

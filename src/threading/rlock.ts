@@ -119,6 +119,7 @@ export class RLock {
   /** Blocking twin of `acquire`, for worker threads. */
   acquireSync(options?: { timeout?: number | undefined; blocking?: boolean | undefined }): boolean {
     const me = currentIdent();
+    if (options !== undefined) acquireTimeout(options, "RLock.acquireSync");
     if (this.#isMine(me)) {
       this.#words[COUNT]!++;
       return true;

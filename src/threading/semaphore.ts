@@ -5,7 +5,7 @@
  * The inner lock is only ever held inside synchronous code (a few instructions), so `release()`
  * stays synchronous as in Python, and the uncontended `acquire` never waits at all.
  */
-import { deadlineOf, remaining, type WaitOptions } from "../internal/options.js";
+import { deadlineOf, describe, remaining, type WaitOptions } from "../internal/options.js";
 import { registerShareable } from "../internal/codec.js";
 import { Condition, type ConditionState } from "./condition.js";
 import { acquireTimeout, enterHolding, Lock, runHolding, RESOLVED_TRUE, type AcquireOptions, type Held } from "./lock.js";
@@ -37,7 +37,8 @@ export class Semaphore {
       this.#words = adopting.words;
       adopting = undefined;
     } else {
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+      if (typeof value !== "number") throw new TypeError(`${new.target.name}: initial value must be a number: got ${describe(value)}`);
+      if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
         throw new RangeError(`${new.target.name}: initial value must be an integer >= 0: got ${String(value)}`);
       }
       this.#cond = new Condition(new Lock());

@@ -65,3 +65,17 @@ test("JoinableQueue.join({ timeout }) resolves false when items stay unfinished,
   await q.taskDone();
   assert.equal(await q.join({ timeout: 5000 }), true);
 });
+
+test("bad arguments of shoal/multiprocessing get a TypeError or RangeError naming them", async () => {
+  const { Lock, Manager, Pool, wait } = await import("../../src/multiprocessing/index.js");
+  await assert.rejects(wait(5 as never), /^TypeError: wait: objects must be an array of connections, listeners, sockets, processes or sentinels: got number 5$/);
+  assert.throws(() => new Pool({ processes: "x" as never }), /^TypeError: Pool: processes must be a number: got "x"$/);
+  assert.throws(() => new LoopPool({ processes: "x" as never }), /^TypeError: LoopPool: processes must be a number: got "x"$/);
+  const lock = new Lock();
+  await assert.rejects(lock.withLock(5 as never), /^TypeError: Lock.withLock: fn must be a function: got number 5$/);
+  assert.equal(await lock.locked(), false);
+  await using manager = await Manager.start();
+  const managed = await manager.Lock();
+  assert.throws(() => managed.acquire({ blocking: false, timeout: 5 }), /^RangeError: LockProxy.acquire: cannot specify a timeout for a non-blocking call$/);
+  assert.equal(await managed.acquire({ blocking: false }), true, "nothing was taken by the refused call");
+});

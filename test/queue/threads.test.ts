@@ -305,3 +305,16 @@ test("a SimpleQueue that a worker thread sends back is the very object (as every
   assert.equal(got.queue, sent.queue);
   assert.equal(got.lock, sent.lock);
 });
+
+test("an item that cannot go to another thread is named as docs/queue.md says: Queue.put item.<path>", async () => {
+  const q = new Queue<unknown>();
+  const ready = new Queue<string>();
+  // Sharing the queue with a worker thread makes its items cross threads.
+  const t = new Thread({ target: async (q: Queue<unknown>, ready: Queue<string>) => { await ready.put("in"); await q.get(); }, args: [q, ready], worker: true });
+  t.start();
+  assert.equal(await ready.get(), "in");
+  await assert.rejects(q.put({ handler: () => 1 }), /^TypeError: Queue.put item.handler: cannot send a function \(handler\)/);
+  assert.throws(() => q.putNowait({ handler: () => 1 }), /^TypeError: Queue.putNowait item.handler: cannot send a function/);
+  await q.put("done");
+  await t.join();
+});

@@ -32,3 +32,31 @@ test("a positional number is refused by every wait of shoal/threading, naming th
 
   await assert.rejects(sleep(1, 50 as never), /sleep: options must be an object, not a number/);
 });
+
+test("bad arguments are refused the same way by every form of a call: TypeError for a wrong type, RangeError for a wrong value", async () => {
+  const { Lock, RLock, Semaphore, Timer, TIMEOUT_MAX } = await import("../../src/threading/index.js");
+  const lock = new Lock();
+  // acquireSync checks its options as acquire does, even when the lock is free (and leaves it free).
+  assert.throws(() => lock.acquireSync({ timeout: -1 }), /^RangeError: Lock.acquireSync: timeout must not be negative: got -1$/);
+  assert.throws(() => lock.acquireSync({ blocking: false, timeout: 5 }), /^RangeError: Lock.acquireSync: cannot specify a timeout for a non-blocking call$/);
+  assert.equal(lock.locked(), false);
+  const rlock = new RLock();
+  assert.equal(rlock.acquireSync(), true);
+  assert.throws(() => rlock.acquireSync({ timeout: -1 }), /^RangeError: RLock.acquireSync: timeout must not be negative/, "also when re-entering");
+  rlock.release();
+
+  assert.throws(() => new Semaphore("2" as never), /^TypeError: Semaphore: initial value must be a number: got "2"$/);
+  assert.throws(() => new Semaphore(-1), /^RangeError: Semaphore: initial value must be an integer >= 0: got -1$/);
+  const cond = new Condition();
+  await cond.acquire();
+  assert.throws(() => cond.notify("x" as never), /^TypeError: Condition.notify: n must be a number: got "x"$/);
+  cond.release();
+
+  assert.throws(() => new Timer(TIMEOUT_MAX + 1, () => undefined), /^RangeError: Timer: interval must be at most TIMEOUT_MAX/);
+  assert.throws(() => new Timer(10, () => undefined, 5 as never), /^TypeError: Timer: args must be an array: got number 5$/);
+
+  await assert.rejects(lock.withLock(5 as never), /^TypeError: Lock.withLock: fn must be a function: got number 5$/);
+  await assert.rejects(new Semaphore(1).withLock(5 as never), /^TypeError: Semaphore.withLock: fn must be a function: got number 5$/);
+  assert.throws(() => lock.withLockSync(5 as never), /^TypeError: Lock.withLockSync: fn must be a function: got number 5$/);
+  assert.equal(lock.locked(), false, "nothing was acquired");
+});

@@ -11,6 +11,7 @@
 import type { Boundary } from "../../internal/codec.js";
 import { toTaskRef, type TaskFunction, type TaskRef } from "../../internal/task.js";
 import { cpuCount } from "../context.js";
+import { describe } from "../../internal/options.js";
 import { ProcessError } from "../errors.js";
 import { AsyncResult, asPromise, type ResultCallbacks } from "./async-result.js";
 import { PoolTerminatedError, WorkerLostError, type WorkerExit } from "./errors.js";
@@ -134,8 +135,10 @@ export abstract class BasePool implements AsyncDisposable {
   /** @internal */
   protected constructor(options: PoolOptions, boundary: Boundary, kind: string, spawnWorker: SpawnWorker) {
     const processes = options.processes ?? cpuCount();
+    if (typeof processes !== "number") throw new TypeError(`${kind}: processes must be a number: got ${describe(processes)}`);
     if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`${kind}: processes must be an integer of at least 1: got ${processes}`);
     const maxtasks = options.maxtasksperchild ?? Infinity;
+    if (typeof maxtasks !== "number") throw new TypeError(`${kind}: maxtasksperchild must be a number or null: got ${describe(maxtasks)}`);
     if (maxtasks !== Infinity && (!Number.isInteger(maxtasks) || maxtasks < 1)) {
       throw new RangeError(`${kind}: maxtasksperchild must be a positive integer or null: got ${maxtasks}`);
     }

@@ -73,6 +73,7 @@ export class LoopPool implements AsyncDisposable {
    */
   constructor(options: LoopPoolOptions = {}) {
     const processes = options.processes ?? cpuCount();
+    if (typeof processes !== "number") throw new TypeError(`LoopPool: processes must be a number: got ${describe(processes)}`);
     if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`LoopPool: processes must be an integer of at least 1: got ${describe(processes)}`);
     const { initializer, initargs = [] } = options;
     if (initializer !== undefined && typeof initializer !== "function") throw new TypeError(`LoopPool: initializer must be a function: got ${describe(initializer)}`);

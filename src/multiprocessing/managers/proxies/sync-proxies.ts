@@ -8,7 +8,7 @@
 import { BaseProxy } from "../base-proxy.js";
 import { getIdent } from "../../../threading/thread.js";
 import { remoteWait, type RemoteWaitOptions } from "./wait.js";
-import { checkTimeout } from "../../../internal/options.js";
+import { checkOptions, checkTimeout } from "../../../internal/options.js";
 
 /** Options of `acquire`. */
 export interface RemoteAcquireOptions extends RemoteWaitOptions {
@@ -24,7 +24,11 @@ abstract class Acquirable extends BaseProxy {
 
   /** Takes it, waiting up to `timeout`; resolves whether it was taken. */
   acquire(options: RemoteAcquireOptions = {}): Promise<boolean> {
-    const { wire, signal } = remoteWait({ ...options, block: options.blocking }, `${this.constructor.name}.acquire`);
+    const where = `${this.constructor.name}.acquire`;
+    checkOptions(options, where);
+    // As threading's Lock: a non-blocking call has no timeout to give.
+    if (options.blocking === false && options.timeout !== undefined) throw new RangeError(`${where}: cannot specify a timeout for a non-blocking call`);
+    const { wire, signal } = remoteWait({ ...options, block: options.blocking }, where);
     return this.call("acquire", [wire], signal, this.thread()) as Promise<boolean>;
   }
 

@@ -1,5 +1,5 @@
 /** Client-side checks of waiting options, and what of them crosses to the server. @internal */
-import { checkSignal, checkTimeout } from "../../../internal/options.js";
+import { checkOptions, checkSignal, checkTimeout } from "../../../internal/options.js";
 
 export interface RemoteWaitOptions {
   /** Longest wait in milliseconds (undefined: forever). The server keeps the time. */
@@ -18,6 +18,7 @@ export interface BlockingOptions extends RemoteWaitOptions {
  * timeout) crosses as `null`, which keeps the request plain JSON (an object would need v8).
  */
 export function remoteWait(options: BlockingOptions | undefined, where: string): { wire: { block: boolean; timeout: number | undefined } | null; signal: AbortSignal | undefined } {
+  checkOptions(options, where);
   const timeout = checkTimeout(options?.timeout, `${where}: timeout`);
   const signal = checkSignal(options?.signal, `${where}: signal`);
   const block = options?.block !== false;

@@ -625,7 +625,7 @@ function copyInto(bytes: Buffer, target: Uint8Array, offset: number): number {
  * the caller called `send`, so the error names that instead.
  */
 function renamedPutError(error: unknown, where: string): unknown {
-  const prefix = "Queue.putNowait";
+  const prefix = "Queue.putNowait item";
   if (error instanceof TypeError && error.message.startsWith(prefix)) {
     return new TypeError(`${where}${error.message.slice(prefix.length)}`, { cause: error });
   }

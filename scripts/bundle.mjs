@@ -35,11 +35,14 @@ if (leftImport) throw new Error(`dist/shoal-cli.cjs keeps an import() at offset 
 await build({ ...common, entryPoints: ["dist/src/cli/launcher.js"], outfile: "dist/shoal.mjs", format: "esm" });
 // The bin is a shell script and an ES module at once: sh runs the second line, which JavaScript reads
 // as a string and a comment. It starts Node without NODE_EXTRA_CA_CERTS, which Node 20 parses as it
-// boots (30–50 ms, most of a bare start) and the command never uses (it makes no TLS connection);
-// src/cli/launcher-env.ts gives it back to the programs the command starts.
+// boots (30–50 ms, most of a bare start) and the command never uses (it makes no TLS connection),
+// and with one glibc malloc arena unless the user chose a number: the command allocates from one
+// thread, and the arenas of Node's other threads cost 2–4 MiB of peak RSS at 500 hosts, varying
+// from run to run. src/cli/launcher-env.ts gives the programs the command starts the environment
+// the user gave.
 const LAUNCHER = [
   "#!/bin/sh",
-  `":" //; if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then SHOAL_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export SHOAL_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"`,
+  `":" //; if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then SHOAL_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export SHOAL_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; if [ -z "\${MALLOC_ARENA_MAX+set}" ]; then MALLOC_ARENA_MAX=1; SHOAL_SET_MALLOC_ARENA_MAX=1; export MALLOC_ARENA_MAX SHOAL_SET_MALLOC_ARENA_MAX; fi; exec node "$0" "$@"`,
 ].join("\n");
 writeFileSync("dist/shoal.mjs", `${LAUNCHER}\n${readFileSync("dist/shoal.mjs", "utf8")}`);
 chmodSync("dist/shoal.mjs", 0o755);

@@ -79,22 +79,24 @@ test("the bin starts Node without NODE_EXTRA_CA_CERTS (parsed at boot, unused) a
     await mkdir(join(dir, ".ssh"));
     await writeFile(
       join(dir, ".ssh", "config"),
-      `Host proxied\n  ProxyCommand sh -c 'echo "$NODE_EXTRA_CA_CERTS \${SHOAL_NODE_EXTRA_CA_CERTS-gone}" > ${seen}'\n`,
+      `Host proxied\n  ProxyCommand sh -c 'echo "$NODE_EXTRA_CA_CERTS \${SHOAL_NODE_EXTRA_CA_CERTS-gone} \${MALLOC_ARENA_MAX-unset} \${SHOAL_SET_MALLOC_ARENA_MAX-gone}" > ${seen}'\n`,
     );
     const certs = join(dir, "no-such-certs.pem");
     // Run as a user runs it: the file itself, through its #! line.
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(
-        BUNDLE,
-        ["run", "-H", "proxied", "--", "true"],
-        { timeout: 30_000, env: { ...process.env, HOME: dir, NODE_EXTRA_CA_CERTS: certs, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" } },
-        (err, _stdout, stderr) => resolve({ code: err ? (err.code as number | null) : 0, stderr }),
-      );
-    });
+    const run = (extra: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, NODE_EXTRA_CA_CERTS: certs, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1", ...extra };
+        if (!("MALLOC_ARENA_MAX" in extra)) delete env["MALLOC_ARENA_MAX"];
+        execFile(BUNDLE, ["run", "-H", "proxied", "--", "true"], { timeout: 30_000, env }, (err, _stdout, stderr) => resolve({ code: err ? (err.code as number | null) : 0, stderr }));
+      });
+    const { code, stderr } = await run({});
     assert.equal(code, 2, stderr);
     // Node warns about a certificate file it cannot load only if it read the variable as it booted.
     assert.doesNotMatch(stderr, /extra certs/i);
-    assert.equal((await readFile(seen, "utf8")).trim(), `${certs} gone`, "the ProxyCommand sees the user's variable, and not the bin's");
+    // The arena setting is the command's own: its children see the user's environment.
+    assert.equal((await readFile(seen, "utf8")).trim(), `${certs} gone unset gone`, "the ProxyCommand sees the user's variables, and not the bin's");
+    await run({ MALLOC_ARENA_MAX: "4" });
+    assert.equal((await readFile(seen, "utf8")).trim(), `${certs} gone 4 gone`, "a number the user chose is kept");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -32,18 +32,23 @@ function colorOf(host: string): string {
  * Writes to a stream, resolving when it can take more (so a slow terminal or pipe slows the run).
  * A stream whose reader has gone (`| head`) takes nothing more and is not waited for.
  */
-function write(stream: NodeJS.WritableStream, text: string): void | Promise<void> {
+export function write(stream: NodeJS.WritableStream, text: string): void | Promise<void> {
   const writable = stream as NodeJS.WritableStream & { destroyed?: boolean };
   if (writable.destroyed) return;
   if (stream.write(text)) return;
+  return eitherEvent(stream, "drain", "close");
+}
+
+/** Resolves at the first of two events, leaving no listener behind (one per wait piled up on long outputs). */
+function eitherEvent(emitter: NodeJS.EventEmitter, first: string, second: string): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      stream.removeListener("drain", done);
-      stream.removeListener("close", done);
+      emitter.removeListener(first, done);
+      emitter.removeListener(second, done);
       resolve();
     };
-    stream.once("drain", done);
-    stream.once("close", done);
+    emitter.once(first, done);
+    emitter.once(second, done);
   });
 }
 
@@ -296,18 +301,7 @@ export class OutDirReporter implements Reporter {
       this.#file(ev.host, "stderr");
     } else if (ev.type === "stdout" || ev.type === "stderr") {
       const f = this.#file(ev.host, ev.type);
-      if (f !== undefined && ev.bytes.length > 0 && !f.write(ev.bytes)) {
-        // Both listeners go once either fires: one left per wait piled up on a long output.
-        await new Promise<void>((r) => {
-          const done = () => {
-            f.removeListener("drain", done);
-            f.removeListener("error", done);
-            r();
-          };
-          f.once("drain", done);
-          f.once("error", done);
-        });
-      }
+      if (f !== undefined && ev.bytes.length > 0 && !f.write(ev.bytes)) await eitherEvent(f, "drain", "error");
     } else if (ev.type === "done") {
       for (const s of ["stdout", "stderr"]) {
         const f = this.#files.get(`${ev.host}.${s}`);

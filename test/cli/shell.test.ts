@@ -1,7 +1,7 @@
 /**
  * The shell, driven as a person would: in a real terminal (tmux), typing and reading the screen.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -84,8 +84,9 @@ function ms(text: string): number {
   return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
 }
 
-test("shoal shell: groups, use, live and gathered runs, reused connections, :failed, Ctrl-C, !cmd, completion, history, Ctrl-D", { skip: missing, timeout: 180_000 }, async (t) => {
-  const testbed = await startTestbed({ groups: { web: 50, app: 50, db: 3 }, faults: { db02: { authFail: true } } });
+/** A testbed, a state folder and a terminal, all stopped after the test; `shell` is the command line that starts the shell on the testbed. */
+async function shellOnTestbed(t: TestContext, options: Parameters<typeof startTestbed>[0]) {
+  const testbed = await startTestbed(options);
   const state = await mkdtemp(join(tmpdir(), "shoal-shell-state-"));
   const terminal = new Terminal();
   t.after(async () => {
@@ -93,7 +94,13 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
     await testbed.stop();
     await rm(state, { recursive: true, force: true });
   });
-  const shell = `env SHOAL_STATE_DIR=${shellQuote(state)} NO_COLOR=1 ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell -i ${shellQuote(testbed.inventoryFile)} --connect-timeout 5`;
+  const shell = `env SHOAL_STATE_DIR=${shellQuote(state)} NO_COLOR=1 ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell -i ${shellQuote(testbed.inventoryFile)}`;
+  return { testbed, state, terminal, shell };
+}
+
+test("shoal shell: groups, use, live and gathered runs, reused connections, :failed, Ctrl-C, !cmd, completion, history, Ctrl-D", { skip: missing, timeout: 180_000 }, async (t) => {
+  const { testbed, state, terminal, shell: shellCommand } = await shellOnTestbed(t, { groups: { web: 50, app: 50, db: 3 }, faults: { db02: { authFail: true } } });
+  const shell = `${shellCommand} --connect-timeout 5`;
   await terminal.start(`${shell}; echo shell-exited-$?; sleep 60`);
 
   // On start: the groups with their host counts.
@@ -322,15 +329,8 @@ test("shoal shell: a stop signal (SIGTERM, a hang-up, Ctrl-C with lines from a p
 });
 
 test("shoal shell: Ctrl-C drops the lines typed while the command ran", { skip: missing, timeout: 60_000 }, async (t) => {
-  const testbed = await startTestbed({ groups: { db: 3 } });
-  const state = await mkdtemp(join(tmpdir(), "shoal-shell-state-"));
-  const terminal = new Terminal();
-  t.after(async () => {
-    await terminal.stop();
-    await testbed.stop();
-    await rm(state, { recursive: true, force: true });
-  });
-  await terminal.start(`env SHOAL_STATE_DIR=${shellQuote(state)} NO_COLOR=1 ${shellQuote(process.execPath)} ${shellQuote(MAIN)} shell -i ${shellQuote(testbed.inventoryFile)} @db; sleep 60`);
+  const { terminal, shell } = await shellOnTestbed(t, { groups: { db: 3 } });
+  await terminal.start(`${shell} @db; sleep 60`);
   await terminal.waitFor(/shoal @db \(3\)> $/m);
   await terminal.type("echo started; sleep 20", "Enter");
   await terminal.waitFor(/db03: started/);

@@ -7,7 +7,7 @@ import type { FleetRun } from "../../fleet/fleet.js";
 import type { FleetEvent, HostResult } from "../../fleet/events.js";
 import { formatDuration } from "../../fleet/duration.js";
 import { formatSummary, summarize } from "../../fleet/summary.js";
-import { GatherReporter, LineReporter, TransferBar, TransferLines, transferBarFormat, type Reporter } from "../reporters.js";
+import { GatherReporter, LineReporter, TransferBar, TransferLines, transferBarFormat, write as writeOut, type Reporter } from "../reporters.js";
 
 /** How a run is shown. */
 export interface ViewOptions {
@@ -77,18 +77,4 @@ function statusLine(ev: Extract<FleetEvent, { type: "done" }>, view: ViewOptions
   return r.state === "ok" ? `\x1b[2m${text}\x1b[0m\n` : `\x1b[31m${text}\x1b[0m\n`;
 }
 
-/** Writes, waiting while the stream is full; a stream gone (a terminal closed) never drains, and is not waited on. */
-function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> | void {
-  if ((stream as NodeJS.WritableStream & { destroyed?: boolean }).destroyed) return;
-  if (stream.write(text)) return;
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.removeListener("drain", done);
-      stream.removeListener("close", done);
-      resolve();
-    };
-    stream.once("drain", done);
-    stream.once("close", done);
-  });
-}
 

@@ -154,6 +154,7 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
   // Ad hoc hosts as pssh takes them: `[user@]host[:port]`, and in a hosts file `host [user]`.
   const adHocNames: string[] = [];
   const overrides = new Map<string, HostVars>();
+  const given = new Map<string, string>();
   const addAdHoc = (entry: string, user?: string) => {
     const host = parseAdHoc(entry);
     const names = expandHostRange(host.name);
@@ -161,7 +162,15 @@ async function select(pattern: string | undefined, o: CommonOptions): Promise<Se
     const vars: HostVars = {};
     if (host.user ?? user) vars.user = host.user ?? user;
     if (host.port !== undefined) vars.port = host.port;
-    if (Object.keys(vars).length > 0) for (const n of names) overrides.set(n, vars);
+    for (const n of names) {
+      // A host is known by its name: the same name twice with another user or port would be one
+      // host, the last one given (127.0.0.1:2200,127.0.0.1:2222 ran on 2222 alone).
+      const before = given.get(n);
+      const now = `${vars.user ?? ""}@${vars.port ?? ""}`;
+      if (before !== undefined && before !== now) throw new UsageError(`Host ${n} is given twice, with another user or port: a host is known by its name (give each its own name in an inventory, with hostname: and port:)`);
+      given.set(n, now);
+      if (Object.keys(vars).length > 0) overrides.set(n, vars);
+    }
   };
   try {
     for (const h of o.host ?? []) for (const e of splitTopLevel(h)) addAdHoc(e);

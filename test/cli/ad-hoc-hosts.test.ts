@@ -65,9 +65,20 @@ test("-h FILE errors name the file and line; -H and -h take only names an invent
     assert.match(r.stderr, message);
   }
   // IPv6: bare without a port, in brackets with one.
-  r = await shoal(["hosts", "--json", "-H", "::1,me@[::1]:2222"]);
+  r = await shoal(["hosts", "--json", "-H", "::1"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(vars(r), [["::1", {}]]);
+  r = await shoal(["hosts", "--json", "-H", "me@[::1]:2222"]);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(vars(r), [["::1", { user: "me", port: 2222 }]]);
+  // One name twice with another port (or user) would be one host, the last: refused.
+  for (const hosts of [["127.0.0.1:2200,127.0.0.1:2222"], ["::1", "me@[::1]:2222"]]) {
+    r = await shoal(["hosts", ...hosts.flatMap((h) => ["-H", h])]);
+    assert.equal(r.status, 64, hosts.join(" "));
+    assert.match(r.stderr, /Host (127\.0\.0\.1|::1) is given twice, with another user or port/);
+  }
+  r = await shoal(["hosts", "--json", "-H", "127.0.0.1:2200,127.0.0.1:2200"]);
+  assert.deepEqual(vars(r), [["127.0.0.1", { port: 2200 }]], "the same one twice is one host");
   r = await shoal(["hosts", "--json", "-H", "fe80::1"]);
   assert.deepEqual(vars(r), [["fe80::1", {}]]);
 });

@@ -130,10 +130,19 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
         resolve(new HostConnection(spec, client, performance.now() - started, proxy));
       }
     };
-    const deadline = setTimeout(
-      () => finish(new FleetError("timeout", `connect timed out after ${formatDuration(spec.connectTimeout)} (${phase === "connect" ? "no TCP connection" : phase === "banner" ? "no SSH banner" : phase === "kex" ? "key exchange" : "authentication"})`, phase)),
-      spec.connectTimeout,
-    );
+    const onDeadline = () => {
+      // Time spent answering a prompt (a key's passphrase) is the user's, not the host's: the
+      // deadline starts again once it is answered.
+      const asking = ctx.credentials.asking;
+      if (asking) {
+        void asking.then(() => {
+          if (!settled) deadline = setTimeout(onDeadline, spec.connectTimeout);
+        });
+        return;
+      }
+      finish(new FleetError("timeout", `connect timed out after ${formatDuration(spec.connectTimeout)} (${phase === "connect" ? "no TCP connection" : phase === "banner" ? "no SSH banner" : phase === "kex" ? "key exchange" : "authentication"})`, phase));
+    };
+    let deadline = setTimeout(onDeadline, spec.connectTimeout);
     // A host that accepts and says nothing (hung, or a tarpit) must not hold the server's slot.
     // Through a bastion the banner comes after the bastion's own handshake: its slot is held longer.
     const graceMs = Math.min(proxy && spec.proxyGroup !== undefined ? BASTION_GRACE_MS : BANNER_GRACE_MS, spec.connectTimeout);

@@ -34,6 +34,8 @@ export class Credentials {
   readonly #keys = new Map<string, Promise<ParsedKey | KeyProblem>>();
   readonly #options: CredentialOptions;
   #password: Promise<string> | undefined;
+  /** Prompts the user has not answered yet. */
+  readonly #asking = new Set<Promise<unknown>>();
 
   constructor(options: CredentialOptions = {}) {
     this.#options = options;
@@ -70,7 +72,7 @@ export class Credentials {
     let parsed = utils.parseKey(data);
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
       if (!this.#options.passphrase) return { path, message: "key is encrypted and no passphrase was given" };
-      const passphrase = await this.#options.passphrase(`Enter passphrase for key '${path}': `);
+      const passphrase = await this.#ask(this.#options.passphrase(`Enter passphrase for key '${path}': `));
       parsed = utils.parseKey(data, passphrase);
     }
     if (parsed instanceof Error) return { path, message: parsed.message };
@@ -85,8 +87,24 @@ export class Credentials {
     const pw = this.#options.password;
     if (pw === undefined) return undefined;
     if (typeof pw === "string") return pw;
-    this.#password ??= pw("Password: ");
+    this.#password ??= this.#ask(pw("Password: "));
     return this.#password;
+  }
+
+  /**
+   * Settles once no prompt waits for the user; undefined when none does. The time spent answering
+   * is the user's: hosts' connect deadlines wait for it (see connection.ts).
+   */
+  get asking(): Promise<void> | undefined {
+    if (this.#asking.size === 0) return undefined;
+    return Promise.allSettled([...this.#asking]).then(() => undefined);
+  }
+
+  #ask<T>(answer: Promise<T>): Promise<T> {
+    this.#asking.add(answer);
+    const done = () => this.#asking.delete(answer);
+    answer.then(done, done);
+    return answer;
   }
 
   /** Whether a shared password is available without asking. */

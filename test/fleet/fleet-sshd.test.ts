@@ -119,6 +119,19 @@ test("auth with nothing to try (no key file, no agent, no password) says so", as
   assert.match(error.message, /nothing to try: no key file found, no ssh-agent, no password/);
 });
 
+test("the time spent typing a key's passphrase does not count against the connect timeout", async (t) => {
+  const keyPath = join(dir, "id_encrypted");
+  spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "typed slowly", "-C", "", "-f", keyPath]);
+  const authorized = await readFile(sshd.authorizedKeysPath, "utf8");
+  await writeFile(sshd.authorizedKeysPath, authorized + (await readFile(`${keyPath}.pub`, "utf8")));
+  t.after(() => writeFile(sshd.authorizedKeysPath, authorized));
+  // The user takes longer to answer than the whole connect timeout.
+  const passphrase = () => new Promise<string>((resolve) => setTimeout(resolve, 1500, "typed slowly"));
+  await using fleet = new Fleet([adHocHost(loopback(99), { port: sshd.port, user: sshd.user, identity_file: keyPath })], { ...base, connectTimeout: 1000, passphrase });
+  const [r] = await fleet.run("true").results();
+  assert.equal(r!.state, "ok", JSON.stringify(r));
+});
+
 test("ping times a round trip on the open connection, not sshd's setting up of the session", async () => {
   await using fleet = new Fleet(sshdHosts(sshd, 3, 98), base);
   const results = await fleet.ping().results();

@@ -60,7 +60,8 @@ export async function drive(run: FleetRun, view: ViewOptions): Promise<DrivenRun
   }
   for (const reporter of reporters) await reporter.end?.();
   if (statusLines && mode.kind === "gather") {
-    for (const result of results) await writeOut(err, statusLine({ type: "done", host: result.host, time: 0, result }, view));
+    // Gathered, a line per host that is fine would undo the gathering: only the others are named.
+    for (const result of results) if (result.state !== "ok") await writeOut(err, statusLine({ type: "done", host: result.host, time: 0, result }, view));
   }
   const elapsedMs = performance.now() - startedAt;
   await writeOut(err, formatSummary(summarize(results, elapsedMs), { color: view.color }));

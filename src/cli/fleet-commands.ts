@@ -8,7 +8,6 @@ import { statSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { isIPv6 } from "node:net";
-import { Writable } from "node:stream";
 import { Command } from "commander";
 import { Inventory, defaultInventoryPaths } from "../fleet/inventory.js";
 import { InventoryError, PatternError } from "../fleet/inventory-error.js";
@@ -466,7 +465,7 @@ export function registerFleetCommands(program: Command): void {
         else if (o.gather) {
           const gather = new GatherReporter({ tty: ctx.tty, color: ctx.color, total: hosts.length });
           reporters.push(gather);
-          reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, out: devNull(), showErrors: true, beforeWrite: () => gather.clearStatus() }));
+          reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth, showStdout: false, showErrors: true, beforeWrite: () => gather.clearStatus() }));
         } else reporters.push(new LineReporter({ color: ctx.color, hostWidth: ctx.hostWidth }));
         if (o.outDir) reporters.push(new OutDirReporter(o.outDir));
         const r = fleet.run(command, { timeout: o.timeout === Infinity ? undefined : o.timeout, pty: o.pty, input, collect: false, forwardAgent: o.forwardAgent, earlyConnections: early });
@@ -618,6 +617,3 @@ function redact(vars: Readonly<Record<string, unknown>>): Record<string, unknown
   return out;
 }
 
-function devNull(): NodeJS.WritableStream {
-  return new Writable({ write: (_c: unknown, _e: unknown, cb: () => void) => cb() });
-}

@@ -82,8 +82,12 @@ export class LineReporter implements Reporter {
   /** Called before each write: a status line on the same terminal (-b's) must not share it. */
   readonly #beforeWrite: (() => void) | undefined;
 
+  /** Whether stdout lines are shown (with -b, stdout is gathered instead). */
+  readonly #showStdout: boolean;
+
   constructor(options: { color: boolean; hostWidth: number; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; showStdout?: boolean; showErrors?: boolean; beforeWrite?: () => void }) {
     this.#beforeWrite = options.beforeWrite;
+    this.#showStdout = options.showStdout ?? true;
     this.#color = options.color;
     this.#width = Math.min(options.hostWidth, 32);
     this.#out = options.out ?? process.stdout;
@@ -96,6 +100,7 @@ export class LineReporter implements Reporter {
   }
 
   event(ev: FleetEvent): void | Promise<void> {
+    if (ev.type === "stdout" && !this.#showStdout) return;
     if (ev.type === "stdout" || ev.type === "stderr") {
       const key = `${ev.type}\u0000${ev.host}`;
       let text = (this.#partial.get(key) ?? "") + ev.data;

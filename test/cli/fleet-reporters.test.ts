@@ -151,7 +151,8 @@ test("-b on a terminal: the status line leaves the screen before a stderr line o
   (o.stream as unknown as { columns: number }).columns = 0; // a pty that says 0 columns: 80 then
   const gather = new GatherReporter({ tty: true, color: false, total: 2, out: o.stream });
   const e = sink();
-  const lines = new LineReporter({ color: false, hostWidth: 1, out: sink().stream, err: e.stream, beforeWrite: () => gather.clearStatus() });
+  const quiet = sink();
+  const lines = new LineReporter({ color: false, hostWidth: 1, out: quiet.stream, err: e.stream, showStdout: false, beforeWrite: () => gather.clearStatus() });
   const both = async (ev: FleetEvent) => {
     await gather.event(ev);
     await lines.event(ev);
@@ -163,6 +164,8 @@ test("-b on a terminal: the status line leaves the screen before a stderr line o
   // Cleared first, so the line starts at the left, on a line of its own.
   assert.equal(o.writes.at(-1), "\r\x1b[K");
   assert.deepEqual(e.writes, ["b: oops\n"]);
+  // Stdout is the gatherer's: the line reporter leaves it alone.
+  assert.deepEqual(quiet.writes, []);
 });
 
 test("live lines: a carriage return inside a line keeps what a terminal would show; a line cut at 64 KiB leaves no empty line", async () => {

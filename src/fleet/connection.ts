@@ -140,6 +140,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
         });
         return;
       }
+      if (!sawBanner) ctx.gate.timedOutWithoutBanner(key, started);
       finish(new FleetError("timeout", `connect timed out after ${formatDuration(spec.connectTimeout)} (${phase === "connect" ? "no TCP connection" : phase === "banner" ? "no SSH banner" : phase === "kex" ? "key exchange" : "authentication"})`, phase));
     };
     let deadline = setTimeout(onDeadline, spec.connectTimeout);
@@ -147,9 +148,7 @@ export async function connect(spec: ConnectSpec, ctx: ConnectContext): Promise<H
     // Through a bastion the banner comes after the bastion's own handshake: its slot is held longer.
     const graceMs = Math.min(proxy && spec.proxyGroup !== undefined ? BASTION_GRACE_MS : BANNER_GRACE_MS, spec.connectTimeout);
     const grace = setTimeout(() => {
-      if (sawBanner) return;
-      slot.release();
-      ctx.gate.graceExpired(key, graceMs);
+      if (!sawBanner) slot.release();
     }, graceMs);
     const onAbort = () => finish(new FleetError("killed", "interrupted", phase));
     ctx.signal?.addEventListener("abort", onAbort, { once: true });

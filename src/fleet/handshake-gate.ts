@@ -32,7 +32,7 @@ interface Server {
   waiters: (() => void)[];
   /** When the server last sent a banner (performance.now()), or -Infinity. */
   answeredAt: number;
-  /** Nothing answered for a whole banner grace: hung, or a tarpit. See `silent`. */
+  /** A handshake timed out with no banner from anyone meanwhile: hung, or a tarpit. See `timedOutWithoutBanner`. */
   silent: boolean;
 }
 
@@ -108,15 +108,17 @@ export class HandshakeGate {
   }
 
   /**
-   * A handshake's banner grace ran out with no banner. If the server sent none to anyone for as
-   * long (it is hung, stopped, or a tarpit), it is silent: the hosts waiting for it all start, and
-   * later ones do not wait, until it answers again. Taking them 8 at a time, a grace each, added
-   * their connect timeouts up (50 hosts of a stopped sshd took 8 s with a 2 s timeout). A server
-   * that answers someone within the grace is busy, not silent, and keeps its cap.
+   * A handshake that began at `since` (performance.now()) reached its connect timeout with no
+   * banner. If the server has sent none to anyone since (it is hung, stopped, or a tarpit), it is
+   * silent: the hosts waiting for it all start, and later ones do not wait, until it answers again.
+   * Taking them 8 at a time, a banner grace each, added their connect timeouts up (50 hosts of a
+   * stopped sshd took 8 s with a 2 s timeout). Only a whole connect timeout tells: a server whose
+   * banners come slowly (past the grace) but surely answers someone meanwhile, and flooding it
+   * would trip its MaxStartups.
    */
-  graceExpired(key: string, graceMs: number): void {
+  timedOutWithoutBanner(key: string, since: number): void {
     const s = this.#server(key);
-    if (s.silent || performance.now() - s.answeredAt < graceMs) return;
+    if (s.silent || s.answeredAt >= since) return;
     s.silent = true;
     for (const wake of s.waiters.splice(0)) wake();
   }

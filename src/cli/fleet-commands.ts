@@ -303,6 +303,12 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/** The --ask-pass prompt answered with Ctrl-C ends shoal as Ctrl-C does (130); no terminal to ask on is a usage error. */
+function askPassFailed(error: Error): never {
+  if (error.message === "interrupted") process.exit(exitStatusOfSignal("SIGINT"));
+  throw new UsageError(`--ask-pass: ${error.message}`);
+}
+
 async function fleetOptions(o: CommonOptions, forks: number): Promise<FleetOptions> {
   // A mistyped --known-hosts would make every host unknown (as paramiko's load_host_keys, a file
   // named must exist); with --accept-new it may be new: the keys trusted start it.
@@ -322,7 +328,7 @@ async function fleetOptions(o: CommonOptions, forks: number): Promise<FleetOptio
     knownHosts: o.strictHostKeys === false ? false : o.knownHosts,
     handshakesPerServer: o.handshakes,
     // Asked before the run, as pssh's -A does: typed while hosts connect, it ran out their connect timeout.
-    password: o.askPass ? await ask("Password: ").catch((error: Error) => Promise.reject(new UsageError(`--ask-pass: ${error.message}`))) : undefined,
+    password: o.askPass ? await ask("Password: ").catch(askPassFailed) : undefined,
     passphrase: process.stdin.isTTY ? ask : undefined,
   };
 }

@@ -16,8 +16,9 @@ export function askSecret(question: string): Promise<string> {
   const output = new WriteStream(fd);
   return new Promise<string>((resolve, reject) => {
     let answer = "";
-    output.write(question);
+    // Raw before the question shows: what is typed once it does (Ctrl-C included) is the prompt's.
     input.setRawMode(true);
+    output.write(question);
     const finish = (err: Error | null) => {
       input.setRawMode(false);
       input.removeListener("data", onData);

@@ -177,12 +177,7 @@ async function cleanUpRemote(conn: HostConnection, tmp: string, explain: boolean
     const session = fresh;
     // Asked before the temporary file goes: removing it frees the space it filled.
     const dir = posix.dirname(tmp);
-    const why = explain
-      ? await session.call<StatVfs>(dir, (cb) => session.raw.ext_openssh_statvfs(dir, cb)).then(
-          (fs) => (Number(fs.f_flag) & ST_RDONLY ? "read-only file system" : Number(fs.f_bavail) === 0 || Number(fs.f_favail) === 0 ? "no space left on the device" : undefined),
-          () => undefined,
-        )
-      : undefined;
+    const why = explain ? await whyFailed(session, dir) : undefined;
     await session.call<void>(tmp, (cb) => session.raw.unlink(tmp, () => cb(undefined, undefined)));
     return why;
   })();
@@ -211,7 +206,7 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
   const sftp = await conn.sftp(options.signal);
   try {
     const target = await remoteTarget(sftp, tree, expandHome(remote));
-    for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d.rel), d.mode);
+    for (const d of tree.dirs) await mkdirRemote(sftp, posix.join(target, d.rel), d.mode, true);
     const outcome: TransferOutcome = { bytes: 0, files: 0, skipped: 0, links: 0, ignored: tree.ignored.length };
     let done = 0;
     for (const f of tree.files) {
@@ -261,16 +256,21 @@ export async function putTree(conn: HostConnection, tree: LocalTree, remote: str
         outcome.skipped++;
         continue;
       }
+      if (existing?.isDirectory()) throw new FileError(`cannot make the link ${dest}: a folder is in the way`, `cannot make the link ${dest}: a folder is in the way`);
       const tmp = tempName(posix.dirname(dest), posix.basename(dest), posix.join);
       try {
         await sftp.call<void>(dest, (cb) => sftp.raw.symlink(l.target, tmp, (err) => cb(err, undefined)));
         await renameRemote(sftp, tmp, dest);
       } catch (err) {
         if (sftp.channelOpen) await sftp.call<void>(tmp, (cb) => sftp.raw.unlink(tmp, () => cb(undefined, undefined))).catch(() => {});
-        throw FileError.of(`cannot make the link ${dest}`, err);
+        throw FileError.of(`cannot make the link ${dest}`, err, isGenericFailure(err) && sftp.channelOpen ? await whyFailed(sftp, posix.dirname(dest)) : undefined);
       }
       outcome.links++;
     }
+    // Folders were made writable for their owner, to fill them: now their own bits, deepest first
+    // (a read-only folder copied as read-only, after what it holds).
+    for (const d of [...tree.dirs].reverse()) await chmodRemote(sftp, posix.join(target, d.rel), d.mode);
+    if (tree.isDir) await chmodRemote(sftp, target, tree.mode);
     return outcome;
   } finally {
     sftp.end();
@@ -297,13 +297,40 @@ async function remoteTarget(sftp: SftpSession, tree: LocalTree, remote: string):
   return target;
 }
 
-/** Makes a remote folder (one level) with the given permission bits, unless it is there. */
-async function mkdirRemote(sftp: SftpSession, path: string, mode?: number): Promise<void> {
-  const st = await sftp.stat(path, `cannot create folder ${path}`);
-  if (st?.isDirectory()) return;
-  if (st) throw new FileError(`cannot create folder ${path}: a file is in the way`, `cannot create folder ${path}: a file is in the way`);
-  await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, mode === undefined ? {} : { mode }, (err) => cb(err, undefined))).catch((err: Error) => {
-    throw FileError.of(`cannot create folder ${path}`, err);
+/**
+ * Makes a remote folder (one level), unless it is there, with the given permission bits and the
+ * owner's rwx (to write what it will hold; putTree sets the bits themselves at the end). Inside a
+ * tree (`ownFolder`), a link where a folder goes is refused, as `cp -a` does: followed, the host's
+ * link would take the files wherever it points.
+ */
+async function mkdirRemote(sftp: SftpSession, path: string, mode?: number, ownFolder = false): Promise<void> {
+  const action = `cannot create folder ${path}`;
+  const st = ownFolder ? await sftp.lstat(path, action) : await sftp.stat(path, action);
+  if (st?.isDirectory()) {
+    // A read-only folder of an earlier put of the tree: writable for the owner while it is filled.
+    if (mode !== undefined && (st.mode & 0o700) !== 0o700) await chmodRemote(sftp, path, (st.mode & 0o7777) | 0o700, true);
+    return;
+  }
+  if (st?.isSymbolicLink()) throw new FileError(`${action}: a link is in the way (remove it, or copy to another path)`, `${action}: a link is in the way`);
+  if (st) throw new FileError(`${action}: a file is in the way`, `${action}: a file is in the way`);
+  await sftp.call<void>(path, (cb) => sftp.raw.mkdir(path, mode === undefined ? {} : { mode: mode | 0o700 }, (err) => cb(err, undefined))).catch(async (err: Error) => {
+    throw FileError.of(action, err, isGenericFailure(err) ? await whyFailed(sftp, posix.dirname(path)) : undefined);
+  });
+}
+
+/** Why the server failed a request with SFTP's generic status, when statvfs tells: a full or read-only file system. */
+async function whyFailed(sftp: SftpSession, dir: string): Promise<string | undefined> {
+  return sftp.call<StatVfs>(dir, (cb) => sftp.raw.ext_openssh_statvfs(dir, cb)).then(
+    (fs) => (Number(fs.f_flag) & ST_RDONLY ? "read-only file system" : Number(fs.f_bavail) === 0 || Number(fs.f_favail) === 0 ? "no space left on the device" : undefined),
+    () => undefined,
+  );
+}
+
+/** Gives a folder this put made its own permission bits, if they lack the owner's rwx it was made with (or, `always`, whatever they are). */
+async function chmodRemote(sftp: SftpSession, path: string, mode: number, always = false): Promise<void> {
+  if (!always && (mode & 0o700) === 0o700) return;
+  await sftp.call<void>(path, (cb) => sftp.raw.chmod(path, mode, (err) => cb(err, undefined))).catch((err: unknown) => {
+    throw FileError.of(`cannot set the permissions of ${path}`, err);
   });
 }
 
@@ -364,6 +391,9 @@ export async function getTree(conn: HostConnection, host: string, remote: string
       mkdir(l, { recursive: true, ...(mode === undefined ? {} : { mode }) }).catch((err: unknown) => Promise.reject(FileError.of(`cannot create local folder ${l}`, err)));
     const walk = async (r: string, l: string, s: Stats) => {
       if (s.isDirectory()) {
+        // A link where a folder goes is refused, as cp -a does: followed (mkdir takes a link to a
+        // folder as the folder), a host's link from an earlier get would take the files anywhere.
+        if ((await lstat(l).catch(() => undefined))?.isSymbolicLink()) throw new FileError(`cannot create local folder ${l}: a link is in the way (remove it, or get into another folder)`, `cannot create local folder ${l}: a link is in the way`);
         // The folder's permission bits, and always the owner's rwx, to write what it holds.
         await makeLocalDir(l, (s.mode & 0o777) | 0o700);
         const entries = await sftp.call<{ filename: string; attrs: Stats }[]>(r, (cb) => sftp.raw.readdir(r, cb)).catch((err: unknown) => Promise.reject(FileError.of(`cannot list ${r}`, err)));

@@ -286,6 +286,24 @@ test("--ask-pass asks before connecting; with no terminal to ask on, it is a usa
   assert.doesNotMatch(r.stdout + r.stderr, /127\.0\.2\.1/, "no host was contacted");
 });
 
+test("Ctrl-C at the --ask-pass prompt ends shoal as Ctrl-C does (130), not as a usage error", async () => {
+  // script gives shoal a terminal to ask on; Ctrl-C typed there is the prompt's to read.
+  const child = spawn("script", ["-qec", `${process.execPath} ${MAIN} run @db -A -- true`, "/dev/null"], { cwd: dir, env: { ...process.env, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" } });
+  let out = "";
+  let typed = false;
+  child.stdin.on("error", () => {});
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    if (!typed && /Password: /.test(out)) {
+      typed = true;
+      child.stdin.write("\x03");
+    }
+  });
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(status, 130, out);
+  assert.doesNotMatch(out, /usage|--ask-pass: interrupted/i);
+});
+
 test("ping prints connect time and round trip per host", async () => {
   const r = await shoal(["ping", "@db"]);
   assert.equal(r.status, 0);

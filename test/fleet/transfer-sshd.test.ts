@@ -23,6 +23,12 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Makes a link the sshd user's own (the tests run as root). */
+async function lchownLink(path: string): Promise<void> {
+  const { lchown } = await import("node:fs/promises");
+  await lchown(path, uid, gid);
+}
+
 /** A fresh folder the sshd user can write to. */
 async function remoteDir(name: string): Promise<string> {
   const path = join(sshd.workDir, name);
@@ -208,4 +214,56 @@ test("a file the user may not reach is 'permission denied', not 'no such file'",
   const [r] = await fleet.get(join(closed, "f"), into).results();
   assert.equal(r!.state, "failed");
   assert.equal(r!.reason, `cannot read ${join(closed, "f")}: permission denied`);
+});
+
+test("a link where a folder of the tree goes is refused, both ways: followed, it would take the files wherever it points", async (t) => {
+  const outside = await remoteDir("outside");
+  const target = await remoteDir("linked-target");
+  // On the host: the tree's folder `d` is a link to somewhere else.
+  await symlink(outside, join(target, "d"));
+  await lchownLink(join(target, "d"));
+  const tree = join(dir, "with-d");
+  await mkdir(join(tree, "d"), { recursive: true });
+  await writeFile(join(tree, "d", "x"), "x");
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 21), base);
+  const [put] = await fleet.put(tree, target, { recursive: true }).results();
+  assert.equal(put!.state, "failed");
+  assert.equal(put!.reason, `cannot create folder ${join(target, "d")}: a link is in the way`);
+  assert.deepEqual(await readdir(outside), []);
+
+  // Here: a link (left by an earlier get) where the host now has a folder.
+  const into = join(dir, "linked-got");
+  const victim = join(dir, "victim");
+  await mkdir(victim, { recursive: true });
+  t.after(() => rm(into, { recursive: true, force: true }));
+  const remoteTree = await remoteDir("tree-with-folder");
+  await mkdir(join(remoteTree, "d"));
+  await writeFile(join(remoteTree, "d", "evil"), "e");
+  await mkdir(join(into, loopback(21), "tree-with-folder"), { recursive: true });
+  await symlink(victim, join(into, loopback(21), "tree-with-folder", "d"));
+  const [got] = await fleet.get(remoteTree, into, { recursive: true }).results();
+  assert.equal(got!.state, "failed");
+  assert.match(got!.reason!, /a link is in the way/);
+  assert.deepEqual(await readdir(victim), []);
+});
+
+test("a read-only folder is copied read-only, after what it holds; the next put still updates it", async () => {
+  const tree = join(dir, "ro-tree");
+  await rm(tree, { recursive: true, force: true });
+  await mkdir(join(tree, "sub"), { recursive: true });
+  await writeFile(join(tree, "sub", "f"), "1");
+  await chmod(join(tree, "sub"), 0o555);
+  const target = join(await remoteDir("ro-copy"), "tree");
+  await using fleet = new Fleet(sshdHosts(sshd, 1, 22), base);
+  const [first] = await fleet.put(tree, target, { recursive: true }).results();
+  assert.equal(first!.state, "ok", JSON.stringify(first));
+  assert.equal((await stat(join(target, "sub"))).mode & 0o777, 0o555);
+  assert.equal(await readFile(join(target, "sub", "f"), "utf8"), "1");
+  await chmod(join(tree, "sub"), 0o755);
+  await writeFile(join(tree, "sub", "f"), "22");
+  await chmod(join(tree, "sub"), 0o555);
+  const [second] = await fleet.put(tree, target, { recursive: true }).results();
+  assert.equal(second!.state, "ok", JSON.stringify(second));
+  assert.equal(await readFile(join(target, "sub", "f"), "utf8"), "22");
+  assert.equal((await stat(join(target, "sub"))).mode & 0o777, 0o555);
 });

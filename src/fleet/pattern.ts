@@ -7,7 +7,7 @@
  */
 import type { Host } from "./host.js";
 import { adHocHost } from "./host.js";
-import { HostRangeError, expandHostRange, splitTopLevel } from "./host-range.js";
+import { HostRangeError, checkHostNames, expandHostRange, splitTopLevel } from "./host-range.js";
 import { PatternError } from "./inventory-error.js";
 import type { Inventory } from "./inventory.js";
 import type { SavedHost } from "./last-sets.js";
@@ -113,6 +113,15 @@ function resolveItem(inventory: Inventory, item: string, pattern: string, option
     const where = inventory.path === null ? "no inventory was loaded" : `not in the inventory ${inventory.path}`;
     throw new PatternError(`Unknown host${unknown.length > 1 ? "s" : ""} ${listed(unknown)}: ${where} (${options.unknownHint ?? "select with { adHoc: true } to take such names as ad hoc hosts"})`, pattern);
   }
+  if (unknown.length > 0) {
+    // Taken as hosts, they must be names an inventory could hold (-H checks the same).
+    try {
+      checkHostNames(item);
+    } catch (err) {
+      if (err instanceof HostRangeError) throw new PatternError(`${err.message}${/^[^:]*:\d+$/.test(item) ? ` (a port goes with -H ${item}, or in an inventory)` : ""}`, pattern);
+      throw err;
+    }
+  }
   return names.map((n) => inventory.get(n) ?? adHocOf(inventory, n, adHoc));
 }
 
@@ -129,6 +138,9 @@ function savedSet(inventory: Inventory, item: string, names: readonly string[], 
     const known = inventory.get(name);
     if (known) out.push(how ? { ...known, vars: { ...known.vars, ...how } } : known);
     else if (how) out.push(adHocOf(inventory, name, adHoc, how));
+    // Without an inventory every name is an ad hoc host (a set saved by an older shoal, which kept
+    // no users or ports, has only names).
+    else if (options.adHoc && inventory.path === null) out.push(adHocOf(inventory, name, adHoc));
     else missing.push(name);
   }
   if (missing.length > 0) {

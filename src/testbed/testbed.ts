@@ -229,7 +229,8 @@ async function build(
   await Promise.all(
     layout.map(async ({ name, group }, index) => {
       const hostDir = join(dir, "hosts", name);
-      await mkdir(hostDir);
+      // A --dir kept from an earlier start is used again (its files are rewritten below).
+      await mkdir(hostDir, { recursive: true });
       const hostKey = generateKeyPair(`root@${name}`);
       const user = perHost ? `${baseUser}-${name}` : baseUser;
       const password = perHost ? secret() : shared.password;

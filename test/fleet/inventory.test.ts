@@ -235,3 +235,14 @@ test("parsing grows with groups plus hosts, not their product (5000 groups of 10
   // About 2 s here; the quadratic parse took about 50 s for these.
   assert.ok(ms < 15_000, `10,000 groups parsed in ${Math.round(ms)} ms`);
 });
+
+test("aliases and merge keys do not make parsing quadratic (each alias walked the whole document: 2000 groups took 27 s)", () => {
+  let text = "defaults: &d { user: u }\ngroups:\n";
+  for (let g = 0; g < 3000; g++) text += `  g${g}:\n    vars: { <<: *d, port: ${g + 1} }\n    hosts: [h${g}]\n`;
+  const started = performance.now();
+  const inv = Inventory.parse(text);
+  const ms = performance.now() - started;
+  assert.deepEqual(inv.get("h2999")!.vars, { user: "u", port: 3000 });
+  // Under a second here; about a minute before.
+  assert.ok(ms < 10_000, `3000 groups with merge keys parsed in ${Math.round(ms)} ms`);
+});

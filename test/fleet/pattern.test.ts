@@ -80,3 +80,15 @@ test("unknown names and groups are said plainly, with or without an inventory", 
   assert.throws(() => none.select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": no inventory was loaded, so there are no groups');
   assert.throws(() => Inventory.parse("hosts: [a]", "x.yml").select("@web"), (e: unknown) => e instanceof PatternError && e.message === 'Unknown group "@web": expected one of (the inventory x.yml has no groups)');
 });
+
+test("names taken as ad hoc hosts are checked as -H checks them; a set of an older shoal is taken as it is without an inventory", () => {
+  const none = Inventory.fromHosts([]);
+  assert.throws(() => none.select("127.0.10.1:35513", { adHoc: true }), (e: unknown) => e instanceof PatternError && /":" at offset 10 cannot be in a name.*\(a port goes with -H 127\.0\.10\.1:35513/.test(e.message));
+  assert.throws(() => none.select("me@db1", { adHoc: true }), (e: unknown) => e instanceof PatternError && /"@" at offset 2 cannot be in a name/.test(e.message));
+  assert.deepEqual(none.select("db1,web[1-2]", { adHoc: true }).map((h) => h.name), ["db1", "web1", "web2"]);
+  // last.json of an older shoal: names only, no `hosts`.
+  const sets = new Map([["last.failed", ["a2"]]]);
+  assert.deepEqual(none.select("@last.failed", { adHoc: true, sets }).map((h) => h.name), ["a2"]);
+  // With an inventory, a name it lacks is still refused (the set was saved on another one).
+  assert.throws(() => Inventory.parse("hosts: [a]", "x.yml").select("@last.failed", { adHoc: true, sets }), PatternError);
+});

@@ -235,4 +235,11 @@ test("startTestbed({ dir }) makes the folder when it does not exist yet, and kee
   assert.equal(testbed.dir, dir);
   await testbed.stop();
   assert.ok(existsSync(join(dir, "inventory.yml")));
+  // Started again on the folder it kept (it failed: EEXIST on the host's folder), it serves as before.
+  const again = await startTestbed({ hosts: 1, dir });
+  t.after(() => again.stop());
+  const inventory = await Inventory.load(again.inventoryFile);
+  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  const [r] = await fleet.run("echo again").results();
+  assert.equal(r!.stdout, "again\n", JSON.stringify(r));
 });

@@ -219,7 +219,7 @@ export class GatherReporter implements Reporter {
     this.clearStatus();
     for (const g of this.#gatherer.groups()) {
       const o = this.#kept.get(g.key);
-      const body = o ? (o.inMemory() ?? (await o.buffer()).toString("utf8")) : "";
+      const body = (await o?.text()) ?? "";
       await write(this.#out, this.#gatherer.formatGroup({ ...g, output: body }, { color: this.#color }));
       await o?.release();
     }

@@ -573,7 +573,7 @@ async function withTimeout<T>(timeout: number | undefined, signal: AbortSignal, 
 async function textOf(out: HostOutput | undefined): Promise<string | undefined> {
   if (!out) return undefined;
   try {
-    return out.inMemory() ?? (await out.buffer()).toString("utf8");
+    return await out.text();
   } finally {
     await out.release();
   }

@@ -25,7 +25,6 @@ import type { Host, HostVars } from "./host.js";
 import { HostRangeError, checkHostNames, expandHostRange, splitTopLevel } from "./host-range.js";
 import { InventoryError } from "./inventory-error.js";
 import { parseDuration } from "./duration.js";
-import { TIMEOUT_MAX } from "../internal/options.js";
 import { selectHosts } from "./pattern.js";
 import type { SelectOptions } from "./pattern.js";
 
@@ -366,16 +365,14 @@ class InventoryParser {
         return this.#fail(at, `Invalid identity_file: expected a path or a list of paths, got ${show(value)}`);
       case "connect_timeout": {
         let ms: number | undefined;
-        if (typeof value === "number") ms = Math.round(value * 1000);
-        else if (typeof value === "string") {
-          try {
-            ms = parseDuration(value, "connect_timeout");
-          } catch {
-            /* reported below */
-          }
+        try {
+          // A number is seconds, as a bare number in a duration: one parser bounds both (under 1 ms, past TIMEOUT_MAX).
+          if (typeof value === "number" || typeof value === "string") ms = parseDuration(String(value), "connect_timeout");
+        } catch {
+          /* reported below */
         }
-        // 0 would fail the host before it could answer; past TIMEOUT_MAX Node's timer fires at once.
-        if (ms !== undefined && ms >= 1 && ms <= TIMEOUT_MAX) return { connect_timeout: ms };
+        // 0 would fail the host before it could answer.
+        if (ms !== undefined && ms >= 1) return { connect_timeout: ms };
         return this.#fail(at, `Invalid connect_timeout: expected seconds or a duration like 10s or 500ms, from 1ms to 24 days (596h), got ${show(value)}`);
       }
       case "host":

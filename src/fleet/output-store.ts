@@ -135,6 +135,11 @@ export class HostOutput {
     return Buffer.concat(this.#chunks);
   }
 
+  /** The whole output as text, from memory or read back from its spill file. */
+  async text(): Promise<string> {
+    return this.inMemory() ?? (await this.buffer()).toString("utf8");
+  }
+
   /** The output when it is in memory, else undefined. */
   inMemory(): string | undefined {
     return this.#path ? undefined : Buffer.concat(this.#chunks).toString("utf8");

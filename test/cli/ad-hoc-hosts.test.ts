@@ -4,38 +4,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess } from "../fixtures/run-process.js";
+import type { Ran } from "../fixtures/run-process.js";
 
 const MAIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), "shoal-ad-hoc-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs shoal in `dir`, whose HOME has no inventory and no ~/.ssh/config. */
 function shoal(args: string[], input = ""): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, HOME: dir, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runProcess(process.execPath, [MAIN, ...args], { input, cwd: dir, env: { ...process.env, HOME: dir, SHOAL_STATE_DIR: join(dir, "state"), NO_COLOR: "1" } });
 }
 
 const vars = (r: Ran) => (JSON.parse(r.stdout) as { name: string; vars: Record<string, unknown> }[]).map((h) => [h.name, h.vars]);

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { GatherReporter, LineReporter, TransferBar, formatHostKeyTable, transferBarFormat } from "../../src/cli/reporters.js";
 import type { ProgressBarLike } from "../../src/cli/reporters.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
+import { privateTmpdir } from "../fixtures/private-tmpdir.js";
 
 function sink(): { stream: Writable; writes: string[] } {
   const writes: string[] = [];
@@ -102,17 +103,9 @@ test("the get bar's total is the sum of what each host listed; a host done count
 });
 
 test("gathering keeps one copy of an output many hosts print, and no spill file past a host's end", async (t) => {
-  const { mkdtemp, readdir, rm } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
+  const { readdir } = await import("node:fs/promises");
   const { join } = await import("node:path");
-  const spill = await mkdtemp(join(tmpdir(), "shoal-gather-test-"));
-  const before = process.env["TMPDIR"];
-  process.env["TMPDIR"] = spill;
-  t.after(async () => {
-    if (before === undefined) delete process.env["TMPDIR"];
-    else process.env["TMPDIR"] = before;
-    await rm(spill, { recursive: true, force: true });
-  });
+  const spill = await privateTmpdir(t, "shoal-gather-test-");
   const files = async (): Promise<string[]> => {
     const found: string[] = [];
     for (const d of await readdir(spill)) found.push(...(await readdir(join(spill, d))));

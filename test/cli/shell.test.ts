@@ -9,6 +9,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess } from "../fixtures/run-process.js";
 import { promisify } from "node:util";
 import { startTestbed } from "../../src/testbed/index.js";
 import { shellQuote } from "../../src/internal/shell-quote.js";
@@ -231,16 +232,7 @@ test("shoal shell: groups, use, live and gathered runs, reused connections, :fai
 
 /** `shoal shell` with its lines from a pipe, as a script runs it: what it printed, and its exit status. */
 function shellScript(args: string[], lines: string, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ status: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, "shell", ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, out, err }));
-    child.stdin.end(lines);
-  });
+  return runProcess(process.execPath, [MAIN, "shell", ...args], { input: lines, cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env } }).then(({ status, stdout, stderr }) => ({ status, out: stdout, err: stderr }));
 }
 
 /** Polls `check` every 50 ms until it holds, or fails after `ms`. */

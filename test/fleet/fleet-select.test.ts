@@ -5,14 +5,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { startTestbed } from "../../src/testbed/index.js";
 import type { Testbed } from "../../src/testbed/index.js";
 import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
+import { privateTmpdir } from "../fixtures/private-tmpdir.js";
 
 let testbed: Testbed;
 let inventory: Inventory;
@@ -88,14 +86,7 @@ test("add() gives the fleet more hosts, for later runs to select (a shell withou
 });
 
 test("a long-lived fleet keeps no spilled output between runs: each host's is read back into its result, then removed", async (t) => {
-  const spill = await mkdtemp(join(tmpdir(), "shoal-spill-"));
-  const savedTmp = process.env["TMPDIR"];
-  process.env["TMPDIR"] = spill;
-  t.after(async () => {
-    if (savedTmp === undefined) delete process.env["TMPDIR"];
-    else process.env["TMPDIR"] = savedTmp;
-    await rm(spill, { recursive: true, force: true });
-  });
+  const spill = await privateTmpdir(t, "shoal-spill-");
   await using fleet = new Fleet(inventory.select("@web"), { ...base, keepConnections: true });
   const files = () => spawnSync("find", [spill, "-type", "f"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
   // Past the 64 KiB a host keeps in memory: spilled while it runs.

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestbed, type Testbed, type TestbedHost } from "../../src/testbed/index.js";
+import { runProcess } from "../fixtures/run-process.js";
 
 const SSH = "/usr/bin/ssh";
 const SFTP = "/usr/bin/sftp";
@@ -15,16 +15,7 @@ if (missing && process.env["CI"] === "true") throw new Error("OpenSSH's ssh and 
 if (missing) console.error("testbed/openssh.test: OpenSSH's ssh client is missing; these tests are SKIPPED");
 
 function run(file: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+  return runProcess(file, args, { input }).then(({ status, stdout, stderr }) => ({ code: status, stdout, stderr }));
 }
 
 function sshOptions(testbed: Testbed, knownHosts = testbed.knownHostsFile): string[] {

@@ -6,7 +6,9 @@
  * of CPU per run, most of it before the first connection; with the cache V8 skips the parsing. On
  * two cores a fleet run is CPU-bound, so that time comes off the run (2–6% of `run -b` on 100 hosts).
  *
- * One file per command and Node version in `$XDG_CACHE_HOME/shoal` (default `~/.cache/shoal`).
+ * One file per command, Node version and install of shoal in `$XDG_CACHE_HOME/shoal` (default
+ * `~/.cache/shoal`): a run reads only its own code (one file for every install made each run read
+ * them all, megabytes more of peak memory on a machine with a few clones).
  * Each entry is kept with the CRC-32 of the source it was made from (V8 itself only compares the
  * length) and the CRC-32 of the data (V8 does not check the data in release builds), so an edited
  * package or a damaged file is compiled afresh, never run. The data is code that will run: the folder
@@ -95,12 +97,13 @@ export class CompileCache {
 
   /**
    * The cache named `name` in `dir` (`name` tells runs that compile different code apart, such as
-   * the command's name); null when turned off, or on a Node without `zlib.crc32` (before 20.15).
+   * the command's name) for the install whose files are in the folder `install`; null when turned
+   * off, or on a Node without `zlib.crc32` (before 20.15).
    */
-  static open(dir: string, name: string, env: NodeJS.ProcessEnv = process.env): CompileCache | null {
+  static open(dir: string, name: string, install: string, env: NodeJS.ProcessEnv = process.env): CompileCache | null {
     const crc32 = (zlib as { crc32?: Crc32 }).crc32;
     if (!crc32 || env["NODE_DISABLE_COMPILE_CACHE"]) return null;
-    const file = join(dir, `compile-${process.version}-${process.arch}-${name.replace(/[^a-z0-9-]/gi, "_")}.bin`);
+    const file = join(dir, `compile-${process.version}-${process.arch}-${name.replace(/[^a-z0-9-]/gi, "_")}-${crc32(install).toString(16).padStart(8, "0")}.bin`);
     try {
       // Another user's folder (a shared XDG_CACHE_HOME) could hold code of theirs: no cache then.
       if (existsSync(dir) && !ours(statSync(dir))) return null;
@@ -143,10 +146,20 @@ export class CompileCache {
   flush(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#stale) return;
+    try {
+      if (this.#stale) this.#write();
+    } finally {
+      // The file's bytes (megabytes) would otherwise stay referenced, as peak memory, for the whole
+      // run: V8 reads cached data only while it compiles.
+      this.#entries.clear();
+      this.#compiled.clear();
+    }
+  }
+
+  #write(): void {
     try {
       const written = new Map<string, { sourceCrc: number; data: Buffer }>();
-      // What other installs of shoal (a global one, one under npx) keep here stays, while its file does.
+      // Code this run did not compile again (a module only some runs load) stays, while its file does.
       for (const [filename, entry] of this.#entries) if (!this.#compiled.has(filename) && existsSync(filename)) written.set(filename, entry);
       for (const [filename, { sourceCrc, script }] of this.#compiled) written.set(filename, { sourceCrc, data: script.createCachedData() });
       const parts: Buffer[] = [Buffer.from(MAGIC)];
@@ -206,8 +219,9 @@ export class CompileCache {
   }
 
   /**
-   * Caches of other Node versions would never be read again, and a temporary file an hour old is a
-   * write that was cut short (a killed process): both go.
+   * Caches of other Node versions, of installs since removed, or named as before installs had a file
+   * each would never be read again, and a temporary file an hour old is a write that was cut short
+   * (a killed process): they go.
    */
   #forgetLeftovers(): void {
     const dir = dirname(this.#file);
@@ -215,7 +229,11 @@ export class CompileCache {
     for (const name of readdirSync(dir)) {
       if (!name.startsWith("compile-")) continue;
       const path = join(dir, name);
-      if (name.endsWith(".tmp") ? Date.now() - statSync(path).mtimeMs > 3_600_000 : !name.startsWith(current)) rmSync(path, { force: true });
+      if (path === this.#file) continue;
+      const gone = name.endsWith(".tmp")
+        ? Date.now() - statSync(path).mtimeMs > 3_600_000
+        : !name.startsWith(current) || !/-[0-9a-f]{8}\.bin$/.test(name) || !installStillThere(path);
+      if (gone) rmSync(path, { force: true });
     }
   }
 }
@@ -241,6 +259,30 @@ function requireFor(module: NodeModule): NodeJS.Require {
   require.cache = internals._cache;
   require.extensions = internals._extensions;
   return require;
+}
+
+/**
+ * Whether the file the cache's first entry was compiled from (an install's bundle) still exists;
+ * true when that cannot be told, so that only a cache known to be orphaned goes.
+ */
+function installStillThere(file: string): boolean {
+  try {
+    const head = Buffer.alloc(MAGIC.length + 16 + 4096);
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    let length: number;
+    try {
+      length = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (length < MAGIC.length + 16 || head.toString("latin1", 0, MAGIC.length) !== MAGIC) return true;
+    const nameLength = head.readUInt32LE(MAGIC.length);
+    const nameStart = MAGIC.length + 16;
+    if (nameStart + nameLength > length) return true;
+    return existsSync(head.toString("utf8", nameStart, nameStart + nameLength));
+  } catch {
+    return true;
+  }
 }
 
 /** The entries of a cache file; throws on anything malformed. */

@@ -15,9 +15,9 @@ import { CompileCache, commonJsWrapper, compileCacheDir } from "./compile-cache.
 
 const BUNDLE_BYTES = Symbol.for("shoal.bundleBytes");
 const bundle = fileURLToPath(new URL("./shoal-cli.cjs", import.meta.url));
-// Each command compiles different code (hosts never loads ssh2): one cache each.
+// Each command compiles different code (hosts never loads ssh2): one cache each, per install.
 const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? "") ? process.argv[2]! : "other";
-const cache = CompileCache.open(compileCacheDir(), command);
+const cache = CompileCache.open(compileCacheDir(), command, dirname(bundle));
 cache?.install();
 cache?.cacheRequiredPackages();
 

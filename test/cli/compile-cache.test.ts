@@ -7,13 +7,15 @@ import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { CompileCache, compileCacheDir } from "../../src/cli/compile-cache.js";
 import { freePort } from "../fixtures/sshd.js";
 
 const BIN = fileURLToPath(new URL("../../shoal.mjs", import.meta.url));
+/** How the bin's cache files name its install: the CRC-32 of the folder of its files. */
+const INSTALL = crc32(dirname(BIN)).toString(16).padStart(8, "0");
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "shoal-compile-cache-"));
@@ -43,13 +45,13 @@ const SOURCE = "(function () { return 'first' + ' version' })()";
 
 test("code compiled once is taken from the cache by the next run, which does not write it again", async (t) => {
   const dir = await tempDir(t);
-  const first = CompileCache.open(dir, "unit")!;
+  const first = CompileCache.open(dir, "unit", "/virtual")!;
   assert.equal(first.compile(SOURCE, "/virtual/a.js").runInThisContext(), "first version");
   first.flush();
   const written = await cacheFiles(dir);
   assert.equal(written.size, 1);
 
-  const second = CompileCache.open(dir, "unit")!;
+  const second = CompileCache.open(dir, "unit", "/virtual")!;
   const script = second.compile(SOURCE, "/virtual/a.js");
   assert.equal(script.cachedDataRejected, false, "V8 took the cached code");
   assert.equal(script.runInThisContext(), "first version");
@@ -59,15 +61,15 @@ test("code compiled once is taken from the cache by the next run, which does not
 
 test("a source changed at the same length runs as changed, never from the cache of the old one", async (t) => {
   const dir = await tempDir(t);
-  const first = CompileCache.open(dir, "unit")!;
+  const first = CompileCache.open(dir, "unit", "/virtual")!;
   first.compile(SOURCE, "/virtual/a.js").runInThisContext();
   first.flush();
   const edited = SOURCE.replace("first", "other");
   assert.equal(edited.length, SOURCE.length);
-  const second = CompileCache.open(dir, "unit")!;
+  const second = CompileCache.open(dir, "unit", "/virtual")!;
   assert.equal(second.compile(edited, "/virtual/a.js").runInThisContext(), "other version");
   second.flush();
-  const third = CompileCache.open(dir, "unit")!;
+  const third = CompileCache.open(dir, "unit", "/virtual")!;
   const script = third.compile(edited, "/virtual/a.js");
   assert.equal(script.cachedDataRejected, false, "the cache now holds the edited source's code");
   assert.equal(script.runInThisContext(), "other version");
@@ -75,23 +77,23 @@ test("a source changed at the same length runs as changed, never from the cache 
 
 test("a damaged or truncated cache file is ignored and written afresh", async (t) => {
   const dir = await tempDir(t);
-  const first = CompileCache.open(dir, "unit")!;
+  const first = CompileCache.open(dir, "unit", "/virtual")!;
   first.compile(SOURCE, "/virtual/a.js").runInThisContext();
   first.flush();
   const file = first.file;
   const bytes = await readFile(file);
   for (const damaged of [Buffer.concat([bytes.subarray(0, bytes.length - 40), Buffer.alloc(40, 0x5a)]), bytes.subarray(0, bytes.length - 7), Buffer.from("not a cache")]) {
     await writeFile(file, damaged);
-    const next = CompileCache.open(dir, "unit")!;
+    const next = CompileCache.open(dir, "unit", "/virtual")!;
     assert.equal(next.compile(SOURCE, "/virtual/a.js").runInThisContext(), "first version");
     next.flush();
-    const again = CompileCache.open(dir, "unit")!.compile(SOURCE, "/virtual/a.js");
+    const again = CompileCache.open(dir, "unit", "/virtual")!.compile(SOURCE, "/virtual/a.js");
     assert.equal(again.cachedDataRejected, false, "written afresh, and usable");
   }
 });
 
 test("NODE_DISABLE_COMPILE_CACHE turns it off", () => {
-  assert.equal(CompileCache.open("/nonexistent", "unit", { NODE_DISABLE_COMPILE_CACHE: "1" }), null);
+  assert.equal(CompileCache.open("/nonexistent", "unit", "/virtual", { NODE_DISABLE_COMPILE_CACHE: "1" }), null);
 });
 
 test("the bin writes its cache on a first run and only reads it on the next", async (t) => {
@@ -100,7 +102,7 @@ test("the bin writes its cache on a first run and only reads it on the next", as
   assert.equal(first.stdout, "web1\nweb2\n");
   const files = await cacheFiles(join(cache, "shoal"));
   assert.equal(files.size, 1, [...files.keys()].join(" "));
-  assert.match([...files.keys()][0]!, /^compile-v\d+\.\d+\.\d+-\w+-hosts\.bin$/);
+  assert.equal([...files.keys()][0], `compile-${process.version}-${process.arch}-hosts-${INSTALL}.bin`);
   const second = await shoal(["hosts", "-H", "web[1-2]"], { XDG_CACHE_HOME: cache });
   assert.equal(second.stdout, "web1\nweb2\n");
   assert.deepEqual(await cacheFiles(join(cache, "shoal")), files);
@@ -114,11 +116,11 @@ test("a fleet command writes its cache before it changes V8's flags, so the next
   const env = { XDG_CACHE_HOME: cache, SHOAL_STATE_DIR: join(cache, "state"), HOME: cache };
   const first = await shoal(["run", "-H", `127.0.0.1:${port}`, "--", "true"], env);
   assert.equal(first.code, 2, first.stderr);
-  const files = [...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith("-run.bin"));
+  const files = [...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith(`-run-${INSTALL}.bin`));
   assert.equal(files.length, 1);
   const second = await shoal(["run", "-H", `127.0.0.1:${port}`, "--", "true"], env);
   assert.equal(second.code, 2, second.stderr);
-  assert.deepEqual([...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith("-run.bin")), files, "not rewritten: the cache was taken");
+  assert.deepEqual([...(await cacheFiles(join(cache, "shoal")))].filter(([name]) => name.endsWith(`-run-${INSTALL}.bin`)), files, "not rewritten: the cache was taken");
 });
 
 test("a cache folder that cannot be written changes nothing but the speed", async (t) => {
@@ -131,7 +133,7 @@ test("a cache folder that cannot be written changes nothing but the speed", asyn
 
 test("each entry's code starts on 8 bytes in the file (V8 would copy data it must align)", async (t) => {
   const dir = await tempDir(t);
-  const cache = CompileCache.open(dir, "unit")!;
+  const cache = CompileCache.open(dir, "unit", "/virtual")!;
   for (const name of ["/a.js", "/odd/name.js", "/x"]) cache.compile(SOURCE, name).runInThisContext();
   cache.flush();
   const file = await readFile(cache.file);
@@ -162,7 +164,7 @@ test("a FIFO, a folder or a symlink named like the cache file: the command runs 
     await mkdir(join(cache, "shoal"), { mode: 0o700 });
     const first = await shoal(["hosts", "-H", "a"], { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: "1" });
     assert.equal(first.code, 0);
-    const file = join(cache, "shoal", `compile-${process.version}-${process.arch}-hosts.bin`);
+    const file = join(cache, "shoal", `compile-${process.version}-${process.arch}-hosts-${INSTALL}.bin`);
     if (plant === "fifo") spawnSync("mkfifo", [file]);
     else if (plant === "folder") await mkdir(file);
     else await symlink("/dev/zero", file);
@@ -179,14 +181,14 @@ test("a cache folder others can write to is not used: the code in it could be th
   const shared = join(dir, "shared");
   await mkdir(shared);
   await chmod(shared, 0o777);
-  assert.equal(CompileCache.open(shared, "unit"), null);
+  assert.equal(CompileCache.open(shared, "unit", "/virtual"), null);
 });
 
 test("the temporary file is never written through a link planted in its place", async (t) => {
   const dir = await tempDir(t);
   const victim = join(dir, "victim");
   await writeFile(victim, "precious");
-  const cache = CompileCache.open(join(dir, "cache"), "unit")!;
+  const cache = CompileCache.open(join(dir, "cache"), "unit", "/virtual")!;
   cache.compile(SOURCE, "/virtual/a.js").runInThisContext();
   await mkdir(join(dir, "cache"), { mode: 0o700 });
   await symlink(victim, `${cache.file}.${process.pid}.tmp`);
@@ -194,20 +196,33 @@ test("the temporary file is never written through a link planted in its place", 
   assert.equal(await readFile(victim, "utf8"), "precious");
 });
 
-test("two installs of shoal share one cache without wiping each other's code", async (t) => {
+test("two installs of shoal keep a file each, and the file of an install since removed goes", async (t) => {
   const dir = await tempDir(t);
-  const [a, b] = [join(dir, "a.js"), join(dir, "b.js")];
-  await writeFile(a, "");
-  await writeFile(b, "");
-  const first = CompileCache.open(join(dir, "cache"), "unit")!;
+  const cacheDir = join(dir, "cache");
+  const [a, b] = [join(dir, "a", "bundle.js"), join(dir, "b", "bundle.js")];
+  for (const file of [a, b]) {
+    await mkdir(dirname(file));
+    await writeFile(file, "");
+  }
+  const first = CompileCache.open(cacheDir, "unit", dirname(a))!;
   first.compile(SOURCE, a).runInThisContext();
   first.flush();
-  const second = CompileCache.open(join(dir, "cache"), "unit")!;
+  const second = CompileCache.open(cacheDir, "unit", dirname(b))!;
   second.compile(SOURCE, b).runInThisContext();
   second.flush();
-  const third = CompileCache.open(join(dir, "cache"), "unit")!;
-  assert.equal(third.compile(SOURCE, a).cachedDataRejected, false, "the first install's code is still there");
-  assert.equal(third.compile(SOURCE, b).cachedDataRejected, false);
+  assert.notEqual(first.file, second.file);
+  assert.deepEqual((await readdir(cacheDir)).sort(), [basename(first.file), basename(second.file)].sort());
+  const again = CompileCache.open(cacheDir, "unit", dirname(a))!;
+  assert.equal(again.compile(SOURCE, a).cachedDataRejected, false, "the first install's code is still there");
+
+  // b is uninstalled; the next write of a's cache takes b's away, and a file named as before
+  // installs had one each (never read again), and keeps a's own.
+  await rm(dirname(b), { recursive: true });
+  await writeFile(join(cacheDir, `compile-${process.version}-${process.arch}-unit.bin`), await readFile(first.file));
+  const third = CompileCache.open(cacheDir, "unit", dirname(a))!;
+  third.compile(SOURCE + " ", a).runInThisContext();
+  third.flush();
+  assert.deepEqual(await readdir(cacheDir), [basename(first.file)]);
 });
 
 test("a relative XDG_CACHE_HOME is ignored, as the XDG spec says", () => {

@@ -12,6 +12,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { CompileCache, commonJsWrapper, compileCacheDir } from "./compile-cache.js";
+import { skipUnusedPoly1305 } from "./unused-poly1305.js";
 
 const BUNDLE_BYTES = Symbol.for("shoal.bundleBytes");
 const bundle = fileURLToPath(new URL("./shoal-cli.cjs", import.meta.url));
@@ -20,6 +21,7 @@ const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? "") ? process.argv[2]! 
 const cache = CompileCache.open(compileCacheDir(), command, dirname(bundle));
 cache?.install();
 cache?.cacheRequiredPackages();
+skipUnusedPoly1305(createRequire(bundle));
 
 // The file's bytes stay referenced for the life of the process (a binding nothing else uses would
 // be collected). Freed, a block this large (~0.8 MB, taken with mmap) raises glibc's threshold for

@@ -137,32 +137,66 @@ function expandBracket(text: string, start: number, end: number, limit: number):
 
 /**
  * Writes host names as compact ranges, folding on the last number of each name:
- * `["web01","web02","web03","web05"]` gives `["web[01-03,05]"]`. Order: by pattern, then by number.
+ * `["web01","web02","web03","web05"]` gives `["web[01-03,05]"]`. Ranges that are the same for
+ * several names differing in the number before them fold again, as ClusterShell's node sets do:
+ * `127.0.1.[1-250]` and `127.0.2.[1-250]` give `127.0.[1-2].[1-250]`. In natural order: numbers
+ * by value (`127.0.2.x` before `127.0.10.x`).
  */
 export function foldHosts(names: Iterable<string>): string[] {
+  let folded = foldOn(new Set(names), lastNumber);
+  for (;;) {
+    const again = foldOn(folded, numberBeforeRange);
+    if (again.length === folded.length) break;
+    folded = again;
+  }
+  return folded.sort(naturalOrder);
+}
+
+/** A name cut around the number it is folded on. */
+interface Cut {
+  prefix: string;
+  digits: string;
+  suffix: string;
+}
+
+/** The last number of a plain name: `web05.x` gives `web`, `05`, `.x`. */
+function lastNumber(name: string): Cut | undefined {
+  const m = /^(.*?)(\d+)(\D*)$/.exec(name);
+  return m ? { prefix: m[1]!, digits: m[2]!, suffix: m[3]! } : undefined;
+}
+
+/** The last number before a folded name's first range: `127.0.1.[1-250]` gives `127.0.`, `1`, `.[1-250]`. */
+function numberBeforeRange(name: string): Cut | undefined {
+  const bracket = name.indexOf("[");
+  if (bracket < 0) return undefined;
+  const m = /^(.*?)(\d+)(\D*)$/.exec(name.slice(0, bracket));
+  return m ? { prefix: m[1]!, digits: m[2]!, suffix: m[3]! + name.slice(bracket) } : undefined;
+}
+
+/** Folds names that differ only in the number `cut` finds; names it finds none in stay as they are. */
+function foldOn(names: Iterable<string>, cut: (name: string) => Cut | undefined): string[] {
   interface Group {
     prefix: string;
     suffix: string;
     numbers: Map<number, Set<number>>; // width (0 = unpadded) -> numbers
   }
   const groups = new Map<string, Group>();
-  const plain = new Set<string>();
-  for (const name of new Set(names)) {
-    const m = /^(.*?)(\d+)(\D*)$/.exec(name);
-    if (!m) {
-      plain.add(name);
+  const out: string[] = [];
+  for (const name of names) {
+    const c = cut(name);
+    // A number past 2^53 would fold into its neighbours' values: such a name stays as it is.
+    if (!c || c.digits.length > 15) {
+      out.push(name);
       continue;
     }
-    const [, prefix, digits, suffix] = m as unknown as [string, string, string, string];
-    const key = `${prefix}\u0000${suffix}`;
+    const key = `${c.prefix}\u0000${c.suffix}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { prefix, suffix, numbers: new Map() }));
-    const width = digits.length > 1 && digits.startsWith("0") ? digits.length : 0;
+    if (!g) groups.set(key, (g = { prefix: c.prefix, suffix: c.suffix, numbers: new Map() }));
+    const width = c.digits.length > 1 && c.digits.startsWith("0") ? c.digits.length : 0;
     let set = g.numbers.get(width);
     if (!set) g.numbers.set(width, (set = new Set()));
-    set.add(Number(digits));
+    set.add(Number(c.digits));
   }
-  const out: { sortKey: string; text: string }[] = [...plain].map((p) => ({ sortKey: p, text: p }));
   for (const g of groups.values()) {
     // An unpadded number as wide as a padded class prints the same inside it: 01-09 and 10-20 are one range.
     const unpadded = g.numbers.get(0);
@@ -178,15 +212,38 @@ export function foldHosts(names: Iterable<string>): string[] {
       }
       if (unpadded.size === 0) g.numbers.delete(0);
     }
-    for (const [width, set] of [...g.numbers].sort((a, b) => a[0] - b[0])) {
+    for (const [width, set] of g.numbers) {
       const sorted = [...set].sort((a, b) => a - b);
       const pad = (n: number) => (width ? String(n).padStart(width, "0") : String(n));
-      const text =
-        sorted.length === 1 ? `${g.prefix}${pad(sorted[0]!)}${g.suffix}` : `${g.prefix}[${foldNumbers(sorted).map(([a, b]) => (a === b ? pad(a) : `${pad(a)}-${pad(b)}`)).join(",")}]${g.suffix}`;
-      out.push({ sortKey: `${g.prefix}\u0000${String(sorted[0]).padStart(12, "0")}${g.suffix}`, text });
+      out.push(
+        sorted.length === 1 ? `${g.prefix}${pad(sorted[0]!)}${g.suffix}` : `${g.prefix}[${foldNumbers(sorted).map(([a, b]) => (a === b ? pad(a) : `${pad(a)}-${pad(b)}`)).join(",")}]${g.suffix}`,
+      );
     }
   }
-  return out.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0)).map((o) => o.text);
+  return out;
+}
+
+/**
+ * Compares names piece by piece, runs of digits by their value (`n2` before `n10`), and a range as
+ * its first number (`r[01-02]` before `r03`).
+ */
+function naturalOrder(a: string, b: string): number {
+  const pieces = (name: string) => name.replace(/\[(\d+)[^\]]*\]/g, "$1").match(/\d+|\D+/g) ?? [];
+  const pa = pieces(a);
+  const pb = pieces(b);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      // By value without turning them into numbers, which past 2^53 would tie.
+      const [vx, vy] = [x.replace(/^0+/, ""), y.replace(/^0+/, "")];
+      if (vx.length !== vy.length) return vx.length - vy.length;
+      if (vx !== vy) return vx < vy ? -1 : 1;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** `foldHosts` joined into one string with its count: `web[01-05,07] (6)`. */

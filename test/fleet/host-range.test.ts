@@ -38,6 +38,24 @@ test("foldHosts writes compact ranges, merging padded and wide-enough numbers", 
   assert.equal(describeHosts(["web01", "web02", "web03", "web04", "web05", "web07"]), "web[01-05,07] (6)");
 });
 
+test("foldHosts puts numbers in natural order and folds equal ranges again on the number before them", () => {
+  // Before: 127.0.1.[1-250],127.0.10.[1-250],127.0.11.[1-250],...,127.0.2.[1-250] (forty ranges, in text order).
+  assert.deepEqual(foldHosts(expandHostRange("127.0.[1-40].[1-250]")), ["127.0.[1-40].[1-250]"]);
+  assert.deepEqual(foldHosts(expandHostRange("10.[0-1].[0-3].[1-254]")), ["10.[0-1].[0-3].[1-254]"]);
+  assert.deepEqual(foldHosts(["n10", "n2", "m1"]), ["m1", "n[2,10]"]);
+  assert.deepEqual(foldHosts(["127.0.10.1", "127.0.2.1", "127.0.2.2"]), ["127.0.2.[1-2]", "127.0.10.1"]);
+  // Different ranges do not fold together; padded numbers keep their width.
+  assert.deepEqual(foldHosts([...expandHostRange("r[01-02]-n[1-3]"), ...expandHostRange("r03-n[1-2]")]), ["r[01-02]-n[1-3]", "r03-n[1-2]"]);
+  assert.deepEqual(foldHosts([...expandHostRange("127.0.1.[1-5]"), ...expandHostRange("127.0.2.[1-2]")]), ["127.0.1.[1-5]", "127.0.2.[1-2]"]);
+});
+
+test("foldHosts keeps names whose numbers are past 2^53 apart", () => {
+  const names = ["x12345678901234567890", "x12345678901234567891"];
+  assert.deepEqual(foldHosts(names), names);
+  const back = foldHosts([...names, "x1"]).flatMap((p) => expandHostRange(p));
+  assert.deepEqual(back.sort(), [...names, "x1"].sort());
+});
+
 test("folding then expanding gives the same hosts back", () => {
   const hosts = [...expandHostRange("web[001-040]"), ...expandHostRange("db[1-9]"), "solo"].filter((_, i) => i % 3 !== 1);
   const back = foldHosts(hosts).flatMap((p) => expandHostRange(p));

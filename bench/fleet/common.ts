@@ -198,3 +198,17 @@ export function cpuFloor(shoal: Measured[], anchor: Measured[]): string {
   const b = medianBusy(anchor);
   return a === undefined || b === undefined ? "" : `; machine CPU, shoal/anchor: ${(a / b).toFixed(2)}x (medians ${(a / 1000).toFixed(2)}s / ${(b / 1000).toFixed(2)}s)`;
 }
+
+/**
+ * Each round's own ratio of shoal to the fastest anchor, when that anchor ran every round. A round
+ * runs the tools back to back: its ratio leaves out the machine's drift from one round to the next
+ * (its speed moves by a fifth within minutes). Undefined when the fastest ran once.
+ */
+export function perRoundRatios(runs: Record<string, Measured[]>, fastest: Measured): string | undefined {
+  const name = Object.keys(runs).find((k) => k !== "shoal" && median(runs[k]!) === fastest);
+  const shoal = runs["shoal"];
+  if (!name || !shoal || runs[name]!.length !== shoal.length) return undefined;
+  const ratios = shoal.map((m, i) => m.wallMs / runs[name]![i]!.wallMs);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return `  per-round ratios against ${name}: ${ratios.map((r) => r.toFixed(2)).join(" ")} (median ${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(2)})`;
+}

@@ -7,7 +7,7 @@
  *
  *   node dist/bench/fleet/gather-100.bench.js [HOSTS] [--rounds N]
  */
-import { cpuFloor, describe, median, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
+import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
 const HOSTS = Number(process.argv[2]?.startsWith("-") ? 100 : (process.argv[2] ?? 100));
@@ -35,14 +35,8 @@ try {
   const header = /^127\.0\.1\.\[1-100\] \(100\)$/m.test(shoal.stdout);
   const anchors = results.slice(1).filter((m) => m.ok === HOSTS);
   const fastest = anchors.reduce((a, b) => (b.wallMs < a.wallMs ? b : a), anchors[0] ?? shoal);
-  // Each round runs every tool back to back: a round's own ratio leaves out the machine's drift
-  // from one round to the next (its speed moves by a fifth within minutes).
-  const fastestName = Object.keys(runs).find((k) => median(runs[k]!) === fastest);
-  if (fastestName && fastestName !== "shoal") {
-    const perRound = runs["shoal"]!.map((m, i) => m.wallMs / runs[fastestName]![i]!.wallMs);
-    const sorted = [...perRound].sort((a, b) => a - b);
-    console.log(`  per-round ratios against ${fastestName}: ${perRound.map((r) => r.toFixed(2)).join(" ")} (median ${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(2)})`);
-  }
+  const perRound = perRoundRatios(runs, fastest);
+  if (perRound) console.log(perRound);
   console.log(
     `fleet gather "${COMMAND}" on ${HOSTS} hosts: shoal ${(shoal.wallMs / 1000).toFixed(2)}s (one group: ${header})  fastest anchor ${fastest.name} ${(fastest.wallMs / 1000).toFixed(2)}s  ratio ${(shoal.wallMs / fastest.wallMs).toFixed(2)}x (goal <= 0.85x)${cpuFloor(runs["shoal"]!, Object.values(runs).find((list) => median(list) === fastest) ?? [fastest])}`,
   );

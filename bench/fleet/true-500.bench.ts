@@ -5,8 +5,8 @@
  *
  * sshd's own cost per connection (about 20 ms of CPU here) swings by a fifth from one run to the
  * next, more than a client's whole share. So shoal and the two fastest anchors run ROUNDS times
- * (default 3), interleaved, and their medians are compared; pssh, pdsh and clush, several times
- * slower, run once.
+ * (default 5, three before session 10), interleaved, and their medians are compared, and each
+ * round's own ratio is printed; pssh, pdsh and clush, several times slower, run once.
  *
  * Shoal negotiates ECDH on P-256 with OpenSSH (sshd's curve25519 is slow reference code); the
  * Python anchors keep their libraries' default, curve25519, as their users get them. paramiko is
@@ -15,12 +15,12 @@
  *
  *   node dist/bench/fleet/true-500.bench.js [HOSTS] [--quick] [--rounds N]
  */
-import { cpuFloor, describe, median, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
+import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
 const HOSTS = Number(process.argv[2]?.startsWith("-") ? 500 : (process.argv[2] ?? 500));
 const roundsAt = process.argv.indexOf("--rounds");
-const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 5;
 
 
 const bed = await startBed(HOSTS, 4000);
@@ -48,6 +48,8 @@ try {
   const fastest = anchors.reduce((a, b) => (b.wallMs < a.wallMs ? b : a), anchors[0] ?? shoal);
   for (const [name, list] of Object.entries(runs)) console.log(`  ${name} runs: ${list.map((m) => `${(m.wallMs / 1000).toFixed(2)}s`).join(" ")}`);
   for (const m of [...results, paramikoP256]) console.log(`  ${describe(m, HOSTS)}${["pssh", "pdsh", "clush"].includes(m.name) ? "" : ` (median of ${ROUNDS})`}`);
+  const perRound = perRoundRatios(runs, fastest);
+  if (perRound) console.log(perRound);
   const ratio = shoal.wallMs / fastest.wallMs;
   const fastestRuns = Object.values(runs).find((list) => median(list) === fastest) ?? [fastest];
   console.log(

@@ -4,7 +4,7 @@
  * They wrap a stream rather than subclass it, so `read()` keeps paramiko's meaning.
  */
 import type { Readable, Writable } from "node:stream";
-import { SSHTimeoutError } from "./errors.js";
+import { SSHException, SSHTimeoutError } from "./errors.js";
 
 /** What a channel file needs of its channel: the read timeout (`settimeout`). */
 export interface ReadTimeoutSource {
@@ -145,22 +145,37 @@ export class ChannelStdinFile<C = unknown> {
     this.stream = stream;
   }
 
-  /** Writes data; resolves once the stream accepts more (backpressure). */
+  /**
+   * Writes data; resolves once the stream accepts more (backpressure). Rejects `SSHException` when
+   * the input is already closed (EOF sent, the channel closed, the command gone) or closes before
+   * taking the data, as paramiko's `send` raises "Socket is closed": ssh2 would keep such bytes
+   * forever, never calling back.
+   */
   async write(data: string | Buffer | Uint8Array): Promise<void> {
-    if (!this.stream.write(data)) {
+    const stream = this.stream;
+    if (stream.writableEnded || stream.destroyed) throw closedInput();
+    if (!stream.write(data)) {
       await new Promise<void>((resolve, reject) => {
+        const cleanup = () => {
+          stream.off("drain", onDrain);
+          stream.off("close", onClose);
+          stream.off("error", onError);
+        };
         const onDrain = () => {
-          this.stream.off("error", onError);
-          this.stream.off("close", onDrain);
+          cleanup();
           resolve();
         };
+        const onClose = () => {
+          cleanup();
+          reject(closedInput());
+        };
         const onError = (error: Error) => {
-          this.stream.off("drain", onDrain);
+          cleanup();
           reject(error);
         };
-        this.stream.once("drain", onDrain);
-        this.stream.once("close", onDrain);
-        this.stream.once("error", onError);
+        stream.once("drain", onDrain);
+        stream.once("close", onClose);
+        stream.once("error", onError);
       });
     }
   }
@@ -174,4 +189,8 @@ export class ChannelStdinFile<C = unknown> {
   shutdownWrite(): Promise<void> {
     return this.close();
   }
+}
+
+function closedInput(): SSHException {
+  return new SSHException("Cannot write to the channel: its input is closed (EOF sent, or the channel closed)");
 }

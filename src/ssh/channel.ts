@@ -187,9 +187,14 @@ export class Channel {
     return (this.#stream?.stderr.readableLength ?? 0) > 0;
   }
 
-  /** Sends what the channel accepts now; returns the byte count (all of it: ssh2 buffers). */
+  /**
+   * Sends what the channel accepts now; returns the byte count (all of it: ssh2 buffers). Throws
+   * `SSHException` once EOF is sent or the channel closed, as paramiko's raises "Socket is closed".
+   */
   send(data: string | Buffer): number {
-    this.#open("send").write(data);
+    const stream = this.#open("send");
+    if (this.#closed || stream.writableEnded || stream.destroyed) throw new SSHException("Cannot send: the channel's input is closed (EOF sent, or the channel closed)");
+    stream.write(data);
     return Buffer.byteLength(data);
   }
 
@@ -293,6 +298,8 @@ export class Channel {
     stream.resume();
     stream.stderr.resume();
     stream.close();
+    // ssh2 takes writes to a closing channel and never calls back: ended, they fail instead.
+    stream.end();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

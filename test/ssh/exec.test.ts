@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import { AutoAddPolicy, CommandError, SSHClient, SSHTimeoutError } from "../../src/ssh/index.js";
+import { AutoAddPolicy, CommandError, SSHClient, SSHException, SSHTimeoutError } from "../../src/ssh/index.js";
+import type { Channel } from "../../src/ssh/index.js";
 import { startSshd } from "../fixtures/sshd.js";
 import type { Sshd } from "../fixtures/sshd.js";
 
@@ -155,4 +156,35 @@ test("many commands on one connection, one after another and in parallel", async
     results.map((r) => r.stdout),
     Array.from({ length: 8 }, (_, i) => `${i}\n`),
   );
+});
+
+function closeOf(channel: Channel): Promise<void> {
+  return new Promise((resolve) => (channel.closed ? resolve() : channel.stream!.once("close", () => resolve())));
+}
+
+test("writing to a channel whose input is closed rejects SSHException, as paramiko's send raises (it used to hang, or drop the bytes)", { timeout: 20_000 }, async () => {
+  const isClosedInput = (error: unknown) => error instanceof SSHException && /input is closed/.test(error.message);
+  // The command is gone and the channel closed.
+  const exited = await client.execCommand("true");
+  await exited.stdout.text();
+  await closeOf(exited.stdout.channel);
+  await assert.rejects(exited.stdin.write("late"), isClosedInput);
+  assert.throws(() => exited.stdout.channel.send("late"), isClosedInput);
+  // EOF sent by us.
+  const cat = await client.execCommand("cat");
+  await cat.stdin.close();
+  await assert.rejects(cat.stdin.write("after EOF"), isClosedInput);
+  assert.equal(await cat.stdout.text(), "");
+  // Closed by us while the command runs.
+  const session = await client.getTransport()!.openSession();
+  await session.execCommand("cat");
+  await session.close();
+  assert.throws(() => session.send("x"), isClosedInput);
+  await assert.rejects(session.sendall("x"), isClosedInput);
+  // A write waiting for the window when the command exits without reading it all.
+  const head = await client.execCommand("head -c 1 >/dev/null");
+  const output = head.stdout.text();
+  await assert.rejects(head.stdin.write(Buffer.alloc(16 * 1024 * 1024)), isClosedInput);
+  assert.equal(await output, "");
+  assert.equal(await head.stdout.channel.recvExitStatus(), 0);
 });

@@ -291,13 +291,21 @@ export class SFTPClient {
     return this.#cwd;
   }
 
-  /** Opens a remote file: `"r"`, `"w"`, `"a"`, `"r+"`, `"w+"`, `"a+"`, `"x"` (`b` is ignored). */
+  /**
+   * Opens a remote file: `"r"`, `"w"`, `"a"`, `"r+"`, `"w+"`, `"a+"`, `"x"` (`b` is ignored). `"x"` on
+   * an existing path fails with code `EEXIST`.
+   */
   async open(p: string, mode = "r", _options: { bufsize?: number } = {}): Promise<SFTPFile> {
     const target = this.#path(p);
     const flags = mode.replace("b", "");
     const ssh2Flags = ({ r: "r", "r+": "r+", w: "w", "w+": "w+", a: "a", "a+": "a+", x: "wx", "x+": "wx+" } as Record<string, string>)[flags];
     if (!ssh2Flags) throw new TypeError(`SFTPClient.open: unknown mode ${JSON.stringify(mode)}`);
-    const handle = await this.#call<Buffer>("open", target, (done) => this.#sftp.open(target, ssh2Flags as "r", done));
+    let handle: Buffer;
+    try {
+      handle = await this.#call<Buffer>("open", target, (done) => this.#sftp.open(target, ssh2Flags as "r", done));
+    } catch (error) {
+      throw flags.startsWith("x") ? await this.#refineFailure(error, target) : error;
+    }
     let position = 0;
     if (flags.startsWith("a")) {
       const stats = await this.#call<RemoteStats>("fstat", target, (done) => this.#sftp.fstat(handle, done));

@@ -8,7 +8,7 @@
 import { Readable, Writable } from "node:stream";
 import type { SFTPWrapper } from "ssh2";
 import { SFTPAttributes } from "./sftp-attributes.js";
-import { toSftpError } from "./sftp-error.js";
+import { SFTP_STATUS, SFTPError, toSftpError } from "./sftp-error.js";
 import { blockSizes } from "./sftp-transfer.js";
 import { ReadAhead } from "./sftp-read-ahead.js";
 
@@ -52,6 +52,7 @@ export class SFTPFile {
   /** Reads `size` bytes from the position (fewer at EOF), or the rest of the file; empty = EOF. */
   async read(size?: number): Promise<Buffer> {
     this.#checkOpen("read");
+    this.#checkMode("read");
     if (this.#lineBuffer.length > 0) {
       const buffered = this.#lineBuffer;
       this.#lineBuffer = Buffer.alloc(0);
@@ -123,6 +124,7 @@ export class SFTPFile {
   /** Writes at the position (at the end in append mode, as the server decides). */
   async write(data: string | Buffer | Uint8Array): Promise<void> {
     this.#checkOpen("write");
+    this.#checkMode("write");
     if (this.#writeError !== undefined) throw this.#writeError;
     const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // What it fetched may be what this overwrites: the next read asks again. (A read still running
@@ -163,6 +165,7 @@ export class SFTPFile {
   /** One line with its `\n`, or `""` at EOF. */
   async readline(): Promise<string> {
     this.#checkOpen("readline");
+    this.#checkMode("read");
     const block = blockSizes(this.#sftp).read;
     for (;;) {
       const newline = this.#lineBuffer.indexOf(10);
@@ -196,6 +199,8 @@ export class SFTPFile {
 
   /** Reads several ranges (pipelined), yielding each block in the order asked. */
   async *readv(chunks: Array<readonly [number, number]>): AsyncGenerator<Buffer> {
+    this.#checkOpen("readv");
+    this.#checkMode("read");
     const requests = chunks.map(([offset, length]) => this.#readFully(offset, length));
     for (const request of requests) yield await request;
   }
@@ -322,6 +327,19 @@ export class SFTPFile {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * As paramiko's "File not open for writing": checked here, because sftp-server answers a write to a
+   * read-only handle (and a read of a write-only one) with "No such file", which names no mistake.
+   */
+  #checkMode(what: "read" | "write"): void {
+    const flags = this.mode.replace("b", "");
+    const allowed = flags.includes("+") || (what === "read" ? flags.startsWith("r") : !flags.startsWith("r"));
+    if (allowed) return;
+    const error = new SFTPError(what, SFTP_STATUS.FX_FAILURE, `the file is not open for ${what === "read" ? "reading" : "writing"} (mode "${this.mode}")`, this.path);
+    error.code = "EBADF";
+    throw error;
   }
 
   #checkOpen(where: string): void {

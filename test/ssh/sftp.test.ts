@@ -414,3 +414,31 @@ test("a transfer cut in the middle leaves no file under the real name, and a ret
   assert.equal(await sftp.get(`${remote}/cut.bin`, target), data.length);
   assert.deepEqual(await readFile(target), data);
 });
+
+test("open modes: a file read in a write-only mode or written in a read-only one says so (EBADF); \"x\" on an existing file is EEXIST", async () => {
+  const target = `${remote}/modes.txt`;
+  await writeFile(path.join(local, "modes.txt"), "abc");
+  await sftp.put(path.join(local, "modes.txt"), target);
+  const notOpenFor = (what: string, mode: string) => (error: unknown) =>
+    error instanceof SFTPError && error.code === "EBADF" && error.path === target && error.message.includes(`not open for ${what} (mode "${mode}")`);
+  for (const mode of ["r", "rb"]) {
+    await using file = await sftp.open(target, mode);
+    await assert.rejects(file.write("x"), notOpenFor("writing", mode));
+    assert.equal((await file.read()).toString(), "abc");
+  }
+  for (const mode of ["w", "a", "ab", "x"]) {
+    if (mode === "x") await sftp.remove(target);
+    await using file = await sftp.open(target, mode);
+    await assert.rejects(file.read(), notOpenFor("reading", mode));
+    await assert.rejects(file.readline(), notOpenFor("reading", mode));
+    await file.write("d");
+  }
+  for (const mode of ["r+", "w+", "a+", "x+"]) {
+    if (mode === "x+") await sftp.remove(target);
+    await using file = await sftp.open(target, mode);
+    await file.write("e");
+    await file.seek(0);
+    assert.notEqual((await file.read()).length, 0);
+  }
+  await assert.rejects(sftp.open(target, "x"), (error: unknown) => error instanceof SFTPError && error.code === "EEXIST" && error.path === target);
+});

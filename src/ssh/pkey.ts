@@ -9,6 +9,7 @@ import type { ParsedKey } from "ssh2";
 import { PasswordRequiredException, SSHException } from "./errors.js";
 import { expandHome } from "./expand-home.js";
 import { generateOpenSshKeyPair } from "./keygen.js";
+import { isUnencryptedOpenSshKey, openSshPrivateKey } from "./openssh-key-format.js";
 
 const { utils } = ssh2;
 
@@ -168,11 +169,13 @@ export class PKey {
   }
 
   /**
-   * Writes the private key. `"pem"` (RSA and ECDSA: PKCS#1 / SEC1, optionally encrypted with
-   * AES-256-CBC) or `"openssh"` (the key as it was loaded; re-encryption is not offered).
+   * Writes the private key (mode 0600), encrypted with `password` when given: `"openssh"` (the
+   * default, what `ssh-keygen` writes: aes256-ctr with the bcrypt KDF when encrypted; a key loaded
+   * from an unencrypted OpenSSH file and written without a password is written as it was read) or
+   * `"pem"` (RSA and ECDSA only: PKCS#1 / SEC1, encrypted with AES-256-CBC).
    */
   async writePrivateKeyFile(path: string, options: { password?: string; fileFormat?: "pem" | "openssh" } = {}): Promise<void> {
-    await writeFile(path, this.privateKeyText(options), { mode: 0o600 });
+    await writeFile(expandHome(path), this.privateKeyText(options), { mode: 0o600 });
   }
 
   /** The private key text {@link writePrivateKeyFile} writes. */
@@ -180,13 +183,14 @@ export class PKey {
     if (!this.canSign()) throw new SSHException("Cannot write a private key: this is a public key");
     const format = options.fileFormat ?? "openssh";
     if (format === "openssh") {
-      if (options.password !== undefined || this.#source === undefined || !this.#source.includes("OPENSSH PRIVATE KEY")) {
-        throw new SSHException("Cannot write this key in OpenSSH format: only keys loaded from OpenSSH files, unchanged");
-      }
-      return this.#source;
+      if (options.password === undefined && this.#source !== undefined && isUnencryptedOpenSshKey(this.#source)) return this.#source;
+      return openSshPrivateKey(this.getName(), createPrivateKey(this.#key.getPrivatePEM()), this.asBytes(), { passphrase: options.password, comment: this.comment });
+    }
+    if (this.algorithmName === "ED25519") {
+      throw new SSHException('Cannot write an Ed25519 key as PEM: OpenSSH and ssh2 read Ed25519 keys only in the OpenSSH format (fileFormat "openssh")');
     }
     const key = createPrivateKey(this.#key.getPrivatePEM());
-    const type: "pkcs1" | "sec1" | "pkcs8" = this.algorithmName === "RSA" ? "pkcs1" : this.algorithmName === "ECDSA" ? "sec1" : "pkcs8";
+    const type: "pkcs1" | "sec1" = this.algorithmName === "RSA" ? "pkcs1" : "sec1";
     const exported =
       options.password !== undefined
         ? key.export({ type: type as "pkcs1", format: "pem", cipher: "aes-256-cbc", passphrase: options.password })

@@ -162,6 +162,30 @@ test("keys: generate, write as encrypted PEM, load back", async () => {
   }
 });
 
+test("keys: any key writes in OpenSSH's format with a password, read back by ssh-keygen and by login; Ed25519 as PEM is refused", async () => {
+  const { ECDSAKey, Ed25519Key, RSAKey } = await import("../../src/ssh/index.js");
+  const loadedEncrypted = await PKey.fromPrivateKeyFile(keys["ed25519-encrypted"]!, { passphrase: "s3cret" });
+  const loadedPem = await PKey.fromPrivateKeyFile(keys["rsa-pem"]!);
+  const written = [await Ed25519Key.generate(), await ECDSAKey.generate(384), await RSAKey.generate(2048), loadedEncrypted, loadedPem];
+  for (const [index, key] of written.entries()) {
+    const file = path.join(sshd.dir, `written-openssh-${index}`);
+    await key.writePrivateKeyFile(file, { password: "pw" });
+    assert.match(await readFile(file, "utf8"), /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    await assert.rejects(PKey.fromPrivateKeyFile(file), PasswordRequiredException);
+    assert.equal((await PKey.fromPrivateKeyFile(file, { passphrase: "pw" })).fingerprint, key.fingerprint);
+    assert.equal((await sshKeygen(["-y", "-P", "pw", "-f", file])).trim().split(" ").slice(0, 2).join(" "), key.toString());
+    await assert.rejects(sshKeygen(["-y", "-P", "wrong", "-f", file]), /incorrect passphrase/);
+    // Without a password it is written in the clear, whatever it was read from (as paramiko writes it).
+    await key.writePrivateKeyFile(file);
+    assert.equal((await sshKeygen(["-y", "-P", "", "-f", file])).trim().split(" ").slice(0, 2).join(" "), key.toString());
+  }
+  await appendFile(sshd.authorizedKeysPath, `${loadedEncrypted.toString()}\n`);
+  const rewritten = path.join(sshd.dir, "written-login-ed25519");
+  await loadedEncrypted.writePrivateKeyFile(rewritten, { password: "new" });
+  assert.equal(await whoami({ ...base(), keyFilename: rewritten, passphrase: "new" }), sshd.user);
+  assert.throws(() => loadedEncrypted.privateKeyText({ fileFormat: "pem" }), /Ed25519 key as PEM/);
+});
+
 test("keys: ECDSAKey.generate takes the curve by size or by name, and refuses others", async () => {
   const { ECDSAKey } = await import("../../src/ssh/index.js");
   assert.equal((await ECDSAKey.generate("nistp384")).getName(), "ecdsa-sha2-nistp384");

@@ -9,6 +9,7 @@ import { ChannelFile, ChannelStdinFile } from "./channel-file.js";
 import { ChannelException, SSHException, SSHTimeoutError } from "./errors.js";
 import type { ChannelLimits } from "./channel-window.js";
 import { sendSignal } from "./remote-signal.js";
+import { checkSignal, checkTimeout } from "../internal/options.js";
 
 /** pty settings, with paramiko's names. */
 export interface PtyOptions {
@@ -258,15 +259,42 @@ export class Channel {
     return this.#exit !== undefined;
   }
 
-  /** Waits for the exit status; -1 when none was sent. */
-  async recvExitStatus(): Promise<number> {
-    return (await this.recvExit()).exitStatus;
+  /**
+   * Waits for the exit status; -1 when none was sent. `timeout` (ms) rejects `SSHTimeoutError`
+   * (phase `"command"`), `signal` rejects its reason; the command runs on either way.
+   */
+  async recvExitStatus(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<number> {
+    return (await this.recvExit(options)).exitStatus;
   }
 
-  /** Waits for the exit status and signal. */
-  recvExit(): Promise<ExitInfo> {
+  /** Waits for the exit status and signal; `timeout` and `signal` as {@link recvExitStatus}. */
+  recvExit(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ExitInfo> {
+    let timeout: number | undefined;
+    let signal: AbortSignal | undefined;
+    try {
+      timeout = checkTimeout(options.timeout, "Channel.recvExit: timeout");
+      signal = checkSignal(options.signal, "Channel.recvExit: signal");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#exit) return Promise.resolve(this.#exit);
-    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const settle = (info: ExitInfo) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(info);
+      };
+      const stop = (error: unknown) => {
+        this.#exitWaiters = this.#exitWaiters.filter((waiter) => waiter !== settle);
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        reject(error);
+      };
+      const onAbort = () => stop(signal!.reason);
+      const timer = timeout === undefined || timeout === Infinity ? undefined : setTimeout(() => stop(new SSHTimeoutError("command", timeout)), timeout);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#exitWaiters.push(settle);
+    });
   }
 
   /** The exit signal once known (`"TERM"`), else null. */

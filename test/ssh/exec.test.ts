@@ -188,3 +188,17 @@ test("writing to a channel whose input is closed rejects SSHException, as parami
   assert.equal(await output, "");
   assert.equal(await head.stdout.channel.recvExitStatus(), 0);
 });
+
+test("recvExitStatus and recvExit take a timeout and a signal (they could only wait forever)", { timeout: 20_000 }, async () => {
+  const { stdout } = await client.execCommand("sleep 30");
+  const channel = stdout.channel;
+  await assert.rejects(channel.recvExitStatus({ timeout: 100 }), (error: unknown) => error instanceof SSHTimeoutError && error.phase === "command");
+  const controller = new AbortController();
+  const waiting = channel.recvExit({ signal: controller.signal });
+  controller.abort(new Error("no longer wanted"));
+  await assert.rejects(waiting, /no longer wanted/);
+  await assert.rejects(channel.recvExit({ timeout: -1 }), RangeError);
+  assert.equal(channel.exitStatusReady(), false);
+  channel.signal("KILL");
+  assert.equal((await channel.recvExit({ timeout: 10_000 })).exitSignal, "KILL");
+});

@@ -4,7 +4,7 @@
  * cut in the middle never leaves a truncated file under the real name, on either side.
  */
 import { randomBytes } from "node:crypto";
-import { open as openLocal, rename as renameLocal, rm, mkdir as mkdirLocal, readdir as readdirLocal, utimes, chmod as chmodLocal } from "node:fs/promises";
+import { open as openLocal, rename as renameLocal, rm, mkdir as mkdirLocal, readdir as readdirLocal, stat as statLocal, utimes, chmod as chmodLocal } from "node:fs/promises";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { Stats } from "node:fs";
@@ -371,7 +371,9 @@ export class SFTPClient {
       if (options.confirm !== false && attrs.stSize !== sent) {
         throw new SFTPError("put", SFTP_STATUS.FX_FAILURE, `size mismatch: sent ${sent} bytes, the server has ${attrs.stSize}`, target);
       }
-      await this.#replace(temporary, target);
+      await this.#replace(temporary, target).catch(async (error: unknown) => {
+        throw (await this.#directoryInTheWay(error, target, "put")) ?? error;
+      });
       attrs.filename = posix.basename(target);
       return attrs;
     } catch (error) {
@@ -379,6 +381,16 @@ export class SFTPClient {
       await this.remove(temporary).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * sftp-server's generic FAILURE for a file renamed over a folder names only the temporary file:
+   * when the target is a folder, say so (code `EISDIR`) about the path the caller gave.
+   */
+  async #directoryInTheWay(error: unknown, target: string, syscall: string): Promise<SFTPError | undefined> {
+    if (!(error instanceof SFTPError) || error.sftpCode !== SFTP_STATUS.FX_FAILURE) return undefined;
+    const attrs = await this.stat(target).catch(() => undefined);
+    return attrs?.isDirectory() ? isADirectory(syscall, target, error) : undefined;
   }
 
   async #replace(from: string, to: string): Promise<void> {
@@ -398,10 +410,15 @@ export class SFTPClient {
   async get(remotepath: string, localpath: string, options: GetOptions = {}): Promise<number> {
     const source = this.#path(remotepath);
     const temporary = temporaryName(localpath, path);
+    // Found after the transfer, by the rename, the error would name the temporary file.
+    if ((await statLocal(localpath).catch(() => undefined))?.isDirectory()) {
+      throw Object.assign(new Error(`Cannot write ${localpath}: it is a directory (get takes the file's own path)`), { code: "EISDIR", path: localpath, syscall: "get" });
+    }
     const handle = await this.#call<Buffer>("open", source, (done) => this.#sftp.open(source, "r", done));
     let local: Awaited<ReturnType<typeof openLocal>> | undefined;
     try {
       const stats = await this.#call<RemoteStats>("fstat", source, (done) => this.#sftp.fstat(handle, done));
+      if (SFTPAttributes.fromAttrs(stats).isDirectory()) throw isADirectory("get", source);
       local = await openLocal(temporary, "w").catch((error: Error) => {
         error.message = `Cannot write ${localpath}: ${error.message}`;
         throw error;
@@ -436,6 +453,7 @@ export class SFTPClient {
     const handle = await this.#call<Buffer>("open", source, (done) => this.#sftp.open(source, "r", done));
     try {
       const stats = await this.#call<RemoteStats>("fstat", source, (done) => this.#sftp.fstat(handle, done));
+      if (SFTPAttributes.fromAttrs(stats).isDirectory()) throw isADirectory("getfo", source);
       return await download(this.#sftp, handle, source, writableSink(writable), {
         size: stats.size,
         ordered: true,
@@ -494,6 +512,13 @@ export class SFTPClient {
     }
     return error;
   }
+}
+
+/** A file operation met a folder (`EISDIR`, as `node:fs` says it). */
+function isADirectory(syscall: string, target: string, cause?: unknown): SFTPError {
+  const error = new SFTPError(syscall, SFTP_STATUS.FX_FAILURE, "is a directory", target, cause === undefined ? undefined : { cause });
+  error.code = "EISDIR";
+  return error;
 }
 
 /** The receive window of an SFTP session: large, so pipelined reads are never throttled by it. */

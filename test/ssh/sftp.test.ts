@@ -442,3 +442,19 @@ test("open modes: a file read in a write-only mode or written in a read-only one
   }
   await assert.rejects(sftp.open(target, "x"), (error: unknown) => error instanceof SFTPError && error.code === "EEXIST" && error.path === target);
 });
+
+test("a folder where put, get or getfo expects a file says so (EISDIR, the path given), with nothing left behind", async () => {
+  const source = path.join(local, "for-folders.bin");
+  await writeFile(source, randomBytes(100_000));
+  await sftp.mkdir(`${remote}/a-folder`);
+  await mkdir(path.join(local, "a-folder"));
+  const isADirectory = (target: string) => (error: unknown) =>
+    (error as NodeJS.ErrnoException).code === "EISDIR" && (error as { path?: string }).path === target && /directory/.test((error as Error).message) && !(error as Error).message.includes(".part");
+  await assert.rejects(sftp.put(source, `${remote}/a-folder`), isADirectory(`${remote}/a-folder`));
+  assert.deepEqual((await sftp.listdir(remote)).filter((name) => name.startsWith(".a-folder.")), []);
+  await sftp.put(source, `${remote}/for-folders.bin`);
+  await assert.rejects(sftp.get(`${remote}/for-folders.bin`, path.join(local, "a-folder")), isADirectory(path.join(local, "a-folder")));
+  await assert.rejects(sftp.get(`${remote}/a-folder`, path.join(local, "from-a-folder")), (error: unknown) => error instanceof SFTPError && isADirectory(`${remote}/a-folder`)(error));
+  await assert.rejects(sftp.getfo(`${remote}/a-folder`, new PassThrough()), isADirectory(`${remote}/a-folder`));
+  assert.deepEqual((await readdir(local)).filter((name) => name.endsWith(".part") || name === "from-a-folder"), []);
+});

@@ -128,7 +128,7 @@ export class ConfigParseError extends SSHException {
 }
 
 /** The phase a {@link SSHTimeoutError} happened in. */
-export type TimeoutPhase = "connect" | "banner" | "handshake" | "auth" | "channel" | "read" | "command";
+export type TimeoutPhase = "connect" | "banner" | "handshake" | "auth" | "channel" | "read" | "command" | "sftp";
 
 /** A wait ran out of time. Its `name` is `"TimeoutError"`, as `AbortSignal.timeout()`'s. */
 export class SSHTimeoutError extends SSHException {
@@ -152,6 +152,7 @@ const PHASE_TEXT: Record<TimeoutPhase, string> = {
   channel: "a channel to open",
   read: "data",
   command: "the command to finish",
+  sftp: "the SFTP server's reply",
 };
 
 /** `run(..., { check: true })` saw a non-zero exit status or a signal. */

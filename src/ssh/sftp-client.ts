@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { Stats } from "node:fs";
 import type { InputAttributes, SFTPWrapper, Stats as RemoteStats } from "ssh2";
+import { awaitReply, replyTimeout, setReplyTimeout } from "./sftp-reply.js";
 import { describe } from "../internal/options.js";
 import { SSHException } from "./errors.js";
 import { SFTPAttributes } from "./sftp-attributes.js";
@@ -83,6 +84,19 @@ export class SFTPClient {
     return new SFTPClient(sftp);
   }
 
+  /**
+   * Bounds the wait for each reply of the server, in milliseconds, for this session's requests and
+   * its open files' (null, the default, waits for ever): past it a call rejects `TimeoutError`
+   * (phase `"sftp"`), as paramiko's requests raise `socket.timeout` past the channel's timeout.
+   */
+  settimeout(timeout: number | null): void {
+    setReplyTimeout(this.#sftp, timeout, "SFTPClient.settimeout");
+  }
+
+  gettimeout(): number | null {
+    return replyTimeout(this.#sftp);
+  }
+
   /** The ssh2 SFTP session underneath. */
   get sftp(): SFTPWrapper {
     return this.#sftp;
@@ -96,7 +110,7 @@ export class SFTPClient {
 
   #call<T>(syscall: string, p: string | undefined, run: (done: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
     if (this.#closed) return Promise.reject(new SSHException(`Cannot ${syscall}: the SFTP session is closed`));
-    return new Promise<T>((resolve, reject) => {
+    return awaitReply<T>(this.#sftp, (resolve, reject) => {
       const onLost = (error: Error) => reject(toSftpError(error, syscall, p));
       this.#pending.add(onLost);
       try {
@@ -138,7 +152,7 @@ export class SFTPClient {
     const handle = await this.#call<Buffer>("opendir", target, (done) => this.#sftp.opendir(target, done));
     try {
       for (;;) {
-        const batch = await new Promise<Array<{ filename: string; longname: string; attrs: RemoteStats }> | false>((resolve, reject) => {
+        const batch = await awaitReply<Array<{ filename: string; longname: string; attrs: RemoteStats }> | false>(this.#sftp, (resolve, reject) => {
           this.#sftp.readdir(handle, (error, list) => {
             if (error && (error as { code?: number }).code === SFTP_STATUS.FX_EOF) resolve(false);
             else if (error) reject(toSftpError(error, "readdir", target));

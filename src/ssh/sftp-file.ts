@@ -7,6 +7,7 @@
  */
 import { Readable, Writable } from "node:stream";
 import type { SFTPWrapper } from "ssh2";
+import { awaitReply } from "./sftp-reply.js";
 import { SFTPAttributes } from "./sftp-attributes.js";
 import { SFTP_STATUS, SFTPError, toSftpError } from "./sftp-error.js";
 import { blockSizes } from "./sftp-transfer.js";
@@ -113,7 +114,7 @@ export class SFTPFile {
   }
 
   #readAt(position: number, length: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
+    return awaitReply(this.#sftp, (resolve, reject) => {
       const buffer = Buffer.allocUnsafe(length);
       this.#sftp.read(this.#handle, buffer, 0, length, position, (error, bytesRead) =>
         error ? reject(toSftpError(error, "read", this.path)) : resolve(buffer.subarray(0, bytesRead)),
@@ -132,7 +133,7 @@ export class SFTPFile {
     this.#ahead = undefined;
     const at = this.#position;
     this.#position += bytes.length;
-    const written = new Promise<void>((resolve, reject) => {
+    const written = awaitReply<void>(this.#sftp, (resolve, reject) => {
       this.#sftp.write(this.#handle, bytes, 0, bytes.length, at, (error) => (error ? reject(toSftpError(error, "write", this.path)) : resolve()));
     });
     if (!this.#pipelined) return written;
@@ -247,14 +248,14 @@ export class SFTPFile {
   /** Attributes of the open file (`fstat`). */
   stat(): Promise<SFTPAttributes> {
     this.#checkOpen("stat");
-    return new Promise((resolve, reject) => {
+    return awaitReply(this.#sftp, (resolve, reject) => {
       this.#sftp.fstat(this.#handle, (error, stats) => (error ? reject(toSftpError(error, "fstat", this.path)) : resolve(SFTPAttributes.fromAttrs(stats))));
     });
   }
 
   #setstat(what: string, attrs: Parameters<SFTPWrapper["fsetstat"]>[1]): Promise<void> {
     this.#checkOpen(what);
-    return new Promise((resolve, reject) => {
+    return awaitReply(this.#sftp, (resolve, reject) => {
       this.#sftp.fsetstat(this.#handle, attrs, (error) => (error ? reject(toSftpError(error, what, this.path)) : resolve()));
     });
   }
@@ -317,7 +318,7 @@ export class SFTPFile {
       await this.flush();
     } finally {
       this.#closed = true;
-      await new Promise<void>((resolve, reject) => {
+      await awaitReply<void>(this.#sftp, (resolve, reject) => {
         this.#sftp.close(this.#handle, (error) => (error ? reject(toSftpError(error, "close", this.path)) : resolve()));
       }).catch((error: unknown) => {
         if ((error as { code?: string }).code !== "ECONNRESET") throw error;

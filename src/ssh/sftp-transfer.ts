@@ -6,6 +6,7 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import type { SFTPWrapper } from "ssh2";
+import { awaitReply } from "./sftp-reply.js";
 import { toSftpError } from "./sftp-error.js";
 
 /**
@@ -24,13 +25,13 @@ export function blockSizes(sftp: SFTPWrapper): { read: number; write: number } {
 }
 
 function sftpWrite(sftp: SFTPWrapper, handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+  return awaitReply(sftp, (resolve, reject) => {
     sftp.write(handle, data, 0, data.length, position, (error) => (error ? reject(toSftpError(error, "write", path)) : resolve()));
   });
 }
 
 function sftpRead(sftp: SFTPWrapper, handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return awaitReply(sftp, (resolve, reject) => {
     const buffer = Buffer.allocUnsafe(length);
     sftp.read(handle, buffer, 0, length, position, (error, bytesRead) =>
       error ? reject(toSftpError(error, "read", path)) : resolve(buffer.subarray(0, bytesRead)),

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -457,4 +457,56 @@ test("a folder where put, get or getfo expects a file says so (EISDIR, the path 
   await assert.rejects(sftp.get(`${remote}/a-folder`, path.join(local, "from-a-folder")), (error: unknown) => error instanceof SFTPError && isADirectory(`${remote}/a-folder`)(error));
   await assert.rejects(sftp.getfo(`${remote}/a-folder`, new PassThrough()), isADirectory(`${remote}/a-folder`));
   assert.deepEqual((await readdir(local)).filter((name) => name.endsWith(".part") || name === "from-a-folder"), []);
+});
+
+test("settimeout bounds each reply of a server that froze, files' included; the session works again once it answers", { timeout: 60_000 }, async (t) => {
+  // sftp-server started through a script that says its pid, to be stopped (SIGSTOP) and let go.
+  const wrapper = await mkdtemp(path.join(tmpdir(), "shoal-sftp-freeze-"));
+  const pidFile = path.join(wrapper, "pids", "sftp-server.pid");
+  await mkdir(path.dirname(pidFile), { mode: 0o777 });
+  await chmod(wrapper, 0o755);
+  await chmod(path.dirname(pidFile), 0o777);
+  const script = path.join(wrapper, "sftp-server.sh");
+  await writeFile(script, `#!/bin/sh\necho $$ > ${pidFile}\nexec /usr/lib/openssh/sftp-server\n`, { mode: 0o755 });
+  const frozen = await startSshd({ sftpServer: script });
+  const c = new SSHClient();
+  c.setMissingHostKeyPolicy(new AutoAddPolicy());
+  await c.connect({ hostname: frozen.host, port: frozen.port, username: frozen.user, keyFilename: frozen.keyPath, allowAgent: false, lookForKeys: false });
+  const session = await c.openSftp();
+  let pid = 0;
+  t.after(async () => {
+    if (pid) process.kill(pid, "SIGCONT");
+    await c.close();
+    await frozen.stop();
+    await rm(wrapper, { recursive: true, force: true });
+  });
+  await writeFile(path.join(frozen.workDir, "f"), "hello");
+  const file = await session.open(`${frozen.workDir}/f`);
+  assert.equal(session.gettimeout(), null);
+  session.settimeout(300);
+  assert.equal(session.gettimeout(), 300);
+  pid = Number((await readFile(pidFile, "utf8")).trim());
+  process.kill(pid, "SIGSTOP");
+  for (const [what, call] of [
+    ["stat", () => session.stat(`${frozen.workDir}/f`)],
+    ["listdir", () => session.listdir(frozen.workDir)],
+    ["file read", () => file.read(5)],
+    ["file stat", () => file.stat()],
+  ] as const) {
+    await assert.rejects(call(), (e: Error & { phase?: string; timeout?: number }) => {
+      assert.equal(e.name, "TimeoutError", what);
+      assert.equal(e.phase, "sftp", what);
+      assert.equal(e.timeout, 300, what);
+      assert.match(e.message, /Timed out after 300 ms waiting for the SFTP server's reply/);
+      return true;
+    });
+  }
+  process.kill(pid, "SIGCONT");
+  pid = 0;
+  assert.equal((await session.stat(`${frozen.workDir}/f`)).stSize, 5);
+  assert.deepEqual(await file.read(5), Buffer.from("hello"));
+  session.settimeout(null);
+  assert.equal(session.gettimeout(), null);
+  for (const bad of [-1, Number.NaN, Infinity, "1s"]) assert.throws(() => session.settimeout(bad as number), /SFTPClient.settimeout: timeout must be a number of milliseconds >= 0, or null/);
+  await file.close();
 });

@@ -652,12 +652,23 @@ export class FleetRun implements AsyncIterable<FleetEvent> {
     // The run is alive until its last event is read, whatever the queues wait on (a pending
     // Atomics.waitAsync alone does not keep Node's event loop running).
     const alive = setInterval(() => {}, 1 << 30);
+    const running = this.#go();
+    running.catch(() => {});
+    let read = false;
     try {
-      const running = this.#go();
-      running.catch(() => {});
       for await (const ev of this.#events) yield ev;
+      read = true;
       await running;
     } finally {
+      // Left early (break, return, a throw in the loop): nobody reads the events any more, so the
+      // hosts still working would fill the bounded queue and wait on it for ever, their commands and
+      // connections open. They are stopped as by cancel() and their events drained, so the loop
+      // ends with every host done (results() holds them) and nothing left running.
+      if (!read) {
+        this.cancel(new Error("the run's events were no longer read"));
+        for await (const _ of this.#events) void _;
+        await running.catch(() => {});
+      }
       clearInterval(alive);
     }
   }

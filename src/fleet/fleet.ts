@@ -38,6 +38,7 @@ import type { ResolveOptions } from "./resolve.js";
 import { getTree, putTree, scanLocal } from "./transfer.js";
 import type { TransferOptions } from "./transfer.js";
 import { DEFAULT_FORKS } from "./limits.js";
+import { checkFleetOptions, checkRunOptions } from "./option-checks.js";
 
 export { DEFAULT_FORKS };
 
@@ -166,10 +167,9 @@ export class Fleet implements AsyncDisposable {
   #closed = false;
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
+    checkFleetOptions(options);
     this.#hosts = [...hosts].map((h) => (typeof h === "string" ? adHocHost(h) : h));
-    const forks = options.forks ?? DEFAULT_FORKS;
-    if (!Number.isInteger(forks) || forks < 1) throw new RangeError(`Fleet: forks must be a positive integer: got ${forks}`);
-    this.#forks = forks;
+    this.#forks = options.forks ?? DEFAULT_FORKS;
     this.#options = options;
     this.#gate = new HandshakeGate(options.handshakesPerServer);
     this.#credentials = new Credentials(options);
@@ -210,6 +210,7 @@ export class Fleet implements AsyncDisposable {
 
   /** Runs a shell command on every host. */
   run(command: string, options: RunOptions = {}): FleetRun {
+    const timeout = checkRunOptions(options, "Fleet.run");
     const collect = options.collect ?? true;
     const forwardAgent = options.forwardAgent ? this.#credentials.agent : undefined;
     if (options.forwardAgent && forwardAgent === undefined) {
@@ -238,7 +239,7 @@ export class Fleet implements AsyncDisposable {
             pty: options.pty,
             forwardAgent,
             input: options.input,
-            timeout: options.timeout,
+            timeout,
             signal,
             onData: async (stream, chunk) => {
               const keep = (stream === "stdout" ? out : err)?.append(chunk);
@@ -261,6 +262,7 @@ export class Fleet implements AsyncDisposable {
 
   /** Copies a local file (or tree with `recursive`) to `remote` on every host. */
   put(local: string, remote: string, options: TransferOptions & SubsetOptions = {}): FleetRun {
+    const timeout = checkRunOptions(options, "Fleet.put");
     let treeP: ReturnType<typeof scanLocal> | undefined;
     return this.#start({
       kind: "put",
@@ -273,7 +275,7 @@ export class Fleet implements AsyncDisposable {
       },
       work: async (conn, host, emit, startedAt, signal) => {
         const tree = await treeP!;
-        const r = await withTimeout(options.timeout, signal, (s) =>
+        const r = await withTimeout(timeout, signal, (s) =>
           putTree(conn, tree, remote, { ...options, signal: s }, throttle(s, (bytes, total) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total }))),
         );
         return { state: "ok", ...r };
@@ -283,13 +285,14 @@ export class Fleet implements AsyncDisposable {
 
   /** Fetches `remote` (a file, or a tree with `recursive`) from every host into `localDir/HOST/`. */
   get(remote: string, localDir: string, options: TransferOptions & SubsetOptions = {}): FleetRun {
+    const timeout = checkRunOptions(options, "Fleet.get");
     return this.#start({
       kind: "get",
       hosts: this.#select(options.hosts),
       early: options.earlyConnections,
       signal: options.signal,
       work: async (conn, host, emit, startedAt, signal) => {
-        const r = await withTimeout(options.timeout, signal, (s) =>
+        const r = await withTimeout(timeout, signal, (s) =>
           getTree(conn, host.name, remote, localDir, { ...options, signal: s }, throttle(s, (bytes, total) => emit({ type: "progress", host: host.name, time: performance.now() - startedAt, bytes, total }))),
         );
         return { state: "ok", ...r };
@@ -299,6 +302,7 @@ export class Fleet implements AsyncDisposable {
 
   /** Connects, authenticates and measures one round trip per host. */
   ping(options: PingOptions = {}): FleetRun {
+    checkRunOptions(options, "Fleet.ping", false);
     return this.#start({
       kind: "ping",
       hosts: this.#select(options.hosts),

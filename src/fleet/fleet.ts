@@ -165,6 +165,8 @@ export class Fleet implements AsyncDisposable {
   readonly #jumps = new Map<string, Promise<HostConnection>>();
   #byName: Map<string, Host> | undefined;
   #closed = false;
+  /** Runs started and not yet ended: close() cancels them, and lets go of what they use after them. */
+  readonly #active = new Set<FleetRun>();
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
     checkFleetOptions(options);
@@ -316,11 +318,21 @@ export class Fleet implements AsyncDisposable {
     });
   }
 
-  /** Closes every kept connection and removes spilled output. Safe to call twice. */
+  /**
+   * Closes every kept connection and removes spilled output. Safe to call twice. Runs still going
+   * are cancelled (their hosts end `killed`); the jump connections and spill files they use go
+   * when the last of them ends.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const run of this.#active) run.cancel(new Error("the fleet was closed"));
     for (const c of this.#open.values()) c.close();
     this.#open.clear();
+    if (this.#active.size === 0) await this.#release();
+  }
+
+  /** What a closed fleet lets go of once no run uses it. */
+  async #release(): Promise<void> {
     await this.#closeJumps();
     await this.#store.dispose();
   }
@@ -374,6 +386,18 @@ export class Fleet implements AsyncDisposable {
   }
 
   async #execute(job: Job, emitRaw: Emit, run: FleetRun): Promise<void> {
+    // Made before close() and started after it: its output would spill into a folder nothing removes.
+    if (this.#closed) throw new Error("Cannot run: the fleet is closed");
+    this.#active.add(run);
+    try {
+      await this.#executeActive(job, emitRaw, run);
+    } finally {
+      this.#active.delete(run);
+      if (this.#closed && this.#active.size === 0) await this.#release();
+    }
+  }
+
+  async #executeActive(job: Job, emitRaw: Emit, run: FleetRun): Promise<void> {
     const startedAt = performance.now();
     const controller = new AbortController();
     const signal = job.signal ? AbortSignal.any([job.signal, controller.signal]) : controller.signal;

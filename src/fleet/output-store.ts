@@ -23,6 +23,8 @@ export class OutputStore {
   readonly perHost: number;
   #dir: Promise<string> | undefined;
   #count = 0;
+  /** Spill files made and not yet released: the folder goes with the last (a fleet never closed leaves none). */
+  #live = 0;
 
   constructor(options: { perHost?: number; total?: number } = {}) {
     this.perHost = options.perHost ?? DEFAULT_PER_HOST_MEMORY;
@@ -48,14 +50,24 @@ export class OutputStore {
 
   /** @internal a fresh spill file path. */
   async spillPath(label: string): Promise<string> {
+    this.#live++;
     this.#dir ??= mkdtemp(join(tmpdir(), "shoal-output-"));
     return join(await this.#dir, `${++this.#count}-${label.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
   }
 
+  /** @internal a spill file was removed: the folder too, once it holds none. */
+  async spillReleased(): Promise<void> {
+    if (--this.#live > 0) return;
+    await this.dispose();
+  }
+
   /** Removes the spill files. */
   async dispose(): Promise<void> {
-    if (this.#dir) await rm(await this.#dir, { recursive: true, force: true });
+    const dir = this.#dir;
+    // Forgotten first: a spill starting meanwhile makes a new folder instead of one being removed.
     this.#dir = undefined;
+    this.#live = 0;
+    if (dir) await rm(await dir, { recursive: true, force: true });
   }
 }
 
@@ -156,6 +168,9 @@ export class HostOutput {
     this.#held = 0;
     const path = this.#path;
     this.#path = undefined;
-    if (path) await rm(path, { force: true });
+    if (path) {
+      await rm(path, { force: true });
+      await this.#store.spillReleased();
+    }
   }
 }

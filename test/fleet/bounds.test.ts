@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { OutputStore } from "../../src/fleet/output-store.js";
 import { openFileLimit, planForks } from "../../src/fleet/limits.js";
 import { DEFAULT_HANDSHAKES_PER_SERVER, HandshakeGate, PROBE_HANDSHAKES_PER_SERVER } from "../../src/fleet/handshake-gate.js";
@@ -137,6 +138,28 @@ test("a released output gives its memory back to the shared budget and removes i
   } finally {
     await store.dispose();
   }
+});
+
+test("the spill folder goes with its last spill file, so a fleet never closed leaves no folder behind", async () => {
+  const store = new OutputStore({ perHost: 10, total: 10 });
+  const spill = async (label: string) => {
+    const o = store.create(label);
+    await o.append(Buffer.alloc(100, "x"));
+    await o.close();
+    return o;
+  };
+  const [a, b] = [await spill("a"), await spill("b")];
+  const folder = dirname(a.path!);
+  await a.release();
+  assert.ok(existsSync(folder), "b still has its file there");
+  await b.release();
+  assert.equal(existsSync(folder), false);
+  const c = await spill("c");
+  assert.ok(c.path && existsSync(c.path), "a later spill makes a new folder");
+  assert.equal((await c.buffer()).length, 100);
+  const again = dirname(c.path);
+  await c.release();
+  assert.equal(existsSync(again), false);
 });
 
 test("the gate lets everyone through to a server that let a handshake time out with no banner to anyone, until it answers", async () => {

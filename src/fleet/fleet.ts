@@ -228,12 +228,15 @@ export class Fleet implements AsyncDisposable {
         const out = collect ? this.#store.create(`${host.name}.out`) : undefined;
         const err = collect ? this.#store.create(`${host.name}.err`) : undefined;
         const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
-        const finish = async (): Promise<Pick<HostResult, "stdout" | "stderr">> => {
-          await Promise.all([out?.close(), err?.close()]);
+        // A character cut off at the end of the output is told (as U+FFFD) before the exit: no output after it.
+        const flush = async (): Promise<void> => {
           for (const name of ["stdout", "stderr"] as const) {
             const rest = decoders[name].end();
             if (rest) await emit({ type: name, host: host.name, time: performance.now() - startedAt, data: rest, bytes: Buffer.alloc(0) });
           }
+        };
+        const finish = async (): Promise<Pick<HostResult, "stdout" | "stderr">> => {
+          await Promise.all([out?.close(), err?.close()]);
           return { stdout: await textOf(out), stderr: await textOf(err) };
         };
         try {
@@ -250,11 +253,13 @@ export class Fleet implements AsyncDisposable {
               await keep;
             },
           });
+          await flush();
           await emit({ type: "exit", host: host.name, time: performance.now() - startedAt, status: r.status, signal: r.signal });
           const texts = await finish();
           const ok = r.status === 0;
           return { state: ok ? "ok" : "failed", exitStatus: r.status, signal: r.signal, reason: ok ? undefined : r.status === null ? `killed by SIG${r.signal ?? "?"}` : `exit ${r.status}`, ...texts };
         } catch (e) {
+          await flush();
           const texts = await finish();
           throw Object.assign(e as Error, { partial: texts });
         }

@@ -19,6 +19,7 @@ import { StringDecoder } from "node:string_decoder";
 import { Queue } from "./queue.js";
 import type { Host } from "./host.js";
 import { adHocHost } from "./host.js";
+import { HostRangeError, checkHostNames, expandHostRange } from "./host-range.js";
 import { Credentials } from "./credentials.js";
 import type { CredentialOptions } from "./credentials.js";
 import { FleetError, connect } from "./connection.js";
@@ -170,7 +171,7 @@ export class Fleet implements AsyncDisposable {
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
     checkFleetOptions(options);
-    this.#hosts = [...hosts].map((h) => (typeof h === "string" ? adHocHost(h) : h));
+    this.#hosts = hostsOf(hosts);
     this.#forks = options.forks ?? DEFAULT_FORKS;
     this.#options = options;
     this.#gate = new HandshakeGate(options.handshakesPerServer);
@@ -190,8 +191,7 @@ export class Fleet implements AsyncDisposable {
   add(hosts: Iterable<Host | string>): void {
     this.#byName ??= new Map(this.#hosts.map((h) => [h.name, h]));
     const added: Host[] = [];
-    for (const h of hosts) {
-      const host = typeof h === "string" ? adHocHost(h) : h;
+    for (const host of hostsOf(hosts)) {
       if (this.#byName.has(host.name)) continue;
       this.#byName.set(host.name, host);
       added.push(host);
@@ -585,6 +585,30 @@ export class Fleet implements AsyncDisposable {
       if (signal.aborted) return new FleetError("killed", "interrupted", "connect");
     }
   }
+}
+
+/**
+ * The hosts given to a fleet: names as `Inventory.fromHosts` takes them (ranges expanded, checked as
+ * -H checks them), since a name taken as it is would be connected to as it is (`""` is localhost,
+ * `web[1-3]` and `root@web1:22` fail late as names that do not resolve).
+ * @throws HostRangeError naming the name and what is wrong in it.
+ */
+function hostsOf(items: Iterable<Host | string>): Host[] {
+  const hosts: Host[] = [];
+  for (const item of items) {
+    if (typeof item !== "string") {
+      hosts.push(item);
+      continue;
+    }
+    try {
+      checkHostNames(item);
+    } catch (err) {
+      if (err instanceof HostRangeError && /[@:]/.test(item)) throw new HostRangeError(`${err.message}; a user or port goes in a Host: adHocHost(name, { user, port })`, err.text, err.index);
+      throw err;
+    }
+    for (const name of expandHostRange(item)) hosts.push(adHocHost(name));
+  }
+  return hosts;
 }
 
 /** Runs a host's transfer under its timeout: the signal given to it aborts with a FleetError when time is up. */

@@ -49,3 +49,14 @@ test("run, put, get and ping refuse a bad timeout or signal, or a number for the
   assert.throws(() => fleet.ping(3 as never), /^TypeError: Fleet.ping: options must be an object/);
   assert.throws(() => fleet.ping({ signal: {} as AbortSignal }), /^TypeError: Fleet.ping: signal must be an AbortSignal/);
 });
+
+test("names given to a Fleet are checked and their ranges expanded, as Inventory.fromHosts takes them", async () => {
+  // Taken as they were, "" connected to localhost and these two failed late, as names that do not resolve.
+  assert.throws(() => new Fleet([""], base), { name: "HostRangeError", message: 'Invalid host name "": it is empty' });
+  assert.throws(() => new Fleet(["root@web1:2222"], base), { name: "HostRangeError", message: /"@" at offset 4 cannot be in a name .*a user or port goes in a Host: adHocHost\(name, \{ user, port \}\)/ });
+  await using fleet = new Fleet(["web[1-3]", "::1"], base);
+  assert.deepEqual(fleet.hosts.map((h) => h.name), ["web1", "web2", "web3", "::1"]);
+  fleet.add(["db[01-02]", "web2"]);
+  assert.deepEqual(fleet.hosts.map((h) => h.name), ["web1", "web2", "web3", "::1", "db01", "db02"]);
+  assert.throws(() => fleet.add(["a b"]), { name: "HostRangeError" });
+});

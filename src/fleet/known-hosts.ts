@@ -8,7 +8,7 @@
  * unknown key from a changed one, and keys trusted under accept-new appended once, at the end.
  */
 import { createHash } from "node:crypto";
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { HostKeys, hostKeyName } from "../ssh/host-keys.js";
@@ -141,7 +141,10 @@ export class KnownHosts {
     await mkdir(dirname(this.path), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EEXIST") throw error;
     });
-    await appendFile(this.path, lines, { mode: 0o600 });
+    // A file whose last line has no newline (written by hand, by an editor) would get the first key
+    // glued to that line, spoiling both: a newline first, as OpenSSH adds one.
+    const last = await lastByte(this.path);
+    await appendFile(this.path, last === undefined || last === "\n" ? lines : `\n${lines}`, { mode: 0o600 });
     return n;
   }
 
@@ -153,5 +156,24 @@ export class KnownHosts {
       this.#listed.set(lookupName, listed);
     }
     return listed;
+  }
+}
+
+/** The last byte of a file, or undefined when it is empty or missing. */
+async function lastByte(path: string): Promise<string | undefined> {
+  let file;
+  try {
+    file = await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await file.stat();
+    if (size === 0) return undefined;
+    const { buffer } = await file.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer.toString("latin1");
+  } finally {
+    await file.close();
   }
 }

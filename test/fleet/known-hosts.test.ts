@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KnownHosts, fingerprintOf, keyTypeOf, knownHostsName } from "../../src/fleet/known-hosts.js";
@@ -62,6 +62,22 @@ test("accept-new trusts for the run and appends once at the end", async (t) => {
   assert.equal(await readFile(path, "utf8"), `[h]:2200 ssh-ed25519 ${a.toString("base64")}\n`);
   const again = await KnownHosts.load([path]);
   assert.equal(again.check("[h]:2200", a), "known");
+});
+
+test("accept-new appends on a line of its own when the file does not end with a newline", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-kh-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "known_hosts");
+  const other = ed25519Blob();
+  await writeFile(path, `other.example ssh-ed25519 ${other.toString("base64")}`);
+  const kh = await KnownHosts.load([path]);
+  const a = ed25519Blob();
+  kh.accept("[h]:2200", a);
+  assert.equal(await kh.saveAccepted(), 1);
+  assert.equal(await readFile(path, "utf8"), `other.example ssh-ed25519 ${other.toString("base64")}\n[h]:2200 ssh-ed25519 ${a.toString("base64")}\n`);
+  const again = await KnownHosts.load([path]);
+  assert.equal(again.check("[h]:2200", a), "known");
+  assert.equal(again.check("other.example", other), "known");
 });
 
 test("names match case-insensitively and a @revoked line revokes the key for the hosts it names only, as OpenSSH reads them", () => {

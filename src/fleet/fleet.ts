@@ -160,7 +160,11 @@ export class Fleet implements AsyncDisposable {
   readonly #gate: HandshakeGate;
   readonly #credentials: Credentials;
   readonly #resolver: SpecResolver;
-  readonly #knownHosts = new Map<string, Promise<KnownHosts>>();
+  /**
+   * known_hosts as each run read it, by file list: read again for every run, so that a key added or
+   * removed between runs (ssh-keygen -R after a changed key, in the shell) counts at the next.
+   */
+  readonly #knownHosts = new WeakMap<FleetRun, Map<string, Promise<KnownHosts>>>();
   readonly #open = new Map<string, HostConnection>();
   readonly #store = new OutputStore();
   readonly #jumps = new Map<string, Promise<HostConnection>>();
@@ -375,13 +379,15 @@ export class Fleet implements AsyncDisposable {
     }
   }
 
-  #knownHostsFor(files: string[] | undefined): Promise<KnownHosts> | null {
+  #knownHostsFor(files: string[] | undefined, run: FleetRun): Promise<KnownHosts> | null {
     if (this.#options.knownHosts === false) return null;
     const configured = this.#options.knownHosts;
     const list = files ?? (configured === undefined ? [defaultKnownHostsPath()] : typeof configured === "string" ? [configured] : [...configured]);
     const key = list.join("\0");
-    let p = this.#knownHosts.get(key);
-    if (!p) this.#knownHosts.set(key, (p = KnownHosts.load(list)));
+    let read = this.#knownHosts.get(run);
+    if (!read) this.#knownHosts.set(run, (read = new Map()));
+    let p = read.get(key);
+    if (!p) read.set(key, (p = KnownHosts.load(list)));
     return p;
   }
 
@@ -423,7 +429,7 @@ export class Fleet implements AsyncDisposable {
     if (!this.#options.keepConnections) await this.#closeJumps();
     // Keys trusted under accept-new are written once, at the end. A file that cannot be written
     // loses them (they are trusted again next time), which is said, not thrown at the run's end.
-    for (const pending of this.#knownHosts.values()) {
+    for (const pending of this.#knownHosts.get(run)?.values() ?? []) {
       const kh = await pending.catch(() => undefined);
       await kh?.saveAccepted().catch((error: Error) => {
         process.emitWarning(`Cannot save the host keys accepted with accept-new to ${kh.path}: ${error.message}`, { code: "SHOAL_KNOWN_HOSTS" });
@@ -512,7 +518,7 @@ export class Fleet implements AsyncDisposable {
         });
         const spec = await this.#resolver.resolve(hop, { type: "none", signal });
         const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
-        return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts), signal, run, sock));
+        return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts, run), signal, run, sock));
       })();
       p.catch(() => this.#jumps.delete(chain));
       this.#jumps.set(chain, p);
@@ -538,7 +544,7 @@ export class Fleet implements AsyncDisposable {
     const baseDelay = this.#options.retryDelay ?? 500;
     let knownHosts: KnownHosts | null;
     try {
-      knownHosts = await this.#knownHostsFor(spec.knownHosts);
+      knownHosts = await this.#knownHostsFor(spec.knownHosts, run);
     } catch (error) {
       early?.destroy();
       // A known_hosts that cannot be read (a folder, no permission): no key can be checked.

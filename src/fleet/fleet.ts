@@ -168,14 +168,18 @@ export class Fleet implements AsyncDisposable {
   readonly #open = new Map<string, HostConnection>();
   readonly #store = new OutputStore();
   readonly #jumps = new Map<string, Promise<HostConnection>>();
-  #byName: Map<string, Host> | undefined;
+  readonly #byName: Map<string, Host>;
   #closed = false;
   /** Runs started and not yet ended: close() cancels them, and lets go of what they use after them. */
   readonly #active = new Set<FleetRun>();
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
     checkFleetOptions(options);
-    this.#hosts = hostsOf(hosts);
+    // One host per name, the first given (as add() keeps them): a name twice ran twice, two `done`s.
+    const byName = new Map<string, Host>();
+    for (const host of hostsOf(hosts)) if (!byName.has(host.name)) byName.set(host.name, host);
+    this.#hosts = [...byName.values()];
+    this.#byName = byName;
     this.#forks = options.forks ?? DEFAULT_FORKS;
     this.#options = options;
     this.#gate = new HandshakeGate(options.handshakesPerServer);
@@ -193,7 +197,6 @@ export class Fleet implements AsyncDisposable {
    * inventory meets its hosts as they are typed, and keeps one fleet and its connections for all.
    */
   add(hosts: Iterable<Host | string>): void {
-    this.#byName ??= new Map(this.#hosts.map((h) => [h.name, h]));
     const added: Host[] = [];
     for (const host of hostsOf(hosts)) {
       if (this.#byName.has(host.name)) continue;
@@ -353,7 +356,6 @@ export class Fleet implements AsyncDisposable {
   /** The fleet's own hosts for a selection; a host the fleet does not have is a RangeError. */
   #select(selection: Iterable<Host | string> | undefined): readonly Host[] {
     if (selection === undefined) return this.#hosts;
-    this.#byName ??= new Map(this.#hosts.map((h) => [h.name, h]));
     const chosen: Host[] = [];
     const seen = new Set<string>();
     for (const h of selection) {
@@ -370,6 +372,11 @@ export class Fleet implements AsyncDisposable {
   #keep(name: string, conn: HostConnection): void {
     const keep = this.#options.keepConnections;
     if (!keep || this.#closed || !conn.alive) return conn.close();
+    // Two runs at once on one host each opened a connection: the one displaced would stay open, out
+    // of close()'s reach, and keep the process alive.
+    const displaced = this.#open.get(name);
+    this.#open.delete(name);
+    if (displaced !== undefined && displaced !== conn) displaced.close();
     this.#open.set(name, conn);
     const limit = keep === true ? Infinity : keep;
     for (const [oldest, c] of this.#open) {

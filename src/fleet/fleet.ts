@@ -411,7 +411,9 @@ export class Fleet implements AsyncDisposable {
       await this.#executeActive(job, emitRaw, run);
     } finally {
       this.#active.delete(run);
+      // Jump connections are shared by the runs going at once: the last to end closes them.
       if (this.#closed && this.#active.size === 0) await this.#release();
+      else if (!this.#options.keepConnections && this.#active.size === 0) await this.#closeJumps();
     }
   }
 
@@ -433,7 +435,6 @@ export class Fleet implements AsyncDisposable {
       for await (const host of hostQueue) await this.#one(job, host, emitRaw, startedAt, signal, run);
     };
     await Promise.all(Array.from({ length: Math.min(this.#forks, Math.max(1, job.hosts.length)) }, worker));
-    if (!this.#options.keepConnections) await this.#closeJumps();
     // Keys trusted under accept-new are written once, at the end. A file that cannot be written
     // loses them (they are trusted again next time), which is said, not thrown at the run's end.
     for (const pending of this.#knownHosts.get(run)?.values() ?? []) {

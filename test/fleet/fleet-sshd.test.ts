@@ -361,6 +361,19 @@ test("proxy_jump: hosts behind a jump host are reached through one shared connec
   assert.equal(r!.kind, "refused");
 });
 
+test("proxy_jump: two runs at once share the jump connection, and the first to end leaves it to the other", async () => {
+  const jump = `${sshd.user}@${loopback(96)}:${sshd.port}`;
+  const hosts = sshdHosts(sshd, 3, 97).map((h) => ({ ...h, vars: { ...h.vars, proxy_jump: jump } }));
+  await using fleet = new Fleet(hosts, base);
+  // The short run used to close the jump connection under the long one: "connection lost".
+  const [short, long] = await Promise.all([
+    fleet.run("true", { hosts: [hosts[0]!] }).results(),
+    fleet.run("sleep 1; echo done", { hosts: hosts.slice(1) }).results(),
+  ]);
+  assert.ok(short.every((r) => r.state === "ok"), JSON.stringify(short));
+  assert.ok(long.every((r) => r.state === "ok" && r.stdout === "done\n"), JSON.stringify(long));
+});
+
 /** A ProxyCommand that relays to TCP `host:port` (a portable `nc`), noting each use in `log`. */
 function relay(log: string, host: string, port: string): string {
   const script = `require("fs").appendFileSync(process.argv[3], process.argv[1] + "\\n"); const s = require("net").connect(Number(process.argv[2]), process.argv[1]); process.stdin.pipe(s); s.pipe(process.stdout); s.on("error", () => process.exit(2));`;

@@ -509,28 +509,37 @@ export class Fleet implements AsyncDisposable {
    * names its own user; ~/.ssh/config applies to it as to any host.
    */
   #jump(chain: string, via: Host, signal: AbortSignal, run: FleetRun): Promise<HostConnection> {
-    let p = this.#jumps.get(chain);
-    if (!p) {
-      p = (async () => {
-        const hops = chain.split(",").map((h) => h.trim()).filter(Boolean);
-        const last = hops.pop()!;
-        const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(last);
-        if (!m) throw new FleetError("dns", `Invalid proxy_jump ${JSON.stringify(last)}: expected [user@]host[:port]`, "connect");
-        const name = m[2]!.replace(/^\[|\]$/g, "");
-        const hop: Host = adHocHost(name, {
-          user: m[1] ?? via.vars.user,
-          identity_file: via.vars.identity_file,
-          password_env: via.vars.password_env,
-          known_hosts: via.vars["known_hosts"],
-          ...(m[3] ? { port: Number(m[3]) } : {}),
-        });
-        const spec = await this.#resolver.resolve(hop, { type: "none", signal });
-        const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
-        return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts, run), signal, run, sock));
-      })();
-      p.catch(() => this.#jumps.delete(chain));
-      this.#jumps.set(chain, p);
+    const cached = this.#jumps.get(chain);
+    if (cached) {
+      // A kept jump connection that died since (the bastion restarted, the network dropped it) is
+      // replaced, once for all the hosts behind it; it failed every one of them for good.
+      return cached.then((conn) => {
+        if (conn.alive) return conn;
+        if (this.#jumps.get(chain) === cached) this.#jumps.delete(chain);
+        return this.#jump(chain, via, signal, run);
+      });
     }
+    const p = (async () => {
+      const hops = chain.split(",").map((h) => h.trim()).filter(Boolean);
+      const last = hops.pop()!;
+      const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(last);
+      if (!m) throw new FleetError("dns", `Invalid proxy_jump ${JSON.stringify(last)}: expected [user@]host[:port]`, "connect");
+      const name = m[2]!.replace(/^\[|\]$/g, "");
+      const hop: Host = adHocHost(name, {
+        user: m[1] ?? via.vars.user,
+        identity_file: via.vars.identity_file,
+        password_env: via.vars.password_env,
+        known_hosts: via.vars["known_hosts"],
+        ...(m[3] ? { port: Number(m[3]) } : {}),
+      });
+      const spec = await this.#resolver.resolve(hop, { type: "none", signal });
+      const sock = hops.length > 0 ? await (await this.#jump(hops.join(","), via, signal, run)).forwardOut(spec.hostname, spec.port) : undefined;
+      return connect(spec, this.#context(await this.#knownHostsFor(spec.knownHosts, run), signal, run, sock));
+    })();
+    p.catch(() => {
+      if (this.#jumps.get(chain) === p) this.#jumps.delete(chain);
+    });
+    this.#jumps.set(chain, p);
     return p;
   }
 

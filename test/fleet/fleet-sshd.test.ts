@@ -374,6 +374,24 @@ test("proxy_jump: two runs at once share the jump connection, and the first to e
   assert.ok(long.every((r) => r.state === "ok" && r.stdout === "done\n"), JSON.stringify(long));
 });
 
+test("proxy_jump with keepConnections: a jump connection that died is replaced at the next run", async () => {
+  const jump = `${sshd.user}@${loopback(96)}:${sshd.port}`;
+  const hosts = sshdHosts(sshd, 2, 97).map((h) => ({ ...h, vars: { ...h.vars, proxy_jump: jump } }));
+  await using fleet = new Fleet(hosts, { ...base, keepConnections: true });
+  const first = await fleet.run("true").results();
+  assert.ok(first.every((r) => r.state === "ok"), JSON.stringify(first));
+  // Every connection to this sshd ends (its per-connection processes stopped), the jump's among them.
+  const sessions = spawnSync("pgrep", ["-P", String(sshd.pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  assert.ok(sessions.length >= 3, `sshd serves the jump and the two hosts: ${sessions.join(" ")}`);
+  for (const pid of sessions) process.kill(Number(pid), "SIGTERM");
+  const deadline = performance.now() + 10_000;
+  while (fleet.openConnections > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fleet.openConnections, 0);
+  // The dead jump connection was kept and failed every later run ("Not connected").
+  const second = await fleet.run("true").results();
+  assert.ok(second.every((r) => r.state === "ok"), JSON.stringify(second));
+});
+
 /** A ProxyCommand that relays to TCP `host:port` (a portable `nc`), noting each use in `log`. */
 function relay(log: string, host: string, port: string): string {
   const script = `require("fs").appendFileSync(process.argv[3], process.argv[1] + "\\n"); const s = require("net").connect(Number(process.argv[2]), process.argv[1]); process.stdin.pipe(s); s.pipe(process.stdout); s.on("error", () => process.exit(2));`;

@@ -43,3 +43,12 @@ export class FileError extends FleetError {
     return new FileError(why ? `${action}: ${why} (${said})` : `${action}: ${said}`, status ? `${action}: ${status}` : undefined);
   }
 }
+
+/**
+ * An error of the local file system said as a host's would be (`Cannot put ./conf: permission
+ * denied`), keeping its `code` and `path`: for what fails on this side before any host is involved.
+ */
+export function localFileError(action: string, err: NodeJS.ErrnoException): Error {
+  const words = (err.code !== undefined ? LOCAL_STATUS[err.code] : undefined) ?? err.message;
+  return Object.assign(new Error(`${action}: ${words}`, { cause: err }), { code: err.code, path: err.path });
+}

@@ -14,7 +14,7 @@ import { basename, dirname, join, posix, relative, resolve, sep } from "node:pat
 import type { Stats } from "ssh2";
 import type { HostConnection } from "./connection.js";
 import { FleetError } from "./fleet-error.js";
-import { FileError } from "./file-error.js";
+import { FileError, localFileError } from "./file-error.js";
 import type { SftpSession } from "./sftp-session.js";
 import { shellQuote } from "../internal/shell-quote.js";
 
@@ -78,10 +78,24 @@ export interface LocalTree {
   totalBytes: number;
 }
 
-/** Lists what `put` will send (once for the whole run). */
+/**
+ * Lists what `put` will send (once for the whole run). A local file that cannot be read fails the
+ * whole run before any host: an error saying which file and why, in the words a host's would use,
+ * with the file system's `code` and `path`.
+ */
 export async function scanLocal(path: string, options: TransferOptions): Promise<LocalTree> {
+  try {
+    return await scanTree(path, options);
+  } catch (err) {
+    const { code, path: where } = err as NodeJS.ErrnoException;
+    if (typeof code !== "string" || err instanceof RangeError) throw err;
+    throw localFileError(`Cannot put ${where ?? path}`, err as NodeJS.ErrnoException);
+  }
+}
+
+async function scanTree(path: string, options: TransferOptions): Promise<LocalTree> {
   const st = await stat(path);
-  if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r)`);
+  if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r, or recursive: true)`);
   if (!st.isDirectory() && !st.isFile()) throw new RangeError(`Cannot put ${path}: it is not a file (a device, a pipe or a socket)`);
   const tree: LocalTree = { root: path, isDir: st.isDirectory(), mode: st.mode & 0o7777, files: [], dirs: [], links: [], ignored: [], totalBytes: 0 };
   const add = async (abs: string, rel: string, s: LocalStats) => {
@@ -383,7 +397,7 @@ export async function getTree(conn: HostConnection, host: string, remote: string
     remote = expandHome(remote);
     const st = await sftp.stat(remote);
     if (!st) throw new FileError(`no such file: ${remote}`);
-    if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (use -r)`);
+    if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (use -r, or recursive: true)`);
     const files: RemoteEntry[] = [];
     const links: { remote: string; local: string }[] = [];
     let ignored = 0;

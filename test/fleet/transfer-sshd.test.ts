@@ -267,3 +267,20 @@ test("a read-only folder is copied read-only, after what it holds; the next put 
   assert.equal(await readFile(join(target, "sub", "f"), "utf8"), "22");
   assert.equal((await stat(join(target, "sub"))).mode & 0o777, 0o555);
 });
+
+test("a local file put cannot read fails the run before any host, saying which and why, in the library's terms", async () => {
+  const fleet = new Fleet(sshdHosts(sshd, 1), base);
+  try {
+    await assert.rejects(fleet.put(join(dir, "nope", "x"), "/tmp/x").results(), (e: NodeJS.ErrnoException) => {
+      // Before: Node's "ENOENT: no such file or directory, stat '…'", from inside the run.
+      assert.equal(e.message, `Cannot put ${join(dir, "nope", "x")}: no such file or folder`);
+      assert.equal(e.code, "ENOENT");
+      assert.equal(e.path, join(dir, "nope", "x"));
+      return true;
+    });
+    // Before: "(use -r)", the command's flag.
+    await assert.rejects(fleet.put(dir, "/tmp/x").results(), { name: "RangeError", message: `Cannot put ${dir}: it is a folder (use -r, or recursive: true)` });
+  } finally {
+    await fleet.close();
+  }
+});

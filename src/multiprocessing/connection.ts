@@ -33,6 +33,7 @@
  * The socket keeps the process alive only while something waits on it (a `recv`, a `poll`, an
  * unflushed `send`): an idle connection does not hold the process open, as in Python.
  */
+import { readSync } from "node:fs";
 import type { Socket } from "node:net";
 import { FrameParser, frameHeader, frameOf } from "./framing.js";
 import { BufferTooShort, EOFError, FrameError, ProcessError, TimeoutError } from "./errors.js";
@@ -290,7 +291,10 @@ export class Connection implements Disposable {
     if (this.#ready()) return true;
     if (timeout === 0) {
       this.#startReading();
-      // Give bytes already in the kernel one turn of the event loop to arrive.
+      // The stream reads only when the event loop polls, a turn or more after it is resumed: a
+      // message already with the kernel would be reported missing (Python's poll() selects on the
+      // socket and sees it). So read the descriptor now, as a spinning wait does.
+      if (this.#readNow()) return true;
       await new Promise<void>((resolve) => setImmediate(resolve));
       return this.#ready();
     }
@@ -486,6 +490,31 @@ export class Connection implements Disposable {
     socket.on("data", (chunk: Buffer) => this.#onChunk(chunk));
     socket.on("end", () => this.#end(null));
     socket.resume();
+  }
+
+  /**
+   * Reads what the socket holds now, without waiting, until a message (or the end) is ready or the
+   * kernel has nothing more; whether one is ready. Safe while JavaScript runs: libuv reads only
+   * when the event loop polls, and then finds EAGAIN.
+   */
+  #readNow(): boolean {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    while (!this.#ready()) {
+      const fd = this.#paused ? -1 : descriptorOf(this.#socket);
+      if (fd < 0) break;
+      let count: number;
+      try {
+        count = readSync(fd, buffer, 0, buffer.length, null);
+      } catch {
+        break; // EAGAIN: nothing more now; anything else is the stream's to report
+      }
+      if (count === 0) {
+        this.#end(null);
+        break;
+      }
+      this.#onChunk(Buffer.from(buffer.subarray(0, count)));
+    }
+    return this.#ready();
   }
 
   /** Takes bytes read from the socket (by the stream, or by a spinning wait). */

@@ -71,6 +71,26 @@ test("poll waits up to its timeout and sees messages and EOF", async () => {
   }
 });
 
+test("poll() without a timeout sees a message or EOF already with the kernel, as Python's select does", async () => {
+  for (let round = 0; round < 20; round++) {
+    const [a, b] = await Pipe();
+    try {
+      await a.send({ round });
+      assert.equal(await b.poll(), true, `round ${round}: a message sent and flushed is there to receive`);
+      assert.deepEqual(await b.recv(), { round });
+      await a.sendBytes(Buffer.from("raw"));
+      assert.equal(await b.poll(), true);
+      assert.equal((await b.recvBytes()).toString(), "raw");
+      a.close();
+      assert.equal(await b.poll(), true, `round ${round}: EOF is ready too`);
+      await assert.rejects(b.recv(), EOFError);
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+});
+
 test("recv on a closed end throws, and a recv pending when the peer closes rejects EOFError", async () => {
   const [a, b] = await Pipe();
   const pending = b.recv();

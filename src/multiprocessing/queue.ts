@@ -115,7 +115,7 @@ export class Queue<T = unknown> extends SharedObject {
    * `timeout` ms (at once with `block: false`).
    */
   async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
-    if (this.#closed) throw new ProcessError(`Cannot put an item: the ${this.constructor.name} is closed`);
+    this.#checkOpen("put");
     checkOptions(options, `${this.constructor.name}.put`);
     const bytes = dumps(item, `${this.constructor.name}.put item`);
     if (this.#sendError !== null) throw this.#sendError;
@@ -149,6 +149,7 @@ export class Queue<T = unknown> extends SharedObject {
    * once with `block: false`, after asking the owner).
    */
   async get(options: QueueWaitOptions = {}): Promise<T> {
+    this.#checkOpen("get");
     checkOptions(options, `${this.constructor.name}.get`);
     if (this.#inHead < this.#incoming.length) return this.#takeLocal();
     const timeout = options.block === false ? 0 : checkTimeout(options.timeout, `${this.constructor.name}.get: timeout`);
@@ -174,6 +175,7 @@ export class Queue<T = unknown> extends SharedObject {
    * it); throws `Empty` when there is none. Use `get({ block: false })` to ask the owner.
    */
   getNowait(): T {
+    this.#checkOpen("get");
     if (this.#inHead < this.#incoming.length) return this.#takeLocal();
     throw new Empty("Cannot get an item: no item has been fetched by this process; use get({ block: false }) to ask the queue's owner");
   }
@@ -195,7 +197,10 @@ export class Queue<T = unknown> extends SharedObject {
     return (await this.call("full", [])) as boolean;
   }
 
-  /** This process will put no more items; those already put are still delivered. */
+  /**
+   * This process will use the queue no more: later `put`s and `get`s throw (Python's ValueError,
+   * OSError for a SimpleQueue); items already put are still delivered.
+   */
   close(): void {
     this.#closed = true;
     this.#send();
@@ -213,6 +218,11 @@ export class Queue<T = unknown> extends SharedObject {
     this.#outgoing = [];
     this.#exitHook?.();
     this.#exitSyncHook?.();
+  }
+
+  #checkOpen(op: "get" | "put"): void {
+    // Python's get() raises after close() too; a get waiting on a closed SimpleQueue never ended.
+    if (this.#closed) throw new ProcessError(`Cannot ${op} an item: the ${this.constructor.name} is closed`);
   }
 
   #takeLocal(): T {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Process, Queue, SimpleQueue, JoinableQueue, Empty, Full, Lock, Pipe } from "../../src/multiprocessing/index.js";
+import { Process, Queue, SimpleQueue, JoinableQueue, Empty, Full, Lock, Pipe, ProcessError } from "../../src/multiprocessing/index.js";
 
 function started(p: Process, t: { after(fn: () => void): void }): Process {
   t.after(() => {
@@ -125,6 +125,23 @@ test("SimpleQueue carries values between processes", async (t) => {
   assert.equal(await q.get(), "simple");
   assert.equal(await q.empty(), true);
   await p.join();
+});
+
+test("after close(), get and getNowait throw at once, as Python's do, instead of waiting forever", async (t) => {
+  for (const q of [new SimpleQueue<number>(), new Queue<number>(), new JoinableQueue<number>()]) {
+    await q.put(1);
+    q.close();
+    const kind = q.constructor.name;
+    await assert.rejects(q.get(), (error: Error) => error instanceof ProcessError && error.message === `Cannot get an item: the ${kind} is closed`);
+    assert.throws(() => q.getNowait(), ProcessError);
+    await assert.rejects(q.put(2), ProcessError);
+  }
+  // The items this process put before close() still reach the owner, and other processes go on.
+  const q = new Queue<string>();
+  const p = started(new Process({ target: async (q: Queue<string>) => { await q.put("a"); q.close(); }, args: [q] }), t);
+  assert.equal(await q.get({ timeout: 10_000 }), "a");
+  await p.join();
+  assert.equal(p.exitcode, 0);
 });
 
 test("a child killed while using a queue leaves it usable by the others", async (t) => {

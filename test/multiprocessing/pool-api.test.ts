@@ -113,6 +113,22 @@ for (const [kind, make] of backends) {
       assert.deepEqual(pool.workerIds, before);
     });
 
+    test("a task's error keeps its data fields and an AggregateError its class and errors, as Python's pickled exception keeps its attributes", async (t) => {
+      const pool = make({ processes: 1 });
+      t.after(() => pool.terminate());
+      const error = (await pool.apply(f.failWithData, ["with data"]).catch((e: unknown) => e)) as Error & Record<string, unknown>;
+      assert.equal(error.message, "with data");
+      assert.equal(error.code, "E_DATA");
+      assert.deepEqual(error.details, { host: "db1", tries: [1, 2, 3], seen: new Map([["a", 1]]) });
+      assert.deepEqual(error.when, new Date(0));
+      assert.equal("handler" in error, false);
+      assert.ok(error.cause instanceof RemoteTraceback);
+      const aggregate = await pool.apply(f.failAggregate, []).catch((e: unknown) => e);
+      assert.ok(aggregate instanceof AggregateError);
+      assert.equal(aggregate.message, "both failed");
+      assert.deepEqual(aggregate.errors.map((e: Error) => [e.constructor, e.message]), [[RangeError, "first"], [TypeError, "second"]]);
+    });
+
     test("imap: errors take their place, next({ timeout }) rejects TimeoutError, leaving early stops feeding", async (t) => {
       const pool = make();
       t.after(() => pool.terminate());

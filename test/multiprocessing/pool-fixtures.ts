@@ -41,6 +41,20 @@ export function failCustom(message: string): never {
   throw new CustomError(message);
 }
 
+/** An error carrying data fields, as Python exceptions carry attributes (`e.response`, `e.errors`). */
+export function failWithData(message: string): never {
+  const error = new Error(message) as Error & { code: string; details: unknown; when: Date; handler?: unknown };
+  error.code = "E_DATA";
+  error.details = { host: "db1", tries: [1, 2, 3], seen: new Map([["a", 1]]) };
+  error.when = new Date(0);
+  error.handler = () => undefined; // cannot cross: left out, the rest still comes
+  throw error;
+}
+
+export function failAggregate(): never {
+  throw new AggregateError([new RangeError("first"), new TypeError("second")], "both failed");
+}
+
 export function pid(): number {
   return process.pid;
 }

@@ -20,8 +20,10 @@ export function encodeError(error: unknown): Buffer {
     const props: Record<string, unknown> = {};
     for (const key of Object.keys(error)) {
       const v = (error as unknown as Record<string, unknown>)[key];
-      if (v === null || ["string", "number", "boolean", "bigint", "undefined"].includes(typeof v)) props[key] = v;
+      if (crosses(v)) props[key] = v;
     }
+    // Not enumerable, but what an AggregateError is for.
+    if (error instanceof AggregateError && crosses(error.errors)) props.errors = error.errors;
     data = { name: error.name, message: error.message, stack: error.stack ?? `${error.name}: ${error.message}`, props };
   } else {
     let text: string;
@@ -36,6 +38,26 @@ export function encodeError(error: unknown): Buffer {
     return serialize(data);
   } catch {
     return serialize({ ...data, props: {} });
+  }
+}
+
+/** Built-in kinds that structured clone keeps as they are; a class instance would lose its class. */
+const CLONED_KINDS: unknown[] = [Object.prototype, null, Array.prototype, Date.prototype, Map.prototype, Set.prototype, RegExp.prototype];
+
+/**
+ * Whether a field of an error arrives as it is, as Python's pickled exception keeps its attributes
+ * (`e.response`, `e.details`): data that structured clone copies; not a function, nor an instance
+ * of a class, which would arrive as a plain object.
+ */
+function crosses(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "function" && typeof value !== "symbol";
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!CLONED_KINDS.includes(proto) && !(value instanceof Error) && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer)) return false;
+  try {
+    serialize(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -63,12 +85,13 @@ export function rebuildError(payload: Uint8Array): Error {
     return new Error(`Cannot read a task's error: ${(error as Error).message}`);
   }
   const Ctor = BUILTIN_ERRORS[data.name] ?? Error;
-  const error = new Ctor(data.message);
+  const error = data.name === "AggregateError" ? new AggregateError([], data.message) : new Ctor(data.message);
   if (error.name !== data.name) {
     Object.defineProperty(error, "name", { value: data.name, configurable: true, writable: true, enumerable: false });
   }
   for (const key of Object.keys(data.props)) {
-    if (key !== "name" && key !== "message" && key !== "stack" && key !== "cause") (error as unknown as Record<string, unknown>)[key] = data.props[key];
+    if (key === "errors" && error instanceof AggregateError) Object.defineProperty(error, "errors", { value: data.props[key], configurable: true, writable: true, enumerable: false });
+    else if (key !== "name" && key !== "message" && key !== "stack" && key !== "cause") (error as unknown as Record<string, unknown>)[key] = data.props[key];
   }
   error.cause = new RemoteTraceback(data.stack);
   return error;

@@ -2,7 +2,7 @@
  * The entry of a `WorkerProcess` (the "worker" start method): takes the identity its parent gave
  * it (so that `currentProcess().name` is its name), loads the target, decodes the arguments
  * (shoal's thread primitives arrive shared), runs it, and ends the thread with Python's exit
- * codes: 0 after the target returns, 1 after it throws ("Process NAME:" and the stack on stderr),
+ * codes: 0 after the target returns (or the `process.exitCode` it set), 1 after it throws ("Process NAME:" and the stack on stderr),
  * or the code the target gave `process.exit`.
  */
 import { parentPort, threadId, workerData } from "node:worker_threads";
@@ -33,7 +33,8 @@ try {
   const target = (await loadTask(start.ref)) as (...args: unknown[]) => unknown;
   const args = (await decodeFromTransferAsync(start.args, "thread")) as unknown[];
   await target(...args);
-  process.exit(0);
+  // A target may set process.exitCode (this thread's), as a spawned child's does.
+  process.exit(process.exitCode ?? 0);
 } catch (error) {
   // The parent prints it: a worker's own stderr is relayed asynchronously, and a parent that ends
   // when its last worker does could exit before the relay.

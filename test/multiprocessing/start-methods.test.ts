@@ -70,11 +70,19 @@ test("a worker process's exit code: 1 when the target throws, the code given to 
     },
   });
   const exiter = new ctx.Process({ target: () => process.exit(3) });
+  // As a spawned Process ends: a target that returns after setting process.exitCode exits with it.
+  const setter = new ctx.Process({
+    target: () => {
+      process.exitCode = 5;
+    },
+  });
   thrower.start();
   exiter.start();
-  await Promise.all([thrower.join(), exiter.join()]);
+  setter.start();
+  await Promise.all([thrower.join(), exiter.join(), setter.join()]);
   assert.equal(thrower.exitcode, 1);
   assert.equal(exiter.exitcode, 3);
+  assert.equal(setter.exitcode, 5);
 });
 
 test("terminate() stops a busy worker process: exitcode -15, as after SIGTERM; join honours its timeout", async () => {

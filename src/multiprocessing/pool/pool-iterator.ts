@@ -52,6 +52,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #submitted = 0;
   #consumed = 0;
   #pulling = false;
+  #waking = false;
   #inputDone = false;
   #closed = false;
   #failure: { error: unknown } | undefined;
@@ -153,14 +154,23 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   }
 
   #wakeWaiters(): void {
-    while (this.#waiters.length > 0) {
-      const now = this.#take();
-      // (taking the end closes the iterator, which answers every waiter itself)
-      const waiter = this.#waiters[0];
-      if (now === undefined || waiter === undefined) return;
-      waiter.claim();
-      if (now.ok) waiter.resolve(now.result);
-      else waiter.reject(now.error);
+    // Taking the last value refills the buffer, which may find the input finished and come back
+    // here: that inner call would see nothing left and end the iteration for the very waiter the
+    // value is meant for, dropping it. The loop below serves whatever the refill changes.
+    if (this.#waking) return;
+    this.#waking = true;
+    try {
+      while (this.#waiters.length > 0) {
+        const now = this.#take();
+        // (taking the end closes the iterator, which answers every waiter itself)
+        const waiter = this.#waiters[0];
+        if (now === undefined || waiter === undefined) return;
+        waiter.claim();
+        if (now.ok) waiter.resolve(now.result);
+        else waiter.reject(now.error);
+      }
+    } finally {
+      this.#waking = false;
     }
   }
 

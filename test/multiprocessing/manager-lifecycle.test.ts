@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Manager, Process, EOFError, ProcessError, type ProxyToken } from "../../src/multiprocessing/index.js";
 import { holdLockForever } from "./manager-fixtures.js";
+import { runProcess } from "../fixtures/run-process.js";
 
 const FIXTURES = fileURLToPath(new URL("./manager-fixtures.js", import.meta.url));
 
@@ -85,6 +86,26 @@ test("the server process ends when its owner is killed with SIGKILL", async (t) 
   assert.ok(alive(server), "the server runs while its owner does");
   owner.kill("SIGKILL");
   assert.equal(await waitGone(server, 10_000), true, `server ${server} outlived its killed owner`);
+});
+
+test("shutdown() with locks still held by this process says nothing about abandoned locks (nobody died)", async () => {
+  const index = new URL("../../src/multiprocessing/index.js", import.meta.url).href;
+  const script = `
+    import { Manager } from ${JSON.stringify(index)};
+    for (let round = 0; round < 3; round++) {
+      const manager = await Manager.start();
+      const lock = await manager.Lock();
+      const rlock = await manager.RLock();
+      await lock.acquire();
+      await rlock.acquire();
+      await manager.shutdown();
+    }
+    console.log("done");
+  `;
+  const ran = await runProcess(process.execPath, ["--input-type=module", "-e", script]);
+  assert.equal(ran.status, 0, ran.stderr);
+  assert.equal(ran.stdout.trim(), "done");
+  assert.equal(ran.stderr, "", "no report of a lock released for a dead client");
 });
 
 test("a client that dies holding a Lock: the server releases it for the others", async () => {

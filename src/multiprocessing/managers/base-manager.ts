@@ -294,23 +294,28 @@ export class BaseManager implements AsyncDisposable {
     const state = this.#state;
     if (state === "shutdown" || state === "initial") return;
     this.#state = "shutdown";
-    if (this.#address !== undefined) closeChannels(this.#address);
-    if (this.#server !== null) {
-      this.#server.shutdown();
-      return;
-    }
-    const child = this.#child;
-    if (child === null || this.#exited === null) return;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.ref(); // keep this process up until the server has gone
-      if (child.connected) child.send({ kind: "shutdown" }, () => undefined);
-      const timedOut = await Promise.race([this.#exited.then(() => false), delay(this.#shutdownTimeout).then(() => true)]);
-      if (timedOut) {
-        child.kill("SIGTERM");
-        if (await Promise.race([this.#exited.then(() => false), delay(this.#shutdownTimeout).then(() => true)])) child.kill("SIGKILL");
+    // The server stops first: this process's connections closing before would look, to the
+    // server, like a client dying with the locks it holds (and be reported as such).
+    try {
+      if (this.#server !== null) {
+        this.#server.shutdown();
+        return;
       }
+      const child = this.#child;
+      if (child === null || this.#exited === null) return;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.ref(); // keep this process up until the server has gone
+        if (child.connected) child.send({ kind: "shutdown" }, () => undefined);
+        const timedOut = await Promise.race([this.#exited.then(() => false), delay(this.#shutdownTimeout).then(() => true)]);
+        if (timedOut) {
+          child.kill("SIGTERM");
+          if (await Promise.race([this.#exited.then(() => false), delay(this.#shutdownTimeout).then(() => true)])) child.kill("SIGKILL");
+        }
+      }
+      await this.#exited;
+    } finally {
+      if (this.#address !== undefined) closeChannels(this.#address);
     }
-    await this.#exited;
   }
 
   /** The server process's pid (for a started manager). */

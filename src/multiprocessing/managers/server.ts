@@ -55,6 +55,7 @@ interface Entry {
 class ClientSession implements Session {
   readonly id: number;
   dropped = false;
+  stopping = false;
   readonly pending = new Map<number, Call>();
   readonly #hooks = new Set<() => void>();
 
@@ -71,9 +72,10 @@ class ClientSession implements Session {
     return () => this.#hooks.delete(hook);
   }
 
-  drop(): void {
+  drop(stopping = false): void {
     if (this.dropped) return;
     this.dropped = true;
+    this.stopping = stopping;
     for (const call of this.pending.values()) call.cancel();
     this.pending.clear();
     for (const hook of [...this.#hooks]) {
@@ -188,7 +190,7 @@ export class Server {
     this.#stopped = true;
     this.#listener.close();
     for (const conn of this.#connections) conn.close();
-    for (const session of this.#sessions) session.drop();
+    for (const session of this.#sessions) session.drop(true);
     this.#finish();
   }
 

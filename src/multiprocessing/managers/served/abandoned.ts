@@ -2,6 +2,8 @@
  * What the server says when a client's connection ends while it holds a lock: one line on the
  * server's stderr (the lock is released right after, so other clients go on).
  */
+import type { Session } from "./context.js";
+
 let quiet = false;
 
 /** Silences the reports (tests that kill lock holders on purpose). @internal */
@@ -9,7 +11,7 @@ export function setAbandonReports(enabled: boolean): void {
   quiet = !enabled;
 }
 
-export function reportAbandoned(kind: string, session: number): void {
-  if (quiet) return;
-  process.stderr.write(`shoal manager: connection ${session} ended while holding a ${kind}; released it\n`);
+export function reportAbandoned(kind: string, session: Session): void {
+  if (quiet || session.stopping) return;
+  process.stderr.write(`shoal manager: connection ${session.id} ended while holding a ${kind}; released it\n`);
 }

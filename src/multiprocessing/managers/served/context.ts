@@ -13,6 +13,8 @@ export interface Session {
   readonly id: number;
   /** Whether the connection has ended. */
   readonly dropped: boolean;
+  /** Whether it ended because the server shuts down (no client died: nothing to report). */
+  readonly stopping: boolean;
   /**
    * Registers `hook` to run when the connection ends (a lock releases what the client held).
    * Returns a function that unregisters it.

@@ -49,7 +49,7 @@ export class ServedLock implements Contextual {
     this.#holder = ctx;
     this.#unhook = ctx.session.onDrop(() => {
       this.abandoned += 1;
-      reportAbandoned("Lock", ctx.session.id);
+      reportAbandoned("Lock", ctx.session);
       this.#free();
     });
     return true;
@@ -92,7 +92,7 @@ export class ServedRLock implements Contextual {
     this.#count = 1;
     this.#unhook = ctx.session.onDrop(() => {
       this.abandoned += 1;
-      reportAbandoned("RLock", ctx.session.id);
+      reportAbandoned("RLock", ctx.session);
       this.#free();
     });
     return true;

@@ -102,6 +102,8 @@ export class Listener implements AsyncDisposable {
   readonly #maxMessageSize: number | undefined;
   readonly #handshakeTimeout: number;
   readonly #ready: Promise<void>;
+  /** Rejects `#ready` while the listener is not bound yet (close() then ends the wait for it). */
+  #notBound: ((error: Error) => void) | undefined;
   #address: Address;
   #accepted: Accepted[] = [];
   #waiters: Array<() => void> = [];
@@ -125,6 +127,7 @@ export class Listener implements AsyncDisposable {
     this.#server.unref();
     const address = this.#address;
     this.#ready = new Promise<void>((resolve, reject) => {
+      this.#notBound = reject;
       this.#server.once("error", reject);
       const onListening = (): void => {
         this.#server.off("error", reject);
@@ -133,6 +136,7 @@ export class Listener implements AsyncDisposable {
           const info = this.#server.address() as AddressInfo;
           this.#address = [address[0], info.port];
         }
+        this.#notBound = undefined;
         resolve();
       };
       if (typeof address === "string") this.#server.listen({ path: address, backlog: options.backlog }, onListening);
@@ -172,7 +176,8 @@ export class Listener implements AsyncDisposable {
     const signal = checkSignal(options.signal, "Listener.accept: signal");
     if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
     await this.#ready;
-    if (this.#accepted.length === 0) await this.#waitAccepted(timeout, signal, options.holdsProcess ?? true);
+    // close() may have come while this call waited to be bound: nothing would wake it then.
+    if (this.#accepted.length === 0 && !this.#closed) await this.#waitAccepted(timeout, signal, options.holdsProcess ?? true);
     const next = this.#accepted.shift();
     if (next === undefined) {
       if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
@@ -198,6 +203,8 @@ export class Listener implements AsyncDisposable {
     for (const socket of this.#pending) socket.destroy();
     for (const item of this.#accepted) if ("conn" in item) item.conn.close();
     this.#accepted = [];
+    // Closed before it was bound: an accept() or ready() waiting for that would wait forever.
+    this.#notBound?.(new ProcessError("Cannot accept: listener is closed"));
     this.#wake();
   }
 

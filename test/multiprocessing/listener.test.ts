@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { once } from "node:events";
 import v8 from "node:v8";
-import { Listener, Client, AuthenticationError, wait, Pipe, EOFError } from "../../src/multiprocessing/index.js";
+import { Listener, Client, AuthenticationError, wait, Pipe, EOFError, ProcessError } from "../../src/multiprocessing/index.js";
 import { frameOf } from "../../src/multiprocessing/framing.js";
 
 const KEY = Buffer.from("the right key");
@@ -35,6 +35,27 @@ test("Listener and Client with an authkey talk over a unix socket", async (t) =>
   await server.send("welcome");
   assert.equal(await client.recv(), "welcome");
   assert.equal(listener.lastAccepted, null);
+});
+
+test("close() ends an accept() waiting for it, also one called just before and one on a listener not bound yet", async () => {
+  const closed = (error: Error): boolean => error instanceof ProcessError && error.message === "Cannot accept: listener is closed";
+  for (const address of [undefined, ["127.0.0.1", 0] as [string, number]]) {
+    const bound = new Listener({ address });
+    await bound.ready();
+    const later = bound.accept();
+    setImmediate(() => bound.close());
+    await assert.rejects(later, closed);
+    const rebound = new Listener({ address });
+    await rebound.ready();
+    const atOnce = rebound.accept();
+    rebound.close();
+    await assert.rejects(atOnce, closed);
+    const unbound = new Listener({ address });
+    const before = unbound.accept();
+    unbound.close();
+    await assert.rejects(before, closed);
+    await assert.rejects(unbound.ready(), closed);
+  }
 });
 
 test("Listener and Client over TCP on loopback, without authkey", async (t) => {

@@ -48,5 +48,7 @@ export function isBig(code: TypeCode): boolean {
 export function checkElement(code: TypeCode, value: unknown, where: string): number | bigint {
   const big = isBig(code);
   if (typeof value !== (big ? "bigint" : "number")) throw new TypeError(`${where}: a "${code}" holds a ${big ? "bigint" : "number"}: got ${describe(value)}`);
+  // The typed array would drop the fraction without a word; Python's ctypes refuse a float there.
+  if (!big && code !== "f" && code !== "d" && !Number.isInteger(value)) throw new TypeError(`${where}: a "${code}" holds an integer: got ${describe(value)}`);
   return value as number | bigint;
 }

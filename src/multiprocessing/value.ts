@@ -192,8 +192,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends SharedObject {
 export function Value<C extends TypeCode>(typecode: C, value?: ElementOf<C>, options: SharedNumberOptions = {}): SharedValue<C> {
   const code = checkTypeCode(typecode, "Value");
   const big = TYPED_ARRAYS[code] === BigInt64Array || TYPED_ARRAYS[code] === BigUint64Array;
-  const initial = value ?? (big ? 0n : 0);
-  if (typeof initial !== (big ? "bigint" : "number")) throw new TypeError(`Value: a "${code}" holds a ${big ? "bigint" : "number"}: got ${describe(value)}`);
+  const initial = checkElement(code, value ?? (big ? 0n : 0), "Value");
   return new SharedValue<C>(serveNumbers("Value", code, [initial], options.lock ?? true));
 }
 

@@ -305,6 +305,15 @@ test("Value and Array refuse a value of the wrong type with a TypeError naming i
   await assert.rejects(d.setAll([1]), /^RangeError: Array.setAll: cannot assign 1 values to an array of 2$/);
   assert.deepEqual(await d.toArray(), [0, 0]);
   assert.throws(() => SharedArray("i", [1, "x" as never]), /^TypeError: Array\[1\]: a "i" holds a number: got "x"$/);
+  // An integer type takes no fraction, as Python's ctypes refuse a float (it was truncated: 1.7 became 1).
+  await assert.rejects(i.set(1.7), /^TypeError: Value.set: a "i" holds an integer: got number 1.7$/);
+  await assert.rejects(i.add(0.5), /^TypeError: Value.add: a "i" holds an integer: got number 0.5$/);
+  await assert.rejects(i.set(NaN), /^TypeError: Value.set: a "i" holds an integer: got number NaN$/);
+  assert.equal(await i.get(), 7);
+  assert.throws(() => Value("B", 2.5), /^TypeError: Value: a "B" holds an integer: got number 2.5$/);
+  assert.throws(() => SharedArray("h", [1, 2.5]), /^TypeError: Array\[1\]: a "h" holds an integer: got number 2.5$/);
+  await d.set(0, 2.5);
+  assert.equal(await d.get(0), 2.5, "a float type takes fractions");
 });
 
 test("a process-shared Barrier refuses an action rather than ignoring it", () => {

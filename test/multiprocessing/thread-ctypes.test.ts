@@ -73,6 +73,10 @@ test("bad input names the argument; a thread-shared Value cannot go to another p
   assert.throws(() => arr.get(2), (e: unknown) => e instanceof RangeError && /Array.get: index 2 is out of range: the array has 2 elements/.test(e.message));
   assert.throws(() => (arr[5] = 1), /Array.set: index 5 is out of range/);
   assert.throws(() => arr.set(0, "1" as unknown as number), /Array\[0\]: a "i" holds a number: got "1"/);
+  assert.throws(() => (arr[0] = 1.5), /Array\[0\]: a "i" holds an integer: got number 1.5/);
+  assert.throws(() => (ctx.Value("i", 0).value = 2.5), /Value.value: a "i" holds an integer: got number 2.5/);
+  assert.throws(() => ctx.Value("I", 0.5), /Value\[0\]: a "I" holds an integer: got number 0.5/);
+  assert.equal(arr[0], 0);
   assert.throws(() => ctx.RawValue("i").getLock(), /Cannot get the lock of a RawValue/);
   assert.throws(() => ctx.Value("i", 0, { lock: {} as Lock }), /Value: lock must be true, false or a threading Lock\/RLock/);
   const value = ctx.Value("i", 0);

@@ -31,3 +31,32 @@ for (const [kind, make] of pools) {
     }
   });
 }
+
+for (const [kind, make] of pools) {
+  test(`${kind}: close(), join(), then reading an imap works as in Python; with a buffersize of the caller's, join waits for the reader`, { timeout: 30_000 }, async (t) => {
+    const pool = make();
+    t.after(() => pool.terminate());
+    const count = 3000; // more than the default buffer: join() must not wait for a reader that comes after it
+    const items = Array.from({ length: count }, (_, i) => i);
+    const ordered = pool.imap(f.square, items);
+    const unordered = pool.imapUnordered(f.square, items, { chunksize: 7 });
+    const bounded = pool.imap(f.square, [1, 2, 3, 4, 5], { buffersize: 1 });
+    pool.close();
+    let joined = false;
+    const joining = pool.join().then(() => (joined = true));
+    const first: number[] = [];
+    for await (const value of bounded) {
+      // Until the last item is read from the iterable, the pool has work it cannot finish.
+      if (first.length < 3) assert.equal(joined, false, "a buffersize the caller chose still bounds what is read ahead");
+      first.push(value);
+    }
+    assert.deepEqual(first, [1, 4, 9, 16, 25]);
+    await joining;
+    const all: number[] = [];
+    for await (const value of ordered) all.push(value);
+    assert.deepEqual(all, items.map((x) => x * x));
+    const any: number[] = [];
+    for await (const value of unordered) any.push(value);
+    assert.deepEqual(any.sort((a, b) => a - b), items.map((x) => x * x));
+  });
+}

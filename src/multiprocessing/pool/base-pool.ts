@@ -19,7 +19,7 @@ import { MapResult } from "./map-result.js";
 import { rebuildError } from "./remote-error.js";
 import type { PoolIterator } from "./pool-iterator.js";
 import { cancelOnAbort, checkRunning, checkSignal, mapItems, startIterator } from "./submission.js";
-import { abandon, deliver, type TaskSink } from "./sink.js";
+import { abandon, deliver, drain, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import {
   CALL, DEFINE, FAILED, INIT, INIT_ERROR, MAP, READY, STARMAP, STOP, HEADER_BYTES,
@@ -548,6 +548,7 @@ export abstract class BasePool implements AsyncDisposable {
    */
   join(): Promise<void> {
     if (this.#state === "RUN" || this.#state === "INIT") return Promise.reject(new RangeError("Cannot join pool: pool is still running"));
+    for (const iterator of this.#iterators) iterator[drain]?.();
     return this.#allExited();
   }
 

@@ -25,7 +25,7 @@ import { PoolTerminatedError } from "./errors.js";
 import { MapResult } from "./map-result.js";
 import type { PoolIterator } from "./pool-iterator.js";
 import { cancelOnAbort, checkRunning, checkSignal, mapItems, startIterator } from "./submission.js";
-import { abandon, deliver, type TaskSink } from "./sink.js";
+import { abandon, deliver, drain, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 import { CALL, MAP, STARMAP, type Mode } from "./wire.js";
 
@@ -309,6 +309,7 @@ export class LoopPool implements AsyncDisposable {
    */
   join(): Promise<void> {
     if (this.#state === "RUN") return Promise.reject(new RangeError("Cannot join pool: pool is still running"));
+    for (const iterator of this.#iterators) iterator[drain]?.();
     if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }

@@ -7,7 +7,7 @@
  */
 import { checkOptions, checkSignal, checkTimeout, type WaitOptions } from "../../internal/options.js";
 import { TimeoutError } from "../errors.js";
-import { abandon, deliver, type TaskSink } from "./sink.js";
+import { abandon, deliver, drain, type TaskSink } from "./sink.js";
 import type { Task } from "./task.js";
 
 /** @internal What the pool gives an iterator. */
@@ -15,6 +15,8 @@ export interface IteratorHooks {
   source: Iterator<unknown> | AsyncIterator<unknown>;
   chunksize: number;
   buffersize: number;
+  /** Whether the caller chose `buffersize` (else `join()` after `close()` may lift it). */
+  buffersizeGiven: boolean;
   ordered: boolean;
   method: string;
   submit(chunk: unknown[], sink: TaskSink, index: number): Task;
@@ -53,6 +55,8 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #consumed = 0;
   #pulling = false;
   #waking = false;
+  /** Chunks submitted and not yet consumed, at most. */
+  #limit: number;
   #inputDone = false;
   #closed = false;
   #failure: { error: unknown } | undefined;
@@ -60,6 +64,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   /** @internal Made by the pool. */
   constructor(hooks: IteratorHooks) {
     this.#hooks = hooks;
+    this.#limit = hooks.buffersize;
     hooks.register(this);
     void this.#feed();
   }
@@ -150,7 +155,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #chunkConsumed(): void {
     this.#consumed++;
     // Refill in bulk once half the buffer is free: one batch to the workers, not one per item.
-    if (this.#submitted - this.#consumed <= this.#hooks.buffersize >> 1) this.#feed();
+    if (this.#submitted - this.#consumed <= this.#limit / 2) this.#feed();
   }
 
   #wakeWaiters(): void {
@@ -177,10 +182,10 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   /** Submits chunks until `buffersize` are out; sync sources without a promise per item. */
   #feed(): void {
     if (this.#pulling || this.#inputDone || this.#closed) return;
-    const { source, chunksize, buffersize } = this.#hooks;
+    const { source, chunksize } = this.#hooks;
     this.#pulling = true;
     try {
-      while (!this.#inputDone && !this.#closed && this.#submitted - this.#consumed < buffersize) {
+      while (!this.#inputDone && !this.#closed && this.#submitted - this.#consumed < this.#limit) {
         const chunk: unknown[] = [];
         while (chunk.length < chunksize) {
           const step = source.next();
@@ -205,7 +210,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   }
 
   async #feedAsync(chunk: unknown[], pending: Promise<IteratorResult<unknown>>): Promise<void> {
-    const { source, chunksize, buffersize } = this.#hooks;
+    const { source, chunksize } = this.#hooks;
     try {
       let step: IteratorResult<unknown> | Promise<IteratorResult<unknown>> = pending;
       for (;;) {
@@ -217,7 +222,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
           this.#submit(chunk);
           chunk = [];
         }
-        if (this.#inputDone || this.#submitted - this.#consumed >= buffersize) break;
+        if (this.#inputDone || this.#submitted - this.#consumed >= this.#limit) break;
         step = source.next();
       }
     } catch (error) {
@@ -226,7 +231,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
       this.#pulling = false;
     }
     if (this.#inputDone) this.#inputFinished();
-    else if (!this.#closed && this.#submitted - this.#consumed < buffersize) this.#feed();
+    else if (!this.#closed && this.#submitted - this.#consumed < this.#limit) this.#feed();
   }
 
   #submit(chunk: unknown[]): void {
@@ -280,6 +285,17 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     const values = value as unknown[];
     if (values.length === 0) return this.#chunkConsumed();
     for (let i = 0; i < values.length; i++) this.#out.push({ ok: true, value: values[i], last: i === values.length - 1 });
+  }
+
+  /**
+   * @internal The closed pool is joined. Python's imap has read its whole iterable by then, so
+   * `close(); join()` and then reading the results works: without a `buffersize` of the caller's,
+   * read the rest now rather than wait for a consumer that comes after the join.
+   */
+  [drain](): void {
+    if (this.#hooks.buffersizeGiven || this.#limit === Infinity) return;
+    this.#limit = Infinity;
+    this.#feed();
   }
 
   /** @internal The pool was terminated, or the job's signal aborted. */

@@ -64,7 +64,7 @@ export interface IteratorPool {
   opened(): void;
   /** It will submit nothing more. */
   closed(): void;
-  /** The pool's open iterators (terminate() abandons them). */
+  /** The pool's open iterators (terminate() abandons them, join() drains them). */
   readonly iterators: Set<TaskSink>;
 }
 
@@ -95,6 +95,7 @@ export function startIterator<R>(
     source,
     chunksize,
     buffersize,
+    buffersizeGiven: options.buffersize !== undefined,
     ordered,
     method,
     submit: (chunk, sink, index) => pool.submit(chunk, sink, index),

@@ -89,9 +89,26 @@ function framedValue(value: unknown, where: string): Buffer {
   return serializer.releaseBuffer();
 }
 
+/**
+ * A message's value. V8's own words for bytes that are no serialized value ("Unable to deserialize
+ * cloned data") say neither what nor why: the usual cause is a message sent with `sendBytes`.
+ */
+function loadMessage(frame: Buffer): unknown {
+  try {
+    return loadsImporting(frame);
+  } catch (error) {
+    if (error instanceof TypeError) throw error; // a refused marker, which says why itself
+    throw new ProcessError(
+      `Cannot recv: the message (${frame.length} bytes) is not a value sent with send(); ` +
+        `bytes sent with sendBytes() are read with recvBytes(): ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 function decode(frame: Buffer): Promise<unknown> {
   try {
-    return Promise.resolve(loadsImporting(frame));
+    return Promise.resolve(loadMessage(frame));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -232,7 +249,7 @@ export class Connection implements Disposable {
       return Promise.reject(error);
     }
     if (this.#head < this.#frames.length) return decode(this.#take());
-    return this.#waitFrame("recv", loadsImporting, timeout, signal);
+    return this.#waitFrame("recv", loadMessage, timeout, signal);
   }
 
   /**

@@ -91,6 +91,24 @@ test("poll() without a timeout sees a message or EOF already with the kernel, as
   }
 });
 
+test("recv of bytes sent with sendBytes says so, and the connection goes on", async () => {
+  const [a, b] = await Pipe();
+  try {
+    const refused = (error: Error): boolean =>
+      error instanceof ProcessError && /^Cannot recv: the message \(3 bytes\) is not a value sent with send\(\); bytes sent with sendBytes\(\) are read with recvBytes\(\)/.test(error.message);
+    await a.sendBytes(Buffer.from("raw"));
+    await assert.rejects(b.recv(), refused, "a message already there");
+    const waiting = b.recv();
+    await a.sendBytes(Buffer.from("raw"));
+    await assert.rejects(waiting, refused, "a message waited for");
+    await a.send({ next: 1 });
+    assert.deepEqual(await b.recv(), { next: 1 });
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test("recv on a closed end throws, and a recv pending when the peer closes rejects EOFError", async () => {
   const [a, b] = await Pipe();
   const pending = b.recv();

@@ -278,10 +278,11 @@ export class ThreadArray<C extends TypeCode = TypeCode> {
 }
 
 function checkIndex(cells: SharedCells, index: unknown, where: string): number {
-  if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= cells.length) {
+  // A negative index counts from the end, as Python's arr[-1] (arr[-1] itself stays a property).
+  if (!Number.isInteger(index) || (index as number) < -cells.length || (index as number) >= cells.length) {
     throw new RangeError(`Array.${where}: index ${String(index)} is out of range: the array has ${cells.length} elements`);
   }
-  return index as number;
+  return (index as number) < 0 ? (index as number) + cells.length : (index as number);
 }
 
 function initialValues(code: TypeCode, sizeOrValues: unknown, where: string): ArrayLike<unknown> {

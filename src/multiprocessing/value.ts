@@ -22,10 +22,11 @@ type Numbers = ArrayLike<number | bigint> & { [index: number]: number | bigint; 
 
 function arrayDispatch(data: Numbers): Dispatch {
   const check = (index: unknown): number => {
-    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= data.length) {
+    // A negative index counts from the end, as Python's arr[-1].
+    if (!Number.isInteger(index) || (index as number) < -data.length || (index as number) >= data.length) {
       throw new RangeError(`Cannot access index ${String(index)}: the array has ${data.length} elements`);
     }
-    return index as number;
+    return (index as number) < 0 ? (index as number) + data.length : (index as number);
   };
   return (method, args) => {
     switch (method) {

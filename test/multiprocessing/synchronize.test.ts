@@ -316,6 +316,16 @@ test("Value and Array refuse a value of the wrong type with a TypeError naming i
   assert.equal(await d.get(0), 2.5, "a float type takes fractions");
 });
 
+test("Array.get, set and add take a negative index from the end, as Python's arr[-1]", async () => {
+  const arr = SharedArray("i", [1, 2, 3]);
+  assert.equal(await arr.get(-1), 3);
+  await arr.set(-3, 10);
+  assert.equal(await arr.add(-2, 5), 7);
+  assert.deepEqual(await arr.toArray(), [10, 7, 3]);
+  await assert.rejects(arr.get(-4), /^RangeError: Cannot access index -4: the array has 3 elements$/);
+  await assert.rejects(arr.get(3), /^RangeError: Cannot access index 3: the array has 3 elements$/);
+});
+
 test("a process-shared Barrier refuses an action rather than ignoring it", () => {
   let ran = false;
   assert.throws(

@@ -77,6 +77,12 @@ test("bad input names the argument; a thread-shared Value cannot go to another p
   assert.throws(() => (ctx.Value("i", 0).value = 2.5), /Value.value: a "i" holds an integer: got number 2.5/);
   assert.throws(() => ctx.Value("I", 0.5), /Value\[0\]: a "I" holds an integer: got number 0.5/);
   assert.equal(arr[0], 0);
+  // Negative indices count from the end in the methods, as Python's arr[-1].
+  arr.set(-1, 9);
+  assert.equal(arr.get(-1), 9);
+  assert.equal(arr.add(-2, 4), 4);
+  assert.deepEqual(arr.toArray(), [4, 9]);
+  assert.throws(() => arr.get(-3), /Array.get: index -3 is out of range: the array has 2 elements/);
   assert.throws(() => ctx.RawValue("i").getLock(), /Cannot get the lock of a RawValue/);
   assert.throws(() => ctx.Value("i", 0, { lock: {} as Lock }), /Value: lock must be true, false or a threading Lock\/RLock/);
   const value = ctx.Value("i", 0);

@@ -26,7 +26,7 @@ import { createServer, connect, type Server, type Socket, type AddressInfo } fro
 import { unlinkSync } from "node:fs";
 import { Connection, kWhenReadable, type ConnectionOptions } from "./connection.js";
 import { authenticate, toAuthkey } from "./auth.js";
-import { AuthenticationError, ProcessError } from "./errors.js";
+import { AuthenticationError, ProcessError, TimeoutError } from "./errors.js";
 import { checkSocketPathLength, socketPath } from "./socket-dir.js";
 import { checkOptions, checkSignal, checkTimeout, describe, type WaitOptions } from "../internal/options.js";
 
@@ -237,7 +237,7 @@ export class Listener implements AsyncDisposable {
         timer = setTimeout(() => {
           this.#waiters = this.#waiters.filter((w) => w !== done);
           this.#server.unref();
-          reject(new ProcessError(`Cannot accept: no connection within ${timeout} ms`));
+          reject(new TimeoutError(`Cannot accept: no connection within ${timeout} ms`));
         }, timeout);
       }
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -330,7 +330,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
       await authenticate(conn, authkey, false);
     } catch (error) {
       conn.close();
-      if (timedOut) throw new ProcessError(`Cannot connect to ${JSON.stringify(target)}: no handshake within ${timeout} ms`, { cause: error });
+      if (timedOut) throw new TimeoutError(`Cannot connect to ${JSON.stringify(target)}: no handshake within ${timeout} ms`, { cause: error });
       if (signal?.aborted) throw signal.reason;
       throw error;
     } finally {
@@ -355,7 +355,8 @@ export function connectSocket(address: Address, timeout?: number, signal?: Abort
     };
     const onAbort = (): void => fail(signal!.reason as Error);
     if (timeout !== undefined) {
-      timer = setTimeout(() => fail(new ProcessError(`Cannot connect to ${JSON.stringify(address)}: no answer within ${timeout} ms`)), timeout);
+      // A TimeoutError, as every other wait of the module gives at its timeout.
+      timer = setTimeout(() => fail(new TimeoutError(`Cannot connect to ${JSON.stringify(address)}: no answer within ${timeout} ms`)), timeout);
     }
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", fail);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { once } from "node:events";
 import v8 from "node:v8";
-import { Listener, Client, AuthenticationError, wait, Pipe, EOFError, ProcessError } from "../../src/multiprocessing/index.js";
+import { Listener, Client, AuthenticationError, wait, Pipe, EOFError, ProcessError, TimeoutError } from "../../src/multiprocessing/index.js";
 import { frameOf } from "../../src/multiprocessing/framing.js";
 
 const KEY = Buffer.from("the right key");
@@ -237,8 +237,14 @@ test("Client's timeout covers a handshake the other side never answers", async (
   await new Promise<void>((resolve) => silent.listen(path, resolve));
   t.after(() => silent.close());
   const started = performance.now();
-  await assert.rejects(Client(path, { authkey: KEY, timeout: 100 }), /no handshake within 100 ms/);
+  await assert.rejects(Client(path, { authkey: KEY, timeout: 100 }), (error: Error) => error instanceof TimeoutError && /no handshake within 100 ms/.test(error.message));
   assert.ok(performance.now() - started < 5000);
+});
+
+test("accept({ timeout }) rejects TimeoutError, as every wait of the module does at its timeout", async (t) => {
+  const listener = new Listener();
+  t.after(() => listener.close());
+  await assert.rejects(listener.accept({ timeout: 20 }), (error: Error) => error instanceof TimeoutError && error.message === "Cannot accept: no connection within 20 ms");
 });
 
 test("recv refuses a value whose shoal markers name modules outside the process-crossing kinds, importing nothing", async (t) => {

@@ -52,7 +52,7 @@ export interface ProcessOptions<F extends TaskFunction = TaskFunction> {
   target?: F | TaskRef<F> | undefined;
   /** The target's arguments (structured-cloneable, shoal objects allowed). */
   args?: Parameters<F> | readonly unknown[] | undefined;
-  /** Default `Process-N` (`Process-1:2` for the second child of a child). */
+  /** Default `Process-N` (`Process-1:2` for the second child of a child; `Worker-N` for a subclass `Worker`). */
   name?: string | undefined;
   /** A daemon child is killed when its parent exits, and may not start children. Default: the parent's. */
   daemon?: boolean | undefined;
@@ -241,7 +241,8 @@ export class Process {
     this.#execArgv = execArgv;
     this.#env = env;
     this.#identity = nextChildIdentity();
-    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    // Python names an instance of a subclass after its class: Worker-1.
+    this.#name = name ?? `${new.target.name || "Process"}-${this.#identity.join(":")}`;
     this.#daemon = daemon ?? self.daemon;
     this.#authkey = self.authkey;
   }

@@ -212,7 +212,7 @@ test("a subclass overriding run() runs in the child with its public fields", asy
   `;
   const { stdout, code, stderr } = await runScript(script);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /hi from Process-1\nexitcode 0/);
+  assert.match(stdout, /hi from Greeter-1\nexitcode 0/, "named after its class, as in Python");
 });
 
 test("the entry script is known however it was named: without its extension, through a symlink, with --preserve-symlinks-main", async (t) => {

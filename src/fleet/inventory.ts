@@ -65,6 +65,7 @@ export class Inventory {
 
   /** Reads and checks an inventory file. Rejects `InventoryError` naming the file, line and column. */
   static async load(path: string): Promise<Inventory> {
+    if (typeof path !== "string" || path === "") throw new TypeError(`Inventory.load: path must be a file's path: got ${path === "" ? "an empty string" : typeof path}`);
     let text: string;
     try {
       text = await readFile(path, "utf8");

@@ -93,15 +93,17 @@ export async function loadSets(dir = stateDir()): Promise<Map<string, string[]>>
 
 /** The sets and the hosts saved with them; empty when nothing was saved (or the file is unreadable). */
 export async function loadSavedSets(dir = stateDir()): Promise<SavedSets> {
-  let data: Record<string, unknown>;
+  let data: unknown;
   try {
-    data = JSON.parse(await readFile(join(dir, "last.json"), "utf8")) as Record<string, unknown>;
+    data = JSON.parse(await readFile(join(dir, "last.json"), "utf8"));
   } catch {
-    return { sets: new Map(), hosts: new Map() };
+    data = undefined;
   }
+  // A file that holds no object (null, a list: written by hand, or cut) counts as nothing saved.
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return { sets: new Map(), hosts: new Map() };
   const sets = new Map(Object.entries(data).filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].every((x) => typeof x === "string")));
   const hosts = new Map<string, SavedHost>();
-  const saved = data[HOSTS_KEY];
+  const saved = (data as Record<string, unknown>)[HOSTS_KEY];
   if (typeof saved === "object" && saved !== null && !Array.isArray(saved)) {
     for (const [name, value] of Object.entries(saved as Record<string, unknown>)) {
       if (typeof value !== "object" || value === null) continue;

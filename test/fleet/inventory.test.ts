@@ -115,6 +115,8 @@ test("Inventory.load names the file when it cannot be read, and reads a real fil
   const dir = await mkdtemp(join(tmpdir(), "shoal-inv-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await assert.rejects(Inventory.load(join(dir, "missing.yml")), (e: unknown) => e instanceof InventoryError && e.message === `${join(dir, "missing.yml")}: Cannot read inventory: no such file`);
+  // An empty path named nothing (": Cannot read inventory: no such file").
+  await assert.rejects(Inventory.load(""), { name: "TypeError", message: "Inventory.load: path must be a file's path: got an empty string" });
   const path = join(dir, "shoal.yml");
   await writeFile(path, EXAMPLE);
   const inv = await Inventory.load(path);

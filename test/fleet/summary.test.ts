@@ -44,6 +44,11 @@ test("sets are saved so that @last.failed is exactly the hosts that were not ok"
   await saveSets(sets, dir);
   assert.deepEqual(await loadSets(dir), sets);
   assert.deepEqual(await loadSets(join(dir, "none")), new Map());
+  // A file that holds no object counts as nothing saved (null threw a TypeError).
+  for (const text of ["null", "[]", "3", '"x"']) {
+    await writeFile(join(dir, "last.json"), text);
+    assert.deepEqual(await loadSavedSets(dir), { sets: new Map(), hosts: new Map() }, text);
+  }
 });
 
 test("the hosts a run reached other than as its inventory says are saved with the sets; files without them still load", async (t) => {

@@ -9,6 +9,7 @@
  */
 import type { SFTPWrapper } from "ssh2";
 import { SSHTimeoutError } from "./errors.js";
+import { TIMEOUT_MAX } from "../internal/options.js";
 
 const timeouts = new WeakMap<SFTPWrapper, number>();
 
@@ -16,6 +17,10 @@ const timeouts = new WeakMap<SFTPWrapper, number>();
 export function setReplyTimeout(sftp: SFTPWrapper, timeout: number | null, where: string): void {
   if (timeout !== null && (typeof timeout !== "number" || !(timeout >= 0) || timeout === Infinity)) {
     throw new RangeError(`${where}: timeout must be a number of milliseconds >= 0, or null: got ${String(timeout)}`);
+  }
+  // Node fires a longer timer after 1 ms: every request would time out at once.
+  if (timeout !== null && timeout > TIMEOUT_MAX) {
+    throw new RangeError(`${where}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms, about 24.8 days): got ${timeout}; null waits without a limit`);
   }
   if (timeout === null) timeouts.delete(sftp);
   else timeouts.set(sftp, timeout);

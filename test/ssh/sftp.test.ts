@@ -508,5 +508,8 @@ test("settimeout bounds each reply of a server that froze, files' included; the 
   session.settimeout(null);
   assert.equal(session.gettimeout(), null);
   for (const bad of [-1, Number.NaN, Infinity, "1s"]) assert.throws(() => session.settimeout(bad as number), /SFTPClient.settimeout: timeout must be a number of milliseconds >= 0, or null/);
+  // Past Node's longest timer, each request would time out after 1 ms instead of in 30 days.
+  assert.throws(() => session.settimeout(30 * 24 * 3600_000), /SFTPClient.settimeout: timeout must be at most TIMEOUT_MAX \(2147483647 ms/);
+  assert.equal(session.gettimeout(), null);
   await file.close();
 });

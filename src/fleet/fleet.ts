@@ -175,6 +175,7 @@ export class Fleet implements AsyncDisposable {
 
   constructor(hosts: Iterable<Host | string>, options: FleetOptions = {}) {
     checkFleetOptions(options);
+    checkHostList(hosts, "new Fleet: hosts");
     // One host per name, the first given (as add() keeps them): a name twice ran twice, two `done`s.
     const byName = new Map<string, Host>();
     for (const host of hostsOf(hosts)) if (!byName.has(host.name)) byName.set(host.name, host);
@@ -197,6 +198,7 @@ export class Fleet implements AsyncDisposable {
    * inventory meets its hosts as they are typed, and keeps one fleet and its connections for all.
    */
   add(hosts: Iterable<Host | string>): void {
+    checkHostList(hosts, "Fleet.add: hosts");
     const added: Host[] = [];
     for (const host of hostsOf(hosts)) {
       if (this.#byName.has(host.name)) continue;
@@ -356,6 +358,7 @@ export class Fleet implements AsyncDisposable {
   /** The fleet's own hosts for a selection; a host the fleet does not have is a RangeError. */
   #select(selection: Iterable<Host | string> | undefined): readonly Host[] {
     if (selection === undefined) return this.#hosts;
+    checkHostList(selection, "the hosts option");
     const chosen: Host[] = [];
     const seen = new Set<string>();
     for (const h of selection) {
@@ -608,6 +611,14 @@ export class Fleet implements AsyncDisposable {
       if (signal.aborted) return new FleetError("killed", "interrupted", "connect");
     }
   }
+}
+
+/**
+ * A string is iterable, by character: `new Fleet("web01")` would be five hosts named `w`, `e`, `b`,
+ * `0` and `1`, each failing as a name that does not resolve.
+ */
+function checkHostList(hosts: unknown, where: string): void {
+  if (typeof hosts === "string") throw new TypeError(`${where} must be a list of hosts or names, not a string: got ${JSON.stringify(hosts)} (write [${JSON.stringify(hosts)}])`);
 }
 
 /**

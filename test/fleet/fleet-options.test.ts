@@ -60,3 +60,12 @@ test("names given to a Fleet are checked and their ranges expanded, as Inventory
   assert.deepEqual(fleet.hosts.map((h) => h.name), ["web1", "web2", "web3", "::1", "db01", "db02"]);
   assert.throws(() => fleet.add(["a b"]), { name: "HostRangeError" });
 });
+
+test("a host list given as one string is a TypeError, not a host per character", async () => {
+  // Iterated, "web01" was five hosts (w, e, b, 0, 1) that each failed as a name that does not resolve.
+  assert.throws(() => new Fleet("web01", base), { name: "TypeError", message: 'new Fleet: hosts must be a list of hosts or names, not a string: got "web01" (write ["web01"])' });
+  await using fleet = new Fleet(["web01", "web02"], base);
+  assert.throws(() => fleet.add("db[1-2]"), { name: "TypeError", message: /^Fleet\.add: hosts must be a list of hosts or names, not a string: got "db\[1-2\]"/ });
+  assert.throws(() => fleet.run("true", { hosts: "web01" }), { name: "TypeError", message: /^the hosts option must be a list of hosts or names, not a string/ });
+  assert.deepEqual(fleet.hosts.map((h) => h.name), ["web01", "web02"]);
+});

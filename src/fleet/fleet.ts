@@ -168,6 +168,8 @@ export class Fleet implements AsyncDisposable {
   readonly #open = new Map<string, HostConnection>();
   readonly #store = new OutputStore();
   readonly #jumps = new Map<string, Promise<HostConnection>>();
+  /** The signal of the run each jump connection was opened for: its cancel is no failure of the other runs waiting on it. */
+  readonly #jumpOpenedUnder = new WeakMap<Promise<HostConnection>, AbortSignal>();
   readonly #byName: Map<string, Host>;
   #closed = false;
   /** Runs started and not yet ended: close() cancels them, and lets go of what they use after them. */
@@ -516,11 +518,19 @@ export class Fleet implements AsyncDisposable {
     if (cached) {
       // A kept jump connection that died since (the bastion restarted, the network dropped it) is
       // replaced, once for all the hosts behind it; it failed every one of them for good.
-      return cached.then((conn) => {
-        if (conn.alive) return conn;
-        if (this.#jumps.get(chain) === cached) this.#jumps.delete(chain);
-        return this.#jump(chain, via, signal, run);
-      });
+      return cached.then(
+        (conn) => {
+          if (conn.alive) return conn;
+          if (this.#jumps.get(chain) === cached) this.#jumps.delete(chain);
+          return this.#jump(chain, via, signal, run);
+        },
+        (error: unknown) => {
+          // Opened for a run cancelled meanwhile (a break out of its loop): this run opens its own.
+          if (signal.aborted || !this.#jumpOpenedUnder.get(cached)?.aborted) throw error;
+          if (this.#jumps.get(chain) === cached) this.#jumps.delete(chain);
+          return this.#jump(chain, via, signal, run);
+        },
+      );
     }
     const p = (async () => {
       const hops = chain.split(",").map((h) => h.trim()).filter(Boolean);
@@ -543,6 +553,7 @@ export class Fleet implements AsyncDisposable {
       if (this.#jumps.get(chain) === p) this.#jumps.delete(chain);
     });
     this.#jumps.set(chain, p);
+    this.#jumpOpenedUnder.set(p, signal);
     return p;
   }
 

@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { connect as connectTcp, createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSshd } from "../fixtures/sshd.js";
@@ -390,6 +392,42 @@ test("proxy_jump with keepConnections: a jump connection that died is replaced a
   // The dead jump connection was kept and failed every later run ("Not connected").
   const second = await fleet.run("true").results();
   assert.ok(second.every((r) => r.state === "ok"), JSON.stringify(second));
+});
+
+test("proxy_jump: a run cancelled while its jump connection opens fails none of the hosts of another run waiting on it", async (t) => {
+  // A bastion slow to answer (a relay that waits 1 s before it connects), so that both runs wait on
+  // the jump connection the first opened when the first is left.
+  const relays = new Set<Socket>();
+  const slow = createServer((client) => {
+    relays.add(client);
+    const timer = setTimeout(() => {
+      const upstream = connectTcp(sshd.port, loopback(93));
+      relays.add(upstream);
+      client.pipe(upstream).pipe(client);
+      upstream.on("error", () => client.destroy());
+    }, 1000);
+    client.on("error", () => {});
+    client.on("close", () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    for (const s of relays) s.destroy();
+    slow.close();
+  });
+  const jump = `${sshd.user}@127.0.0.1:${(slow.address() as AddressInfo).port}`;
+  const hosts = sshdHosts(sshd, 3, 94).map((h) => ({ ...h, vars: { ...h.vars, proxy_jump: jump } }));
+  await using fleet = new Fleet(hosts, { ...base, knownHosts: false });
+  const first = fleet.run("sleep 1", { hosts: [hosts[0]!] })[Symbol.asyncIterator]();
+  while ((await first.next()).value?.type !== "connecting");
+  const other = fleet.run("echo done", { hosts: hosts.slice(1) });
+  const events = other[Symbol.asyncIterator]();
+  for (let connecting = 0; connecting < 2; ) if ((await events.next()).value?.type === "connecting") connecting++;
+  // Left, the first run cancelled the jump connection it was opening, and with it the other run's
+  // hosts, which ended 'killed: interrupted'.
+  await first.return!(undefined);
+  while (!(await events.next()).done);
+  const results = await other.results();
+  assert.ok(results.every((r) => r.state === "ok" && r.stdout === "done\n"), JSON.stringify(results));
 });
 
 /** A ProxyCommand that relays to TCP `host:port` (a portable `nc`), noting each use in `log`. */

@@ -140,9 +140,23 @@ export class ChannelStdinFile<C = unknown> {
   /** The underlying writable: `pipeline(source, stdin.stream)` streams a file to the command. */
   readonly stream: Writable;
 
+  /**
+   * Closed here (`Channel.close()`): ssh2 then never calls back a write it holds, and ends the stream
+   * only when the server closes too, which sshd does when the command exits: whatever waits on the
+   * input is let go at once instead.
+   */
+  #closedHere = false;
+  readonly #waiting = new Set<() => void>();
+
   constructor(channel: C, stream: Writable) {
     this.channel = channel;
     this.stream = stream;
+  }
+
+  /** @internal The channel was closed on this side: writes waiting reject, a close waiting resolves. */
+  _closedHere(): void {
+    this.#closedHere = true;
+    for (const stop of [...this.#waiting]) stop();
   }
 
   /**
@@ -153,13 +167,14 @@ export class ChannelStdinFile<C = unknown> {
    */
   async write(data: string | Buffer | Uint8Array): Promise<void> {
     const stream = this.stream;
-    if (stream.writableEnded || stream.destroyed) throw closedInput();
+    if (this.#closedHere || stream.writableEnded || stream.destroyed) throw closedInput();
     if (!stream.write(data)) {
       await new Promise<void>((resolve, reject) => {
         const cleanup = () => {
           stream.off("drain", onDrain);
           stream.off("close", onClose);
           stream.off("error", onError);
+          this.#waiting.delete(onClose);
         };
         const onDrain = () => {
           cleanup();
@@ -176,13 +191,22 @@ export class ChannelStdinFile<C = unknown> {
         stream.once("drain", onDrain);
         stream.once("close", onClose);
         stream.once("error", onError);
+        this.#waiting.add(onClose);
       });
     }
   }
 
   /** Sends EOF: the command sees the end of its input. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.stream.end(resolve));
+    if (this.#closedHere) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#waiting.delete(done);
+        resolve();
+      };
+      this.#waiting.add(done);
+      this.stream.end(done);
+    });
   }
 
   /** Same as {@link close}. */

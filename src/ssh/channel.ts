@@ -328,6 +328,7 @@ export class Channel {
     stream.close();
     // ssh2 takes writes to a closing channel and never calls back: ended, they fail instead.
     stream.end();
+    this.#stdin?._closedHere();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

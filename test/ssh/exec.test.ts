@@ -202,3 +202,18 @@ test("recvExitStatus and recvExit take a timeout and a signal (they could only w
   channel.signal("KILL");
   assert.equal((await channel.recvExit({ timeout: 10_000 })).exitSignal, "KILL");
 });
+
+test("Channel.close() lets go of a write waiting for the window, and of stdin.close(), though the command runs on", { timeout: 20_000 }, async () => {
+  const isClosedInput = (error: unknown) => error instanceof SSHException && /input is closed/.test(error.message);
+  // sleep reads nothing and outlives the test: sshd closes the channel only when it exits, and until
+  // then ssh2 neither took the write nor ended the stream, so both waited that long.
+  const sleeper = await client.execCommand("sleep 30");
+  const channel = sleeper.stdout.channel;
+  // More than the window sshd opens: the write waits for the command to read.
+  const write = sleeper.stdin.write(Buffer.alloc(16 * 1024 * 1024));
+  write.catch(() => {});
+  await channel.close();
+  await assert.rejects(write, isClosedInput);
+  await sleeper.stdin.close();
+  await assert.rejects(sleeper.stdin.write("late"), isClosedInput);
+});

@@ -95,7 +95,7 @@ export async function scanLocal(path: string, options: TransferOptions): Promise
 
 async function scanTree(path: string, options: TransferOptions): Promise<LocalTree> {
   const st = await stat(path);
-  if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (use -r, or recursive: true)`);
+  if (st.isDirectory() && !options.recursive) throw new RangeError(`Cannot put ${path}: it is a folder (copy it recursively: -r, or the recursive option)`);
   if (!st.isDirectory() && !st.isFile()) throw new RangeError(`Cannot put ${path}: it is not a file (a device, a pipe or a socket)`);
   const tree: LocalTree = { root: path, isDir: st.isDirectory(), mode: st.mode & 0o7777, files: [], dirs: [], links: [], ignored: [], totalBytes: 0 };
   const add = async (abs: string, rel: string, s: LocalStats) => {
@@ -397,7 +397,7 @@ export async function getTree(conn: HostConnection, host: string, remote: string
     remote = expandHome(remote);
     const st = await sftp.stat(remote);
     if (!st) throw new FileError(`no such file: ${remote}`);
-    if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (use -r, or recursive: true)`);
+    if (st.isDirectory() && !options.recursive) throw new FileError(`${remote} is a folder (copy it recursively: -r, or the recursive option)`);
     const files: RemoteEntry[] = [];
     const links: { remote: string; local: string }[] = [];
     let ignored = 0;

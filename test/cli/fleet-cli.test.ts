@@ -101,7 +101,7 @@ test("usage and inventory errors exit 64 and say what was expected", async () =>
   assert.equal(r.status, 64);
   r = await shoal(["put", "@web", dir, "/tmp/x"]);
   assert.equal(r.status, 64);
-  assert.equal(r.stderr, `shoal: Cannot put ${dir}: it is a folder (use -r, or recursive: true)\n`);
+  assert.equal(r.stderr, `shoal: Cannot put ${dir}: it is a folder (copy it recursively: -r, or the recursive option)\n`);
   r = await shoal(["put", "@web", "/dev/null", "/tmp/x"]);
   assert.equal(r.status, 64);
   assert.equal(r.stderr, "shoal: Cannot put /dev/null: it is not a file (a device, a pipe or a socket)\n");

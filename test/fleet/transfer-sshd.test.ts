@@ -279,7 +279,7 @@ test("a local file put cannot read fails the run before any host, saying which a
       return true;
     });
     // Before: "(use -r)", the command's flag.
-    await assert.rejects(fleet.put(dir, "/tmp/x").results(), { name: "RangeError", message: `Cannot put ${dir}: it is a folder (use -r, or recursive: true)` });
+    await assert.rejects(fleet.put(dir, "/tmp/x").results(), { name: "RangeError", message: `Cannot put ${dir}: it is a folder (copy it recursively: -r, or the recursive option)` });
   } finally {
     await fleet.close();
   }

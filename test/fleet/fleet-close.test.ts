@@ -3,34 +3,19 @@
  * had), and its spill folder is removed once it has ended. It used to pull the spill folder from
  * under the running hosts, which then ended `unreachable`, "connection lost", their output gone.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { privateTmpdir } from "../fixtures/private-tmpdir.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
+const bed = testbedForFile({ hosts: 3 });
 const base = { sshConfig: false as const, agent: false as const };
-
-before(async () => {
-  testbed = await startTestbed({ hosts: 3 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
 
 test("close() mid-run cancels the run: every host killed, with its output so far, and no spill folder left", async (t) => {
   const tmp = await privateTmpdir(t, "shoal-close-");
-  const fleet = new Fleet(inventory.select("all"), base);
+  const fleet = new Fleet(bed.inventory.select("all"), base);
   // Past the 64 KiB a host keeps in memory: spilled to a file, then a wait.
   const run = fleet.run("head -c 100000 /dev/zero | tr '\\0' b; sleep 30");
   const seen = new Map<string, number>();
@@ -51,7 +36,7 @@ test("close() mid-run cancels the run: every host killed, with its output so far
 });
 
 test("a run made before close() and started after it refuses to start", async () => {
-  const fleet = new Fleet(inventory.select("all"), base);
+  const fleet = new Fleet(bed.inventory.select("all"), base);
   const run = fleet.run("true");
   await fleet.close();
   await assert.rejects(run.results(), /Cannot run: the fleet is closed/);

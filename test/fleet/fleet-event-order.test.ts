@@ -2,31 +2,16 @@
  * A host's events come in one order: queued, connecting, connected, its output, exit, done. Output
  * ending in a cut UTF-8 character used to be told (as U+FFFD) after the exit.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
-
-before(async () => {
-  testbed = await startTestbed({ hosts: 2 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
+const bed = testbedForFile({ hosts: 2 });
 
 test("no output after the exit: a character cut off at the end comes before it", async () => {
-  await using fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false });
+  await using fleet = new Fleet(bed.inventory.select("all"), { sshConfig: false, agent: false });
   const byHost = new Map<string, FleetEvent[]>();
   // "a", then the first two bytes of "€" on each stream.
   for await (const ev of fleet.run("printf 'a\\342\\202'; printf 'e\\342\\202' >&2; exit 3")) {

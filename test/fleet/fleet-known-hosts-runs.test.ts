@@ -3,38 +3,23 @@
  * ssh-keygen -R after it changed, counts at the next run. It used to be read once for the fleet's
  * life, so a host stayed "host key unknown" until the program restarted.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { adHocHost } from "../../src/fleet/host.js";
 import { privateTmpdir } from "../fixtures/private-tmpdir.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
-
-before(async () => {
-  testbed = await startTestbed({ hosts: 2 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
+const bed = testbedForFile({ hosts: 2 });
 
 test("a key written to known_hosts between two runs of one fleet is trusted by the second", async (t) => {
   const dir = await privateTmpdir(t, "shoal-kh-runs-");
   const knownHosts = join(dir, "known_hosts");
   await writeFile(knownHosts, "");
   // The fleet's file, not the testbed's: the hosts name no known_hosts of their own.
-  const hosts = inventory.select("all").map((h) => {
+  const hosts = bed.inventory.select("all").map((h) => {
     const vars = { ...h.vars };
     delete vars["known_hosts"];
     return adHocHost(h.name, vars);

@@ -3,40 +3,25 @@
  * runs at once on one host with keepConnections each kept a connection, the second displacing the
  * first out of close()'s reach, open, so that the program never exited.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import { privateTmpdir } from "../fixtures/private-tmpdir.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
+const bed = testbedForFile({ hosts: 2 });
 const base = { sshConfig: false as const, agent: false as const };
 
-before(async () => {
-  testbed = await startTestbed({ hosts: 2 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
-
 test("a host given twice is one host of the fleet: it runs once", async () => {
-  const [first] = inventory.select("all");
-  await using fleet = new Fleet([...inventory.select("all"), first!, first!.name], base);
-  assert.deepEqual(fleet.hosts.map((h) => h.name), inventory.select("all").map((h) => h.name));
+  const [first] = bed.inventory.select("all");
+  await using fleet = new Fleet([...bed.inventory.select("all"), first!, first!.name], base);
+  assert.deepEqual(fleet.hosts.map((h) => h.name), bed.inventory.select("all").map((h) => h.name));
   const results = await fleet.run("true").results();
-  assert.deepEqual(results.map((r) => r.host).sort(), inventory.select("all").map((h) => h.name).sort());
+  assert.deepEqual(results.map((r) => r.host).sort(), bed.inventory.select("all").map((h) => h.name).sort());
 });
 
 test("two runs at once with keepConnections: after close() nothing is left open, and the program exits", { timeout: 60_000 }, async (t) => {
@@ -46,7 +31,7 @@ test("two runs at once with keepConnections: after close() nothing is left open,
   await writeFile(
     program,
     `import { Inventory, Fleet } from ${JSON.stringify(fleetModule)};
-const inventory = await Inventory.load(${JSON.stringify(testbed.inventoryFile)});
+const inventory = await Inventory.load(${JSON.stringify(bed.testbed.inventoryFile)});
 const fleet = new Fleet(inventory.select("all"), { sshConfig: false, agent: false, keepConnections: true });
 const [a, b] = await Promise.all([fleet.run("true").results(), fleet.run("true").results()]);
 if (![...a, ...b].every((r) => r.state === "ok")) throw new Error(JSON.stringify([a, b]));

@@ -3,40 +3,25 @@
  * events any more, so hosts still working would otherwise wait on the full event queue for ever,
  * their commands running and their connections open.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
+const bed = testbedForFile({ hosts: 3 });
 const base = { sshConfig: false as const, agent: false as const };
 
-before(async () => {
-  testbed = await startTestbed({ hosts: 3 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
-
 test("break out of a run printing without end: every host ends killed, and the loop ends", { timeout: 30_000 }, async () => {
-  await using fleet = new Fleet(inventory.select("all"), base);
+  await using fleet = new Fleet(bed.inventory.select("all"), base);
   const run = fleet.run("yes");
   for await (const ev of run) if (ev.type === "stdout") break;
   const results = await run.results();
-  assert.deepEqual(results.map((r) => r.host).sort(), inventory.select("all").map((h) => h.name).sort());
+  assert.deepEqual(results.map((r) => r.host).sort(), bed.inventory.select("all").map((h) => h.name).sort());
   assert.ok(results.every((r) => r.state === "killed"), JSON.stringify(results.map((r) => [r.host, r.state, r.reason])));
 });
 
 test("a throw in the loop stops the run too, and kept connections stay for the next run", { timeout: 30_000 }, async () => {
-  await using fleet = new Fleet(inventory.select("all"), { ...base, keepConnections: true });
+  await using fleet = new Fleet(bed.inventory.select("all"), { ...base, keepConnections: true });
   const run = fleet.run("echo up; sleep 60");
   await assert.rejects(async () => {
     for await (const ev of run) if (ev.type === "stdout") throw new Error("enough");

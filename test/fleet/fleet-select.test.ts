@@ -2,31 +2,16 @@
  * One Fleet, many selections: `run(cmd, { hosts })` works on a subset of the fleet's hosts, and the
  * connections kept open serve every selection (what the interactive shell relies on).
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { startTestbed } from "../../src/testbed/index.js";
-import type { Testbed } from "../../src/testbed/index.js";
-import { Inventory } from "../../src/fleet/inventory.js";
 import { Fleet } from "../../src/fleet/fleet.js";
 import type { FleetEvent } from "../../src/fleet/events.js";
 import { privateTmpdir } from "../fixtures/private-tmpdir.js";
+import { testbedForFile } from "../fixtures/testbed-for-file.js";
 
-let testbed: Testbed;
-let inventory: Inventory;
-const savedEnv = { ...process.env };
+const bed = testbedForFile({ hosts: 4 });
 const base = { sshConfig: false as const, agent: false as const };
-
-before(async () => {
-  testbed = await startTestbed({ hosts: 4 });
-  Object.assign(process.env, testbed.env());
-  inventory = await Inventory.load(testbed.inventoryFile);
-});
-
-after(async () => {
-  for (const k of Object.keys(testbed.env())) if (!(k in savedEnv)) delete process.env[k];
-  await testbed.stop();
-});
 
 async function events(run: AsyncIterable<FleetEvent>): Promise<FleetEvent[]> {
   const all: FleetEvent[] = [];
@@ -37,15 +22,15 @@ async function events(run: AsyncIterable<FleetEvent>): Promise<FleetEvent[]> {
 const reusedOf = (evs: FleetEvent[]) => Object.fromEntries(evs.flatMap((e) => (e.type === "connected" ? [[e.host, e.reused]] : [])));
 
 test("run on a subset: only those hosts, each over the connection any earlier selection opened", async () => {
-  const before = Object.fromEntries(testbed.hosts.map((h) => [h.name, testbed.connectionCount(h.name)]));
-  await using fleet = new Fleet(inventory.select("all"), { ...base, keepConnections: true });
+  const before = Object.fromEntries(bed.testbed.hosts.map((h) => [h.name, bed.testbed.connectionCount(h.name)]));
+  await using fleet = new Fleet(bed.inventory.select("all"), { ...base, keepConnections: true });
   const first = await fleet.run("echo $SHOAL_HOST", { hosts: ["web01", "web02"] }).results();
   assert.deepEqual(first.map((r) => r.host).sort(), ["web01", "web02"]);
   assert.ok(first.every((r) => r.state === "ok" && r.stdout === `${r.host}\n`));
   assert.equal(fleet.openConnections, 2);
 
-  // Host objects (as inventory.select gives them) select too, in any overlap with the last selection.
-  const second = await events(fleet.run("true", { hosts: inventory.select("web02,db01") }));
+  // Host objects (as bed.inventory.select gives them) select too, in any overlap with the last selection.
+  const second = await events(fleet.run("true", { hosts: bed.inventory.select("web02,db01") }));
   assert.deepEqual(reusedOf(second), { web02: true, db01: false });
   assert.deepEqual(second.filter((e) => e.type === "queued").map((e) => e.host), ["web02", "db01"]);
   assert.equal(fleet.openConnections, 3);
@@ -63,11 +48,11 @@ test("run on a subset: only those hosts, each over the connection any earlier se
   assert.deepEqual(reusedOf(third), { web01: true, web02: true, db01: true, cache01: false });
 
   // Each host accepted exactly one TCP connection for all of it.
-  for (const h of testbed.hosts) assert.equal(testbed.connectionCount(h.name) - before[h.name]!, 1, h.name);
+  for (const h of bed.testbed.hosts) assert.equal(bed.testbed.connectionCount(h.name) - before[h.name]!, 1, h.name);
 });
 
 test("a host the fleet does not have is refused by name; keepConnections: N keeps the N most recent", async () => {
-  await using fleet = new Fleet(inventory.select("@web"), { ...base, keepConnections: 1 });
+  await using fleet = new Fleet(bed.inventory.select("@web"), { ...base, keepConnections: 1 });
   assert.throws(() => fleet.run("true", { hosts: ["db01"] }), { name: "RangeError", message: /Cannot select host "db01": it is not one of this fleet's hosts/ });
   await fleet.run("true").results();
   assert.equal(fleet.openConnections, 1);
@@ -75,7 +60,7 @@ test("a host the fleet does not have is refused by name; keepConnections: N keep
 
 test("add() gives the fleet more hosts, for later runs to select (a shell without an inventory); a name it has stays as it is", async () => {
   await using fleet = new Fleet([], { ...base, keepConnections: true });
-  const [web01, db01] = [inventory.get("web01")!, inventory.get("db01")!];
+  const [web01, db01] = [bed.inventory.get("web01")!, bed.inventory.get("db01")!];
   fleet.add([web01]);
   fleet.add([{ ...web01, vars: { ...web01.vars, port: 1 } }, db01]);
   assert.deepEqual(fleet.hosts.map((h) => h.name), ["web01", "db01"]);
@@ -87,7 +72,7 @@ test("add() gives the fleet more hosts, for later runs to select (a shell withou
 
 test("a long-lived fleet keeps no spilled output between runs: each host's is read back into its result, then removed", async (t) => {
   const spill = await privateTmpdir(t, "shoal-spill-");
-  await using fleet = new Fleet(inventory.select("@web"), { ...base, keepConnections: true });
+  await using fleet = new Fleet(bed.inventory.select("@web"), { ...base, keepConnections: true });
   const files = () => spawnSync("find", [spill, "-type", "f"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
   // Past the 64 KiB a host keeps in memory: spilled while it runs.
   const command = "head -c 200000 /dev/zero | tr '\\0' a; echo; echo done >&2";

@@ -29,7 +29,7 @@ test("run on a subset: only those hosts, each over the connection any earlier se
   assert.ok(first.every((r) => r.state === "ok" && r.stdout === `${r.host}\n`));
   assert.equal(fleet.openConnections, 2);
 
-  // Host objects (as bed.inventory.select gives them) select too, in any overlap with the last selection.
+  // Host objects (as inventory.select gives them) select too, in any overlap with the last selection.
   const second = await events(fleet.run("true", { hosts: bed.inventory.select("web02,db01") }));
   assert.deepEqual(reusedOf(second), { web02: true, db01: false });
   assert.deepEqual(second.filter((e) => e.type === "queued").map((e) => e.host), ["web02", "db01"]);

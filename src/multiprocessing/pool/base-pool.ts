@@ -374,6 +374,9 @@ export abstract class BasePool implements AsyncDisposable {
       this.#pendingHead = 0;
     }
     this.#updateRef();
+    // Only cancelled tasks were left (an imap left with break): the last result came in while
+    // they still counted as work, so nothing else would tell a closed pool's workers to stop.
+    if (this.#inflight === 0) this.#maybeFinishClose();
   }
 
   /** The worker has all the tasks it may run: it stops after them and a fresh one takes its place. */

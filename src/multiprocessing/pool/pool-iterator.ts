@@ -57,6 +57,8 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #waking = false;
   /** Chunks submitted and not yet consumed, at most. */
   #limit: number;
+  /** Whether join() has lifted the limit (see `drain`). */
+  #draining = false;
   #inputDone = false;
   #closed = false;
   #failure: { error: unknown } | undefined;
@@ -293,10 +295,27 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
    * read the rest now rather than wait for a consumer that comes after the join.
    */
   [drain](): void {
-    if (this.#hooks.buffersizeGiven || this.#limit === Infinity) return;
-    this.#limit = Infinity;
-    this.#feed();
+    if (this.#hooks.buffersizeGiven || this.#draining) return;
+    this.#draining = true;
+    this.#drainStep();
   }
+
+  /**
+   * One more buffer's worth a turn of the event loop, not the whole iterable at once: an endless
+   * one (read by a loop that leaves with `break`) would never let join() return, nor the loop run.
+   */
+  readonly #drainStep = (): void => {
+    if (this.#closed || this.#inputDone || this.#failure !== undefined) return;
+    if (this.#pulling) {
+      // An async iterable: each item is awaited, which lets the event loop run between them.
+      this.#limit = Infinity;
+      return;
+    }
+    this.#limit = this.#submitted - this.#consumed + this.#hooks.buffersize;
+    this.#feed();
+    if (this.#pulling) this.#limit = Infinity;
+    else if (!this.#closed && !this.#inputDone && this.#failure === undefined) setImmediate(this.#drainStep);
+  };
 
   /** @internal The pool was terminated, or the job's signal aborted. */
   [abandon](error: Error): void {

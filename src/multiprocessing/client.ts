@@ -119,16 +119,28 @@ export class ObjectClient {
     }
     const { signal } = options;
     return new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(requestId, { resolve, reject });
-      this.#transmit(bytes, options.mustArrive === true);
-      if (signal !== undefined) {
+      if (signal === undefined || signal.aborted) this.#pending.set(requestId, { resolve, reject });
+      else {
+        // One signal may serve many calls (a consumer's whole life): each takes its listener off
+        // when it settles, or they pile up on the signal.
         const cancel = (): void => {
           if (!this.#pending.has(requestId)) return;
           this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
         };
-        if (signal.aborted) cancel();
-        else signal.addEventListener("abort", cancel, { once: true });
+        signal.addEventListener("abort", cancel, { once: true });
+        this.#pending.set(requestId, {
+          resolve: (value) => {
+            signal.removeEventListener("abort", cancel);
+            resolve(value);
+          },
+          reject: (error) => {
+            signal.removeEventListener("abort", cancel);
+            reject(error);
+          },
+        });
       }
+      this.#transmit(bytes, options.mustArrive === true);
+      if (signal?.aborted && this.#pending.has(requestId)) this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
     });
   }
 

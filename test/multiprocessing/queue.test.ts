@@ -144,6 +144,31 @@ test("after close(), get and getNowait throw at once, as Python's do, instead of
   assert.equal(p.exitcode, 0);
 });
 
+test("gets sharing one signal take their abort listener off it as they settle (they piled up, one a get)", async (t) => {
+  const work = new Queue<number>();
+  const acks = new Queue<number>();
+  const p = started(
+    new Process({
+      target: async (work: Queue<number>, acks: Queue<number>) => {
+        const { EventEmitter } = await import("node:events");
+        const signal = new AbortController().signal;
+        for (let i = 0; i < 20; i++) await acks.put(await work.get({ signal }));
+        await acks.put(EventEmitter.getEventListeners(signal, "abort").length);
+      },
+      args: [work, acks],
+    }),
+    t,
+  );
+  // One item at a time, so that every get asks the owner.
+  for (let i = 0; i < 20; i++) {
+    await work.put(i);
+    assert.equal(await acks.get({ timeout: 10_000 }), i);
+  }
+  assert.equal(await acks.get({ timeout: 10_000 }), 0, "abort listeners left on the signal");
+  await p.join();
+  assert.equal(p.exitcode, 0);
+});
+
 test("a child killed while using a queue leaves it usable by the others", async (t) => {
   const q = new Queue<number>();
   const victim = started(

@@ -65,6 +65,8 @@ let rebuilding: { ref: SharedRef; maxsize: number } | undefined;
 export class Queue<T = unknown> extends SharedObject {
   readonly #maxsize: number;
   #closed = false;
+  /** Aborted by close(): ends this process's gets and puts still waiting for the owner. */
+  #closing: AbortController | undefined;
   #outgoing: Buffer[] = [];
   #sendScheduled = false;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -136,7 +138,7 @@ export class Queue<T = unknown> extends SharedObject {
     const timeout = options.block === false ? 0 : checkTimeout(options.timeout, `${this.constructor.name}.put: timeout`);
     const signal = checkSignal(options.signal, `${this.constructor.name}.put: signal`);
     this.#send();
-    await this.call("put", [packItems([bytes]), timeout], signal);
+    await this.#waitOwner("put", [packItems([bytes]), timeout], signal);
   }
 
   /** `put(item, { block: false })`. */
@@ -156,11 +158,11 @@ export class Queue<T = unknown> extends SharedObject {
     const signal = checkSignal(options.signal, `${this.constructor.name}.get: signal`);
     this.#send();
     if (this.ref.isOwner) {
-      const [item] = unpackItems(await this.call("get", [1, timeout], signal), "Queue.get");
+      const [item] = unpackItems(await this.#waitOwner("get", [1, timeout], signal), "Queue.get");
       return loads(item!) as T;
     }
     this.#batch = performance.now() - this.#batchAt < KEEPING_UP_MS ? Math.min(this.#batch * 2, MAX_PREFETCH) : 1;
-    const items = unpackItems(await this.call("get", [this.#batch, timeout], signal), "Queue.get");
+    const items = unpackItems(await this.#waitOwner("get", [this.#batch, timeout], signal), "Queue.get");
     if (items.length > 1) {
       this.#incoming = items;
       this.#inHead = 1;
@@ -202,8 +204,12 @@ export class Queue<T = unknown> extends SharedObject {
    * OSError for a SimpleQueue); items already put are still delivered.
    */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     this.#send();
+    // A get (or a put waiting for room) of this process still waiting would wait forever, keeping
+    // the process alive; an item that reached it first is still returned.
+    this.#closing?.abort(new ProcessError(`Cannot get an item: the ${this.constructor.name} is closed`));
   }
 
   /** Waits until the items this process put have reached the owner. */
@@ -218,6 +224,36 @@ export class Queue<T = unknown> extends SharedObject {
     this.#outgoing = [];
     this.#exitHook?.();
     this.#exitSyncHook?.();
+  }
+
+  /** A call that waits in the owner (a get, a bounded put), ended by close() too. */
+  async #waitOwner(method: "get" | "put", args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+    const closing = (this.#closing ??= new AbortController()).signal;
+    if (signal === undefined) return this.#callClosing(method, args, closing);
+    const either = new AbortController();
+    const onAbort = (): void => either.abort(signal.reason);
+    const onClose = (): void => either.abort(closing.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    closing.addEventListener("abort", onClose, { once: true });
+    try {
+      return await this.#callClosing(method, args, either.signal);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      closing.removeEventListener("abort", onClose);
+    }
+  }
+
+  async #callClosing(method: "get" | "put", args: unknown[], signal: AbortSignal): Promise<unknown> {
+    try {
+      return await this.call(method, args, signal);
+    } catch (error) {
+      // The reason close() gave names a get: say what was waiting.
+      if (method === "put" && error instanceof ProcessError && error === this.#closing?.signal.reason) {
+        throw new ProcessError(`Cannot put an item: the ${this.constructor.name} is closed`);
+      }
+      throw error;
+    }
   }
 
   #checkOpen(op: "get" | "put"): void {

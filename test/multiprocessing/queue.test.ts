@@ -144,6 +144,35 @@ test("after close(), get and getNowait throw at once, as Python's do, instead of
   assert.equal(p.exitcode, 0);
 });
 
+test("close() ends a get of this process still waiting, here and in a child (it waited forever, keeping the process alive)", { timeout: 30_000 }, async (t) => {
+  const closed = (kind: string) => `ProcessError: Cannot get an item: the ${kind} is closed`;
+  const outcome = (p: Promise<unknown>): Promise<string> => p.then((v) => `got ${String(v)}`, (e: Error) => `${e.constructor.name}: ${e.message}`);
+  for (const q of [new SimpleQueue<number>(), new Queue<number>(), new JoinableQueue<number>()]) {
+    const waiting = outcome(q.get());
+    q.close();
+    assert.equal(await waiting, closed(q.constructor.name));
+  }
+  const q = new Queue<number>();
+  const out = new Queue<string>();
+  const p = started(
+    new Process({
+      target: async (q: Queue<number>, out: Queue<string>) => {
+        const waiting = q.get().then((v) => `got ${String(v)}`, (e: Error) => `${e.constructor.name}: ${e.message}`);
+        q.close();
+        await out.put(await waiting);
+      },
+      args: [q, out],
+    }),
+    t,
+  );
+  assert.equal(await out.get({ timeout: 10_000 }), closed("Queue"));
+  await p.join();
+  assert.equal(p.exitcode, 0);
+  // The cancelled get took nothing: the next item is the owner's.
+  await q.put(7);
+  assert.equal(await q.get({ timeout: 10_000 }), 7);
+});
+
 test("gets sharing one signal take their abort listener off it as they settle (they piled up, one a get)", async (t) => {
   const work = new Queue<number>();
   const acks = new Queue<number>();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Pipe, EOFError, BufferTooShort, ProcessError } from "../../src/multiprocessing/index.js";
+import { Pipe, Process, EOFError, BufferTooShort, ProcessError, type Connection } from "../../src/multiprocessing/index.js";
 import { FrameError } from "../../src/multiprocessing/errors.js";
 
 test("values cross a Pipe both ways in order", async () => {
@@ -89,6 +89,31 @@ test("poll() without a timeout sees a message or EOF already with the kernel, as
       b.close();
     }
   }
+});
+
+test("poll() in a child handed an end with messages waiting keeps them in order (it read the socket past what the stream had read ahead)", { timeout: 30_000 }, async (t) => {
+  const [a, b] = await Pipe();
+  const [reportIn, reportOut] = await Pipe();
+  t.after(() => (a.close(), reportIn.close()));
+  // More than the stream reads ahead (one 64 KiB read) before anyone asks, so the rest waits in the kernel.
+  for (let i = 0; i < 10; i++) await a.send({ i, pad: "x".repeat(20_000) });
+  const child = new Process({
+    target: async (conn: Connection, report: Connection) => {
+      const polled = await conn.poll();
+      const got: string[] = [];
+      try {
+        for (let i = 0; i < 10; i++) got.push(String(((await conn.recv()) as { i: number }).i));
+      } catch (error) {
+        got.push(`${(error as Error).name}: ${(error as Error).message}`);
+      }
+      await report.send({ polled, got });
+    },
+    args: [b, reportOut],
+  });
+  child.start();
+  assert.deepEqual(await reportIn.recv({ timeout: 20_000 }), { polled: true, got: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] });
+  await child.join();
+  assert.equal(child.exitcode, 0);
 });
 
 test("recv of bytes sent with sendBytes says so, and the connection goes on", async () => {

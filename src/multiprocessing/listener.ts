@@ -174,6 +174,7 @@ export class Listener implements AsyncDisposable {
     checkOptions(options, "Listener.accept");
     const timeout = checkTimeout(options.timeout, "Listener.accept: timeout");
     const signal = checkSignal(options.signal, "Listener.accept: signal");
+    signal?.throwIfAborted();
     if (this.#closed) throw new ProcessError("Cannot accept: listener is closed");
     await this.#ready;
     // close() may have come while this call waited to be bound: nothing would wake it then.
@@ -233,6 +234,11 @@ export class Listener implements AsyncDisposable {
         this.#server.unref();
         reject(signal!.reason);
       };
+      // Aborted while the call waited for the listener to be bound: no abort event comes again.
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       if (timeout !== undefined) {
         timer = setTimeout(() => {
           this.#waiters = this.#waiters.filter((w) => w !== done);

@@ -241,6 +241,17 @@ test("Client's timeout covers a handshake the other side never answers", async (
   assert.ok(performance.now() - started < 5000);
 });
 
+test("accept({ signal }) aborted right after the call, or before it, rejects the signal's reason (it waited forever)", { timeout: 10_000 }, async (t) => {
+  const listener = new Listener();
+  t.after(() => listener.close());
+  await listener.ready();
+  const controller = new AbortController();
+  const accepting = listener.accept({ signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assert.rejects(accepting, /^Error: stop$/);
+  await assert.rejects(listener.accept({ signal: AbortSignal.abort(new Error("before")) }), /^Error: before$/);
+});
+
 test("accept({ timeout }) rejects TimeoutError, as every wait of the module does at its timeout", async (t) => {
   const listener = new Listener();
   t.after(() => listener.close());

@@ -129,6 +129,16 @@ for (const [kind, make] of backends) {
       assert.deepEqual(aggregate.errors.map((e: Error) => [e.constructor, e.message]), [[RangeError, "first"], [TypeError, "second"]]);
     });
 
+    test("a task's error with a field whose getter throws comes back without that field (the worker died of it)", async (t) => {
+      const pool = make({ processes: 1 });
+      t.after(() => pool.terminate());
+      const error = (await pool.apply(f.failWithThrowingGetter, ["lazy"]).catch((e: unknown) => e)) as RangeError & Record<string, unknown>;
+      assert.ok(error instanceof RangeError, String(error));
+      assert.equal(error.message, "lazy");
+      assert.equal(error.code, "E_LAZY");
+      assert.equal("details" in error, false);
+    });
+
     test("imap: errors take their place, next({ timeout }) rejects TimeoutError, leaving early stops feeding", async (t) => {
       const pool = make();
       t.after(() => pool.terminate());

@@ -51,6 +51,19 @@ export function failWithData(message: string): never {
   throw error;
 }
 
+/** An error with a field whose getter throws (a lazy field of a library's error). */
+export function failWithThrowingGetter(message: string): never {
+  const error = new RangeError(message) as RangeError & { code: string };
+  error.code = "E_LAZY";
+  Object.defineProperty(error, "details", {
+    enumerable: true,
+    get() {
+      throw new Error("details are not loaded");
+    },
+  });
+  throw error;
+}
+
 export function failAggregate(): never {
   throw new AggregateError([new RangeError("first"), new TypeError("second")], "both failed");
 }

@@ -19,7 +19,12 @@ export function encodeError(error: unknown): Buffer {
   if (error instanceof Error) {
     const props: Record<string, unknown> = {};
     for (const key of Object.keys(error)) {
-      const v = (error as unknown as Record<string, unknown>)[key];
+      let v: unknown;
+      try {
+        v = (error as unknown as Record<string, unknown>)[key];
+      } catch {
+        continue; // a getter that throws: reading it here killed the worker (WorkerLostError)
+      }
       if (crosses(v)) props[key] = v;
     }
     // Not enumerable, but what an AggregateError is for.

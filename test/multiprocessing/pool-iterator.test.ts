@@ -62,27 +62,33 @@ for (const [kind, make] of pools) {
 }
 
 for (const [kind, make] of pools) {
-  test(`${kind}: join() after close() reads an endless iterable a buffer a turn, so a loop leaving with break still runs and join ends`, { timeout: 30_000 }, async (t) => {
-    const pool = make();
-    t.after(() => pool.terminate());
-    const cap = 200_000; // standing in for an endless iterable: join() used to read it all at once
-    let pulled = 0;
-    function* endless(): Generator<number> {
-      while (pulled < cap) yield pulled++;
-    }
-    const results = pool.imap(f.square, endless());
-    pool.close();
-    const joining = pool.join();
-    assert.ok(pulled < cap / 10, `join() read ${pulled} items before returning`);
-    const got: number[] = [];
-    for await (const value of results) {
-      got.push(value);
-      if (got.length === 10) break;
-    }
-    assert.deepEqual(got, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
-    await joining;
-    assert.ok(pulled < cap, "leaving the loop stopped the reading");
-  });
+  for (const source of ["sync", "async"] as const) {
+    test(`${kind}: join() after close() reads an endless ${source} iterable a buffer a turn, so a loop leaving with break still runs and join ends`, { timeout: 30_000 }, async (t) => {
+      const pool = make();
+      t.after(() => pool.terminate());
+      const cap = 200_000; // standing in for an endless iterable: join() used to read it all at once
+      let pulled = 0;
+      function* endless(): Generator<number> {
+        while (pulled < cap) yield pulled++;
+      }
+      // Its items come by microtasks alone: reading them without a pause starved the event loop.
+      async function* endlessAsync(): AsyncGenerator<number> {
+        while (pulled < cap) yield pulled++;
+      }
+      const results = pool.imap(f.square, source === "sync" ? endless() : endlessAsync());
+      pool.close();
+      const joining = pool.join();
+      assert.ok(pulled < cap / 10, `join() read ${pulled} items before returning`);
+      const got: number[] = [];
+      for await (const value of results) {
+        got.push(value);
+        if (got.length === 10) break;
+      }
+      assert.deepEqual(got, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+      await joining;
+      assert.ok(pulled < cap, "leaving the loop stopped the reading");
+    });
+  }
 
   test(`${kind}: a closed pool whose imap was left with break ends its workers (join waited forever when cancelled chunks outlived the last result)`, { timeout: 30_000 }, async (t) => {
     for (let round = 0; round < 5; round++) {

@@ -234,6 +234,7 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     }
     if (this.#inputDone) this.#inputFinished();
     else if (!this.#closed && this.#submitted - this.#consumed < this.#limit) this.#feed();
+    else if (this.#draining && !this.#closed && this.#failure === undefined) setImmediate(this.#drainStep);
   }
 
   #submit(chunk: unknown[]): void {
@@ -305,16 +306,12 @@ export class PoolIterator<R> implements AsyncIterableIterator<R>, TaskSink {
    * one (read by a loop that leaves with `break`) would never let join() return, nor the loop run.
    */
   readonly #drainStep = (): void => {
-    if (this.#closed || this.#inputDone || this.#failure !== undefined) return;
-    if (this.#pulling) {
-      // An async iterable: each item is awaited, which lets the event loop run between them.
-      this.#limit = Infinity;
-      return;
-    }
+    // An async iterable being read calls this again when it reaches the limit (#feedAsync): its
+    // items may come by microtasks alone, which would starve the event loop just the same.
+    if (this.#closed || this.#inputDone || this.#failure !== undefined || this.#pulling) return;
     this.#limit = this.#submitted - this.#consumed + this.#hooks.buffersize;
     this.#feed();
-    if (this.#pulling) this.#limit = Infinity;
-    else if (!this.#closed && !this.#inputDone && this.#failure === undefined) setImmediate(this.#drainStep);
+    if (!this.#pulling && !this.#closed && !this.#inputDone && this.#failure === undefined) setImmediate(this.#drainStep);
   };
 
   /** @internal The pool was terminated, or the job's signal aborted. */

@@ -61,7 +61,9 @@ export class WorkerProcess {
     this.#target = target;
     this.#args = args;
     this.#identity = nextChildIdentity();
-    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    // As the spawn context's Process and Python's: an instance of a subclass is named after it.
+    const kind = new.target === WorkerProcess ? "Process" : new.target.name || "Process";
+    this.#name = name ?? `${kind}-${this.#identity.join(":")}`;
     this.#daemon = daemon ?? selfIdentity().daemon;
   }
 

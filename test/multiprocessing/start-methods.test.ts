@@ -156,3 +156,11 @@ test("a worker process's thread owns an RLock as itself: neither the main thread
   assert.deepEqual([a[0], b[0]], ["MainThread", "MainThread"], "a process's thread is its MainThread, as in Python's children");
   assert.equal(new Set([a[1], b[1], currentThread().ident]).size, 3, "with an ident of its own");
 });
+
+test("a worker process of a subclass is named after its class, as the spawn context's and Python's are (it was Process-N)", () => {
+  const ctx = getContext("worker");
+  class Fetcher extends ctx.Process {}
+  assert.match(new Fetcher({ target: () => undefined }).name, /^Fetcher-\d+$/);
+  assert.match(new ctx.Process({ target: () => undefined }).name, /^Process-\d+$/);
+  assert.equal(new Fetcher({ target: () => undefined, name: "mine" }).name, "mine");
+});

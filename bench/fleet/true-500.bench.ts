@@ -4,9 +4,11 @@
  * Goal: shoal's wall time <= 0.85x the fastest anchor; peak RSS of shoal's process tree <= 80 MiB.
  *
  * sshd's own cost per connection (about 20 ms of CPU here) swings by a fifth from one run to the
- * next, more than a client's whole share. So shoal and the two fastest anchors run ROUNDS times
- * (default 5, three before session 10), interleaved, and their medians are compared, and each
- * round's own ratio is printed; pssh, pdsh and clush, several times slower, run once.
+ * next, more than a client's whole share. So every tool runs ROUNDS times (default 5), interleaved,
+ * their medians are compared, and each round's own ratio is printed. (Until session 10 pssh, pdsh
+ * and clush ran once, after three rounds of the others, from when they took 30-50 s; with P-256
+ * they take as long as the others, and one run of theirs against medians favoured them or not by
+ * the luck of the moment.) `--quick` leaves them out.
  *
  * Shoal negotiates ECDH on P-256 with OpenSSH (sshd's curve25519 is slow reference code); the
  * Python anchors keep their libraries' default, curve25519, as their users get them. paramiko is
@@ -27,27 +29,24 @@ const bed = await startBed(HOSTS, 4000);
 try {
   // Warm the page cache and sshd once, so that the first tool measured is not penalised.
   await runShoal(bed, ["run", "all", "-i", bed.inventory, "--", "true"]);
-  const runs: Record<string, Measured[]> = { shoal: [], paramiko: [], asyncssh: [], "paramiko, P-256": [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    runs["shoal"]!.push(await runShoal(bed, ["run", "all", "-i", bed.inventory, "--", "true"]));
-    runs["paramiko"]!.push(await runPython(bed, "paramiko", "true"));
-    runs["asyncssh"]!.push(await runPython(bed, "asyncssh", "true"));
-    runs["paramiko, P-256"]!.push(await runPython(bed, "paramiko", "true", 64, bed.hostsFile, { p256: true }));
-  }
+  const tools: Record<string, () => Promise<Measured>> = {
+    shoal: () => runShoal(bed, ["run", "all", "-i", bed.inventory, "--", "true"]),
+    paramiko: () => runPython(bed, "paramiko", "true"),
+    asyncssh: () => runPython(bed, "asyncssh", "true"),
+    ...(process.argv.includes("--quick") ? {} : { pssh: () => runPssh(bed, "true"), pdsh: () => runPdsh(bed, "true"), clush: () => runClush(bed, "true") }),
+    "paramiko, P-256": () => runPython(bed, "paramiko", "true", 64, bed.hostsFile, { p256: true }),
+  };
+  const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const [name, run] of Object.entries(tools)) runs[name]!.push(await run());
   const paramikoP256 = median(runs["paramiko, P-256"]!);
   const results: Measured[] = Object.entries(runs)
     .filter(([name]) => name !== "paramiko, P-256")
     .map(([, list]) => median(list));
-  if (!process.argv.includes("--quick")) {
-    results.push(await runPssh(bed, "true"));
-    results.push(await runPdsh(bed, "true"));
-    results.push(await runClush(bed, "true"));
-  }
   const shoal = results[0]!;
   const anchors = results.slice(1).filter((m) => m.ok === HOSTS);
   const fastest = anchors.reduce((a, b) => (b.wallMs < a.wallMs ? b : a), anchors[0] ?? shoal);
   for (const [name, list] of Object.entries(runs)) console.log(`  ${name} runs: ${list.map((m) => `${(m.wallMs / 1000).toFixed(2)}s`).join(" ")}`);
-  for (const m of [...results, paramikoP256]) console.log(`  ${describe(m, HOSTS)}${["pssh", "pdsh", "clush"].includes(m.name) ? "" : ` (median of ${ROUNDS})`}`);
+  for (const m of [...results, paramikoP256]) console.log(`  ${describe(m, HOSTS)} (median of ${ROUNDS})`);
   const perRound = perRoundRatios(runs, fastest);
   if (perRound) console.log(perRound);
   const ratio = shoal.wallMs / fastest.wallMs;

@@ -23,6 +23,9 @@ import { forgetGroup, forgetIfEnded, isTracked, killGroup, trackGroup } from "..
 
 /** How long a proxy command has to end after TERM before its group is killed. */
 const KILL_AFTER_MS = 2000;
+/** How long a failed command's stderr may still be read after its exit, for the reason it gave. */
+const STDERR_GRACE_MS = 250;
+
 /** How much of a captured stderr is kept (its end: where the reason for a failure is). */
 const STDERR_KEPT = 4096;
 
@@ -63,9 +66,25 @@ export class ProxyCommand extends Duplex {
     child.on("exit", (code, signal) => {
       if (this.#ownGroup) forgetIfEnded(child.pid);
       const how = signal ? `killed by ${signal}` : code !== 0 ? `exited with status ${code}` : null;
-      const said = this.#stderr.trim().split("\n").pop()?.trim();
-      this.#ended = { failure: how !== null && said ? `${how}: ${said}` : how };
-      this.#settle();
+      const conclude = (): void => {
+        const said = this.#stderr.trim().split("\n").pop()?.trim();
+        this.#ended = { failure: how !== null && said ? `${how}: ${said}` : how };
+        this.#settle();
+      };
+      // 'exit' can come before the last of stderr is read, and its last line is the reason (a
+      // bastion's "kex_exchange_identification", which makes the drop a retry): wait for its end,
+      // but not past STDERR_GRACE_MS, for a process the command left running may hold it open.
+      const stderr = child.stderr;
+      if (how === null || !stderr || stderr.readableEnded || stderr.destroyed) return conclude();
+      let concluded = false;
+      const once = (): void => {
+        if (concluded) return;
+        concluded = true;
+        clearTimeout(grace);
+        conclude();
+      };
+      const grace = setTimeout(once, STDERR_GRACE_MS);
+      stderr.once("end", once).once("close", once);
     });
     // A write into a command that has gone: reported with its exit (see #settle).
     child.stdin!.on("error", () => undefined);

@@ -65,6 +65,23 @@ test("a ProxyCommand that fails rejects the connection with ProxyCommandFailure,
   }
 });
 
+test("a failed ProxyCommand's reason is its stderr's last line, even when the line comes after its exit; a process left holding stderr holds the failure up a quarter of a second at most", async () => {
+  for (const [command, error, within] of [
+    // The shell exits at once; the line comes 0.1 s later (before: "exited with status 255" alone).
+    ["(sleep 0.1; echo 'kex_exchange_identification: Connection closed by remote host' >&2) & exit 255", "exited with status 255: kex_exchange_identification: Connection closed by remote host", 5_000],
+    ["echo 'said at once' >&2; exit 4", "exited with status 4: said at once", 5_000],
+    // A process left running with stderr open: the failure is told without it.
+    ["sleep 2 & exit 3", "exited with status 3", 1_500],
+  ] as const) {
+    const proxy = new ProxyCommand(command, { stderr: "capture" });
+    const started = performance.now();
+    const failure = await new Promise<Error>((resolve) => proxy.once("error", resolve));
+    assert.ok(failure instanceof ProxyCommandFailure, String(failure));
+    assert.equal(failure.error, error, command);
+    assert.ok(performance.now() - started < within, `${command}: told after ${Math.round(performance.now() - started)} ms`);
+  }
+});
+
 test("a ProxyCommand whose command ends cleanly ends, finishes and closes, however its exit and its pipes interleave", async () => {
   for (const [command, output] of [
     ["head -c 2; sleep 0.2", "ab"], // exits after its output, stdin unread

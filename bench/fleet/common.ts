@@ -212,3 +212,10 @@ export function perRoundRatios(runs: Record<string, Measured[]>, fastest: Measur
   const sorted = [...ratios].sort((a, b) => a - b);
   return `  per-round ratios against ${name}: ${ratios.map((r) => r.toFixed(2)).join(" ")} (median ${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(2)})`;
 }
+
+/** Runs every tool once per round, in order, for `rounds` rounds: each tool's runs, by name. */
+export async function runRounds(tools: Record<string, () => Promise<Measured>>, rounds: number): Promise<Record<string, Measured[]>> {
+  const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) for (const [name, run] of Object.entries(tools)) runs[name]!.push(await run());
+  return runs;
+}

@@ -7,7 +7,7 @@
  *
  *   node dist/bench/fleet/gather-100.bench.js [HOSTS] [--rounds N]
  */
-import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
+import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runRounds, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
 const HOSTS = Number(process.argv[2]?.startsWith("-") ? 100 : (process.argv[2] ?? 100));
@@ -26,8 +26,7 @@ try {
     pdsh: () => runPdsh(bed, COMMAND, 64, bed.hosts, true),
     clush: () => runClush(bed, COMMAND, 64, bed.hostsFile, true),
   };
-  const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
-  for (let round = 0; round < ROUNDS; round++) for (const [name, run] of Object.entries(tools)) runs[name]!.push(await run());
+  const runs = await runRounds(tools, ROUNDS);
   const results: Measured[] = Object.values(runs).map(median);
   const shoal = results[0]!;
   for (const [name, list] of Object.entries(runs)) console.log(`  ${name} runs: ${list.map((m) => `${(m.wallMs / 1000).toFixed(2)}s`).join(" ")}`);

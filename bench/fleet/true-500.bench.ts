@@ -17,7 +17,7 @@
  *
  *   node dist/bench/fleet/true-500.bench.js [HOSTS] [--quick] [--rounds N]
  */
-import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runShoal, startBed } from "./common.js";
+import { cpuFloor, describe, median, perRoundRatios, runClush, runPdsh, runPssh, runPython, runRounds, runShoal, startBed } from "./common.js";
 import type { Measured } from "./common.js";
 
 const HOSTS = Number(process.argv[2]?.startsWith("-") ? 500 : (process.argv[2] ?? 500));
@@ -36,8 +36,7 @@ try {
     ...(process.argv.includes("--quick") ? {} : { pssh: () => runPssh(bed, "true"), pdsh: () => runPdsh(bed, "true"), clush: () => runClush(bed, "true") }),
     "paramiko, P-256": () => runPython(bed, "paramiko", "true", 64, bed.hostsFile, { p256: true }),
   };
-  const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
-  for (let round = 0; round < ROUNDS; round++) for (const [name, run] of Object.entries(tools)) runs[name]!.push(await run());
+  const runs = await runRounds(tools, ROUNDS);
   const paramikoP256 = median(runs["paramiko, P-256"]!);
   const results: Measured[] = Object.entries(runs)
     .filter(([name]) => name !== "paramiko, P-256")

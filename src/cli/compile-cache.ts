@@ -53,14 +53,14 @@ function ours(stat: { uid: number; mode: number }): boolean {
   return (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
 }
 
-/** The cache file's bytes, if it is a regular file of ours of a sane size; throws otherwise. */
-function readOwnFile(file: string): Buffer {
+/** The cache file's bytes (its first `upTo`), if it is a regular file of ours of a sane size; throws otherwise. */
+function readOwnFile(file: string, upTo = Infinity): Buffer {
   // O_NONBLOCK: opening a FIFO does not wait for a writer; O_NOFOLLOW: no symlink planted in its place.
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile() || !ours(stat) || stat.size > MAX_FILE_BYTES) throw new Error("not a cache file of ours");
-    const bytes = Buffer.allocUnsafe(stat.size);
+    const bytes = Buffer.allocUnsafe(Math.min(stat.size, upTo));
     let read = 0;
     while (read < bytes.length) {
       const n = readSync(fd, bytes, read, bytes.length - read, read);
@@ -267,18 +267,11 @@ function requireFor(module: NodeModule): NodeJS.Require {
  */
 function installStillThere(file: string): boolean {
   try {
-    const head = Buffer.alloc(MAGIC.length + 16 + 4096);
-    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-    let length: number;
-    try {
-      length = readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (length < MAGIC.length + 16 || head.toString("latin1", 0, MAGIC.length) !== MAGIC) return true;
+    const head = readOwnFile(file, MAGIC.length + 16 + 4096);
+    if (head.length < MAGIC.length + 16 || head.toString("latin1", 0, MAGIC.length) !== MAGIC) return true;
     const nameLength = head.readUInt32LE(MAGIC.length);
     const nameStart = MAGIC.length + 16;
-    if (nameStart + nameLength > length) return true;
+    if (nameStart + nameLength > head.length) return true;
     return existsSync(head.toString("utf8", nameStart, nameStart + nameLength));
   } catch {
     return true;

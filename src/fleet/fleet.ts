@@ -19,7 +19,7 @@ import { StringDecoder } from "node:string_decoder";
 import { Queue } from "./queue.js";
 import type { Host } from "./host.js";
 import { adHocHost } from "./host.js";
-import { HostRangeError, checkHostNames, expandHostRange } from "./host-range.js";
+import { HostRangeError, expandHostNames } from "./host-range.js";
 import { Credentials } from "./credentials.js";
 import type { CredentialOptions } from "./credentials.js";
 import { FleetError, connect } from "./connection.js";
@@ -645,13 +645,14 @@ function hostsOf(items: Iterable<Host | string>): Host[] {
       hosts.push(item);
       continue;
     }
+    let names: string[];
     try {
-      checkHostNames(item);
+      names = expandHostNames(item);
     } catch (err) {
       if (err instanceof HostRangeError && /[@:]/.test(item)) throw new HostRangeError(`${err.message}; a user or port goes in a Host: adHocHost(name, { user, port })`, err.text, err.index);
       throw err;
     }
-    for (const name of expandHostRange(item)) hosts.push(adHocHost(name));
+    for (const name of names) hosts.push(adHocHost(name));
   }
   return hosts;
 }

@@ -48,6 +48,12 @@ export function hasRange(text: string): boolean {
   return /\[[^\]]*\]/.test(text);
 }
 
+/** Names as `-H` takes them: checked (see `checkHostNames`), then ranges expanded. */
+export function expandHostNames(text: string): string[] {
+  checkHostNames(text);
+  return expandHostRange(text);
+}
+
 /**
  * Expands one host-range expression into host names, in order.
  * A range whose start has a leading zero (`[01-20]`) pads every number to the start's width.
@@ -168,9 +174,8 @@ function lastNumber(name: string): Cut | undefined {
 /** The last number before a folded name's first range: `127.0.1.[1-250]` gives `127.0.`, `1`, `.[1-250]`. */
 function numberBeforeRange(name: string): Cut | undefined {
   const bracket = name.indexOf("[");
-  if (bracket < 0) return undefined;
-  const m = /^(.*?)(\d+)(\D*)$/.exec(name.slice(0, bracket));
-  return m ? { prefix: m[1]!, digits: m[2]!, suffix: m[3]! + name.slice(bracket) } : undefined;
+  const c = bracket < 0 ? undefined : lastNumber(name.slice(0, bracket));
+  return c && { ...c, suffix: c.suffix + name.slice(bracket) };
 }
 
 /** Folds names that differ only in the number `cut` finds; names it finds none in stay as they are. */

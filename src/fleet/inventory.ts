@@ -22,7 +22,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } fr
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap } from "yaml";
 import { adHocHost } from "./host.js";
 import type { Host, HostVars } from "./host.js";
-import { HostRangeError, checkHostNames, expandHostRange, splitTopLevel } from "./host-range.js";
+import { HostRangeError, expandHostNames, splitTopLevel } from "./host-range.js";
 import { InventoryError } from "./inventory-error.js";
 import { parseDuration } from "./duration.js";
 import { selectHosts } from "./pattern.js";
@@ -94,7 +94,7 @@ export class Inventory {
    */
   static fromHosts(names: Iterable<string>, defaults: HostVars = {}): Inventory {
     const hosts = new Map<string, Host>();
-    for (const n of names) for (const name of expandAdHoc(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, defaults));
+    for (const n of names) for (const name of expandHostNames(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, defaults));
     return new Inventory(null, { ...defaults }, hosts, new Map(), new Map());
   }
 
@@ -131,7 +131,7 @@ export class Inventory {
   /** A copy of this inventory with more hosts (bare names get the defaults; existing names keep theirs). Throws as `fromHosts`. */
   withHosts(names: Iterable<string>): Inventory {
     const hosts = new Map(this.#hosts);
-    for (const n of names) for (const name of expandAdHoc(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, this.defaults));
+    for (const n of names) for (const name of expandHostNames(n)) if (!hosts.has(name)) hosts.set(name, adHocHost(name, this.defaults));
     return new Inventory(this.path, { ...this.defaults }, hosts, this.#groups, this.#members);
   }
 
@@ -315,8 +315,7 @@ class InventoryParser {
   #expand(node: Scalar, vars: HostVars): HostEntry[] {
     const text = String(node.value);
     try {
-      checkHostNames(text);
-      return expandHostRange(text).map((name) => ({ name, vars }));
+      return expandHostNames(text).map((name) => ({ name, vars }));
     } catch (err) {
       if (err instanceof HostRangeError) {
         const [line, col] = this.#posIn(node, err.index);
@@ -549,11 +548,6 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return `${typeof value} ${String(value)}`;
-}
-
-function expandAdHoc(text: string): string[] {
-  checkHostNames(text);
-  return expandHostRange(text);
 }
 
 /** `target.push(...items)` without spreading: a range of 200,000 hosts would overflow the call stack. */

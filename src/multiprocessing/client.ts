@@ -119,14 +119,14 @@ export class ObjectClient {
     }
     const { signal } = options;
     return new Promise<unknown>((resolve, reject) => {
+      const cancel = (): void => {
+        if (!this.#pending.has(requestId)) return;
+        this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
+      };
       if (signal === undefined || signal.aborted) this.#pending.set(requestId, { resolve, reject });
       else {
         // One signal may serve many calls (a consumer's whole life): each takes its listener off
         // when it settles, or they pile up on the signal.
-        const cancel = (): void => {
-          if (!this.#pending.has(requestId)) return;
-          this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
-        };
         signal.addEventListener("abort", cancel, { once: true });
         this.#pending.set(requestId, {
           resolve: (value) => {
@@ -140,7 +140,7 @@ export class ObjectClient {
         });
       }
       this.#transmit(bytes, options.mustArrive === true);
-      if (signal?.aborted && this.#pending.has(requestId)) this.#transmit(dumps({ id: 0, target: "", method: "#cancel", args: [requestId] } satisfies Request, "cancel"), false);
+      if (signal?.aborted) cancel();
     });
   }
 
